@@ -1,0 +1,33 @@
+"""What the use cases need from the outside world; ``infrastructure/`` provides it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Secrets(Protocol):
+    def token(self, prefix: str, nbytes: int = 32) -> str: ...
+
+    def uuid(self) -> UUID: ...
+
+
+class DashboardTokens(Protocol):
+    def issue(self, customer_id: UUID, now: datetime) -> tuple[str, datetime]: ...
+
+    def verify(self, token: str) -> UUID | None: ...
+
+
+class Digest(Protocol):
+    def __call__(self, secret: str) -> str: ...

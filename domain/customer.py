@@ -1,0 +1,57 @@
+"""The B2B tenant: its profile, plan, settings and the ids of its API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "max_active_eggs_per_user": 3,
+    "strict_event_types": False,
+    "creature_style": "cute",
+    "widget_theme": "light",
+}
+
+SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
+    "max_active_eggs_per_user": int,
+    "strict_event_types": bool,
+    "creature_style": str,
+    "widget_theme": str,
+}
+
+
+class Customer(Aggregate):
+    """A customer account. Passwords arrive already hashed: the domain never sees one."""
+
+    @event("Registered")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        email: str,
+        password_hash: str,
+        company_name: str,
+        timestamp: datetime,
+    ) -> None:
+        self.email = email
+        self.password_hash = password_hash
+        self.company_name = company_name
+        self.plan = "starter"
+        self.settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
+        self.api_key_ids: list[UUID] = []
+
+    @event("ProfileChanged")
+    def change_profile(self, *, changes: dict[str, Any], timestamp: datetime) -> None:
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    @event("SettingsChanged")
+    def change_settings(self, *, changes: dict[str, Any], timestamp: datetime) -> None:
+        self.settings = {**self.settings, **changes}
+
+    @event("ApiKeyAttached")
+    def attach_api_key(self, *, key_id: UUID, timestamp: datetime) -> None:
+        self.api_key_ids = [*self.api_key_ids, key_id]

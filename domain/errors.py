@@ -1,0 +1,35 @@
+"""Domain errors carry a stable, snake_case code that clients branch on.
+
+The HTTP layer maps each code to a status (see ``interfaces/http/errors.py``);
+the domain only says *what* went wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule of the domain refused a request. Nothing was changed."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    """The thing does not exist for this tenant (other tenants' ids land here too)."""
+
+    def __init__(self, kind: str, public_id: str) -> None:
+        super().__init__("resource_not_found", f"{kind} {public_id} was not found")
+
+
+class InvalidStateTransition(DomainError):
+    def __init__(self, kind: str, current: str, wanted: str) -> None:
+        super().__init__(
+            "invalid_state_transition",
+            f"cannot move {kind} from {current} to {wanted}",
+            {"current_status": current, "requested_status": wanted},
+        )

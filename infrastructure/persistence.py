@@ -1,0 +1,76 @@
+"""Wiring the ``eventsourcing`` library to SQLite (embedded default) or PostgreSQL."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from infrastructure.settings import Settings
+
+
+def event_store_env(settings: Settings) -> dict[str, str]:
+    """The environment the ``eventsourcing`` application reads its persistence from."""
+    if settings.uses_postgres:
+        params = settings.postgres_params()
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_HOST": params["host"],
+            "POSTGRES_PORT": params["port"],
+            "POSTGRES_USER": params["user"],
+            "POSTGRES_PASSWORD": params["password"],
+            "POSTGRES_DBNAME": params["dbname"],
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_CONN_MAX_AGE": "",
+            "POSTGRES_PRE_PING": "n",
+        }
+        if settings.database_schema:
+            ensure_postgres_schema(settings)
+            env["POSTGRES_SCHEMA"] = settings.database_schema
+        return env
+    path = settings.sqlite_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def ensure_postgres_schema(settings: Settings) -> None:
+    params = settings.postgres_params()
+    with psycopg.connect(make_conninfo("", **params), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"')
+
+
+def check_database(settings: Settings) -> str | None:
+    """``None`` when the database answers, else the reason it does not."""
+    try:
+        if settings.uses_postgres:
+            conninfo = make_conninfo("", **settings.postgres_params(), connect_timeout=2)
+            with psycopg.connect(conninfo) as conn:
+                conn.execute("SELECT 1")
+        else:
+            import sqlite3
+
+            with sqlite3.connect(settings.sqlite_path(), timeout=2) as conn:
+                conn.execute("SELECT 1")
+    except Exception as error:  # the reason is reported, never raised
+        return f"database unavailable: {type(error).__name__}"
+    return None
+
+
+def check_redis(settings: Settings) -> str | None:
+    if not settings.redis_url:
+        return None
+    import redis
+
+    try:
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+        )
+        client.ping()
+        client.close()
+    except Exception as error:
+        return f"redis unavailable: {type(error).__name__}"
+    return None

@@ -1,0 +1,80 @@
+"""Credentials: password hashing (Argon2id), random keys, signed dashboard tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import jwt
+from argon2 import PasswordHasher as _Argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+DASHBOARD_AUDIENCE = "hatched:dashboard"
+
+
+class Argon2PasswordHasher:
+    """Argon2id, memory-hard. Parameters are the library's RFC 9106 low-memory profile."""
+
+    def __init__(self) -> None:
+        self._argon2 = _Argon2()
+
+    def hash(self, password: str) -> str:
+        return self._argon2.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._argon2.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+class RandomSecrets:
+    def token(self, prefix: str, nbytes: int = 32) -> str:
+        return prefix + secrets.token_urlsafe(nbytes)
+
+    def uuid(self) -> UUID:
+        return UUID(bytes=secrets.token_bytes(16), version=4)
+
+
+def digest(secret: str) -> str:
+    """Keys are long random strings, so a fast hash is safe to store and to look up by."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class JwtDashboardTokens:
+    """HS256-signed dashboard tokens; only HS256 is ever accepted (no ``alg: none``)."""
+
+    def __init__(self, secret_key: str, ttl_seconds: int) -> None:
+        self._key = secret_key
+        self._ttl = timedelta(seconds=ttl_seconds)
+
+    def issue(self, customer_id: UUID, now: datetime) -> tuple[str, datetime]:
+        expires_at = now + self._ttl
+        claims = {
+            "sub": str(customer_id),
+            "aud": DASHBOARD_AUDIENCE,
+            "typ": "dashboard",
+            "iat": int(now.timestamp()),
+            "exp": int(expires_at.timestamp()),
+        }
+        return jwt.encode(claims, self._key, algorithm="HS256"), expires_at
+
+    def verify(self, token: str) -> UUID | None:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["HS256"],
+                audience=DASHBOARD_AUDIENCE,
+                options={"require": ["exp", "sub", "aud"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        if claims.get("typ") != "dashboard":
+            return None
+        try:
+            return UUID(claims["sub"])
+        except (ValueError, TypeError):
+            return None

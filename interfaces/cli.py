@@ -1,0 +1,42 @@
+"""The ``hatched`` command: ``hatched serve [--host] [--port]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from infrastructure.settings import Settings
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from interfaces.container import build_container
+    from interfaces.http.app import create_app
+
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(build_container(settings))
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Hatched API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level, lifespan="on")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hatched", description="Hatched gamification API")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="serve the HTTP API")
+    serve_cmd.add_argument("--host", default=None)
+    serve_cmd.add_argument("--port", type=int, default=None)
+    serve_cmd.set_defaults(run=serve)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

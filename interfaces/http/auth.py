@@ -1,0 +1,45 @@
+"""Bearer credentials → the calling ``Principal``, injected as the ``principal`` dependency.
+
+Route handlers declare what they accept through ``opt``:
+``opt={"publishable": True}`` lets a publishable key in, ``opt={"dashboard": True}``
+lets only a dashboard token in. Everything else takes a secret key or a dashboard token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+
+from application.principal import Principal
+from domain.errors import DomainError
+from interfaces.container import Container
+
+PUBLISHABLE_OK = {"publishable": True}
+DASHBOARD_ONLY = {"dashboard": True}
+
+
+def container_of(request: Request[Any, Any, Any]) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise DomainError("unauthorized", "send a credential as 'Authorization: Bearer <key>'")
+    principal = container_of(request).accounts.authenticate(
+        credential.strip(), request.headers.get("x-hatched-mode")
+    )
+    opt = request.route_handler.opt
+    if opt.get("dashboard"):
+        principal.require_dashboard()
+    elif not opt.get("publishable"):
+        principal.require_secret()
+    return principal
+
+
+Caller = NamedDependency[Principal]
+"""Declare ``principal: Caller`` in a handler to receive the authenticated principal."""

@@ -1,0 +1,110 @@
+"""Strict request bodies: exact JSON types, and unknown fields named one by one.
+
+Litestar converts bodies non-strictly (``"3"`` would become ``3``) and names the
+body rather than the field when one is unknown. ``StrictBody[Model]`` decodes
+with msgspec in strict mode and reports every offending field the way the
+contract says: ``property companyName should not exist``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar
+
+import msgspec
+import msgspec.inspect as mi
+from litestar.dto import MsgspecDTO
+from litestar.openapi.spec import Reference, Schema
+from litestar.typing import FieldDefinition
+
+from domain.errors import DomainError
+
+T = TypeVar("T", bound=msgspec.Struct)
+
+_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_MISSING = re.compile(r"missing required field `(?P<name>[^`]+)`")
+
+
+class Model(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every request body: snake_case fields, nothing unknown accepted."""
+
+
+def decode_strict(raw: bytes, model: type[T]) -> T:
+    if not raw.strip():
+        raw = b"{}"
+    try:
+        document = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise DomainError("malformed_json", "request body is not valid JSON") from None
+    unknown = sorted(_unknown_fields(document, mi.type_info(model), ""))
+    if unknown:
+        raise DomainError(
+            "validation_failed",
+            "; ".join(f"property {name} should not exist" for name in unknown),
+            {"fields": [{"field": name, "reason": "should not exist"} for name in unknown]},
+        )
+    try:
+        return msgspec.convert(document, model, strict=True)
+    except msgspec.ValidationError as error:
+        raise validation_error(str(error)) from None
+
+
+def validation_error(text: str) -> DomainError:
+    """Turn a msgspec message (``Expected `int`, got `str` - at `$.amount```) into ours."""
+    match = _PATH.search(text)
+    path = match.group("path") if match else ""
+    reason = _PATH.sub("", text)
+    missing = _MISSING.search(reason)
+    if missing:
+        path = f"{path}.{missing.group('name')}" if path else missing.group("name")
+        reason = "is required"
+    field = path or "body"
+    return DomainError(
+        "validation_failed",
+        f"{field}: {reason}",
+        {"fields": [{"field": field, "reason": reason}]},
+    )
+
+
+def _unknown_fields(value: Any, info: mi.Type, path: str) -> Iterator[str]:
+    if isinstance(info, mi.UnionType):
+        for option in info.types:
+            if _accepts(option, value):
+                yield from _unknown_fields(value, option, path)
+                return
+    elif isinstance(info, mi.StructType) and isinstance(value, dict):
+        known = {f.encode_name: f for f in info.fields}
+        for name, item in value.items():
+            where = f"{path}.{name}" if path else name
+            if name not in known:
+                yield where
+            else:
+                yield from _unknown_fields(item, known[name].type, where)
+    elif isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType) and isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unknown_fields(item, info.item_type, f"{path}[{index}]")
+
+
+def _accepts(info: mi.Type, value: Any) -> bool:
+    if isinstance(info, mi.StructType):
+        return isinstance(value, dict)
+    if isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType):
+        return isinstance(value, list)
+    return False
+
+
+class StrictBody(MsgspecDTO[T], Generic[T]):
+    """A DTO that only changes how the body is decoded; the schema is the model's own."""
+
+    def decode_bytes(self, value: bytes) -> Any:
+        return decode_strict(value, self.model_type)
+
+    @classmethod
+    def create_openapi_schema(
+        cls, field_definition: FieldDefinition, handler_id: str, schema_creator: Any
+    ) -> Reference | Schema:
+        schema: Reference | Schema = schema_creator.for_field_definition(
+            FieldDefinition.from_annotation(cls.model_type)
+        )
+        return schema

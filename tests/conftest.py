@@ -1,0 +1,125 @@
+"""Fixtures shared by every test: the backend matrix, a running app, and accounts.
+
+``HATCHED_TEST_BACKENDS`` picks the backends (comma-separated: ``sqlite``,
+``postgres``); ``make test`` runs SQLite, ``.ci/run`` runs both. Each test gets
+its own fresh SQLite file or its own fresh PostgreSQL schema.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from litestar.testing import TestClient
+
+from infrastructure.settings import Settings
+from interfaces.container import Container, build_container
+from interfaces.http.app import create_app
+
+BACKENDS = [b.strip() for b in os.environ.get("HATCHED_TEST_BACKENDS", "sqlite").split(",") if b]
+POSTGRES_URL = os.environ.get(
+    "HATCHED_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/hatched_test"
+)
+REDIS_URL = os.environ.get("HATCHED_TEST_REDIS_URL") or None
+
+
+def _ensure_database(url: str) -> None:
+    settings = Settings(database_url=url)
+    params = settings.postgres_params()
+    name = params.pop("dbname")
+    with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    params = Settings(database_url=url).postgres_params()
+    with psycopg.connect(**params, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    _ensure_database(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    common = {
+        "data_dir": tmp_path,
+        "secret_key": "test-secret-" + uuid.uuid4().hex,
+        "redis_url": REDIS_URL,
+    }
+    if backend == "sqlite":
+        yield Settings(**common)  # type: ignore[arg-type]
+        return
+    url = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield Settings(database_url=url, database_schema=schema, **common)  # type: ignore[arg-type]
+    _drop_schema(url, schema)
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    built = build_container(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def client(container: Container) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(container)) as test_client:  # type: ignore[arg-type]
+        yield test_client
+
+
+@dataclass
+class Account:
+    """A registered customer with a dashboard token and a secret key of each mode."""
+
+    customer_id: str
+    email: str
+    token: str
+    live_key: str
+    test_key: str
+
+    def headers(self, credential: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {credential or self.live_key}"}
+
+
+def register_account(client: TestClient, email: str | None = None) -> Account:  # type: ignore[type-arg]
+    email = email or f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    response = client.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": "correct horse battery", "company_name": "Acme"},
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    dashboard = {"Authorization": f"Bearer {body['token']}"}
+    keys = {}
+    for mode in ("live", "test"):
+        issued = client.post("/api/v1/auth/api-keys", json={"mode": mode}, headers=dashboard)
+        assert issued.status_code == 201, issued.text
+        keys[mode] = issued.json()["key"]
+    return Account(body["customer"]["id"], email, body["token"], keys["live"], keys["test"])
+
+
+@pytest.fixture
+def account(client: TestClient) -> Account:  # type: ignore[type-arg]
+    return register_account(client)
+
+
+@pytest.fixture
+def other_account(client: TestClient) -> Account:  # type: ignore[type-arg]
+    return register_account(client)

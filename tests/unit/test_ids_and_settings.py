@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from domain.errors import NotFound
+from domain.ids import natural_id, parse_public_id, public_id
+from infrastructure.settings import Settings
+
+
+def test_public_ids_round_trip_and_reject_other_kinds() -> None:
+    value = uuid.uuid4()
+    assert parse_public_id("egg", public_id("egg", value)) == value
+    with pytest.raises(NotFound):
+        parse_public_id("buddy", public_id("egg", value))
+    with pytest.raises(NotFound):
+        parse_public_id("egg", "egg_not-a-uuid")
+
+
+def test_natural_ids_are_deterministic_and_separate_kinds() -> None:
+    assert natural_id("user", "t1", "u1") == natural_id("user", "t1", "u1")
+    assert natural_id("user", "t1", "u1") != natural_id("event", "t1", "u1")
+    assert natural_id("user", "t1", "u1") != natural_id("user", "t2", "u1")
+    assert natural_id("user", "t1:u", "1") != natural_id("user", "t1", "u:1")
+
+
+def test_settings_defaults_put_data_under_var(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.data_dir == Path("var")
+    assert settings.sqlite_path() == Path("var/hatched.sqlite3")
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert not settings.uses_postgres
+    assert Settings.from_env({}).secret_key == settings.secret_key, "the generated key is kept"
+
+
+def test_settings_read_the_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "HATCHED_DATA_DIR": str(tmp_path),
+            "HATCHED_DATABASE_URL": "postgresql://u:p%40ss@db.internal:6543/hatched",
+            "HATCHED_REDIS_URL": "redis://127.0.0.1:6379/0",
+            "HATCHED_HOST": "0.0.0.0",
+            "HATCHED_PORT": "9000",
+            "HATCHED_SECRET_KEY": "s" * 40,
+        }
+    )
+    assert settings.uses_postgres
+    assert settings.postgres_params() == {
+        "host": "db.internal",
+        "port": "6543",
+        "user": "u",
+        "password": "p@ss",
+        "dbname": "hatched",
+    }
+    assert (settings.host, settings.port, settings.secret_key) == ("0.0.0.0", 9000, "s" * 40)
