@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from domain.tenancy import Tenant
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -31,3 +33,15 @@ class DashboardTokens(Protocol):
 
 class Digest(Protocol):
     def __call__(self, secret: str) -> str: ...
+
+
+class BuddyDirectory(Protocol):
+    """Which buddies a tenant has, read from the buddies view (``projections/buddies.py``)."""
+
+    def buddy_ids(self, tenant: Tenant, *, config_version_id: UUID | None = None) -> list[UUID]: ...
+
+    def counts_by_config_version(self, tenant: Tenant) -> dict[UUID, int]: ...
+
+
+class TaskQueue(Protocol):
+    def enqueue_operation(self, operation_id: UUID) -> None: ...

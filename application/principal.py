@@ -21,6 +21,13 @@ class Principal:
     scopes: tuple[str, ...] = field(default=())
 
     @property
+    def actor(self) -> str:
+        """Who to name in an audit trail: the credential, never its secret."""
+        if self.key_id is not None:
+            return f"{self.kind}:{self.key_id.hex}"
+        return f"{self.kind}:{self.customer_id.hex}"
+
+    @property
     def tenant(self) -> Tenant:
         return Tenant(self.customer_id, self.mode)
 

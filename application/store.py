@@ -8,7 +8,7 @@ projection and follower.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -26,6 +26,29 @@ CONFLICT_RETRIES = 8
 
 class EventStore(Application[UUID]):
     name = "hatched"
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self._saved_listeners: list[Callable[[], None]] = []
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every save (followers use it to wake up early)."""
+        self._saved_listeners.append(listener)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        for listener in self._saved_listeners:
+            listener()
+
+    def notifications_after(self, position: int, limit: int) -> list[tuple[int, Any]]:
+        """The next ``limit`` recorded domain events after ``position``, with their positions."""
+        notifications = self.recorder.select_notifications(
+            start=position, limit=limit, inclusive_of_start=False
+        )
+        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+    def head(self) -> int:
+        """The position of the newest recorded event (0 when there is none)."""
+        return self.recorder.max_notification_id() or 0
 
     def load(self, cls: type[A], aggregate_id: UUID, kind: str, public_id: str) -> A:
         """Load an aggregate by id; a missing one, or one of another type, is not found."""

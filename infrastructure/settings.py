@@ -19,6 +19,9 @@ class Settings:
     database_url: str | None = None
     database_schema: str | None = None
     redis_url: str | None = None
+    redis_namespace: str = "hatched"
+    embedded_worker: bool | None = None
+    run_followers: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = field(default="", repr=False)
@@ -36,6 +39,11 @@ class Settings:
             database_url=env.get("HATCHED_DATABASE_URL") or None,
             database_schema=env.get("HATCHED_DATABASE_SCHEMA") or None,
             redis_url=env.get("HATCHED_REDIS_URL") or None,
+            redis_namespace=env.get("HATCHED_REDIS_NAMESPACE", "hatched"),
+            embedded_worker=_flag(env["HATCHED_EMBEDDED_WORKER"])
+            if "HATCHED_EMBEDDED_WORKER" in env
+            else None,
+            run_followers=_flag(env.get("HATCHED_RUN_FOLLOWERS", "true")),
             host=env.get("HATCHED_HOST", "127.0.0.1"),
             port=int(env.get("HATCHED_PORT", "8000")),
             secret_key=env.get("HATCHED_SECRET_KEY") or _stored_secret_key(data_dir),
@@ -46,6 +54,13 @@ class Settings:
             ingest_group_commit=_flag(env.get("HATCHED_INGEST_GROUP_COMMIT", "true")),
             log_level=env.get("HATCHED_LOG_LEVEL", "info"),
         )
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        """Without Redis the serving process is the worker; with Redis, `hatched worker` is."""
+        if self.embedded_worker is not None:
+            return self.embedded_worker
+        return self.redis_url is None
 
     @property
     def uses_postgres(self) -> bool:

@@ -27,6 +27,35 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def worker(args: argparse.Namespace) -> int:
+    """Consume operations from Redis until interrupted (production mode)."""
+    import signal
+    import threading
+
+    from interfaces.container import build_container
+
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    if not settings.redis_url:
+        print(
+            "hatched worker needs HATCHED_REDIS_URL; `hatched serve` runs its own worker otherwise"
+        )
+        return 2
+    container = build_container(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    container.tasks.start_worker(threads=args.threads)
+    print(
+        f"Hatched worker consuming from {settings.redis_url} ({args.threads} threads)", flush=True
+    )
+    stop.wait()
+    container.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hatched", description="Hatched gamification API")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--host", default=None)
     serve_cmd.add_argument("--port", type=int, default=None)
     serve_cmd.set_defaults(run=serve)
+    worker_cmd = commands.add_parser("worker", help="run background operations from Redis")
+    worker_cmd.add_argument("--threads", type=int, default=4)
+    worker_cmd.set_defaults(run=worker)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

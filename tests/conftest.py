@@ -58,6 +58,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
     common = {
+        "redis_namespace": f"hatched-test-{uuid.uuid4().hex[:12]}",
+        "embedded_worker": True,
         "data_dir": tmp_path,
         "secret_key": "test-secret-" + uuid.uuid4().hex,
         "redis_url": REDIS_URL,

@@ -12,8 +12,24 @@ from interfaces.http.auth import provide_principal
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.request_id import RequestIdMiddleware
 from interfaces.http.routes.accounts import AuthController, CustomerController
+from interfaces.http.routes.buddies import BuddyController, EconomyController
+from interfaces.http.routes.config_rules import (
+    BadgeDefinitionController,
+    CoinRuleController,
+    SkillRuleController,
+    SkillSetController,
+    TokenConfigController,
+)
+from interfaces.http.routes.configs import (
+    ApplyPresetController,
+    ConfigVersionController,
+    PresetController,
+)
 from interfaces.http.routes.docs import api_docs
+from interfaces.http.routes.eggs import EggController
+from interfaces.http.routes.events import EventController
 from interfaces.http.routes.health import HealthController
+from interfaces.http.routes.operations import OperationController
 
 API_PREFIX = "/api/v1"
 
@@ -21,7 +37,25 @@ API_PREFIX = "/api/v1"
 def create_litestar(container: Container) -> Litestar:
     api = Router(
         path=API_PREFIX,
-        route_handlers=[HealthController, AuthController, CustomerController, api_docs],
+        route_handlers=[
+            HealthController,
+            AuthController,
+            CustomerController,
+            EggController,
+            OperationController,
+            EventController,
+            BuddyController,
+            EconomyController,
+            PresetController,
+            ApplyPresetController,
+            ConfigVersionController,
+            CoinRuleController,
+            SkillRuleController,
+            BadgeDefinitionController,
+            SkillSetController,
+            TokenConfigController,
+            api_docs,
+        ],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
     )
     app = Litestar(
@@ -35,6 +69,7 @@ def create_litestar(container: Container) -> Litestar:
             path=f"{API_PREFIX}/openapi.json",
             render_plugins=[JsonRenderPlugin(path="/")],
         ),
+        on_startup=[container.start],
         on_shutdown=[container.close],
         debug=False,
     )

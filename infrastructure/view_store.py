@@ -1,0 +1,242 @@
+"""Read-model tables on SQLite or PostgreSQL, written with their tracking position atomically.
+
+The same small SQL subset runs on both: TEXT and INTEGER columns, ``INSERT … ON CONFLICT``
+upserts, keyset pagination. JSON documents are stored as text in a ``data`` column.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import ConnectionPool
+
+from infrastructure.settings import Settings
+from projections.base import Delete, Projection, RowChange, Table, Upsert
+
+TRACKING_TABLE = "view_tracking"
+_TYPES = {"text": "TEXT", "int": "BIGINT"}
+_COMPARISONS = frozenset({"=", "<", "<=", ">", ">=", "!="})
+
+
+class ViewStore:
+    def __init__(self, settings: Settings) -> None:
+        self._postgres = settings.uses_postgres
+        self._changed = threading.Condition()
+        if self._postgres:
+            params = settings.postgres_params()
+            options = (
+                {"options": f"-c search_path={settings.database_schema}"}
+                if settings.database_schema
+                else {}
+            )
+            self._pool: ConnectionPool | None = ConnectionPool(
+                make_conninfo("", **params, **options), min_size=1, max_size=8, open=True
+            )
+        else:
+            self._pool = None
+        self._sqlite_path = str(settings.sqlite_path())
+        self._local = threading.local()
+        with self._transaction() as tx:
+            tx.execute(
+                f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (view TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+            )
+
+    # -- connections --------------------------------------------------------
+
+    def _sqlite(self) -> sqlite3.Connection:
+        existing: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if existing is not None:
+            return existing
+        connection = sqlite3.connect(
+            self._sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA busy_timeout=30000")
+        self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Tx]:
+        if self._pool is not None:
+            with self._pool.connection() as conn, conn.transaction():
+                yield _Tx(conn, "%s")
+            return
+        sqlite = self._sqlite()
+        sqlite.execute("BEGIN IMMEDIATE")
+        try:
+            yield _Tx(sqlite, "?")
+        except BaseException:
+            sqlite.execute("ROLLBACK")
+            raise
+        sqlite.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    # -- schema and tracking ---------------------------------------------------
+
+    def create_tables(self, tables: Sequence[Table]) -> None:
+        with self._transaction() as tx:
+            for table in tables:
+                columns = ", ".join(
+                    f"{name} {_TYPES[kind]}" for name, kind in table.columns.items()
+                )
+                tx.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
+                )
+                for index in table.indexes:
+                    name = f"ix_{table.name}_{'_'.join(index)}"
+                    tx.execute(
+                        f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({', '.join(index)})"
+                    )
+
+    def position(self, view: str) -> int:
+        with self._transaction() as tx:
+            row = tx.execute(
+                f"SELECT position FROM {TRACKING_TABLE} WHERE view = {tx.p}", (view,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def apply(self, view: str, changes: Iterable[RowChange], position: int) -> None:
+        """Apply row changes and move the view's position, in one transaction."""
+        with self._transaction() as tx:
+            for change in changes:
+                if isinstance(change, Upsert):
+                    _upsert(tx, change)
+                else:
+                    _delete(tx, change)
+            tx.execute(
+                f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, {tx.p}) "
+                f"ON CONFLICT (view) DO UPDATE SET position = excluded.position",
+                (view, position),
+            )
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, views: Sequence[str], position: int, timeout: float) -> bool:
+        """Block until every view has applied ``position``; ``False`` if the bound ran out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if all(self.position(view) >= position for view in views):
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._changed:
+                self._changed.wait(min(remaining, 0.05))
+
+    # -- queries ---------------------------------------------------------------
+
+    def rows(
+        self,
+        table: str,
+        where: dict[str, Any],
+        *,
+        order_by: Sequence[tuple[str, bool]] = (),
+        after: Sequence[Any] | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rows matching ``where`` (``None`` values are skipped), in ``order_by`` order.
+
+        A ``where`` value may also be ``(op, value)`` or a list of them, e.g.
+        ``{"occurred_at": [(">=", start), ("<=", end)]}``.
+
+        ``after`` is a keyset cursor: the ``order_by`` values of the last row already seen.
+        All ``order_by`` directions must agree for the cursor to be used.
+        """
+        with self._transaction() as tx:
+            clauses, params = [], []
+            for column, value in where.items():
+                if value is None:
+                    continue
+                if isinstance(value, tuple | list):
+                    for op, operand in [value] if isinstance(value, tuple) else value:
+                        if op not in _COMPARISONS:
+                            raise ValueError(f"unsupported comparison {op!r}")
+                        clauses.append(f"{column} {op} {tx.p}")
+                        params.append(operand)
+                else:
+                    clauses.append(f"{column} = {tx.p}")
+                    params.append(value)
+            if after is not None and order_by:
+                columns = ", ".join(c for c, _ in order_by)
+                marks = ", ".join(tx.p for _ in order_by)
+                comparison = "<" if order_by[0][1] else ">"
+                clauses.append(f"({columns}) {comparison} ({marks})")
+                params.extend(after)
+            sql = f"SELECT * FROM {table}"
+            if clauses:
+                sql += " WHERE " + " AND ".join(clauses)
+            if order_by:
+                sql += " ORDER BY " + ", ".join(
+                    f"{c} {'DESC' if d else 'ASC'}" for c, d in order_by
+                )
+            if limit is not None:
+                sql += f" LIMIT {int(limit)}"
+            cursor = tx.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [_decode(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+    def count(self, table: str, where: dict[str, Any]) -> int:
+        with self._transaction() as tx:
+            clauses = [f"{c} = {tx.p}" for c, v in where.items() if v is not None]
+            params = [v for v in where.values() if v is not None]
+            sql = f"SELECT COUNT(*) FROM {table}" + (
+                " WHERE " + " AND ".join(clauses) if clauses else ""
+            )
+            return int(tx.execute(sql, params).fetchone()[0])
+
+    def register(self, projection: Projection) -> None:
+        self.create_tables(projection.tables)
+
+
+class _Tx:
+    def __init__(self, connection: Any, placeholder: str) -> None:
+        self.connection = connection
+        self.p = placeholder
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.connection.execute(sql, params)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return value
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(row.get("data"), str):
+        row["data"] = json.loads(row["data"])
+    return row
+
+
+def _upsert(tx: _Tx, change: Upsert) -> None:
+    values = {
+        **change.key,
+        **{k: _encode(v) for k, v in change.values.items()},
+        **change.increments,
+    }
+    columns = list(values)
+    marks = ", ".join(tx.p for _ in columns)
+    updates = [f"{c} = excluded.{c}" for c in change.values]
+    updates += [f"{c} = COALESCE({change.table}.{c}, 0) + excluded.{c}" for c in change.increments]
+    conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    tx.execute(
+        f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(change.key)}) {conflict}",
+        [values[c] for c in columns],
+    )
+
+
+def _delete(tx: _Tx, change: Delete) -> None:
+    clauses = " AND ".join(f"{c} = {tx.p}" for c in change.key)
+    tx.execute(f"DELETE FROM {change.table} WHERE {clauses}", list(change.key.values()))

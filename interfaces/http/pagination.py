@@ -1,0 +1,65 @@
+"""Cursor pagination over views: ``?limit=&cursor=`` in, ``{data, next_cursor}`` out.
+
+A cursor is the opaque, URL-safe encoding of the last row's sort key; it is only ever
+compared, never trusted as anything else, so a forged cursor can at worst skip rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from domain.errors import DomainError
+from infrastructure.view_store import ViewStore
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        values = None
+    if not isinstance(values, list) or len(values) != width:
+        raise DomainError("bad_request", "cursor is not one this API issued", {"field": "cursor"})
+    return values
+
+
+def check_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= limit <= MAX_LIMIT:
+        raise DomainError(
+            "validation_failed",
+            f"limit must be between 1 and {MAX_LIMIT}",
+            {"fields": [{"field": "limit", "reason": f"must be between 1 and {MAX_LIMIT}"}]},
+        )
+    return limit
+
+
+def page(
+    views: ViewStore,
+    table: str,
+    where: dict[str, Any],
+    order_by: Sequence[tuple[str, bool]],
+    cursor: str | None,
+    limit: int | None,
+    render: Callable[[dict[str, Any]], Any],
+) -> dict[str, Any]:
+    size = check_limit(limit)
+    after = decode_cursor(cursor, len(order_by))
+    rows = views.rows(table, where, order_by=order_by, after=after, limit=size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    next_cursor = encode_cursor([rows[-1][c] for c, _ in order_by]) if more and rows else None
+    return {"data": [render(row) for row in rows], "next_cursor": next_cursor}
