@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.accounts import Accounts
+from application.auto_evolve import AutoEvolver
 from application.buddies import Buddies
 from application.configs import Configs
 from application.dispatch import OperationDispatcher
@@ -82,6 +83,7 @@ def build_container(settings: Settings) -> Container:
     tasks = TaskQueue(build_broker(settings), operations.run)
     followers = [Follower.for_projection(p, store, views) for p in all_projections()]
     followers.append(Follower.for_reactor(OperationDispatcher(tasks), store, views))
+    followers.append(Follower.for_reactor(AutoEvolver(store, configs), store, views))
     for follower in followers:
         store.on_saved(follower.wake)
     return Container(

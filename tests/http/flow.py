@@ -58,3 +58,36 @@ def send_event(
     response = client.post("/api/v1/events", json=body, headers=account.headers())
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def satisfy_next_stage(client: TestClient, account: Account, buddy_id: str) -> None:
+    """Meet each unmet condition of the next stage through the manual overrides."""
+    headers = account.headers()
+    evolution = client.get(f"/api/v1/buddies/{buddy_id}/evolution", headers=headers).json()
+    buddy = client.get(f"/api/v1/buddies/{buddy_id}", headers=headers).json()
+    config = client.get(f"/api/v1/config-versions/{buddy['config_version_id']}", headers=headers)
+    skills = {s["key"]: s for s in config.json()["document"]["skills"]}
+    base = f"/api/v1/buddies/{buddy_id}"
+    for unmet in evolution["unmet"]:
+        condition = unmet["condition"]
+        if condition == "min_progression_tokens":
+            key = buddy["token_slots"]["progression"]
+            body = {"token_key": key, "amount": unmet["required"] - unmet["actual"], "reason": "t"}
+            response = client.post(f"{base}/tokens", json=body, headers=headers)
+        elif condition == "min_coins_earned":
+            body = {"amount": unmet["required"] - unmet["actual"], "reason": "t"}
+            response = client.post(f"{base}/coins", json=body, headers=headers)
+        elif condition == "min_skill_levels":
+            skill = skills[unmet["skill_key"]]
+            value = unmet["required"] * skill["points_per_level"]
+            body = {"skills": {unmet["skill_key"]: value}}
+            response = client.patch(f"{base}/skills", json=body, headers=headers)
+        elif condition == "badges":
+            for badge_key in unmet["missing"]:
+                response = client.post(
+                    f"{base}/badges", json={"badge_key": badge_key}, headers=headers
+                )
+                assert response.status_code == 200, response.text
+        else:
+            raise AssertionError(f"no override for {unmet}")
+        assert response.status_code == 200, response.text
