@@ -10,6 +10,7 @@ from application.buddies import Buddies
 from application.configs import Configs
 from application.dispatch import OperationDispatcher
 from application.eggs import Eggs
+from application.idempotency import Idempotency
 from application.ingestion import Ingestion
 from application.operations import Operations
 from application.store import EventStore
@@ -43,6 +44,7 @@ class Container:
     ingestion: Ingestion
     buddies: Buddies
     tasks: TaskQueue
+    idempotency: Idempotency
     followers: list[Follower] = field(default_factory=list)
 
     def start(self) -> None:
@@ -97,5 +99,6 @@ def build_container(settings: Settings) -> Container:
         ingestion=Ingestion(store, clock, configs),
         buddies=Buddies(store, clock, secrets, configs),
         tasks=tasks,
+        idempotency=Idempotency(store, clock),
         followers=followers,
     )

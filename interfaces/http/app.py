@@ -10,6 +10,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from interfaces.container import Container
 from interfaces.http.auth import provide_principal
 from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.idempotency import IdempotencyMiddleware
 from interfaces.http.request_id import RequestIdMiddleware
 from interfaces.http.routes.accounts import AuthController, CustomerController
 from interfaces.http.routes.buddies import BuddyController, EconomyController
@@ -61,6 +62,7 @@ def create_litestar(container: Container) -> Litestar:
     app = Litestar(
         route_handlers=[api],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[IdempotencyMiddleware],
         request_max_body_size=container.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Hatched API",
