@@ -1,0 +1,1 @@
+"""Benchmarks and workloads: run with ``make bench`` or ``python -m benchmarks.<name>``."""

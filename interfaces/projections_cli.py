@@ -1,0 +1,242 @@
+"""``hatched projector`` and ``hatched projections status|rebuild|verify``.
+
+Exit status: 0 done; 1 differences found (verify) or the work failed; 2 a view name is
+unknown; 3 another process is rebuilding (or verifying) that view. Progress bars go to
+stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from application.store import EventStore
+from infrastructure.persistence import event_store_env
+from infrastructure.rebuild import (
+    CHUNK,
+    Rebuilder,
+    RebuildRefused,
+    Stopped,
+    UnknownViews,
+)
+from infrastructure.settings import Settings
+from infrastructure.view_store import ViewStore
+from projections.registry import all_projections
+
+RESUME_CHECK_SECONDS = 15.0
+SHOWN_DIFFERENCES = 20
+UNKNOWN_VIEW = 2
+REFUSED = 3
+CHUNK_HELP = "log events per transaction (default %(default)s)"
+
+
+def add_commands(commands: Any) -> None:
+    """Register ``projector`` and ``projections`` on the ``hatched`` argument parser."""
+    projector_cmd = commands.add_parser(
+        "projector", help="keep every view (and, with Redis, every reactor) current until SIGTERM"
+    )
+    projector_cmd.set_defaults(run=projector)
+    projections = commands.add_parser(
+        "projections", help="operate the read models: status, rebuild, verify"
+    )
+    actions = projections.add_subparsers(dest="action", required=True)
+    actions.add_parser(
+        "status", help="each view's position, the log head and the lag"
+    ).set_defaults(run=status)
+    rebuild_cmd = actions.add_parser(
+        "rebuild", help="replay views into shadow tables, then swap them in (online)"
+    )
+    rebuild_cmd.add_argument("views", nargs="*", metavar="VIEW", help="default: every view")
+    rebuild_cmd.add_argument(
+        "--fresh", action="store_true", help="start an interrupted rebuild over instead of resuming"
+    )
+    rebuild_cmd.add_argument("--chunk", type=int, default=CHUNK, help=CHUNK_HELP)
+    rebuild_cmd.set_defaults(run=rebuild)
+    verify_cmd = actions.add_parser(
+        "verify", help="replay views into a scratch copy and diff it against the live tables"
+    )
+    verify_cmd.add_argument("views", nargs="*", metavar="VIEW", help="default: every view")
+    verify_cmd.add_argument("--chunk", type=int, default=CHUNK, help=CHUNK_HELP)
+    verify_cmd.set_defaults(run=verify)
+
+
+# -- the operator's commands -------------------------------------------------------------
+
+
+def status(args: argparse.Namespace) -> int:
+    with _rebuilder() as rebuilder:
+        rows = rebuilder.status()
+    print(f"{'view':<24} {'position':>10} {'head':>10} {'lag':>8}  rebuild")
+    for row in rows:
+        rebuild = "-"
+        if row.rebuild is not None:
+            rebuild = (
+                f"at {row.rebuild_position or 0} by {row.rebuild.holder} "
+                f"since {row.rebuild.started_at} (heartbeat {row.rebuild.heartbeat_at})"
+            )
+        print(f"{row.name:<24} {row.position:>10} {row.head:>10} {row.lag:>8}  {rebuild}")
+    return 0
+
+
+def rebuild(args: argparse.Namespace) -> int:
+    with _rebuilder(args.chunk) as rebuilder:
+        names = _resolve(rebuilder, args.views)
+        if names is None:
+            return UNKNOWN_VIEW
+        try:
+            with _bars() as bars:
+                replayed = rebuilder.rebuild(names, bars, fresh=args.fresh)
+        except RebuildRefused as refused:
+            print(f"refused: {refused}", file=sys.stderr)
+            return REFUSED
+    print(f"rebuilt {', '.join(names)} from {replayed} log events; swapped in", flush=True)
+    return 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    with _rebuilder(args.chunk) as rebuilder:
+        names = _resolve(rebuilder, args.views)
+        if names is None:
+            return UNKNOWN_VIEW
+        try:
+            with _bars() as bars:
+                results = rebuilder.verify(names, bars)
+        except RebuildRefused as refused:
+            print(f"refused: {refused}", file=sys.stderr)
+            return REFUSED
+    differing = 0
+    for result in results:
+        count = len(result.differences)
+        differing += count
+        verdict = "no differences" if not count else f"{count} difference(s)"
+        print(f"{result.view}: {result.rows} rows at position {result.position}, {verdict}")
+        for difference in result.differences[:SHOWN_DIFFERENCES]:
+            print(f"  {difference.describe()}")
+        if count > SHOWN_DIFFERENCES:
+            print(f"  … and {count - SHOWN_DIFFERENCES} more")
+    return 1 if differing else 0
+
+
+# -- the long-running runner ------------------------------------------------------------
+
+
+def projector(args: argparse.Namespace) -> int:
+    """Run the log followers until SIGTERM or SIGINT, and finish abandoned rebuilds.
+
+    Without Redis only the views run here: a reactor's tasks would land in this process's
+    own in-memory broker, which no worker reads; ``hatched serve`` keeps those.
+    """
+    from infrastructure.followers import PostgresWakeUp
+    from interfaces.container import build_container
+
+    settings = Settings.from_env()
+    _logging(settings)
+    container = build_container(settings)
+    followers = [f for f in container.followers if f.projection is not None or settings.redis_url]
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    for follower in followers:
+        follower.start()
+    wake_up = PostgresWakeUp.start(settings, container.store, [f.wake for f in followers])
+    rebuilder = Rebuilder(container.store, container.views, all_projections())
+    resumer = threading.Thread(
+        target=_resume_abandoned, args=(rebuilder, stop), name="rebuild-resumer", daemon=True
+    )
+    resumer.start()
+    names = ", ".join(f.name for f in followers)
+    print(f"Hatched projector running: {names}", flush=True)
+    stop.wait()
+    resumer.join(timeout=30)
+    if wake_up is not None:
+        wake_up.stop()
+    container.close()
+    return 0
+
+
+def _resume_abandoned(rebuilder: Rebuilder, stop: threading.Event) -> None:
+    log = logging.getLogger("hatched.projector")
+    while not stop.is_set():
+        names = rebuilder.abandoned()
+        try:
+            if names:
+                rebuilder.rebuild(names, stop=stop)
+                log.info("finished the abandoned rebuild of %s", ", ".join(names))
+        except (RebuildRefused, Stopped):
+            pass
+        except Exception:
+            log.exception("resuming the rebuild of %s failed; will retry", ", ".join(names))
+        stop.wait(RESUME_CHECK_SECONDS)
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+@contextmanager
+def _rebuilder(chunk: int = CHUNK) -> Iterator[Rebuilder]:
+    settings = Settings.from_env()
+    _logging(settings, default="warning")
+    store = EventStore(env=event_store_env(settings))
+    views = ViewStore(settings)
+    try:
+        yield Rebuilder(store, views, all_projections(), chunk=max(1, chunk))
+    finally:
+        views.close()
+        store.close()
+
+
+def _resolve(rebuilder: Rebuilder, names: list[str]) -> list[str] | None:
+    try:
+        return rebuilder.resolve(names)
+    except UnknownViews as unknown:
+        print(f"error: {unknown}", file=sys.stderr)
+        return None
+
+
+def _logging(settings: Settings, default: str | None = None) -> None:
+    level = default if default and settings.log_level == "info" else settings.log_level
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+
+
+class _Bars:
+    """Plain progress bars on stderr, one per view (``rich``, which Litestar brings)."""
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._tasks: dict[str, Any] = {}
+
+    def start(self, view: str, done: int, total: int) -> None:
+        if view in self._tasks:
+            self._progress.update(self._tasks[view], completed=done, total=total)
+            return
+        self._tasks[view] = self._progress.add_task(view, completed=done, total=total)
+
+    def advance(self, view: str, amount: int) -> None:
+        self._progress.advance(self._tasks[view], amount)
+
+
+@contextmanager
+def _bars() -> Iterator[_Bars]:
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        yield _Bars(progress)
