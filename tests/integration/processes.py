@@ -1,0 +1,105 @@
+"""Real ``hatched`` processes for the fault and end-to-end tests, sharing a test's settings.
+
+The child gets the same database schema, Redis namespace and secret key as the test's own
+container, so the test can act as the API (or run one) while workers come and go.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from infrastructure.settings import Settings
+from tests.conftest import REDIS_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def require_postgres_and_redis(backend: str) -> None:
+    if backend != "postgres" or REDIS_URL is None:
+        pytest.skip(
+            "needs PostgreSQL and Redis (HATCHED_TEST_BACKENDS=postgres, HATCHED_TEST_REDIS_URL): "
+            "separate worker processes share the database and the broker"
+        )
+
+
+def hatched_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment that makes a ``hatched`` process use ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HATCHED_")}
+    values = {
+        "HATCHED_DATA_DIR": str(settings.data_dir),
+        "HATCHED_DATABASE_URL": settings.database_url or "",
+        "HATCHED_DATABASE_SCHEMA": settings.database_schema or "",
+        "HATCHED_REDIS_URL": settings.redis_url or "",
+        "HATCHED_REDIS_NAMESPACE": settings.redis_namespace,
+        "HATCHED_SECRET_KEY": settings.secret_key,
+        "HATCHED_WEBHOOK_ALLOW_PRIVATE": str(settings.webhook_allow_private).lower(),
+        "HATCHED_WEBHOOK_RETRY_SCHEDULE": ",".join(str(s) for s in settings.webhook_retry_schedule),
+        "HATCHED_OPERATION_LEASE_SECONDS": str(settings.operation_lease_seconds),
+        "HATCHED_SWEEP_INTERVAL_SECONDS": str(settings.sweep_interval_seconds),
+        "HATCHED_SWEEP_GRACE_SECONDS": str(settings.sweep_grace_seconds),
+        "HATCHED_LOG_LEVEL": "warning",
+    }
+    env.update({k: v for k, v in values.items() if v})
+    env.update(extra)
+    return env
+
+
+class HatchedProcess:
+    """``python -m interfaces.cli <args>``; its output goes to a file shown when a test fails."""
+
+    def __init__(self, settings: Settings, *args: str, **env: str) -> None:
+        handle, name = tempfile.mkstemp(prefix="hatched-", suffix=".log")
+        self._log = Path(name)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "interfaces.cli", *args],
+            cwd=ROOT,
+            env=hatched_env(settings, **env),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        os.close(handle)
+
+    def output(self) -> str:
+        return self._log.read_text(errors="replace")
+
+    def wait_for_output(self, text: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never came:\n{self.output()[-3000:]}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        """``kill -9``: no clean-up of any kind."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.unlink(missing_ok=True)
+
+
+@contextmanager
+def worker(settings: Settings, threads: int = 1) -> Iterator[HatchedProcess]:
+    """A running ``hatched worker`` (ready once it says it is consuming)."""
+    process = HatchedProcess(settings, "worker", "--threads", str(threads))
+    try:
+        process.wait_for_output("Hatched worker consuming")
+        yield process
+    finally:
+        process.stop()
