@@ -1,0 +1,33 @@
+"""The widget API's own credential: a widget session or embed token, never an API key.
+
+Every ``/widget/*`` route declares ``widget: WidgetCaller``. The dependency reads the Bearer
+token and has ``Widgets.authenticate`` check it on every call — signature and algorithm,
+audience and type, expiry, and for a session its record (revoked?) — yielding a
+``WidgetGrant`` bound to one tenant and one buddy; each route then asks the grant for its
+scope. The ``principal`` dependency of every other route is untouched: it knows only API keys
+and dashboard tokens, so a widget token anywhere else is ``401`` and a widget principal
+never reaches a non-widget route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency, Provide
+
+from domain.errors import DomainError
+from domain.widget_session import WidgetGrant
+from interfaces.http.auth import container_of
+
+
+def provide_widget(request: Request[Any, Any, Any]) -> WidgetGrant:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise DomainError("unauthorized", "send a widget token as 'Authorization: Bearer <token>'")
+    return container_of(request).widgets.authenticate(token.strip())
+
+
+WIDGET_DEPENDENCIES = {"widget": Provide(provide_widget, sync_to_thread=True)}
+WidgetCaller = NamedDependency[WidgetGrant]
+"""Declare ``widget: WidgetCaller`` in a ``/widget/*`` handler to receive the verified grant."""
