@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from application.ports import Clock, DashboardTokens, Digest, PasswordHasher, Secrets
 from application.principal import Principal
 from application.store import EventStore, retry_on_conflict
+from application.ttl_cache import TtlCache
 from domain.api_key import PUBLISHABLE_SCOPES, ApiKey
 from domain.customer import SETTING_TYPES, Customer
 from domain.customer_email import CustomerEmail, email_claim_id, normalise_email
@@ -23,6 +24,9 @@ SECRET_PREFIXES: dict[str, str] = {"live": "hatch_live_", "test": "hatch_test_"}
 PUBLISHABLE_PREFIX = "hatch_pk_"
 SHOWN_PREFIX_LENGTH = 16
 INVALID_CREDENTIALS = "invalid email or password"
+KEY_CACHE_TTL = timedelta(seconds=1)
+"""How long a successful API key lookup is reused. A revocation clears it in this process at
+once; another API process may accept the revoked key for at most this long."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Accounts:
         self._secrets = secrets
         self._tokens = tokens
         self._digest = digest
+        self._keys: TtlCache[Principal] = TtlCache(clock, KEY_CACHE_TTL)
 
     # -- registration and login -------------------------------------------------
 
@@ -88,11 +93,17 @@ class Accounts:
     def authenticate(self, credential: str, requested_mode: str | None) -> Principal:
         """Resolve a Bearer credential to a principal, or refuse with 401."""
         if credential.startswith((*SECRET_PREFIXES.values(), PUBLISHABLE_PREFIX)):
-            key = self._store.find(ApiKey, api_key_id(credential, self._digest))
+            key_id = api_key_id(credential, self._digest)
+            cached = self._keys.get(key_id)
+            if cached is not None:
+                return cached
+            key = self._store.find(ApiKey, key_id)
             if key is None or not key.is_active:
                 raise DomainError("unauthorized", "API key is invalid or revoked")
             kind = "secret_key" if key.kind == "secret" else "publishable_key"
-            return Principal(kind, key.customer_id, key.mode, key.id, tuple(key.scopes))  # type: ignore[arg-type]
+            principal = Principal(kind, key.customer_id, key.mode, key.id, tuple(key.scopes))  # type: ignore[arg-type]
+            self._keys.put(key_id, principal)
+            return principal
         customer_id = self._tokens.verify(credential)
         if customer_id is None or self._store.find(Customer, customer_id) is None:
             raise DomainError("unauthorized", "token is invalid or expired")
@@ -176,6 +187,7 @@ class Accounts:
             raise NotFound("api key", public_key_id)
         key.revoke(timestamp=self._clock.now())
         self._store.save(key)
+        self._keys.discard(key.id)
         return key
 
     def rotate_keys(self, customer_id: UUID, mode: Mode, name: str | None) -> IssuedKey:
@@ -192,6 +204,7 @@ class Accounts:
                 key.revoke(timestamp=now)
             issued, customer = self._issue(customer_id, mode, "secret", name)
             self._store.save(customer, issued.key, *revoked)
+            self._keys.discard(*(key.id for key in revoked))
             return issued
 
         return retry_on_conflict(attempt)

@@ -23,6 +23,7 @@ from uuid import UUID, uuid4
 from application.ports import BuddyDirectory, Clock
 from application.store import EventStore, retry_on_conflict
 from application.wallets import ledger_id_for
+from application.what_if import WhatIf
 from domain.buddy import Buddy
 from domain.config import Rulebook
 from domain.config_diff import describe_changes
@@ -75,11 +76,14 @@ class Configs:
         clock: Clock,
         buddies: BuddyDirectory,
         new_id: Callable[[], UUID] = uuid4,
+        *,
+        what_if: WhatIf | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._buddies = buddies
         self._new_id = new_id
+        self._what_if = what_if
         self._rulebooks = _RulebookCache(RULEBOOK_CACHE_SIZE)
 
     # -- presets --------------------------------------------------------------------
@@ -262,15 +266,24 @@ class Configs:
 
     # -- impact and migration -------------------------------------------------------
 
-    def impact(self, tenant: Tenant, config_version_id: str) -> dict[str, Any]:
+    def impact(
+        self, tenant: Tenant, config_version_id: str, days: int | None = None
+    ) -> dict[str, Any]:
         """What publishing (or having published) this version means for buddies.
 
         ``changes`` compares it with the published version, or, for the published version
-        itself, with the version it was based on.
+        itself, with the version it was based on. A draft also gets ``what_if``: the last
+        ``days`` of customer events replayed through its rules (``application/what_if.py``).
         """
         catalog = self._catalog(tenant)
         version = self._listed(tenant, catalog, config_version_id)
         assert catalog is not None  # a listed version has a catalog
+        if days is not None and not version.is_draft:
+            raise DomainError(
+                "bad_request",
+                f"days replays a draft's rules; this config version is {version.status}",
+                {"status": version.status},
+            )
         baseline_id = catalog.published_id
         if baseline_id == version.id:
             baseline_id = version.based_on
@@ -283,7 +296,7 @@ class Configs:
             if baseline is not None
             else []
         )
-        return {
+        answer = {
             "config_version_id": version.public_id,
             "version": version.version_number,
             "status": version.status,
@@ -301,6 +314,9 @@ class Configs:
             "summary": _summary(version, total - on_version, on_version),
             "changes": changes,
         }
+        if version.is_draft and self._what_if is not None:
+            answer["what_if"] = self._what_if.replay(tenant, self.rulebook(version.id), days)
+        return answer
 
     def migrate_buddies(
         self,

@@ -4,19 +4,35 @@ For one event: dedupe on ``event_id`` (the ``EventIngestion`` id derives from it
 second recording fails in the database), find the user's active buddies, run the rule
 engine for each against its pinned config version, and save the ingestion record, the
 buddies' progress and their ledger entries in one transaction.
+
+Events are ingested in *groups* (``application/group_commit.py``): concurrent ``POST
+/events`` requests, or the chunks of one ``POST /events/batch``, are decided one after the
+other against the same in-memory aggregates (a buddy touched twice in a group is evaluated
+against its evolving state, exactly as if the requests had come one by one) and saved in one
+transaction. Each request keeps its own dedupe, its own effects and its own refusal. When the
+save fails on a conflict (an ``event_id`` or a buddy written by someone else meanwhile) the
+group is decided again from fresh state; if it fails again, or one request breaks while
+being applied, every request is ingested on its own, so no request can fail the others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
 from application.configs import Configs
+from application.group_commit import GroupCommit, Outcome
 from application.ports import Clock
 from application.store import EventStore, retry_on_conflict
+from application.ttl_cache import TtlCache
 from application.wallets import credit_effects, ledger_id_for
+from application.written_aggregates import WrittenAggregates
 from domain.buddy import Buddy
 from domain.customer import Customer
 from domain.errors import DomainError, NotFound
@@ -26,6 +42,19 @@ from domain.ledger import Ledger
 from domain.rules import CustomerEvent, Evaluation, evaluate
 from domain.tenancy import Tenant
 from domain.user_account import UserAccount
+
+A = TypeVar("A", bound=Aggregate)
+Ingested = tuple[EventIngestion, bool]
+"""An ingestion and whether the request was a duplicate of it."""
+
+SAVE_CHUNK = 250
+"""Events of one ``POST /events/batch`` decided as one unit."""
+MAX_GROUP_EVENTS = 500
+"""Events per group, so per transaction (a batch chunk counts for all its events)."""
+GROUP_ATTEMPTS = 2
+"""How often a group is decided after a conflict (from fresh loads) before going one by one."""
+WRITTEN_TTL = timedelta(seconds=1)
+"""How long a buddy or ledger the pipeline wrote is reused without a reload."""
 
 
 @dataclass(frozen=True)
@@ -39,26 +68,113 @@ class EventInput:
     buddy_id: UUID | None = None
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One event to ingest in a group. ``checked`` when the caller already made sure the
+    event_id is new and the type accepted, and looked up the user's ``account``."""
+
+    tenant: Tenant
+    item: EventInput
+    checked: bool = False
+    account: UserAccount | None = None
+
+
+class _Spoiled(Exception):
+    """A request failed half-way through changing the group's aggregates."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Loaded:
+    """The aggregates one group has read, each loaded once and shared by its requests.
+
+    With ``written``, buddies and ledgers the pipeline wrote recently are taken from there
+    instead of being reloaded.
+    """
+
+    def __init__(self, store: EventStore, written: WrittenAggregates | None) -> None:
+        self._store = store
+        self._written = written
+        self._found: dict[UUID, Any] = {}
+
+    def seed(self, aggregate_id: UUID, aggregate: Any) -> None:
+        """Use an aggregate a caller already read, unless the group holds a newer one."""
+        held = self._found.get(aggregate_id)
+        if held is None or (aggregate is not None and aggregate.version > held.version):
+            self._found[aggregate_id] = aggregate
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        if aggregate_id not in self._found:
+            reused = self._written.take(aggregate_id) if self._written is not None else None
+            self._found[aggregate_id] = reused or self._store.find(cls, aggregate_id)
+        found = self._found[aggregate_id]
+        return found if isinstance(found, cls) else None
+
+    def load(self, cls: type[A], aggregate_id: UUID, kind: str, public: str) -> A:
+        found = self.find(cls, aggregate_id)
+        if found is None:
+            raise NotFound(kind, public)
+        return found
+
+    def changed(self) -> list[Aggregate]:
+        return [a for a in self._found.values() if a is not None and a.pending_events]
+
+    def reusable(self) -> list[Aggregate]:
+        """The buddies and ledgers read (and perhaps changed) by this group."""
+        return [a for a in self._found.values() if isinstance(a, Buddy | Ledger)]
+
+
 class Ingestion:
-    def __init__(self, store: EventStore, clock: Clock, configs: Configs) -> None:
+    def __init__(
+        self, store: EventStore, clock: Clock, configs: Configs, *, group_commit: bool = True
+    ) -> None:
         self._store = store
         self._clock = clock
         self._configs = configs
+        self._group: GroupCommit[Sequence[_Request], list[Outcome[Ingested]]] | None = (
+            GroupCommit(self._ingest_units, MAX_GROUP_EVENTS, weight=len) if group_commit else None
+        )
+        self._written = WrittenAggregates(clock, WRITTEN_TTL)
+        self._lenient: TtlCache[bool] = TtlCache(clock, WRITTEN_TTL)
+        store.on_written(self._written.forget)
+        store.on_written(lambda ids: self._lenient.discard(*ids))
 
-    def ingest(self, tenant: Tenant, item: EventInput) -> tuple[EventIngestion, bool]:
-        """Record ``item`` once; returns the ingestion and whether it was a duplicate."""
-        self._check_registered(tenant, item.type)
-        ingestion_id = EventIngestion.id_for(tenant, item.event_id)
+    def ingest(self, tenant: Tenant, item: EventInput) -> Ingested:
+        """Record ``item`` once; returns the ingestion and whether it was a duplicate.
 
-        def attempt() -> tuple[EventIngestion, bool]:
-            existing = self._store.find(EventIngestion, ingestion_id)
-            if existing is not None:
-                return existing, True
-            ingestion, changed = self._evaluate(tenant, ingestion_id, item)
-            self._store.save(ingestion, *changed)
-            return ingestion, False
+        With group commit on, the caller's thread does the reads that need no ordering (is
+        the event new, is its type accepted, which buddies has the user) while the current
+        group is being written, then joins the next group (see the module doc).
+        """
+        if self._group is None:
+            return _raised(self._ingest_alone(_Request(tenant, item)))
+        self._check_registered(tenant, item.type, {})
+        existing = self._store.find(EventIngestion, EventIngestion.id_for(tenant, item.event_id))
+        if existing is not None:
+            return existing, True
+        account = self._store.find(UserAccount, UserAccount.id_for(tenant, item.user_id))
+        request = _Request(tenant, item, checked=True, account=account)
+        return _raised(self._group.submit([request])[0])
 
-        return retry_on_conflict(attempt)
+    def ingest_many(
+        self, tenant: Tenant, items: Sequence[EventInput]
+    ) -> list[Ingested | DomainError]:
+        """Ingest a batch, each item standing alone (a refusal is its ``DomainError``),
+        ``SAVE_CHUNK`` events at a time. With group commit on, each chunk joins the groups
+        the single events go through, so a batch never races them for the same buddies."""
+        answers: list[Ingested | DomainError] = []
+        for start in range(0, len(items), SAVE_CHUNK):
+            chunk = [_Request(tenant, item) for item in items[start : start + SAVE_CHUNK]]
+            outcomes = (
+                self._group.submit(chunk) if self._group is not None else self._ingest_group(chunk)
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException) and not isinstance(outcome, DomainError):
+                    raise outcome
+                answers.append(outcome)
+        return answers
 
     def find(self, tenant: Tenant, event_id: str) -> EventIngestion:
         ingestion = self._store.find(EventIngestion, EventIngestion.id_for(tenant, event_id))
@@ -66,32 +182,134 @@ class Ingestion:
             raise NotFound("event", event_id)
         return ingestion
 
-    def _check_registered(self, tenant: Tenant, event_type: str) -> None:
-        customer = self._store.load(Customer, tenant.customer_id, "customer", "me")
-        if not customer.settings.get("strict_event_types"):
-            return
-        published = self._configs.published_version(tenant)
-        registered = self._configs.rulebook(published.id).event_types if published else ()
-        if event_type not in registered:
+    # -- groups ------------------------------------------------------------------
+
+    def _ingest_units(
+        self, units: Sequence[Sequence[_Request]]
+    ) -> list[Outcome[list[Outcome[Ingested]]]]:
+        """A group of units (a single event, or a batch chunk) decided and saved together."""
+        outcomes = self._ingest_group([request for unit in units for request in unit])
+        answers: list[Outcome[list[Outcome[Ingested]]]] = []
+        start = 0
+        for unit in units:
+            answers.append(outcomes[start : start + len(unit)])
+            start += len(unit)
+        return answers
+
+    def _ingest_group(self, requests: Sequence[_Request]) -> list[Outcome[Ingested]]:
+        """The first attempt trusts the callers' checks and reuses written aggregates; after
+        a conflict everything is read again; after a second one, each request goes alone."""
+        for attempt in range(GROUP_ATTEMPTS):
+            try:
+                return self._attempt(requests, optimistic=attempt == 0)
+            except IntegrityError:
+                continue
+            except _Spoiled:
+                break
+        return [self._ingest_alone(request) for request in requests]
+
+    def _ingest_alone(self, request: _Request) -> Outcome[Ingested]:
+        try:
+            return retry_on_conflict(lambda: self._attempt([request], optimistic=False))[0]
+        except _Spoiled as spoiled:
+            return spoiled.error
+        except DomainError as refusal:
+            return refusal
+
+    def _attempt(
+        self, requests: Sequence[_Request], *, optimistic: bool
+    ) -> list[Outcome[Ingested]]:
+        """Decide every request in order against shared state, then save them all at once.
+
+        ``optimistic``: skip the checks the callers made, reuse written aggregates, and
+        assume a batch's event ids are new (a repeated one fails the save, and the next
+        attempt looks each one up).
+        """
+        loaded = _Loaded(self._store, self._written if optimistic else None)
+        strict: dict[UUID, frozenset[str] | None] = {}
+        recorded: dict[UUID, EventIngestion] = {}
+        outcomes: list[Outcome[Ingested]] = []
+        for request in requests:
+            tenant, item = request.tenant, request.item
+            trusted = optimistic and request.checked
+            if trusted:
+                loaded.seed(UserAccount.id_for(tenant, item.user_id), request.account)
+            try:
+                if not trusted:
+                    self._check_registered(tenant, item.type, strict)
+                ingestion_id = EventIngestion.id_for(tenant, item.event_id)
+                existing = recorded.get(ingestion_id)
+                if existing is None and not optimistic:
+                    existing = self._store.find(EventIngestion, ingestion_id)
+                if existing is not None:
+                    outcomes.append((existing, True))
+                    continue
+                targets = self._targets(tenant, item, loaded)
+            except DomainError as refusal:
+                outcomes.append(refusal)
+                continue
+            try:
+                ingestion = self._apply(tenant, ingestion_id, item, targets, loaded)
+            except Exception as error:
+                raise _Spoiled(error) from error
+            recorded[ingestion_id] = ingestion
+            outcomes.append((ingestion, False))
+        if recorded:
+            self._store.save(*recorded.values(), *loaded.changed())
+            self._written.keep(loaded.reusable())
+        return outcomes
+
+    # -- one event -----------------------------------------------------------------
+
+    def _check_registered(
+        self, tenant: Tenant, event_type: str, strict: dict[UUID, frozenset[str] | None]
+    ) -> None:
+        """With the customer's ``strict_event_types`` on, refuse types the published
+        config does not register (``strict`` remembers the answer per customer)."""
+        if tenant.customer_id not in strict:
+            strict[tenant.customer_id] = self._registered_types(tenant)
+        registered = strict[tenant.customer_id]
+        if registered is not None and event_type not in registered:
             raise DomainError(
                 "event_type_not_registered",
                 f"event type {event_type!r} is not registered in the published config",
                 {"type": event_type, "registered": sorted(registered)},
             )
 
-    def _targets(self, tenant: Tenant, item: EventInput) -> list[Buddy]:
-        account = self._store.find(UserAccount, UserAccount.id_for(tenant, item.user_id))
+    def _registered_types(self, tenant: Tenant) -> frozenset[str] | None:
+        """The types a strict customer accepts; ``None`` when the customer is not strict.
+
+        "Not strict" is remembered for ``WRITTEN_TTL`` (forgotten at once when this process
+        writes the customer), so most events cost no customer load.
+        """
+        if self._lenient.get(tenant.customer_id):
+            return None
+        customer = self._store.load(Customer, tenant.customer_id, "customer", "me")
+        if not customer.settings.get("strict_event_types"):
+            self._lenient.put(tenant.customer_id, True)
+            return None
+        published = self._configs.published_version(tenant)
+        return frozenset(self._configs.rulebook(published.id).event_types if published else ())
+
+    def _targets(self, tenant: Tenant, item: EventInput, loaded: _Loaded) -> list[Buddy]:
+        account = loaded.find(UserAccount, UserAccount.id_for(tenant, item.user_id))
         buddy_ids = list(account.buddy_ids) if account else []
         if item.buddy_id is not None:
             if item.buddy_id not in buddy_ids:
                 raise NotFound("buddy", public_id("buddy", item.buddy_id))
             buddy_ids = [item.buddy_id]
-        buddies = [self._store.load(Buddy, b, "buddy", public_id("buddy", b)) for b in buddy_ids]
+        buddies = [loaded.load(Buddy, b, "buddy", public_id("buddy", b)) for b in buddy_ids]
         return [b for b in buddies if b.is_active]
 
-    def _evaluate(
-        self, tenant: Tenant, ingestion_id: UUID, item: EventInput
-    ) -> tuple[EventIngestion, list[Any]]:
+    def _apply(
+        self,
+        tenant: Tenant,
+        ingestion_id: UUID,
+        item: EventInput,
+        targets: list[Buddy],
+        loaded: _Loaded,
+    ) -> EventIngestion:
+        """Evaluate the event for each target buddy, credit its ledger, record its progress."""
         now = self._clock.now()
         event = CustomerEvent(
             event_id=item.event_id,
@@ -101,10 +319,9 @@ class Ingestion:
             properties=item.properties,
             audience=item.audience,
         )
-        changed: list[Any] = []
         evaluations: list[tuple[Buddy, Evaluation]] = []
-        for buddy in self._targets(tenant, item):
-            ledger = self._store.load(Ledger, ledger_id_for(buddy.id), "ledger", str(buddy.id))
+        for buddy in targets:
+            ledger = loaded.load(Ledger, ledger_id_for(buddy.id), "ledger", str(buddy.id))
             rulebook = self._configs.rulebook(buddy.config_version_id)
             evaluation = evaluate(rulebook, buddy.progress_state(ledger.wallet()), event)
             cause = {
@@ -113,9 +330,8 @@ class Ingestion:
             }
             credit_effects(ledger, evaluation, cause, now)
             buddy.record_progress(evaluation, timestamp=now)
-            changed.extend([buddy, ledger])
             evaluations.append((buddy, evaluation))
-        ingestion = EventIngestion(
+        return EventIngestion(
             id=ingestion_id,
             customer_id=tenant.customer_id,
             mode=tenant.mode,
@@ -133,7 +349,12 @@ class Ingestion:
             error=None,
             timestamp=now,
         )
-        return ingestion, changed
+
+
+def _raised(outcome: Outcome[Ingested]) -> Ingested:
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def summarise_effects(evaluations: list[tuple[Buddy, Evaluation]]) -> dict[str, Any]:

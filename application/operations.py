@@ -7,15 +7,17 @@ every step saves the operation together with what it changed, in one transaction
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from application.appearance import Appearance
 from application.configs import Configs
 from application.ports import Clock
 from application.store import EventStore, retry_on_conflict
 from application.wallets import ledger_id_for, open_ledger
 from domain.buddy import Buddy
+from domain.config import Rulebook
 from domain.egg import Egg
 from domain.errors import DomainError
 from domain.ids import natural_id, parse_public_id, public_id
@@ -26,6 +28,8 @@ from domain.tenancy import Tenant
 from domain.user_account import UserAccount
 
 LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+"""Attempts whose worker died mid-job (its lease ran out) before the operation is failed."""
 FAILURE_CODES = {"hatch": "hatch_failed", "evolve": "evolve_failed", "equip_item": "equip_failed"}
 DEFAULT_BUDDY_NAME = "Buddy"
 
@@ -40,10 +44,20 @@ def buddy_id_for_hatch(operation_id: UUID) -> UUID:
 
 
 class Operations:
-    def __init__(self, store: EventStore, clock: Clock, configs: Configs) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        configs: Configs,
+        lease: timedelta = LEASE,
+        appearance: Appearance | None = None,
+    ) -> None:
+        """Without ``appearance`` (test worlds that need no pictures) nothing is drawn."""
         self._store = store
         self._clock = clock
         self._configs = configs
+        self._lease = lease
+        self._appearance = appearance
 
     def get(self, tenant: Tenant, operation_id: str) -> Operation:
         uuid = parse_public_id("operation", operation_id)
@@ -72,7 +86,12 @@ class Operations:
         operation = self._store.find(Operation, operation_id)
         if operation is None or operation.is_terminal:
             return
-        self._take_lease(operation_id)
+        if operation.attempts >= MAX_ATTEMPTS and operation.lease_expired(self._clock.now()):
+            message = f"gave up after {operation.attempts} attempts that never finished"
+            self._fail_with(operation_id, DomainError("worker_lost", message))
+            return
+        if not self._take_lease(operation_id):
+            return
         try:
             retry_on_conflict(lambda: self._perform(operation_id))
         except DomainError as refusal:
@@ -81,16 +100,21 @@ class Operations:
     def _fail_with(self, operation_id: UUID, refusal: DomainError) -> None:
         retry_on_conflict(lambda: self._fail(operation_id, refusal))
 
-    def _take_lease(self, operation_id: UUID) -> None:
-        def attempt() -> None:
+    def _take_lease(self, operation_id: UUID) -> bool:
+        """Start an attempt; ``False`` when a twin of this message finished it meanwhile."""
+
+        def attempt() -> bool:
             operation = self._store.load(Operation, operation_id, "operation", str(operation_id))
             now = self._clock.now()
+            if operation.is_terminal:
+                return False
             if operation.status == "processing" and not operation.lease_expired(now):
                 raise OperationBusy(str(operation_id))
-            operation.start(lease_until=now + LEASE, timestamp=now)
+            operation.start(lease_until=now + self._lease, timestamp=now)
             self._store.save(operation)
+            return True
 
-        retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def _perform(self, operation_id: UUID) -> None:
         operation = self._store.load(Operation, operation_id, "operation", str(operation_id))
@@ -146,6 +170,7 @@ class Operations:
         )
         account.egg_closed(egg_id=egg.id, timestamp=now)
         account.buddy_adopted(buddy_id=buddy_id, timestamp=now)
+        self._draw(buddy, rulebook, now)
         return [egg, buddy, ledger, account], result
 
     def _evolve(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
@@ -158,6 +183,7 @@ class Operations:
         buddy.update_evolution_readiness(
             ready=check.ready, causation={"operation_id": operation.public_id}, timestamp=now
         )
+        self._draw(buddy, rulebook, now)
         result = {
             "buddy_id": public_id("buddy", buddy.id),
             "evolution_stage": buddy.evolution_stage,
@@ -167,17 +193,25 @@ class Operations:
     def _equip(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
         buddy, _ = self._buddy_and_ledger(operation)
         rulebook = self._configs.rulebook(buddy.config_version_id)
-        buddy.equip(
-            item_ids=list(operation.params["item_ids"]),
-            categories=rulebook.item_categories,
-            operation_id=operation.id,
-            timestamp=self._clock.now(),
-        )
+        now = self._clock.now()
+        item_ids = list(operation.params["item_ids"])
+        if item_ids != buddy.equipped_item_ids:  # the same outfit again (a rerender) only draws
+            buddy.equip(
+                item_ids=item_ids,
+                categories=rulebook.item_categories,
+                operation_id=operation.id,
+                timestamp=now,
+            )
+        self._draw(buddy, rulebook, now)
         result = {
             "buddy_id": public_id("buddy", buddy.id),
             "equipped_items": list(buddy.equipped_item_ids),
         }
         return [buddy], result
+
+    def _draw(self, buddy: Buddy, rulebook: Rulebook, now: datetime) -> None:
+        if self._appearance is not None:
+            self._appearance.render(buddy, rulebook, now)
 
     def _buddy_and_ledger(self, operation: Operation) -> tuple[Buddy, Ledger]:
         assert operation.buddy_id is not None

@@ -6,7 +6,11 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from domain.appearance import Portrait, RenderedImages
+from domain.stage_art import UploadGrant
 from domain.tenancy import Tenant
+from domain.webhook_delivery import AttemptResult
+from domain.widget_session import WidgetGrant
 
 
 class Clock(Protocol):
@@ -45,3 +49,80 @@ class BuddyDirectory(Protocol):
 
 class TaskQueue(Protocol):
     def enqueue_operation(self, operation_id: UUID) -> None: ...
+
+
+class WidgetTokens(Protocol):
+    """Signs widget session and embed tokens, and reads them back (``None``: not ours)."""
+
+    def issue(self, grant: WidgetGrant, issued_at: datetime) -> str: ...
+
+    def read(self, token: str) -> WidgetGrant | None: ...
+
+
+class WebhookSecrets(Protocol):
+    """Makes webhook signing secrets and seals them for storage (they must be kept to sign,
+    and must never be readable from the event log alone)."""
+
+    def new_secret(self) -> str: ...
+
+    def seal(self, secret: str) -> str: ...
+
+    def unseal(self, sealed: str) -> str:
+        """The secret; ``ValueError`` when it was sealed with another key."""
+        ...
+
+
+class WebhookUrlPolicy(Protocol):
+    def check(self, url: str) -> None:
+        """``validation_failed`` (field ``url``) for a URL deliveries must never go to."""
+        ...
+
+
+class WebhookSender(Protocol):
+    def send(self, url: str, body: bytes, headers: dict[str, str]) -> AttemptResult: ...
+
+
+class WebhookQueue(Protocol):
+    def enqueue_webhook(self, delivery_id: UUID, attempt: int, delay_seconds: float) -> None: ...
+
+
+class StalledWork(Protocol):
+    """Work that should have moved by now, read from the views (the sweeper re-checks each)."""
+
+    def stalled_operations(self, before: datetime, limit: int) -> list[UUID]: ...
+
+    def overdue_deliveries(self, before: datetime, limit: int) -> list[UUID]: ...
+
+
+class Renderer(Protocol):
+    """Draws pictures and keeps them as assets; answers with asset names (``<sha256>.svg``)."""
+
+    def render_buddy(self, portrait: Portrait) -> RenderedImages: ...
+
+    def render_stage_art(self, stage: int, style: str, seed: int) -> str: ...
+
+    def render_egg(self, visual_variant: int, style: str) -> str: ...
+
+
+class AssetStore(Protocol):
+    """Content-addressed files: the name of what is stored is the SHA-256 of its bytes."""
+
+    def put(self, data: bytes, content_type: str) -> str: ...
+
+    def get(self, name: str) -> bytes | None: ...
+
+
+class ImageInspector(Protocol):
+    def check(self, content_type: str, data: bytes) -> None:
+        """``unsafe_svg`` or ``invalid_image`` (422) for a file we must not keep or serve."""
+        ...
+
+
+class UploadTokens(Protocol):
+    """Signs upload grants into URL tokens and reads them back."""
+
+    def issue(self, grant: UploadGrant) -> str: ...
+
+    def verify(self, token: str, now: datetime) -> UploadGrant:
+        """``invalid_upload_token`` or ``upload_token_expired`` (401) when it is not valid."""
+        ...

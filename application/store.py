@@ -7,44 +7,101 @@ projection and follower.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.buddy import Buddy
 from domain.errors import DomainError, NotFound
+from domain.ledger import Ledger
 from domain.tenancy import Tenant, ensure_owned
 
 A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 
 CONFLICT_RETRIES = 8
+DECODED_KEPT = 4096
+SNAPSHOT_INTERVAL = 50
+"""Streams that grow with every customer event are snapshotted every this many events, so
+loading one reads a snapshot and fewer than this many events, whatever its history."""
 
 
 class EventStore(Application[UUID]):
     name = "hatched"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        Buddy: SNAPSHOT_INTERVAL,
+        Ledger: SNAPSHOT_INTERVAL,
+    }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env=env)
         self._saved_listeners: list[Callable[[], None]] = []
+        self._written_listeners: list[Callable[[set[UUID]], None]] = []
+        self._decoded_events: OrderedDict[int, Any] = OrderedDict()
+        self._decoded_lock = threading.Lock()
 
     def on_saved(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every save (followers use it to wake up early)."""
         self._saved_listeners.append(listener)
 
+    def on_written(self, listener: Callable[[set[UUID]], None]) -> None:
+        """Call ``listener`` with the ids of the aggregates each save wrote to."""
+        self._written_listeners.append(listener)
+
     def _notify(self, recordings: list[Any]) -> None:
+        if self._written_listeners:
+            written = {r.domain_event.originator_id for r in recordings}
+            for written_listener in self._written_listeners:
+                written_listener(written)
         for listener in self._saved_listeners:
             listener()
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot the aggregates just saved that crossed their interval, as they are in
+        memory (the library would reload each one from the store first: a read per
+        snapshot). A snapshot may land a few versions past the multiple; any version will do.
+        """
+        if self.snapshots is None:
+            return
+        due: dict[UUID, Any] = {}
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and event.originator_version % interval == 0:
+                due[event.originator_id] = aggregate
+        snapshots = [type(aggregate).Snapshot.take(aggregate) for aggregate in due.values()]
+        if snapshots:
+            self.snapshots.put(snapshots)
 
     def notifications_after(self, position: int, limit: int) -> list[tuple[int, Any]]:
         """The next ``limit`` recorded domain events after ``position``, with their positions."""
         notifications = self.recorder.select_notifications(
             start=position, limit=limit, inclusive_of_start=False
         )
-        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        return [(n.id, self._decoded(n)) for n in notifications]
+
+    def _decoded(self, notification: Any) -> Any:
+        """Every follower reads every new event; the first one to read it decodes it for all
+        (recent positions are kept, ``DECODED_KEPT`` of them). Domain events are immutable."""
+        with self._decoded_lock:
+            event = self._decoded_events.get(notification.id)
+        if event is None:
+            event = self.mapper.to_domain_event(notification)
+            with self._decoded_lock:
+                self._decoded_events[notification.id] = event
+                while len(self._decoded_events) > DECODED_KEPT:
+                    self._decoded_events.popitem(last=False)
+        return event
 
     def head(self) -> int:
         """The position of the newest recorded event (0 when there is none)."""
@@ -58,8 +115,12 @@ class EventStore(Application[UUID]):
         return aggregate
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        if cls not in self.snapshotting_intervals:
+            # Never snapshotted: skip the repository's snapshot lookup (one round trip).
+            replayed: object = replay(None, self.events.get(aggregate_id))
+            return replayed if isinstance(replayed, cls) else None
         try:
-            aggregate: object = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
@@ -71,6 +132,17 @@ class EventStore(Application[UUID]):
         aggregate = self.load(cls, aggregate_id, kind, public_id)
         ensure_owned(aggregate, tenant, kind, public_id)  # type: ignore[arg-type]
         return aggregate
+
+
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply ``events`` in order to ``aggregate`` (``None`` before the first).
+
+    The library's ``project_aggregate`` does the same but asserts every event against a
+    runtime-checkable protocol, which costs more than applying the event itself.
+    """
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def retry_on_conflict(attempt: Callable[[], R], retries: int = CONFLICT_RETRIES) -> R:

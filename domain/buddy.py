@@ -22,6 +22,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.appearance import NEEDS_RERENDER, RenderedImages
 from domain.config import LAYER_ORDER, MAX_STAGE, MIN_STAGE, MULTI_EQUIP_CATEGORIES, SkillDef
 from domain.errors import DomainError, InvalidStateTransition
 from domain.ledger import WalletBalances
@@ -84,6 +85,10 @@ def arrange_equipment(
 
 
 class Buddy(Aggregate):
+    # The pictures last drawn (``AppearanceRendered``) and whether drawing failed since. A
+    # class default, so a buddy recorded before pictures existed loads with ``None``.
+    appearance: dict[str, Any] | None = None
+
     @event("Hatched")
     def __init__(
         self,
@@ -360,6 +365,38 @@ class Buddy(Aggregate):
             timestamp=timestamp,
         )
 
+    # Commands: appearance ------------------------------------------------------------
+
+    def record_appearance(self, *, images: RenderedImages, timestamp: datetime) -> None:
+        """Record the pictures just drawn of the current stage and outfit (asset names).
+        The same pictures again, already recorded as ready, record nothing."""
+        self._require_active("drawing")
+        current = self.appearance or {}
+        if (
+            current.get("status") == "ready"
+            and current.get("stage") == self.evolution_stage
+            and current.get("rendered_equipped_item_ids") == self.equipped_item_ids
+            and (current.get("image"), current.get("base_image"), current.get("thumb"))
+            == (images.image, images.base_image, images.thumb)
+        ):
+            return
+        self._appearance_rendered(
+            stage=self.evolution_stage,
+            image=images.image,
+            base_image=images.base_image,
+            thumb=images.thumb,
+            rendered_equipped_item_ids=list(self.equipped_item_ids),
+            timestamp=timestamp,
+        )
+
+    def record_render_failure(self, *, message: str, timestamp: datetime) -> None:
+        """Drawing failed. What caused the drawing (a stage, an outfit) stays: the last
+        pictures remain and the appearance asks for a rerender (``needs_rerender``)."""
+        self._require_active("drawing")
+        self._appearance_render_failed(
+            stage=self.evolution_stage, code=NEEDS_RERENDER, message=message, timestamp=timestamp
+        )
+
     # Commands: items and identity ----------------------------------------------------
 
     def acquire_item(self, *, item_id: str, causation: dict[str, Any], timestamp: datetime) -> None:
@@ -389,7 +426,7 @@ class Buddy(Aggregate):
 
     def rename(self, *, name: str, timestamp: datetime) -> None:
         self._require_active("renaming")
-        self._renamed(name=_checked_name(name), timestamp=timestamp)
+        self._renamed(name=_checked_name(name), previous_name=self.name, timestamp=timestamp)
 
     def archive(self, *, timestamp: datetime) -> None:
         if not self.is_active:
@@ -548,14 +585,68 @@ class Buddy(Aggregate):
     ) -> None:
         self.equipped_item_ids = list(item_ids)
 
-    @event("Renamed")
-    def _renamed(self, *, name: str, timestamp: datetime) -> None:
+    class Renamed(Aggregate.Event):
+        """Version 2 added ``previous_name``, so a timeline can say what the name was.
+
+        A version 1 event (stored before the field existed) is upcast with
+        ``previous_name = None``: the old name is not in that event, and replaying one event
+        must never need to read another.
+        """
+
+        class_version = 2
+        name: str
+        previous_name: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["previous_name"] = None
+
+    @event(Renamed)
+    def _renamed(self, *, name: str, previous_name: str | None, timestamp: datetime) -> None:
         self.name = name
 
     @event("Archived")
     def _archived(self, *, timestamp: datetime) -> None:
         self.status = "archived"
         self.archived_at = timestamp
+
+    @event("AppearanceRendered")
+    def _appearance_rendered(
+        self,
+        *,
+        stage: int,
+        image: str,
+        base_image: str,
+        thumb: str,
+        rendered_equipped_item_ids: list[str],
+        timestamp: datetime,
+    ) -> None:
+        self.appearance = {
+            "status": "ready",
+            "stage": stage,
+            "image": image,
+            "base_image": base_image,
+            "thumb": thumb,
+            "rendered_equipped_item_ids": list(rendered_equipped_item_ids),
+            "error": None,
+        }
+
+    @event("AppearanceRenderFailed")
+    def _appearance_render_failed(
+        self, *, stage: int, code: str, message: str, timestamp: datetime
+    ) -> None:
+        previous = self.appearance or {
+            "image": None,
+            "base_image": None,
+            "thumb": None,
+            "rendered_equipped_item_ids": [],
+        }
+        self.appearance = {
+            **previous,
+            "status": "failed",
+            "stage": stage,
+            "error": {"code": code, "message": message},
+        }
 
 
 def _checked_name(name: str) -> str:

@@ -11,7 +11,6 @@ duplicate is answered from it byte for byte, and ``GET /events/{id}`` can explai
 
 from __future__ import annotations
 
-from copy import deepcopy
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -19,6 +18,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.ids import natural_id
+from domain.json_values import copy_json
 from domain.tenancy import Tenant
 
 IngestionOutcome = Literal["applied", "no_active_buddy", "rejected"]
@@ -64,14 +64,14 @@ class EventIngestion(Aggregate):
         self.user_id = user_id
         self.type = type
         self.occurred_at = occurred_at
-        self.properties: dict[str, Any] = deepcopy(properties)
+        self.properties: dict[str, Any] = copy_json(properties)
         self.audience = audience
         self.buddy_id = buddy_id
-        self.effects: dict[str, Any] = deepcopy(effects)
-        self.trace: list[dict[str, Any]] = deepcopy(trace)
+        self.effects: dict[str, Any] = copy_json(effects)
+        self.trace: list[dict[str, Any]] = copy_json(trace)
         self.applied_to: list[UUID] = list(applied_to)
         self.outcome: IngestionOutcome = outcome
-        self.error: dict[str, Any] | None = deepcopy(error)
+        self.error: dict[str, Any] | None = copy_json(error)
 
     @property
     def received_at(self) -> datetime:
@@ -89,9 +89,9 @@ class EventIngestion(Aggregate):
         """
         body: dict[str, Any] = {"accepted": self.accepted, "event_id": self.event_id}
         if self.accepted:
-            body["effects"] = deepcopy(self.effects)
+            body["effects"] = copy_json(self.effects)
         else:
-            body["error"] = deepcopy(self.error)
+            body["error"] = copy_json(self.error)
         if duplicate:
             body["duplicate"] = True
         return body
@@ -99,9 +99,9 @@ class EventIngestion(Aggregate):
     def batch_result(self, *, duplicate: bool = False) -> dict[str, Any]:
         """One item of ``POST /events/batch``: ``{event_id, status, effects? | error?}``."""
         if not self.accepted:
-            return {"event_id": self.event_id, "status": "rejected", "error": deepcopy(self.error)}
+            return {"event_id": self.event_id, "status": "rejected", "error": copy_json(self.error)}
         return {
             "event_id": self.event_id,
             "status": "duplicate" if duplicate else "accepted",
-            "effects": deepcopy(self.effects),
+            "effects": copy_json(self.effects),
         }

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from infrastructure.settings import Settings
 from infrastructure.view_store import ViewStore
 from projections.base import Projection, RowChange
 
@@ -36,6 +41,18 @@ class Reactor(Protocol):
     def react(self, event: Any) -> None: ...
 
 
+class BatchReactor(Protocol):
+    """A reactor that handles a whole batch at once (to write what it makes in one transaction).
+
+    It runs before the batch's position is recorded, like ``Reactor.react``; a batch that is
+    read again (after a crash, or by a second runner) is handed to it again.
+    """
+
+    name: str
+
+    def react_batch(self, events: list[Any]) -> None: ...
+
+
 class Follower:
     def __init__(
         self,
@@ -45,9 +62,11 @@ class Follower:
         handle: Callable[[Any], Iterable[RowChange]],
     ) -> None:
         self.name = name
+        self.projection: Projection | None = None
         self._source = source
         self._views = views
         self._handle = handle
+        self._before_apply: Callable[[list[Any]], None] | None = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -57,7 +76,9 @@ class Follower:
         cls, projection: Projection, source: EventSource, views: ViewStore
     ) -> Follower:
         views.register(projection)
-        return cls(projection.name, source, views, projection.handle)
+        follower = cls(projection.name, source, views, projection.handle)
+        follower.projection = projection
+        return follower
 
     @classmethod
     def for_reactor(cls, reactor: Reactor, source: EventSource, views: ViewStore) -> Follower:
@@ -67,8 +88,21 @@ class Follower:
 
         return cls(reactor.name, source, views, handle)
 
+    @classmethod
+    def for_batch_reactor(
+        cls, reactor: BatchReactor, source: EventSource, views: ViewStore
+    ) -> Follower:
+        follower = cls(reactor.name, source, views, lambda event: ())
+        follower._before_apply = reactor.react_batch
+        return follower
+
     def catch_up(self) -> int:
-        """Process everything recorded so far; return how many events were handled."""
+        """Process everything recorded so far; return how many events were handled.
+
+        A batch lands only if the position is still the one it was read at, so a second
+        runner of the same follower (another process) or a rebuild's table swap makes this
+        one re-read rather than apply the batch twice.
+        """
         handled = 0
         while True:
             position = self._views.position(self.name)
@@ -78,8 +112,10 @@ class Follower:
             changes: list[RowChange] = []
             for _, event in batch:
                 changes.extend(self._handle(event))
-            self._views.apply(self.name, changes, batch[-1][0])
-            handled += len(batch)
+            if self._before_apply is not None:
+                self._before_apply([event for _, event in batch])
+            if self._views.apply(self.name, changes, batch[-1][0], expected=position):
+                handled += len(batch)
 
     def wake(self) -> None:
         self._wake.set()
@@ -103,3 +139,47 @@ class Follower:
                 log.exception("follower %s failed; retrying", self.name)
                 self._stopping.wait(1.0)
             self._wake.wait(IDLE_POLL_SECONDS)
+
+
+class PostgresWakeUp:
+    """Wakes followers when another process writes: PostgreSQL's recorder sends a ``NOTIFY``
+    on its channel with every write, so runners in a separate process (``hatched projector``)
+    need not wait for their next poll."""
+
+    def __init__(
+        self, settings: Settings, channel: str, wake: Sequence[Callable[[], None]]
+    ) -> None:
+        self._conninfo = make_conninfo("", **settings.postgres_params())
+        self._channel = channel
+        self._wake = list(wake)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="postgres-wake-up", daemon=True)
+
+    @classmethod
+    def start(
+        cls, settings: Settings, store: Any, wake: Sequence[Callable[[], None]]
+    ) -> PostgresWakeUp | None:
+        """Listen when the store is on PostgreSQL; ``None`` otherwise (polling remains)."""
+        channel = getattr(store.recorder, "channel_name", None)
+        if not settings.uses_postgres or not channel:
+            return None
+        listener = cls(settings, channel, wake)
+        listener._thread.start()
+        return listener
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                            for wake in self._wake:
+                                wake()
+            except psycopg.Error:
+                log.warning("lost the PostgreSQL wake-up connection; polling until it is back")
+                self._stopping.wait(1.0)

@@ -6,10 +6,26 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from infrastructure.settings import Settings
+from infrastructure.transcoder import TRANSCODER_TOPICS
 
 
 def event_store_env(settings: Settings) -> dict[str, str]:
     """The environment the ``eventsourcing`` application reads its persistence from."""
+    return {**_recorder_env(settings), "TRANSCODER_TOPIC": transcoder_topic(settings)}
+
+
+def transcoder_topic(settings: Settings) -> str:
+    """``HATCHED_EVENT_ENCODING`` (``msgpack`` or ``json``) → the transcoder's topic."""
+    try:
+        return TRANSCODER_TOPICS[settings.event_encoding]
+    except KeyError:
+        choices = " or ".join(sorted(TRANSCODER_TOPICS))
+        raise ValueError(
+            f"HATCHED_EVENT_ENCODING must be {choices}, not {settings.event_encoding!r}"
+        ) from None
+
+
+def _recorder_env(settings: Settings) -> dict[str, str]:
     if settings.uses_postgres:
         params = settings.postgres_params()
         env = {

@@ -8,9 +8,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from domain.webhook_delivery import DEFAULT_SCHEDULE
+
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def durations(text: str) -> tuple[float, ...]:
+    """``"0,5s,30s,5m,2h"`` → seconds; a bare number is seconds. At least one, at most 50."""
+    values = []
+    for item in (part.strip().lower() for part in text.split(",")):
+        unit = next((u for u in ("ms", "s", "m", "h", "d") if item.endswith(u)), "")
+        number = float(item.removesuffix(unit)) * _UNIT_SECONDS.get(unit, 1)
+        if number < 0:
+            raise ValueError(f"a duration cannot be negative: {item!r}")
+        values.append(number)
+    if not 1 <= len(values) <= 50:
+        raise ValueError("a schedule needs from 1 to 50 durations")
+    return tuple(values)
 
 
 @dataclass(frozen=True)
@@ -28,7 +47,18 @@ class Settings:
     max_body_bytes: int = 1_048_576
     dashboard_token_ttl_seconds: int = 12 * 3600
     ingest_group_commit: bool = True
+    event_encoding: str = "msgpack"
     log_level: str = "info"
+    demo: bool | None = None
+    webhook_retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 10.0
+    operation_lease_seconds: float = 60.0
+    sweep_interval_seconds: float = 15.0
+    sweep_grace_seconds: float = 60.0
+    public_url: str | None = None
+    asset_upload_max_bytes: int = 524_288
+    upload_url_ttl_seconds: int = 900
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -52,7 +82,20 @@ class Settings:
                 env.get("HATCHED_DASHBOARD_TOKEN_TTL_SECONDS", "43200")
             ),
             ingest_group_commit=_flag(env.get("HATCHED_INGEST_GROUP_COMMIT", "true")),
+            event_encoding=env.get("HATCHED_EVENT_ENCODING", "msgpack").strip().lower(),
             log_level=env.get("HATCHED_LOG_LEVEL", "info"),
+            demo=_flag(env["HATCHED_DEMO"]) if "HATCHED_DEMO" in env else None,
+            webhook_retry_schedule=durations(env["HATCHED_WEBHOOK_RETRY_SCHEDULE"])
+            if "HATCHED_WEBHOOK_RETRY_SCHEDULE" in env
+            else DEFAULT_SCHEDULE,
+            webhook_allow_private=_flag(env.get("HATCHED_WEBHOOK_ALLOW_PRIVATE", "false")),
+            webhook_timeout_seconds=float(env.get("HATCHED_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            operation_lease_seconds=float(env.get("HATCHED_OPERATION_LEASE_SECONDS", "60")),
+            sweep_interval_seconds=float(env.get("HATCHED_SWEEP_INTERVAL_SECONDS", "15")),
+            sweep_grace_seconds=float(env.get("HATCHED_SWEEP_GRACE_SECONDS", "60")),
+            public_url=(env.get("HATCHED_PUBLIC_URL") or "").rstrip("/") or None,
+            asset_upload_max_bytes=int(env.get("HATCHED_ASSET_UPLOAD_MAX_BYTES", "524288")),
+            upload_url_ttl_seconds=int(env.get("HATCHED_UPLOAD_URL_TTL_SECONDS", "900")),
         )
 
     @property
@@ -61,6 +104,14 @@ class Settings:
         if self.embedded_worker is not None:
             return self.embedded_worker
         return self.redis_url is None
+
+    @property
+    def serves_demo(self) -> bool:
+        """``/demo`` is on in the embedded default (one local process), off with PostgreSQL,
+        unless ``HATCHED_DEMO`` says otherwise."""
+        if self.demo is not None:
+            return self.demo
+        return not self.uses_postgres
 
     @property
     def uses_postgres(self) -> bool:

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from psycopg.conninfo import make_conninfo
@@ -86,17 +86,8 @@ class ViewStore:
     def create_tables(self, tables: Sequence[Table]) -> None:
         with self._transaction() as tx:
             for table in tables:
-                columns = ", ".join(
-                    f"{name} {_TYPES[kind]}" for name, kind in table.columns.items()
-                )
-                tx.execute(
-                    f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
-                )
-                for index in table.indexes:
-                    name = f"ix_{table.name}_{'_'.join(index)}"
-                    tx.execute(
-                        f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({', '.join(index)})"
-                    )
+                create_table(tx, table)
+                create_indexes(tx, table)
 
     def position(self, view: str) -> int:
         with self._transaction() as tx:
@@ -105,19 +96,58 @@ class ViewStore:
             ).fetchone()
         return int(row[0]) if row else 0
 
-    def apply(self, view: str, changes: Iterable[RowChange], position: int) -> None:
-        """Apply row changes and move the view's position, in one transaction."""
+    def positions(self) -> dict[str, int]:
+        """Every tracked follower's position, by name."""
         with self._transaction() as tx:
-            for change in changes:
-                if isinstance(change, Upsert):
-                    _upsert(tx, change)
-                else:
-                    _delete(tx, change)
-            tx.execute(
-                f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, {tx.p}) "
-                f"ON CONFLICT (view) DO UPDATE SET position = excluded.position",
-                (view, position),
-            )
+            rows = tx.execute(f"SELECT view, position FROM {TRACKING_TABLE}").fetchall()
+        return {str(view): int(position) for view, position in rows}
+
+    def lag(self, views: Sequence[str], head: int) -> int:
+        """How far the slowest of ``views`` is behind ``head``, in notification ids."""
+        return max(0, head - min((self.position(view) for view in views), default=head))
+
+    def apply(
+        self,
+        view: str,
+        changes: Iterable[RowChange],
+        position: int,
+        *,
+        expected: int | None = None,
+    ) -> bool:
+        """Apply row changes and move the view's position, in one transaction.
+
+        With ``expected`` the write happens only if the view is still at that position
+        (compare-and-set on its tracking row): two runners of one view, or a rebuild that
+        swapped the view's tables meanwhile, make the loser re-read instead of applying a
+        batch twice. Returns whether the changes were applied.
+        """
+        with self._transaction() as tx:
+            if expected is not None and lock_position(tx, view) != expected:
+                return False
+            self.apply_in(tx, view, changes, position)
+        with self._changed:
+            self._changed.notify_all()
+        return True
+
+    def apply_in(self, tx: _Tx, view: str, changes: Iterable[RowChange], position: int) -> None:
+        """``apply`` inside a transaction the caller holds (rebuilds use it)."""
+        for change in changes:
+            if isinstance(change, Upsert):
+                _upsert(tx, change)
+            else:
+                _delete(tx, change)
+        tx.execute(
+            f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, {tx.p}) "
+            f"ON CONFLICT (view) DO UPDATE SET position = excluded.position",
+            (view, position),
+        )
+
+    def transaction(self) -> AbstractContextManager[_Tx]:
+        """One write transaction, for operator tools that need several steps atomically."""
+        return self._transaction()
+
+    def changed(self) -> None:
+        """Wake readers waiting in ``wait_for`` (after a write made outside ``apply``)."""
         with self._changed:
             self._changed.notify_all()
 
@@ -194,6 +224,13 @@ class ViewStore:
             )
             return int(tx.execute(sql, params).fetchone()[0])
 
+    def select(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query written with ``{p}`` for each parameter (joins, counts)."""
+        with self._transaction() as tx:
+            cursor = tx.execute(sql.format(p=tx.p), params)
+            names = [d[0] for d in cursor.description]
+            return [_decode(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
     def register(self, projection: Projection) -> None:
         self.create_tables(projection.tables)
 
@@ -203,8 +240,47 @@ class _Tx:
         self.connection = connection
         self.p = placeholder
 
+    @property
+    def postgres(self) -> bool:
+        return self.p == "%s"
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.connection.execute(sql, params)
+
+
+Tx = _Tx
+"""A transaction handed out by ``ViewStore.transaction``."""
+
+
+def create_table(tx: _Tx, table: Table) -> None:
+    columns = ", ".join(f"{name} {_TYPES[kind]}" for name, kind in table.columns.items())
+    tx.execute(
+        f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
+    )
+
+
+def create_indexes(tx: _Tx, table: Table) -> None:
+    for index in table.indexes:
+        name = f"ix_{table.name}_{'_'.join(index)}"
+        tx.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({', '.join(index)})")
+
+
+def lock_position(tx: _Tx, view: str) -> int:
+    """Read a view's position and hold its tracking row until the transaction ends.
+
+    PostgreSQL locks the row; SQLite's ``BEGIN IMMEDIATE`` already holds the write lock.
+    The row is created at 0 first, so there is always a row to lock.
+    """
+    tx.execute(
+        f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, 0) "
+        "ON CONFLICT (view) DO NOTHING",
+        (view,),
+    )
+    lock = " FOR UPDATE" if tx.postgres else ""
+    row = tx.execute(
+        f"SELECT position FROM {TRACKING_TABLE} WHERE view = {tx.p}{lock}", (view,)
+    ).fetchone()
+    return int(row[0])
 
 
 def _encode(value: Any) -> Any:

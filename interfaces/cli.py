@@ -7,6 +7,7 @@ import logging
 import sys
 
 from infrastructure.settings import Settings
+from interfaces import buddies_cli, projections_cli
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -48,6 +49,8 @@ def worker(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     container.tasks.start_worker(threads=args.threads)
+    if container.sweeper is not None:
+        container.sweeper.start()  # re-enqueues work whose message Redis lost
     print(
         f"Hatched worker consuming from {settings.redis_url} ({args.threads} threads)", flush=True
     )
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     worker_cmd = commands.add_parser("worker", help="run background operations from Redis")
     worker_cmd.add_argument("--threads", type=int, default=4)
     worker_cmd.set_defaults(run=worker)
+    projections_cli.add_commands(commands)
+    buddies_cli.add_commands(commands)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from application.accounts import Accounts
+from application.appearance import Appearance
 from application.auto_evolve import AutoEvolver
 from application.buddies import Buddies
+from application.buddy_export import BuddyExports
 from application.configs import Configs
+from application.demo import DemoSite
 from application.dispatch import OperationDispatcher
 from application.eggs import Eggs
+from application.history import History
 from application.idempotency import Idempotency
 from application.ingestion import Ingestion
 from application.operations import Operations
+from application.stage_assets import StageAssets
 from application.store import EventStore
+from application.sweeper import Sweeper
+from application.webhook_dispatch import WebhookDispatcher
+from application.webhooks import Webhooks
+from application.what_if import WhatIf
+from application.widgets import Widgets
+from infrastructure.assets import FileAssetStore
 from infrastructure.clock import SystemClock
 from infrastructure.directory import ViewBuddyDirectory
 from infrastructure.followers import Follower
+from infrastructure.image_checks import SafeImageInspector
+from infrastructure.leaderboard_queries import LeaderboardQueries
+from infrastructure.operation_index import ViewOperationIndex
+from infrastructure.periodic import Periodic
 from infrastructure.persistence import event_store_env
+from infrastructure.renderer import SvgRenderer
 from infrastructure.security import (
     Argon2PasswordHasher,
     JwtDashboardTokens,
@@ -25,8 +43,14 @@ from infrastructure.security import (
     digest,
 )
 from infrastructure.settings import Settings
+from infrastructure.ssrf import WebhookUrlGuard
+from infrastructure.stalled_work import ViewStalledWork
 from infrastructure.tasks import TaskQueue, build_broker
+from infrastructure.upload_tokens import JwtUploadTokens
 from infrastructure.view_store import ViewStore
+from infrastructure.webhook_secrets import SealedWebhookSecrets
+from infrastructure.webhook_sender import HttpWebhookSender
+from infrastructure.widget_tokens import JwtWidgetTokens
 from projections.registry import all_projections
 
 READ_CONSISTENCY_TIMEOUT_SECONDS = 2.0
@@ -45,7 +69,16 @@ class Container:
     buddies: Buddies
     tasks: TaskQueue
     idempotency: Idempotency
+    leaderboard: LeaderboardQueries
+    history: History
+    exports: BuddyExports
+    widgets: Widgets
+    demo: DemoSite
+    webhooks: Webhooks
+    assets: FileAssetStore
+    stage_assets: StageAssets
     followers: list[Follower] = field(default_factory=list)
+    sweeper: Periodic | None = None
 
     def start(self) -> None:
         """Start the log followers (views, dispatcher) and, when embedded, the worker."""
@@ -54,8 +87,12 @@ class Container:
         if self.settings.run_followers:
             for follower in self.followers:
                 follower.start()
+            if self.sweeper is not None:
+                self.sweeper.start()
 
     def close(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.stop()
         for follower in self.followers:
             follower.stop()
         self.tasks.stop_worker()
@@ -65,6 +102,18 @@ class Container:
     def wait_for_views(self, *names: str) -> bool:
         """Read-your-writes: wait (bounded) until the views have applied every write so far."""
         return self.views.wait_for(names, self.store.head(), READ_CONSISTENCY_TIMEOUT_SECONDS)
+
+
+def webhook_asset_links(settings: Settings) -> Callable[[str], str | None]:
+    """Absolute picture URLs for webhook payloads (no request to take an origin from)."""
+    origin = settings.public_url or f"http://{settings.host}:{settings.port}"
+
+    def link(name: str) -> str | None:
+        from interfaces.http.asset_links import asset_url  # imports the container: not at load
+
+        return asset_url(origin, name)
+
+    return link
 
 
 def build_container(settings: Settings) -> Container:
@@ -80,14 +129,49 @@ def build_container(settings: Settings) -> Container:
         JwtDashboardTokens(settings.secret_key, settings.dashboard_token_ttl_seconds),
         digest,
     )
-    configs = Configs(store, clock, ViewBuddyDirectory(views))
-    operations = Operations(store, clock, configs)
-    tasks = TaskQueue(build_broker(settings), operations.run)
+    directory = ViewBuddyDirectory(views)
+    configs = Configs(store, clock, directory, what_if=WhatIf(store, clock, directory))
+    operation_index = ViewOperationIndex(views)
+    assets = FileAssetStore(settings.data_dir / "assets")
+    renderer = SvgRenderer(assets)
+    operations = Operations(
+        store,
+        clock,
+        configs,
+        lease=timedelta(seconds=settings.operation_lease_seconds),
+        appearance=Appearance(store, renderer),
+    )
+    url_guard = WebhookUrlGuard(allow_private=settings.webhook_allow_private)
+    webhooks = Webhooks(
+        store,
+        clock,
+        secrets,
+        SealedWebhookSecrets(settings.secret_key),
+        url_guard,
+        HttpWebhookSender(url_guard, timeout=settings.webhook_timeout_seconds),
+        settings.webhook_retry_schedule,
+    )
+    tasks = TaskQueue(build_broker(settings), operations.run, deliver_webhook=webhooks.deliver)
     followers = [Follower.for_projection(p, store, views) for p in all_projections()]
     followers.append(Follower.for_reactor(OperationDispatcher(tasks), store, views))
     followers.append(Follower.for_reactor(AutoEvolver(store, configs), store, views))
+    dispatcher = WebhookDispatcher(store, clock, tasks, asset_url=webhook_asset_links(settings))
+    followers.append(Follower.for_batch_reactor(dispatcher, store, views))
+    sweeper = Sweeper(
+        store,
+        clock,
+        ViewStalledWork(views),
+        tasks,
+        tasks,
+        grace=timedelta(seconds=settings.sweep_grace_seconds),
+    )
     for follower in followers:
         store.on_saved(follower.wake)
+    widget_buddies = Buddies(store, clock, secrets, configs)
+    widget_tokens = JwtWidgetTokens(settings.secret_key)
+    widgets = Widgets(store, clock, secrets, widget_tokens, widget_buddies, operations, directory)
+    demo_eggs = Eggs(store, clock, secrets, configs)
+    demo = DemoSite(store, clock, configs, demo_eggs, operations, widget_buddies, widgets)
     return Container(
         settings=settings,
         store=store,
@@ -96,9 +180,28 @@ def build_container(settings: Settings) -> Container:
         configs=configs,
         eggs=Eggs(store, clock, secrets, configs),
         operations=operations,
-        ingestion=Ingestion(store, clock, configs),
+        ingestion=Ingestion(store, clock, configs, group_commit=settings.ingest_group_commit),
         buddies=Buddies(store, clock, secrets, configs),
         tasks=tasks,
         idempotency=Idempotency(store, clock),
+        leaderboard=LeaderboardQueries(views, clock),
+        history=History(store, configs, operation_index),
+        exports=BuddyExports(store, clock, operation_index),
+        widgets=widgets,
+        demo=demo,
+        webhooks=webhooks,
+        assets=assets,
+        stage_assets=StageAssets(
+            store,
+            clock,
+            secrets,
+            renderer,
+            assets,
+            SafeImageInspector(),
+            JwtUploadTokens(settings.secret_key),
+            upload_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
+            max_upload_bytes=settings.asset_upload_max_bytes,
+        ),
         followers=followers,
+        sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
     )

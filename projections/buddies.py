@@ -59,7 +59,7 @@ class BuddiesView:
         elif isinstance(event, Buddy.Migrated):  # type: ignore[attr-defined]
             target = event.to_config_version_id.hex
             yield Upsert(BUDDIES.name, key, {"config_version_id": target, **updated})
-        elif isinstance(event, Buddy.Renamed):  # type: ignore[attr-defined]
+        elif isinstance(event, Buddy.Renamed):
             yield Upsert(BUDDIES.name, key, {"name": event.name, **updated})
         elif isinstance(event, Buddy.Archived):  # type: ignore[attr-defined]
             yield Upsert(BUDDIES.name, key, {"status": "archived", **updated})

@@ -9,10 +9,14 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from interfaces.container import Container
 from interfaces.http.auth import provide_principal
+from interfaces.http.consistency import add_view_lag_header
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.idempotency import IdempotencyMiddleware
 from interfaces.http.request_id import RequestIdMiddleware
 from interfaces.http.routes.accounts import AuthController, CustomerController
+from interfaces.http.routes.analytics import AnalyticsController
+from interfaces.http.routes.appearance import AppearanceController
+from interfaces.http.routes.assets import AssetController
 from interfaces.http.routes.buddies import BuddyController, EconomyController
 from interfaces.http.routes.config_rules import (
     BadgeDefinitionController,
@@ -26,11 +30,18 @@ from interfaces.http.routes.configs import (
     ConfigVersionController,
     PresetController,
 )
+from interfaces.http.routes.demo import DemoController, demo_page
 from interfaces.http.routes.docs import api_docs
 from interfaces.http.routes.eggs import EggController
 from interfaces.http.routes.events import EventController
 from interfaces.http.routes.health import HealthController
+from interfaces.http.routes.history import BuddyHistoryController
 from interfaces.http.routes.operations import OperationController
+from interfaces.http.routes.stage_assets import StageAssetController
+from interfaces.http.routes.webhooks import WebhookAnalyticsController, WebhookController
+from interfaces.http.routes.widget import WidgetController
+from interfaces.http.routes.widget_assets import WidgetAssetController
+from interfaces.http.routes.widget_sessions import EmbedTokenController, WidgetSessionController
 
 API_PREFIX = "/api/v1"
 
@@ -44,8 +55,13 @@ def create_litestar(container: Container) -> Litestar:
             CustomerController,
             EggController,
             OperationController,
+            AnalyticsController,
             EventController,
             BuddyController,
+            AppearanceController,
+            AssetController,
+            StageAssetController,
+            BuddyHistoryController,
             EconomyController,
             PresetController,
             ApplyPresetController,
@@ -55,14 +71,21 @@ def create_litestar(container: Container) -> Litestar:
             BadgeDefinitionController,
             SkillSetController,
             TokenConfigController,
+            WidgetSessionController,
+            EmbedTokenController,
+            WidgetController,
+            DemoController,
+            WebhookController,
+            WebhookAnalyticsController,
             api_docs,
         ],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
     )
     app = Litestar(
-        route_handlers=[api],
+        route_handlers=[api, WidgetAssetController, demo_page],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[IdempotencyMiddleware],
+        before_send=[add_view_lag_header],
         request_max_body_size=container.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Hatched API",

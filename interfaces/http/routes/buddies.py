@@ -12,9 +12,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from application.buddies import BuddyState, WalletChange
 from domain.ids import public_id
 from domain.rules import EvolutionCheck
+from interfaces.http.asset_links import public_origin
 from interfaces.http.auth import PUBLISHABLE_OK, Caller, container_of
 from interfaces.http.body import Model, StrictBody
+from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import check_limit, decode_cursor, encode_cursor, page
+from interfaces.http.routes.appearance import appearance_fields
 from interfaces.http.routes.operations import accepted_operation
 from projections.buddies import BUDDIES
 
@@ -62,7 +65,8 @@ class BadgeRequest(Model):
     badge_key: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-def buddy_view(state: BuddyState) -> dict[str, Any]:
+def buddy_view(state: BuddyState, origin: str = "") -> dict[str, Any]:
+    """``origin`` starts the image URLs (``public_origin(request)``); empty, they are paths."""
     buddy, ledger, rulebook = state.buddy, state.ledger, state.rulebook
     skills = {}
     for skill in rulebook.skills:
@@ -85,14 +89,7 @@ def buddy_view(state: BuddyState) -> dict[str, Any]:
         "owned_items": list(buddy.owned_item_ids),
         "equipped_items": list(buddy.equipped_item_ids),
         "streaks": dict(buddy.streaks),
-        "image_url": None,
-        "base_image_url": None,
-        "thumb_url": None,
-        "appearance": {
-            "status": "ready",
-            "rendered_equipped_item_ids": list(buddy.equipped_item_ids),
-            "error": None,
-        },
+        **appearance_fields(buddy, origin),
         "created_at": buddy.created_on,
         "updated_at": max(buddy.modified_on, ledger.modified_on),
     }
@@ -151,7 +148,7 @@ class BuddyController(Controller):
         limit: FromQuery[int | None] = None,
     ) -> dict[str, Any]:
         container = container_of(request)
-        container.wait_for_views("buddies")
+        read_your_writes(request, "buddies")
         tenant = principal.tenant
         where = {
             "customer_id": tenant.customer_id.hex,
@@ -163,12 +160,25 @@ class BuddyController(Controller):
         return page(container.views, BUDDIES.name, where, order, cursor, limit, buddy_row_view)
 
     @get(
-        "/{buddy_id:str}", sync_to_thread=True, opt=PUBLISHABLE_OK, summary="Canonical buddy state"
+        "/{buddy_id:str}",
+        sync_to_thread=True,
+        opt=PUBLISHABLE_OK,
+        summary="Canonical buddy state; with as_of, the state it had then (by replay)",
     )
     def get_buddy(
-        self, request: Request[Any, Any, Any], principal: Caller, buddy_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        buddy_id: FromPath[str],
+        as_of: FromQuery[datetime | None] = None,
     ) -> dict[str, Any]:
-        return buddy_view(container_of(request).buddies.state(principal.tenant, buddy_id))
+        container = container_of(request)
+        if as_of is not None:
+            state = container.history.as_of(principal.tenant, buddy_id, as_of)
+            return buddy_view(state, public_origin(request))
+        return buddy_view(
+            container.buddies.state(principal.tenant, buddy_id), public_origin(request)
+        )
 
     @patch(
         "/{buddy_id:str}",
@@ -186,7 +196,7 @@ class BuddyController(Controller):
     ) -> dict[str, Any]:
         buddies = container_of(request).buddies
         buddies.rename(principal.tenant, buddy_id, data.name)
-        return buddy_view(buddies.state(principal.tenant, buddy_id))
+        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
 
     @patch(
         "/{buddy_id:str}/archive",
@@ -198,7 +208,7 @@ class BuddyController(Controller):
     ) -> dict[str, Any]:
         buddies = container_of(request).buddies
         buddies.archive(principal.tenant, buddy_id)
-        return buddy_view(buddies.state(principal.tenant, buddy_id))
+        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
 
     @get(
         "/{buddy_id:str}/evolution",
@@ -253,7 +263,7 @@ class BuddyController(Controller):
         self, request: Request[Any, Any, Any], principal: Caller, user_id: FromPath[str]
     ) -> dict[str, Any]:
         states = container_of(request).buddies.of_user(principal.tenant, user_id)
-        views = [buddy_view(s) for s in states]
+        views = [buddy_view(s, public_origin(request)) for s in states]
         return {
             "user_id": user_id,
             "buddy_count": len(views),
@@ -282,7 +292,7 @@ class BuddyController(Controller):
     ) -> dict[str, Any]:
         buddies = container_of(request).buddies
         buddies.set_skills(principal.tenant, buddy_id, data.skills, actor=principal.actor)
-        return buddy_view(buddies.state(principal.tenant, buddy_id))
+        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
 
     @post(
         "/{buddy_id:str}/coins",
@@ -364,7 +374,7 @@ class BuddyController(Controller):
     ) -> dict[str, Any]:
         buddies = container_of(request).buddies
         buddies.award_badge(principal.tenant, buddy_id, data.badge_key, principal.actor)
-        return buddy_view(buddies.state(principal.tenant, buddy_id))
+        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
 
     @post(
         "/{buddy_id:str}/items",
@@ -383,7 +393,7 @@ class BuddyController(Controller):
     ) -> dict[str, Any]:
         buddies = container_of(request).buddies
         buddies.purchase_item(principal.tenant, buddy_id, data.item_id, principal.actor)
-        return buddy_view(buddies.state(principal.tenant, buddy_id))
+        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
 
 
 class EconomyController(Controller):

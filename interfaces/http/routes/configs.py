@@ -212,9 +212,13 @@ class ConfigVersionController(Controller):
         summary="Preview the impact: who stays where, and what changed",
     )
     def impact(
-        self, request: Request[Any, Any, Any], principal: Caller, version_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        version_id: FromPath[str],
+        days: FromQuery[int | None] = None,
     ) -> dict[str, Any]:
-        return container_of(request).configs.impact(principal.tenant, version_id)
+        return container_of(request).configs.impact(principal.tenant, version_id, days)
 
     @post(
         "/{version_id:str}/migrate-buddies",

@@ -14,6 +14,7 @@ from domain.egg import Egg, visual_variant_for
 from domain.ids import public_id
 from interfaces.http.auth import Caller, container_of
 from interfaces.http.body import Model, StrictBody
+from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import page
 from interfaces.http.routes.operations import accepted_operation
 from projections.eggs import EGGS
@@ -106,7 +107,7 @@ class EggController(Controller):
         limit: FromQuery[int | None] = None,
     ) -> dict[str, Any]:
         container = container_of(request)
-        container.wait_for_views("eggs")
+        read_your_writes(request, "eggs")
         tenant = principal.tenant
         where = {
             "customer_id": tenant.customer_id.hex,

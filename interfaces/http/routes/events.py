@@ -17,6 +17,7 @@ from domain.tenancy import Tenant
 from interfaces.container import Container
 from interfaces.http.auth import Caller, container_of
 from interfaces.http.body import Model, StrictBody
+from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import page
 from projections.base import iso
 from projections.event_log import EVENTS
@@ -123,15 +124,23 @@ class EventController(Controller):
     def ingest_batch(
         self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[BatchRequest]
     ) -> dict[str, Any]:
-        container = container_of(request)
-        results = []
-        for item in data.events:
+        inputs: list[EventInput] = []
+        refused: dict[int, DomainError] = {}
+        for index, item in enumerate(data.events):
             try:
-                ingestion, duplicate = container.ingestion.ingest(principal.tenant, to_input(item))
-                results.append(ingestion.batch_result(duplicate=duplicate))
+                inputs.append(to_input(item))
             except DomainError as refusal:
-                error = {"code": refusal.code, "message": refusal.message}
+                refused[index] = refusal
+        outcomes = iter(container_of(request).ingestion.ingest_many(principal.tenant, inputs))
+        results = []
+        for index, item in enumerate(data.events):
+            outcome = refused.get(index) or next(outcomes)
+            if isinstance(outcome, DomainError):
+                error = {"code": outcome.code, "message": outcome.message}
                 results.append({"event_id": item.event_id, "status": "rejected", "error": error})
+            else:
+                ingestion, duplicate = outcome
+                results.append(ingestion.batch_result(duplicate=duplicate))
         return {"results": results}
 
     @get("/", sync_to_thread=True, summary="List events (filters: user_id, type, from, to; cursor)")
@@ -149,7 +158,7 @@ class EventController(Controller):
         if from_ and to and from_ > to:
             raise DomainError("bad_request", "`from` is later than `to`", {"from": from_, "to": to})
         container = container_of(request)
-        container.wait_for_views("event_log")
+        read_your_writes(request, "event_log")
         tenant = principal.tenant
         where: dict[str, Any] = {
             "customer_id": tenant.customer_id.hex,
@@ -167,7 +176,7 @@ class EventController(Controller):
     @get("/types", sync_to_thread=True, summary="List distinct event types seen and registered")
     def event_types(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
         container = container_of(request)
-        container.wait_for_views("event_log")
+        read_your_writes(request, "event_log")
         tenant = principal.tenant
         rows = container.views.rows(
             EVENTS.name, {"customer_id": tenant.customer_id.hex, "mode": tenant.mode}
@@ -186,8 +195,15 @@ class EventController(Controller):
             ]
         }
 
-    @get("/{event_id:str}", sync_to_thread=True, summary="An event with its effects and rule trace")
+    @get(
+        "/{event_id:str}",
+        sync_to_thread=True,
+        summary="An event with its effects, rule trace and plain-language explanations",
+    )
     def get_event(
         self, request: Request[Any, Any, Any], principal: Caller, event_id: FromPath[str]
     ) -> dict[str, Any]:
-        return event_view(container_of(request).ingestion.find(principal.tenant, event_id))
+        container = container_of(request)
+        ingestion = container.ingestion.find(principal.tenant, event_id)
+        explanations = container.history.explanations(principal.tenant, ingestion)
+        return {**event_view(ingestion), "explanations": explanations}

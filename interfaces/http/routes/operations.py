@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 from domain.ids import public_id
 from domain.operation import Operation
 from interfaces.http.auth import PUBLISHABLE_OK, Caller, container_of
+from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import page
 from projections.operations import OPERATIONS
 
@@ -78,7 +79,7 @@ class OperationController(Controller):
         limit: FromQuery[int | None] = None,
     ) -> dict[str, Any]:
         container = container_of(request)
-        container.wait_for_views("operations")
+        read_your_writes(request, "operations")
         tenant = principal.tenant
         where = {
             "customer_id": tenant.customer_id.hex,

@@ -1,0 +1,110 @@
+"""API key lookups are cached for a second: revocation in this process is immediate, and a
+revocation elsewhere (another API process) is seen once the entry expires."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from application.accounts import KEY_CACHE_TTL, Accounts, api_key_id
+from application.store import EventStore
+from domain.api_key import ApiKey
+from domain.errors import DomainError
+from domain.ids import public_id
+from infrastructure.security import Argon2PasswordHasher, JwtDashboardTokens, RandomSecrets, digest
+
+
+class FrozenClock:
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+class CountingStore(EventStore):
+    """Counts API key loads, to see which lookups reach the store."""
+
+    key_loads = 0
+
+    def find(self, cls, aggregate_id):  # type: ignore[no-untyped-def]
+        if cls is ApiKey:
+            self.key_loads += 1
+        return super().find(cls, aggregate_id)
+
+
+@pytest.fixture
+def world() -> tuple[Accounts, CountingStore, FrozenClock]:
+    store = CountingStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    clock = FrozenClock()
+    accounts = Accounts(
+        store,
+        clock,
+        Argon2PasswordHasher(),
+        RandomSecrets(),
+        JwtDashboardTokens("k" * 32, 3600),
+        digest,
+    )
+    return accounts, store, clock
+
+
+def test_a_key_is_looked_up_once_per_ttl(
+    world: tuple[Accounts, CountingStore, FrozenClock],
+) -> None:
+    accounts, store, clock = world
+    customer, _, _ = accounts.register("a@example.com", "correct horse battery", "Acme")
+    issued = accounts.create_key(customer.id, "live", None, "secret")
+    first = accounts.authenticate(issued.secret, None)
+    assert accounts.authenticate(issued.secret, None) == first
+    assert store.key_loads == 1
+    clock.moment += KEY_CACHE_TTL
+    assert accounts.authenticate(issued.secret, None) == first
+    assert store.key_loads == 2
+
+
+def test_revoking_here_takes_effect_at_once(
+    world: tuple[Accounts, CountingStore, FrozenClock],
+) -> None:
+    accounts, _, _ = world
+    customer, _, _ = accounts.register("b@example.com", "correct horse battery", "Acme")
+    issued = accounts.create_key(customer.id, "live", None, "secret")
+    kept = accounts.create_key(customer.id, "live", None, "secret")
+    accounts.authenticate(issued.secret, None)
+    accounts.authenticate(kept.secret, None)
+    accounts.revoke_key(customer.id, public_id("api_key", issued.key.id), issued.key.id)
+    with pytest.raises(DomainError) as refused:
+        accounts.authenticate(issued.secret, None)
+    assert refused.value.code == "unauthorized"
+    rotated = accounts.rotate_keys(customer.id, "live", None)
+    with pytest.raises(DomainError):
+        accounts.authenticate(kept.secret, None)
+    assert accounts.authenticate(rotated.secret, None).key_id == rotated.key.id
+
+
+def test_a_revocation_elsewhere_is_seen_within_the_ttl(
+    world: tuple[Accounts, CountingStore, FrozenClock],
+) -> None:
+    accounts, store, clock = world
+    customer, _, _ = accounts.register("c@example.com", "correct horse battery", "Acme")
+    issued = accounts.create_key(customer.id, "live", None, "secret")
+    accounts.authenticate(issued.secret, None)
+    key = store.find(ApiKey, api_key_id(issued.secret, digest))
+    assert key is not None
+    key.revoke(timestamp=clock.now())
+    store.save(key)  # as another API process would: this process's cache is not told
+    clock.moment += KEY_CACHE_TTL - timedelta(milliseconds=1)
+    accounts.authenticate(issued.secret, None)
+    clock.moment += timedelta(milliseconds=1)
+    with pytest.raises(DomainError):
+        accounts.authenticate(issued.secret, None)
+
+
+def test_failed_lookups_are_never_cached(
+    world: tuple[Accounts, CountingStore, FrozenClock],
+) -> None:
+    accounts, store, _ = world
+    for _ in range(3):
+        with pytest.raises(DomainError):
+            accounts.authenticate("hatch_live_" + "x" * 43, None)
+    assert store.key_loads == 3
