@@ -10,6 +10,7 @@ session token for it — the only credential the browser ever sees.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ DEMO_TENANT = Tenant(natural_id("demo", "customer", "lingualeap"), "test")
 DEMO_PRESET = "language-learning"
 DEMO_SCOPES = (READ, TRACK, EQUIP)
 NO_PASSWORD = "!"
+HATCH_WAIT_SECONDS = 15.0  # a worker that took the hatch first usually finishes well within this
 """Not an Argon2 hash, so no password ever verifies against it."""
 
 
@@ -113,9 +115,13 @@ class DemoSite:
         if egg.status == "waiting":
             egg = self._eggs.set_status(DEMO_TENANT, egg.public_id, "ready")
         operation = self._eggs.hatch(DEMO_TENANT, egg.public_id)
-        with suppress(OperationBusy):  # a worker took it first; it may be done by now
+        with suppress(OperationBusy):  # a worker took it first; wait for it below
             self._operations.run(operation.id)
         done = self._operations.get(DEMO_TENANT, operation.public_id)
+        deadline = time.monotonic() + HATCH_WAIT_SECONDS
+        while not done.is_terminal and time.monotonic() < deadline:
+            time.sleep(0.05)
+            done = self._operations.get(DEMO_TENANT, operation.public_id)
         if done.status != "completed" or done.result is None:
             raise DomainError(
                 "service_unavailable", "the demo buddy is still hatching; reload in a moment"
