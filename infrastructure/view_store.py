@@ -130,12 +130,16 @@ class ViewStore:
         return True
 
     def apply_in(self, tx: _Tx, view: str, changes: Iterable[RowChange], position: int) -> None:
-        """``apply`` inside a transaction the caller holds (rebuilds use it)."""
-        for change in changes:
-            if isinstance(change, Upsert):
-                _upsert(tx, change)
+        """``apply`` inside a transaction the caller holds (rebuilds use it).
+
+        Consecutive changes of the same shape go to the database as one ``executemany``
+        (one round trip on PostgreSQL), still one statement per change, in order.
+        """
+        for sql, rows in _batched(tx, changes):
+            if len(rows) == 1:
+                tx.execute(sql, rows[0])
             else:
-                _delete(tx, change)
+                tx.executemany(sql, rows)
         tx.execute(
             f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, {tx.p}) "
             f"ON CONFLICT (view) DO UPDATE SET position = excluded.position",
@@ -247,6 +251,13 @@ class _Tx:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.connection.execute(sql, params)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self.postgres:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+        else:
+            self.connection.executemany(sql, rows)
+
 
 Tx = _Tx
 """A transaction handed out by ``ViewStore.transaction``."""
@@ -295,7 +306,23 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _upsert(tx: _Tx, change: Upsert) -> None:
+def _batched(tx: _Tx, changes: Iterable[RowChange]) -> Iterator[tuple[str, list[list[Any]]]]:
+    """Statements with their parameter rows, consecutive changes of one shape together."""
+    sql, rows = "", list[list[Any]]()
+    for change in changes:
+        statement, params = (
+            _upsert(tx, change) if isinstance(change, Upsert) else _delete(tx, change)
+        )
+        if statement != sql and rows:
+            yield sql, rows
+            rows = []
+        sql = statement
+        rows.append(params)
+    if rows:
+        yield sql, rows
+
+
+def _upsert(tx: _Tx, change: Upsert) -> tuple[str, list[Any]]:
     values = {
         **change.key,
         **{k: _encode(v) for k, v in change.values.items()},
@@ -306,13 +333,13 @@ def _upsert(tx: _Tx, change: Upsert) -> None:
     updates = [f"{c} = excluded.{c}" for c in change.values]
     updates += [f"{c} = COALESCE({change.table}.{c}, 0) + excluded.{c}" for c in change.increments]
     conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-    tx.execute(
+    sql = (
         f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({marks}) "
-        f"ON CONFLICT ({', '.join(change.key)}) {conflict}",
-        [values[c] for c in columns],
+        f"ON CONFLICT ({', '.join(change.key)}) {conflict}"
     )
+    return sql, [values[c] for c in columns]
 
 
-def _delete(tx: _Tx, change: Delete) -> None:
+def _delete(tx: _Tx, change: Delete) -> tuple[str, list[Any]]:
     clauses = " AND ".join(f"{c} = {tx.p}" for c in change.key)
-    tx.execute(f"DELETE FROM {change.table} WHERE {clauses}", list(change.key.values()))
+    return f"DELETE FROM {change.table} WHERE {clauses}", list(change.key.values())
