@@ -374,15 +374,14 @@ class Configs:
             buddy.migrate(to_config_version_id=target, actor=actor, timestamp=now)
             ledger = self._store.find(Ledger, ledger_id_for(buddy.id))
             if ledger is not None:
-                check = check_evolution(
-                    self.rulebook(target), buddy.progress_state(ledger.wallet())
+                rulebook = self.rulebook(target)
+                cause = {"actor": actor, "config_version_id": target}
+                ledger.change_token_keys(
+                    token_keys=rulebook.token_config.token_keys, causation=cause, timestamp=now
                 )
-                buddy.update_evolution_readiness(
-                    ready=check.ready,
-                    causation={"actor": actor, "config_version_id": target},
-                    timestamp=now,
-                )
-            self._store.save(buddy)
+                check = check_evolution(rulebook, buddy.progress_state(ledger.wallet()))
+                buddy.update_evolution_readiness(ready=check.ready, causation=cause, timestamp=now)
+            self._store.save(buddy, ledger)
             return "migrated"
 
         return retry_on_conflict(attempt)
