@@ -18,7 +18,7 @@ being applied, every request is ingested on its own, so no request can fail the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -71,12 +71,15 @@ class EventInput:
 @dataclass(frozen=True)
 class _Request:
     """One event to ingest in a group. ``checked`` when the caller already made sure the
-    event_id is new and the type accepted, and looked up the user's ``account``."""
+    event_id is new and the type accepted; ``read_ahead`` when it looked up the user's
+    ``account`` and ``prefetched`` the buddies and ledgers the group needs (see ``_Loaded``)."""
 
     tenant: Tenant
     item: EventInput
     checked: bool = False
+    read_ahead: bool = False
     account: UserAccount | None = None
+    prefetched: tuple[Aggregate, ...] = ()
 
 
 class _Spoiled(Exception):
@@ -91,13 +94,24 @@ class _Loaded:
     """The aggregates one group has read, each loaded once and shared by its requests.
 
     With ``written``, buddies and ledgers the pipeline wrote recently are taken from there
-    instead of being reloaded.
+    instead of being reloaded; failing that, a copy a caller ``offer``ed (read from the store
+    in its own thread while the previous group was being written) is used; only then is the
+    store read, by the leader, while every other request of the group waits. An offered copy
+    can be older than the store when a write the pipeline did not keep came in between; the
+    save then fails on the stream version and the group is decided again from fresh loads.
     """
 
     def __init__(self, store: EventStore, written: WrittenAggregates | None) -> None:
         self._store = store
         self._written = written
         self._found: dict[UUID, Any] = {}
+        self._offered: dict[UUID, Aggregate] = {}
+
+    def offer(self, aggregates: Sequence[Aggregate]) -> None:
+        for aggregate in aggregates:
+            held = self._offered.get(aggregate.id)
+            if held is None or aggregate.version > held.version:
+                self._offered[aggregate.id] = aggregate
 
     def seed(self, aggregate_id: UUID, aggregate: Any) -> None:
         """Use an aggregate a caller already read, unless the group holds a newer one."""
@@ -108,6 +122,7 @@ class _Loaded:
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         if aggregate_id not in self._found:
             reused = self._written.take(aggregate_id) if self._written is not None else None
+            reused = reused or self._offered.pop(aggregate_id, None)
             self._found[aggregate_id] = reused or self._store.find(cls, aggregate_id)
         found = self._found[aggregate_id]
         return found if isinstance(found, cls) else None
@@ -154,8 +169,7 @@ class Ingestion:
         existing = self._store.find(EventIngestion, EventIngestion.id_for(tenant, item.event_id))
         if existing is not None:
             return existing, True
-        account = self._store.find(UserAccount, UserAccount.id_for(tenant, item.user_id))
-        request = _Request(tenant, item, checked=True, account=account)
+        request = self._read_ahead(tenant, item, {}, checked=True)
         return _raised(self._group.submit([request])[0])
 
     def ingest_many(
@@ -166,15 +180,52 @@ class Ingestion:
         the single events go through, so a batch never races them for the same buddies."""
         answers: list[Ingested | DomainError] = []
         for start in range(0, len(items), SAVE_CHUNK):
-            chunk = [_Request(tenant, item) for item in items[start : start + SAVE_CHUNK]]
-            outcomes = (
-                self._group.submit(chunk) if self._group is not None else self._ingest_group(chunk)
-            )
+            chunk_items = items[start : start + SAVE_CHUNK]
+            if self._group is None:
+                outcomes = self._ingest_group([_Request(tenant, item) for item in chunk_items])
+            else:
+                accounts: dict[str, _Request] = {}
+                chunk = [self._read_ahead(tenant, item, accounts) for item in chunk_items]
+                outcomes = self._group.submit(chunk)
             for outcome in outcomes:
                 if isinstance(outcome, BaseException) and not isinstance(outcome, DomainError):
                     raise outcome
                 answers.append(outcome)
         return answers
+
+    def _read_ahead(
+        self,
+        tenant: Tenant,
+        item: EventInput,
+        by_user: dict[str, _Request],
+        *,
+        checked: bool = False,
+    ) -> _Request:
+        """The request for ``item`` with the reads the group will need done in the caller's
+        thread, while the current group is being written (``by_user`` shares them between the
+        events of one batch chunk)."""
+        known = by_user.get(item.user_id)
+        if known is None:
+            account = self._store.find(UserAccount, UserAccount.id_for(tenant, item.user_id))
+            known = _Request(
+                tenant, item, read_ahead=True, account=account, prefetched=self._prefetch(account)
+            )
+            by_user[item.user_id] = known
+        return replace(known, item=item, checked=checked)
+
+    def _prefetch(self, account: UserAccount | None) -> tuple[Aggregate, ...]:
+        """The user's buddies and ledgers the next group will need and the pipeline does not
+        hold, read here so that the group's leader does not read them one after the other."""
+        if account is None:
+            return ()
+        wanted = [
+            (cls, aggregate_id)
+            for buddy_id in account.buddy_ids
+            for cls, aggregate_id in ((Buddy, buddy_id), (Ledger, ledger_id_for(buddy_id)))
+            if not self._written.holds(aggregate_id)
+        ]
+        found = (self._store.find(cls, aggregate_id) for cls, aggregate_id in wanted)
+        return tuple(aggregate for aggregate in found if aggregate is not None)
 
     def find(self, tenant: Tenant, event_id: str) -> EventIngestion:
         ingestion = self._store.find(EventIngestion, EventIngestion.id_for(tenant, event_id))
@@ -232,8 +283,9 @@ class Ingestion:
         for request in requests:
             tenant, item = request.tenant, request.item
             trusted = optimistic and request.checked
-            if trusted:
+            if optimistic and request.read_ahead:
                 loaded.seed(UserAccount.id_for(tenant, item.user_id), request.account)
+                loaded.offer(request.prefetched)
             try:
                 if not trusted:
                     self._check_registered(tenant, item.type, strict)

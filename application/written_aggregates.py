@@ -47,6 +47,13 @@ class WrittenAggregates:
             return None
         return entry[0]
 
+    def holds(self, aggregate_id: UUID) -> bool:
+        """Whether an unexpired entry is there now (it may be taken or expire right after)."""
+        now = self._clock.now().timestamp()
+        with self._lock:
+            entry = self._entries.get(aggregate_id)
+        return entry is not None and entry[1] > now
+
     def keep(self, aggregates: Iterable[Any]) -> None:
         expires = self._clock.now().timestamp() + self._ttl
         with self._lock:

@@ -25,6 +25,10 @@ log = logging.getLogger("hatched.followers")
 
 BATCH = 500
 IDLE_POLL_SECONDS = 0.25
+GATHER_SECONDS = 0.02
+"""After a catch-up that found work, how long a running follower lets new events gather
+before it reads again: under load every read, position check and transaction is shared by
+more events. An event arriving at an idle follower is still read at once."""
 
 
 class EventSource(Protocol):
@@ -70,6 +74,7 @@ class Follower:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._position: int | None = None
 
     @classmethod
     def for_projection(
@@ -101,11 +106,15 @@ class Follower:
 
         A batch lands only if the position is still the one it was read at, so a second
         runner of the same follower (another process) or a rebuild's table swap makes this
-        one re-read rather than apply the batch twice.
+        one re-read rather than apply the batch twice. The position is read from the
+        tracking table only after such a miss (or at first): positions only move forward,
+        so a remembered one that another writer moved on finds the batch refused.
         """
         handled = 0
         while True:
-            position = self._views.position(self.name)
+            if self._position is None:
+                self._position = self._views.position(self.name)
+            position = self._position
             batch = self._source.notifications_after(position, BATCH)
             if not batch:
                 return handled
@@ -116,6 +125,9 @@ class Follower:
                 self._before_apply([event for _, event in batch])
             if self._views.apply(self.name, changes, batch[-1][0], expected=position):
                 handled += len(batch)
+                self._position = batch[-1][0]
+            else:
+                self._position = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -134,8 +146,10 @@ class Follower:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                self.catch_up()
+                if self.catch_up():
+                    self._stopping.wait(GATHER_SECONDS)
             except Exception:
+                self._position = None
                 log.exception("follower %s failed; retrying", self.name)
                 self._stopping.wait(1.0)
             self._wake.wait(IDLE_POLL_SECONDS)

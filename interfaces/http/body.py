@@ -8,6 +8,7 @@ contract says: ``property companyName should not exist``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
@@ -31,13 +32,19 @@ class Model(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 def decode_strict(raw: bytes, model: type[T]) -> T:
+    """Decode ``raw`` as ``model``; a body that does not fit is decoded again, slowly, to
+    name every unknown field (msgspec itself stops at the first)."""
     if not raw.strip():
         raw = b"{}"
+    try:
+        return msgspec.json.decode(raw, type=model, strict=True)
+    except msgspec.DecodeError:
+        pass
     try:
         document = msgspec.json.decode(raw)
     except msgspec.DecodeError:
         raise DomainError("malformed_json", "request body is not valid JSON") from None
-    unknown = sorted(_unknown_fields(document, mi.type_info(model), ""))
+    unknown = sorted(_unknown_fields(document, _type_info(model), ""))
     if unknown:
         raise DomainError(
             "validation_failed",
@@ -48,6 +55,11 @@ def decode_strict(raw: bytes, model: type[T]) -> T:
         return msgspec.convert(document, model, strict=True)
     except msgspec.ValidationError as error:
         raise validation_error(str(error)) from None
+
+
+@functools.cache
+def _type_info(model: type[msgspec.Struct]) -> mi.Type:
+    return mi.type_info(model)
 
 
 def validation_error(text: str) -> DomainError:

@@ -186,14 +186,8 @@ def test_a_request_breaking_half_way_is_retried_alone(
     assert len(credits(container.store, buddy_id)) == 2
 
 
-def test_a_write_behind_the_pipelines_back_is_caught_by_the_save(
-    container: Container, tenant: Tenant
-) -> None:
-    """Another API process (a second event store on the same database) changes the buddy's
-    wallet after the pipeline last wrote it: the next save conflicts and is decided again
-    from fresh state, so the credit is not lost."""
-    buddy_id = adopt(container, tenant, "shared")
-    container.ingestion.ingest(tenant, event("shared"))
+def write_elsewhere(container: Container, buddy_id: UUID) -> None:
+    """Credit 7 coins and rename the buddy through a second event store (another process)."""
     other = EventStore(env=event_store_env(container.settings))
     try:
         ledger = other.find(Ledger, ledger_id_for(buddy_id))
@@ -212,12 +206,43 @@ def test_a_write_behind_the_pipelines_back_is_caught_by_the_save(
         other.save(ledger, buddy)
     finally:
         other.close()
+
+
+def test_a_write_behind_the_pipelines_back_is_caught_by_the_save(
+    container: Container, tenant: Tenant
+) -> None:
+    """Another API process (a second event store on the same database) changes the buddy's
+    wallet after the pipeline last wrote it: the next save conflicts and is decided again
+    from fresh state, so the credit is not lost."""
+    buddy_id = adopt(container, tenant, "shared")
+    container.ingestion.ingest(tenant, event("shared"))
+    write_elsewhere(container, buddy_id)
     answer, duplicate = container.ingestion.ingest(tenant, event("shared"))
     assert not duplicate and answer.effects["coins"] == 10
     assert coins(container.store, buddy_id) == 10 + 7 + 10
     found = container.store.find(Buddy, buddy_id)
     assert found is not None and found.name == "Renamed elsewhere"
     assert found.event_counts["lesson_completed"] == 2
+
+
+def test_a_copy_read_ahead_and_then_written_elsewhere_is_caught_by_the_save(
+    container: Container, tenant: Tenant
+) -> None:
+    """A caller reads the buddy and its wallet ahead for the group; another process writes
+    both before the group is decided: the stale copies fail the save, the group is decided
+    again from fresh state, and nothing is lost."""
+    buddy_id = adopt(container, tenant, "ahead")
+    ingestion = container.ingestion
+    request = ingestion._read_ahead(tenant, event("ahead"), {}, checked=True)
+    assert {a.id for a in request.prefetched} == {buddy_id, ledger_id_for(buddy_id)}
+    write_elsewhere(container, buddy_id)
+    assert ingestion._group is not None
+    answer = ingestion._group.submit([request])[0]
+    assert not isinstance(answer, BaseException)
+    assert answer[0].effects["coins"] == 10
+    assert coins(container.store, buddy_id) == 7 + 10
+    found = container.store.find(Buddy, buddy_id)
+    assert found is not None and found.name == "Renamed elsewhere"
 
 
 def test_ingestion_and_spending_at_once_never_overdraw(

@@ -263,6 +263,25 @@ def test_runners_of_one_view_never_apply_a_batch_twice_even_across_a_swap(
     assert result.rows > 0 and result.differences == []
 
 
+def test_a_runner_whose_remembered_position_was_moved_on_applies_nothing_twice(
+    container: Container,
+) -> None:
+    """Runner A remembers where it stopped; runner B then applies the next events. A's next
+    batch starts from its old position, is refused by the compare-and-set, and A re-reads."""
+    first, second = (
+        Follower.for_projection(LeaderboardView(), container.store, container.views)
+        for _ in range(2)
+    )
+    workload(container, seed=3).run(20, tenants=1)
+    assert first.catch_up() > 0
+    workload(container, seed=4).run(20, tenants=1)
+    assert second.catch_up() > 0
+    assert first.catch_up() == 0
+    assert container.views.position("leaderboard") == container.store.head()
+    [result] = rebuilder(container).verify(["leaderboard"])
+    assert result.rows > 0 and result.differences == []
+
+
 def test_unknown_views_are_named(container: Container) -> None:
     with pytest.raises(UnknownViews) as unknown:
         rebuilder(container).resolve(["leaderboard", "nope", "nada"])

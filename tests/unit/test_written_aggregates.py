@@ -29,6 +29,19 @@ def test_an_entry_is_taken_once() -> None:
     assert written.take(thing.id) is None
 
 
+def test_holding_an_entry_does_not_take_it() -> None:
+    clock = FrozenClock()
+    written = WrittenAggregates(clock, timedelta(seconds=1))
+    thing = Thing()
+    assert not written.holds(thing.id)
+    written.keep([thing])
+    assert written.holds(thing.id) and written.take(thing.id) is thing
+    assert not written.holds(thing.id)
+    written.keep([thing])
+    clock.moment += timedelta(seconds=1)
+    assert not written.holds(thing.id)
+
+
 def test_another_write_forgets_the_entry() -> None:
     written = WrittenAggregates(FrozenClock(), timedelta(seconds=1))
     kept, other = Thing(), Thing()
