@@ -21,6 +21,7 @@ from eventsourcing.application import (
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from application.recent_log import RecentLog
 from domain.buddy import Buddy
 from domain.errors import DomainError, NotFound
 from domain.ledger import Ledger
@@ -49,6 +50,8 @@ class EventStore(Application[UUID]):
         self._written_listeners: list[Callable[[set[UUID]], None]] = []
         self._decoded_events: OrderedDict[int, Any] = OrderedDict()
         self._decoded_lock = threading.Lock()
+        self.recent = RecentLog(self.notifications_after, DECODED_KEPT)
+        """The log for this process's followers: new events read once for all of them."""
 
     def on_saved(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every save (followers use it to wake up early)."""

@@ -32,7 +32,11 @@ more events. An event arriving at an idle follower is still read at once."""
 
 
 class EventSource(Protocol):
-    """The slice of the event store a follower reads."""
+    """The slice of the event store a follower reads.
+
+    An answer may hold fewer events than the log has after ``position`` (a follower reads
+    until an answer is empty); an empty answer means the log has nothing after it yet.
+    """
 
     def notifications_after(self, position: int, limit: int) -> list[tuple[int, Any]]: ...
 

@@ -152,11 +152,12 @@ def build_container(settings: Settings) -> Container:
         settings.webhook_retry_schedule,
     )
     tasks = TaskQueue(build_broker(settings), operations.run, deliver_webhook=webhooks.deliver)
-    followers = [Follower.for_projection(p, store, views) for p in all_projections()]
-    followers.append(Follower.for_reactor(OperationDispatcher(tasks), store, views))
-    followers.append(Follower.for_reactor(AutoEvolver(store, configs), store, views))
+    log = store.recent  # every follower of this process shares the reads of new events
+    followers = [Follower.for_projection(p, log, views) for p in all_projections()]
+    followers.append(Follower.for_reactor(OperationDispatcher(tasks), log, views))
+    followers.append(Follower.for_reactor(AutoEvolver(store, configs), log, views))
     dispatcher = WebhookDispatcher(store, clock, tasks, asset_url=webhook_asset_links(settings))
-    followers.append(Follower.for_batch_reactor(dispatcher, store, views))
+    followers.append(Follower.for_batch_reactor(dispatcher, log, views))
     sweeper = Sweeper(
         store,
         clock,
