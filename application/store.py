@@ -32,6 +32,10 @@ R = TypeVar("R")
 
 CONFLICT_RETRIES = 8
 DECODED_KEPT = 4096
+AGGREGATES_KEPT = 5_000
+"""Buddies and ledgers kept in memory by the repository: a load reads only the events
+recorded since (one query instead of a snapshot and the events after it) and hands out a
+copy, so a caller that changes its copy and fails to save leaves the kept one intact."""
 SNAPSHOT_INTERVAL = 50
 """Streams that grow with every customer event are snapshotted every this many events, so
 loading one reads a snapshot and fewer than this many events, whatever its history."""
@@ -45,7 +49,7 @@ class EventStore(Application[UUID]):
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env=env)
+        super().__init__(env={self.AGGREGATE_CACHE_MAXSIZE: str(AGGREGATES_KEPT), **(env or {})})
         self._saved_listeners: list[Callable[[], None]] = []
         self._written_listeners: list[Callable[[set[UUID]], None]] = []
         self._decoded_events: OrderedDict[int, Any] = OrderedDict()

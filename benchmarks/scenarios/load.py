@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.scenarios.server import MemoryWatch, Server, cpu_seconds
+from benchmarks.scenarios.server import MemoryWatch, Server, cpu_seconds, postgres_cpu_seconds
 from benchmarks.scenarios.tenant import USER_PREFIX, Tenant
 
 SCRIPT = Path(__file__).resolve().parent.parent / "hatched.lua"
@@ -30,6 +30,8 @@ class Load:
     peak_rss_mib: float
     server_cpu_seconds: float
     items_per_request: int = 1
+    projector_cpu_seconds: float = 0.0
+    postgres_cpu_seconds: float = 0.0
 
     @property
     def requests_per_second(self) -> float:
@@ -59,7 +61,13 @@ class Load:
             )
             if self.requests
             else 0.0,
+            "projector_cpu_ms_per_item": self._ms_per_item(self.projector_cpu_seconds),
+            "postgres_cpu_ms_per_item": self._ms_per_item(self.postgres_cpu_seconds),
         }
+
+    def _ms_per_item(self, cpu_seconds: float) -> float:
+        items = self.requests * self.items_per_request
+        return round(cpu_seconds * 1000 / items, 3) if items else 0.0
 
 
 def wrk_available() -> bool:
@@ -105,10 +113,15 @@ def run_wrk(
             str(SCRIPT),
             server.base_url,
         ]
+        projector = server.projector_pid
         cpu_before = cpu_seconds(server.pid)
+        projector_before = cpu_seconds(projector) if projector else 0.0
+        postgres_before = postgres_cpu_seconds()
         with MemoryWatch(server.pid) as memory:
             finished = subprocess.run(command, env=env, capture_output=True, text=True)
         cpu_used = cpu_seconds(server.pid) - cpu_before
+        projector_used = cpu_seconds(projector) - projector_before if projector else 0.0
+        postgres_used = postgres_cpu_seconds() - postgres_before
         if finished.returncode != 0 or not out.exists():
             raise RuntimeError(f"wrk failed: {finished.stdout}\n{finished.stderr}")
         summary = json.loads(out.read_text())
@@ -123,4 +136,6 @@ def run_wrk(
         peak_rss_mib=memory.peak_mib,
         server_cpu_seconds=cpu_used,
         items_per_request=batch if mode == "batch" else 1,
+        projector_cpu_seconds=projector_used,
+        postgres_cpu_seconds=postgres_used,
     )

@@ -98,8 +98,8 @@ def write_markdown(
         "",
         "## Scenarios",
         "",
-        "| scenario | result | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | server CPU (cores) | server CPU ms per event/request | ratio to baseline | target | met |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| scenario | result | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | server CPU (cores) | server CPU ms per event/request | projector CPU ms per event | PostgreSQL CPU ms per event | ratio to baseline | target | met |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         ratios = "; ".join(f"{v:g}x {k}" for k, v in r.ratios.items()) or "-"
@@ -107,7 +107,9 @@ def write_markdown(
             f"| {r.title} | {r.value:,.1f} {r.unit} | {_cell(r.load, 'p50_ms')} | "
             f"{_cell(r.load, 'p95_ms')} | {_cell(r.load, 'p99_ms')} | {_cell(r.load, 'errors')} | "
             f"{_cell(r.load, 'peak_rss_mib')} | {_cell(r.load, 'server_cpu_share')} | "
-            f"{_cell(r.load, 'server_cpu_ms_per_item')} | {ratios} | {r.target or '-'} | {_met(r)} |"
+            f"{_cell(r.load, 'server_cpu_ms_per_item')} | "
+            f"{_cell(r.load, 'projector_cpu_ms_per_item')} | "
+            f"{_cell(r.load, 'postgres_cpu_ms_per_item')} | {ratios} | {r.target or '-'} | {_met(r)} |"
         )
     scenario_notes = [f"- **{r.title}**: {r.note}" for r in results if r.note]
     if scenario_notes:

@@ -58,6 +58,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by every PostgreSQL process on this machine (the server and its
+    backends; a backend that exits takes its share with it, so read this around a run)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "comm").read_text().strip()
+            except OSError:
+                continue
+            if command in ("postgres", "postmaster"):
+                total += cpu_seconds(int(entry.name))
+    return total
+
+
 @dataclass
 class MemoryWatch:
     """Samples a process's RSS ten times a second; ``peak_mib`` is the largest sample."""
@@ -91,6 +106,7 @@ class Server:
     base_url: str
     database_url: str
     log_path: Path
+    projector_pid: int | None = None
 
     @property
     def pid(self) -> int:
@@ -139,7 +155,8 @@ def hatched_serve(
             processes.append(_start(["projector"], env, log))
         process = _start(["serve", "--port", str(port)], env, log)
         processes.append(process)
-    server = Server(process, f"http://127.0.0.1:{port}", database_url, log_path)
+    projector_pid = processes[0].pid if projector else None
+    server = Server(process, f"http://127.0.0.1:{port}", database_url, log_path, projector_pid)
     try:
         _wait_until_healthy(server)
         yield server

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from eventsourcing.application import project_aggregate
 
-from application.store import SNAPSHOT_INTERVAL
+from application.store import SNAPSHOT_INTERVAL, EventStore
 from application.wallets import ledger_id_for
 from domain.buddy import Buddy
 from domain.ledger import Ledger
+from infrastructure.persistence import event_store_env
 from interfaces.container import Container
 from tests.integration.ingestion_flow import adopt, event, make_tenant
 
@@ -29,3 +32,29 @@ def test_long_streams_load_from_a_snapshot_equal_to_a_full_replay(container: Con
             assert snapshots and snapshots[0].originator_version >= SNAPSHOT_INTERVAL
         assert loaded.version == replayed.version
         assert vars(loaded) == vars(replayed)
+
+
+def test_a_kept_aggregate_is_handed_out_as_a_copy_and_caught_up_with_other_writers(
+    container: Container,
+) -> None:
+    """The repository keeps loaded buddies: changing a loaded copy without saving it leaves
+    the next load untouched, and a write by another process is in the next load."""
+    tenant = make_tenant(container)
+    buddy_id = adopt(container, tenant, "kept")
+    store = container.store
+    first = store.find(Buddy, buddy_id)
+    assert first is not None
+    first.rename(name="Never saved", timestamp=datetime.now(UTC))
+    again = store.find(Buddy, buddy_id)
+    assert again is not None and again is not first and again.name == "Pip"
+    other = EventStore(env=event_store_env(container.settings))
+    try:
+        elsewhere = other.find(Buddy, buddy_id)
+        assert elsewhere is not None
+        elsewhere.rename(name="Renamed elsewhere", timestamp=datetime.now(UTC))
+        other.save(elsewhere)
+    finally:
+        other.close()
+    latest = store.find(Buddy, buddy_id)
+    assert latest is not None and latest.name == "Renamed elsewhere"
+    assert latest.version == again.version + 1
