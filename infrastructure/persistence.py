@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 from psycopg.conninfo import make_conninfo
 
@@ -51,6 +55,27 @@ def _recorder_env(settings: Settings) -> dict[str, str]:
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "10",
     }
+
+
+@contextmanager
+def schema_setup(settings: Settings) -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock for this schema while a process creates its tables.
+
+    ``hatched serve``, ``hatched projector`` and ``hatched worker`` started together all run
+    ``CREATE TABLE IF NOT EXISTS`` on a fresh database, and PostgreSQL lets two of those race
+    into a unique violation; one at a time, the later ones find the tables there. SQLite
+    serialises the statements itself.
+    """
+    if not settings.uses_postgres:
+        yield
+        return
+    key = zlib.crc32(f"hatched-schema:{settings.database_schema or 'public'}".encode())
+    with psycopg.connect(make_conninfo("", **settings.postgres_params()), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def ensure_postgres_schema(settings: Settings) -> None:

@@ -34,7 +34,7 @@ from infrastructure.image_checks import SafeImageInspector
 from infrastructure.leaderboard_queries import LeaderboardQueries
 from infrastructure.operation_index import ViewOperationIndex
 from infrastructure.periodic import Periodic
-from infrastructure.persistence import event_store_env
+from infrastructure.persistence import event_store_env, schema_setup
 from infrastructure.renderer import SvgRenderer
 from infrastructure.security import (
     Argon2PasswordHasher,
@@ -117,6 +117,11 @@ def webhook_asset_links(settings: Settings) -> Callable[[str], str | None]:
 
 
 def build_container(settings: Settings) -> Container:
+    with schema_setup(settings):  # other processes may be creating the same tables
+        return _build_container(settings)
+
+
+def _build_container(settings: Settings) -> Container:
     store = EventStore(env=event_store_env(settings))
     views = ViewStore(settings)
     clock = SystemClock()
