@@ -21,6 +21,7 @@ from eventsourcing.application import (
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from application.kept_aggregates import KeptAggregates
 from application.recent_log import RecentLog
 from domain.buddy import Buddy
 from domain.errors import DomainError, NotFound
@@ -33,9 +34,7 @@ R = TypeVar("R")
 CONFLICT_RETRIES = 8
 DECODED_KEPT = 4096
 AGGREGATES_KEPT = 5_000
-"""Buddies and ledgers kept in memory by the repository: a load reads only the events
-recorded since (one query instead of a snapshot and the events after it) and hands out a
-copy, so a caller that changes its copy and fails to save leaves the kept one intact."""
+"""Buddies and ledgers kept in memory between loads (``application/kept_aggregates.py``)."""
 SNAPSHOT_INTERVAL = 50
 """Streams that grow with every customer event are snapshotted every this many events, so
 loading one reads a snapshot and fewer than this many events, whatever its history."""
@@ -49,7 +48,8 @@ class EventStore(Application[UUID]):
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
-        super().__init__(env={self.AGGREGATE_CACHE_MAXSIZE: str(AGGREGATES_KEPT), **(env or {})})
+        super().__init__(env=env)
+        self._kept = KeptAggregates(AGGREGATES_KEPT, SNAPSHOT_INTERVAL, replay)
         self._saved_listeners: list[Callable[[], None]] = []
         self._written_listeners: list[Callable[[set[UUID]], None]] = []
         self._decoded_events: OrderedDict[int, Any] = OrderedDict()
@@ -126,11 +126,18 @@ class EventStore(Application[UUID]):
             # Never snapshotted: skip the repository's snapshot lookup (one round trip).
             replayed: object = replay(None, self.events.get(aggregate_id))
             return replayed if isinstance(replayed, cls) else None
+        aggregate: object = self._kept.load(
+            aggregate_id,
+            lambda version, limit: list(self.events.get(aggregate_id, gt=version, limit=limit)),
+            lambda: self._from_snapshot(aggregate_id),
+        )
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def _from_snapshot(self, aggregate_id: UUID) -> Any:
         try:
-            aggregate: object = self.repository.get(aggregate_id, projector_func=replay)
+            return self.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
             return None
-        return aggregate if isinstance(aggregate, cls) else None
 
     def load_owned(
         self, cls: type[A], aggregate_id: UUID, tenant: Tenant, kind: str, public_id: str

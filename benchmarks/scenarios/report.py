@@ -87,14 +87,9 @@ def write_markdown(
         + ", ".join(f"{k} {v}" for k, v in machine["packages"].items()),
         f"- Load generator: {machine['wrk']}; baseline: {machine['pgbench']}",
         f"- Load average (1, 5, 15 min) before the run: {run['load_before']}, after: "
-        f"{run['load_after']}. Server, database, Redis and load generator share the "
-        f"{machine['cores']} cores"
-        + (
-            "; other work was running on the machine at the same time, so absolute numbers "
-            "are low-side estimates."
-            if run["load_before"][0] >= 1.0
-            else "."
-        ),
+        f"{run['load_after']} (the run's own processes count in the figure after it, and "
+        "in the one before it whatever ran in the minutes before). Server, projector, "
+        f"database, Redis and load generator share the {machine['cores']} cores.",
         "",
         "## Scenarios",
         "",
