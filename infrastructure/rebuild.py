@@ -148,6 +148,7 @@ class ViewStatus:
     head: int
     rebuild: LockInfo | None
     rebuild_position: int | None
+    reactor: bool = False
 
     @property
     def lag(self) -> int:
@@ -257,11 +258,13 @@ class Rebuilder:
 
     # -- status --------------------------------------------------------------------
 
-    def status(self) -> list[ViewStatus]:
+    def status(self, reactors: Sequence[str] = ()) -> list[ViewStatus]:
+        """Every view's position and rebuild, then the position of each of ``reactors``
+        (followers that keep no view, so they have nothing to rebuild)."""
         head = self._log.head()
         positions = self._views.positions()
         locks = {lock.name: lock for lock in self.locks()}
-        return [
+        views = [
             ViewStatus(
                 name,
                 positions.get(name, 0),
@@ -271,6 +274,11 @@ class Rebuilder:
             )
             for name in self._projections
         ]
+        others = [
+            ViewStatus(name, positions.get(name, 0), head, None, None, reactor=True)
+            for name in reactors
+        ]
+        return views + others
 
     def locks(self) -> list[LockInfo]:
         rows = self._views.select(

@@ -47,7 +47,7 @@ def add_commands(commands: Any) -> None:
     )
     actions = projections.add_subparsers(dest="action", required=True)
     actions.add_parser(
-        "status", help="each view's position, the log head and the lag"
+        "status", help="each view's and reactor's position, the log head and the lag"
     ).set_defaults(run=status)
     rebuild_cmd = actions.add_parser(
         "rebuild", help="replay views into shadow tables, then swap them in (online)"
@@ -70,11 +70,13 @@ def add_commands(commands: Any) -> None:
 
 
 def status(args: argparse.Namespace) -> int:
+    from interfaces.container import REACTOR_NAMES
+
     with _rebuilder() as rebuilder:
-        rows = rebuilder.status()
-    print(f"{'view':<24} {'position':>10} {'head':>10} {'lag':>8}  rebuild")
+        rows = rebuilder.status(REACTOR_NAMES)
+    print(f"{'follower':<24} {'position':>10} {'head':>10} {'lag':>8}  rebuild")
     for row in rows:
-        rebuild = "-"
+        rebuild = "(reactor: nothing to rebuild)" if row.reactor else "-"
         if row.rebuild is not None:
             rebuild = (
                 f"at {row.rebuild_position or 0} by {row.rebuild.holder} "
