@@ -18,6 +18,8 @@ from standardwebhooks import Webhook
 
 from domain.webhook_endpoint import WEBHOOK_EVENTS
 from infrastructure.settings import Settings
+from interfaces.container import Container
+from interfaces.http.consistency import VIEW_LAG_HEADER
 from tests.conftest import Account
 from tests.http.flow import apply_preset, hatch_buddy, send_event
 from tests.receiver import Received, Receiver
@@ -217,3 +219,25 @@ def test_after_a_rotation_both_secrets_sign(
         assert payload["test"] is True and payload["webhook_id"] == webhook["id"]
     assert len(request.headers["X-Hatched-Signature"].split(",")) == 2
     assert json.loads(request.body) == payload
+
+
+def test_a_lagging_deliveries_view_is_served_with_its_lag(
+    client: TestClient,
+    account: Account,
+    container: Container,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past the read bound the list answers from the view as it is and says how far behind."""
+    webhook = subscribe(client, account, receiver.url)
+    assert (
+        VIEW_LAG_HEADER.lower()
+        not in client.get(f"{BASE}/{webhook['id']}/deliveries", headers=account.headers()).headers
+    )
+    monkeypatch.setattr("interfaces.container.READ_CONSISTENCY_TIMEOUT_SECONDS", 0.05)
+    [runner] = [f for f in container.followers if f.name == "webhook_deliveries"]
+    runner.stop()
+    apply_preset(client, account)  # new events the stopped view has not applied
+    response = client.get(f"{BASE}/{webhook['id']}/deliveries", headers=account.headers())
+    assert response.status_code == 200
+    assert int(response.headers[VIEW_LAG_HEADER]) >= 1

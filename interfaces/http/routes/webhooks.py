@@ -15,6 +15,7 @@ from domain.webhook_delivery import WebhookDelivery
 from domain.webhook_endpoint import WebhookEndpoint
 from interfaces.http.auth import Caller, container_of
 from interfaces.http.body import Model, StrictBody
+from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import page
 from projections.webhook_deliveries import DELIVERIES, ENDPOINT_HEALTH, HEALTH
 
@@ -262,7 +263,7 @@ class WebhookController(Controller):
     ) -> dict[str, Any]:
         container = container_of(request)
         endpoint = container.webhooks.get(principal.tenant, webhook_id)
-        container.wait_for_views("webhook_deliveries")
+        read_your_writes(request, "webhook_deliveries")
         where = {"endpoint_id": endpoint.id.hex, "status": status, "event": event}
         order = [("created_at", True), ("delivery_id", True)]
         return page(
@@ -328,7 +329,7 @@ class WebhookAnalyticsController(Controller):
         container = container_of(request)
         tenant = principal.tenant
         endpoints = container.webhooks.endpoints(tenant)
-        container.wait_for_views("webhook_deliveries")
+        read_your_writes(request, "webhook_deliveries")
         today = datetime.now(UTC).date()
         first_day = today - timedelta(days=days - 1)
         scope = {"customer_id": tenant.customer_id.hex, "mode": tenant.mode}
