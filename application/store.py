@@ -7,7 +7,9 @@ projection and follower.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
@@ -32,6 +34,8 @@ A = TypeVar("A", bound=Aggregate)
 R = TypeVar("R")
 
 CONFLICT_RETRIES = 8
+CONFLICT_BACKOFF_SECONDS = 0.002
+"""The longest wait after a first lost race; it doubles with every further loss."""
 DECODED_KEPT = 4096
 AGGREGATES_KEPT = 5_000
 """Buddies and ledgers kept in memory between loads (``application/kept_aggregates.py``)."""
@@ -162,13 +166,16 @@ def replay(aggregate: Any, events: Iterable[Any]) -> Any:
 def retry_on_conflict(attempt: Callable[[], R], retries: int = CONFLICT_RETRIES) -> R:
     """Run a load-decide-save attempt again when a competing write won the race.
 
-    Each attempt reloads, so invariants are re-checked against the winner's state.
+    Each attempt reloads, so invariants are re-checked against the winner's state. Between
+    attempts the loser waits a short random while, growing with each loss, so that a slow
+    writer among fast ones (a regeneration that draws a picture while uploads land) is not
+    beaten every time by whoever loaded last.
     """
-    for _ in range(retries - 1):
+    for lost in range(retries - 1):
         try:
             return attempt()
         except IntegrityError:
-            continue
+            time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * 2**lost))
     try:
         return attempt()
     except IntegrityError:
