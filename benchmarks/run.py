@@ -11,7 +11,6 @@ Usage: ``python -m benchmarks.run [--quick] [--no-profiles] [--out DIR]``
 from __future__ import annotations
 
 import argparse
-import importlib
 import signal
 import subprocess
 import sys
@@ -23,9 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 
+from benchmarks.rebuild import measure as measure_rebuild
 from benchmarks.scenarios.load import Load, run_wrk, wrk_available
 from benchmarks.scenarios.machine import describe, load_average
 from benchmarks.scenarios.pgbench import pgbench_available, three_insert_tps
@@ -236,13 +235,6 @@ class Bench:
                 load.requests_per_second >= 2000 and load.p99_ms < 20 and not load.errors,
             )
         )
-        probe = httpx.get(f"{server.api}/analytics", headers=tenant.headers, timeout=30)
-        if probe.status_code != 200:
-            self.notes.append(
-                f"- `GET /analytics` answered {probe.status_code} on this build, so the "
-                "leaderboard scenario was skipped."
-            )
-            return
         load = self.wrk(
             server,
             tenant,
@@ -343,17 +335,12 @@ class Bench:
 
     def rebuild(self, server: Server) -> None:
         """The operators' rebuild tool (``benchmarks/rebuild.py``) on the bench database."""
-        try:
-            rebuild = importlib.import_module("benchmarks.rebuild")
-        except ImportError as missing:
-            self.notes.append(f"- The rebuild scenario was skipped: {missing}.")
-            return
         settings = Settings(
             database_url=server.database_url,
             data_dir=Path(tempfile.mkdtemp(prefix="hatched-rebuild-")),
             secret_key="bench",
         )
-        figures = rebuild.measure(settings)
+        figures = measure_rebuild(settings)
         rate = float(figures["full_rebuild_events_per_second"])
         self.add(
             Result(
