@@ -104,7 +104,8 @@ class ViewStore:
 
     def lag(self, views: Sequence[str], head: int) -> int:
         """How far the slowest of ``views`` is behind ``head``, in notification ids."""
-        return max(0, head - min((self.position(view) for view in views), default=head))
+        positions = self.positions()
+        return max(0, head - min((positions.get(view, 0) for view in views), default=head))
 
     def apply(
         self,
@@ -125,8 +126,7 @@ class ViewStore:
             if expected is not None and lock_position(tx, view) != expected:
                 return False
             self.apply_in(tx, view, changes, position)
-        with self._changed:
-            self._changed.notify_all()
+        self.changed()
         return True
 
     def apply_in(self, tx: _Tx, view: str, changes: Iterable[RowChange], position: int) -> None:
@@ -215,9 +215,7 @@ class ViewStore:
                 )
             if limit is not None:
                 sql += f" LIMIT {int(limit)}"
-            cursor = tx.execute(sql, params)
-            names = [d[0] for d in cursor.description]
-            return [_decode(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+            return _fetch(tx.execute(sql, params))
 
     def count(self, table: str, where: dict[str, Any]) -> int:
         with self._transaction() as tx:
@@ -231,9 +229,7 @@ class ViewStore:
     def select(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read query written with ``{p}`` for each parameter (joins, counts)."""
         with self._transaction() as tx:
-            cursor = tx.execute(sql.format(p=tx.p), params)
-            names = [d[0] for d in cursor.description]
-            return [_decode(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+            return _fetch(tx.execute(sql.format(p=tx.p), params))
 
     def register(self, projection: Projection) -> None:
         self.create_tables(projection.tables)
@@ -292,6 +288,12 @@ def lock_position(tx: _Tx, view: str) -> int:
         f"SELECT position FROM {TRACKING_TABLE} WHERE view = {tx.p}{lock}", (view,)
     ).fetchone()
     return int(row[0])
+
+
+def _fetch(cursor: Any) -> list[dict[str, Any]]:
+    """A read's rows as dicts by column name, JSON columns decoded."""
+    names = [d[0] for d in cursor.description]
+    return [_decode(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
 
 def _encode(value: Any) -> Any:
