@@ -28,13 +28,12 @@ MAX_GROUP = 256
 
 
 class _Slot(Generic[T, R]):
-    __slots__ = ("done", "error", "promoted", "ready", "request", "result")
+    __slots__ = ("done", "error", "ready", "request", "result")
 
     def __init__(self, request: T) -> None:
         self.request = request
         self.ready = threading.Event()
         self.done = False
-        self.promoted = False
         self.result: R | None = None
         self.error: BaseException | None = None
 
@@ -115,5 +114,4 @@ class GroupCommit(Generic[T, R]):
                 self._leading = False
                 return
             successor = self._queue[0]
-        successor.promoted = True
         successor.ready.set()
