@@ -136,10 +136,6 @@ class _Loaded:
     def changed(self) -> list[Aggregate]:
         return [a for a in self._found.values() if a is not None and a.pending_events]
 
-    def reusable(self) -> list[Aggregate]:
-        """The buddies and ledgers read (and perhaps changed) by this group."""
-        return [a for a in self._found.values() if isinstance(a, Buddy | Ledger)]
-
 
 class Ingestion:
     def __init__(
@@ -307,8 +303,9 @@ class Ingestion:
             recorded[ingestion_id] = ingestion
             outcomes.append((ingestion, False))
         if recorded:
-            self._store.save(*recorded.values(), *loaded.changed())
-            self._written.keep(loaded.reusable())
+            changed = loaded.changed()
+            self._store.save(*recorded.values(), *changed)
+            self._written.keep(a for a in changed if isinstance(a, Buddy | Ledger))
         return outcomes
 
     # -- one event -----------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 A busy buddy receives events many times a second; reloading it and its wallet (a snapshot
 and the events after it, each) for every group would cost more than deciding the event.
-After a group commits, the aggregates it changed are exactly as stored (their save
-succeeded on their versions) and the ones it only read are as old as the group, so the next
-group starts from them.
+After a group commits, the buddies and ledgers it changed are exactly as stored (their
+save succeeded on their versions), so the next group starts from them. The ones it only read
+are not kept: a save by another thread while the group held them could not drop them (the
+group had taken them), and they would come back stale.
 
 Correctness of writes does not rest on this cache: a stale aggregate that the next group
 changes fails its save on the stream version, and the group is decided again from fresh

@@ -319,3 +319,16 @@ def test_a_batch_larger_than_a_chunk_keeps_order_and_dedupes_across_chunks(
     duplicates = [n for n, a in enumerate(answers) if a[1]]  # type: ignore[index]
     assert duplicates == [SAVE_CHUNK + 5]
     assert answers[SAVE_CHUNK + 5][0] == answers[3][0]  # type: ignore[index]
+
+
+def test_only_what_a_group_changed_is_kept_for_the_next_group(
+    container: Container, tenant: Tenant
+) -> None:
+    """A wallet the group only read could have been written by another thread meanwhile
+    (the group held it, so that write could not drop it): it is not kept."""
+    buddy_id = adopt(container, tenant, "reader")
+    answer, _ = container.ingestion.ingest(tenant, event("reader", type="custom_thing"))
+    assert answer.effects["coins"] == 0
+    written = container.ingestion._written
+    assert written.holds(buddy_id)
+    assert not written.holds(ledger_id_for(buddy_id))
