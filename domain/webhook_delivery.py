@@ -20,7 +20,6 @@ attempt. The schedule is passed in (seconds to wait after attempt *n* before att
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
@@ -30,6 +29,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidStateTransition
 from domain.ids import natural_id, public_id
+from domain.json_values import copy_json
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 DELIVERY_STATUSES: Final[tuple[DeliveryStatus, ...]] = ("pending", "succeeded", "failed")
@@ -107,7 +107,7 @@ class WebhookDelivery(Aggregate):
         self.mode = mode
         self.endpoint_id = endpoint_id
         self.event_name = event_name
-        self.payload: dict[str, Any] = deepcopy(payload)
+        self.payload: dict[str, Any] = copy_json(payload)
         self.source = source
         self.status: DeliveryStatus = "pending"
         self.attempts = 0

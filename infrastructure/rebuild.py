@@ -48,7 +48,7 @@ from infrastructure.view_store import (
     create_table,
     lock_position,
 )
-from projections.base import Delete, Projection, RowChange, Table, Upsert
+from projections.base import Delete, Projection, RowChange, Table, Upsert, iso
 
 log = logging.getLogger("hatched.rebuild")
 
@@ -61,6 +61,10 @@ _ABANDONED = "1970-01-01T00:00:00.000000Z"
 
 
 class Log(EventSource, Protocol):
+    """The event store itself: unlike a follower's source, every answer holds all the events
+    recorded after the position, up to the limit (a swap and a verify read to an exact
+    position), so a process's shared ``RecentLog`` will not do here."""
+
     def head(self) -> int: ...
 
 
@@ -183,7 +187,7 @@ class _Lock:
 
     def acquire(self, tx: Tx, now: datetime) -> bool:
         """Take the lock; ``True`` when it was taken over from an abandoned holder."""
-        stamp = _stamp(now)
+        stamp = iso(now)
         tx.execute(
             f"INSERT INTO {LOCKS_TABLE} (name, holder, started_at, heartbeat_at) "
             f"VALUES ({tx.p}, {tx.p}, {tx.p}, {tx.p}) ON CONFLICT (name) DO NOTHING",
@@ -205,7 +209,7 @@ class _Lock:
     def beat(self, tx: Tx) -> None:
         cursor = tx.execute(
             f"UPDATE {LOCKS_TABLE} SET heartbeat_at = {tx.p} WHERE name = {tx.p} AND holder = {tx.p}",
-            (_stamp(_now()), self.name, self.holder),
+            (iso(_now()), self.name, self.holder),
         )
         if cursor.rowcount != 1:
             raise LockLost(f"{self.holder} no longer holds {self.name}")
@@ -584,10 +588,6 @@ def _alive(pid: int) -> bool:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _parse(stamp: str) -> datetime:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
 from domain.buddy import Buddy
-from domain.config import COINS
+from domain.config import COINS, MIN_STAGE
 from domain.ledger import Ledger
 from projections.base import RowChange, Table, Upsert, iso
 
@@ -151,10 +151,10 @@ class LeaderboardView:
                     "user_id": event.user_id,
                     "name": event.name,
                     "status": "active",
-                    "evolution_stage": 1,
+                    "evolution_stage": MIN_STAGE,
                 },
             )
-            yield from _reached(event, 1)
+            yield from _reached(event, MIN_STAGE)
         elif isinstance(event, Buddy.Evolved):  # type: ignore[attr-defined]
             yield Upsert(
                 LEADERBOARD_BUDDIES.name,

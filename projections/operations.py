@@ -22,7 +22,7 @@ OPERATIONS = Table(
         "created_at": "text",
         "updated_at": "text",
     },
-    indexes=(("customer_id", "mode", "created_at"), ("status",)),
+    indexes=(("customer_id", "mode", "created_at"), ("status", "updated_at")),
 )
 
 _STATUS_AFTER = {
