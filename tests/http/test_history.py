@@ -241,7 +241,12 @@ def test_export_then_import_into_an_empty_store_gives_the_same_buddy(
 
     fresh_store = empty_stores()
     cli_env(monkeypatch, fresh_store)
-    assert cli.main(["buddies", "import", str(fixture)]) == 0
+    unreadable = fixture.with_name("broken.json")
+    unreadable.write_text("{not json", encoding="utf-8")
+    for bad in (fixture.with_name("missing.json"), unreadable):
+        assert cli.main(["buddies", "import", str(bad)]) == 1
+        assert f"cannot read {bad}" in capsys.readouterr().err
+    assert cli.main(["buddies", "import", str(fixture)]) == 0  # the store was left empty
     assert cli.main(["buddies", "import", str(fixture)]) == 1  # not an empty store any more
     target = build_container(fresh_store)
     try:

@@ -93,7 +93,9 @@ def test_progression_events_arrive_signed_and_are_logged(
     assert coins["buddy_id"] == buddy_id and coins["amount"] == coins["balance"] == 10
     assert coins["reference_id"] == event["event_id"] and coins["is_lucky"] is False
     assert coins["ledger_id"].startswith("led_")
-    assert all(r.path == "/hooks" for r in received), "the test world's endpoint got nothing"
+    assert received and all(r.path == "/hooks" for r in received), (
+        "the test world's endpoint got nothing"
+    )
 
     logged = eventually(lambda: _all_succeeded(deliveries(client, account, webhook["id"])))
     assert {d["event"] for d in logged} >= {"buddy.hatched", "operation.completed", "coins.earned"}
@@ -241,3 +243,19 @@ def test_a_lagging_deliveries_view_is_served_with_its_lag(
     response = client.get(f"{BASE}/{webhook['id']}/deliveries", headers=account.headers())
     assert response.status_code == 200
     assert int(response.headers[VIEW_LAG_HEADER]) >= 1
+
+
+def test_webhook_health_refuses_a_bad_window(client: TestClient, account: Account) -> None:
+    for days in ("0", "91", "week"):
+        response = client.get(
+            "/api/v1/analytics/webhooks", params={"days": days}, headers=account.headers()
+        )
+        assert response.status_code == 422, (days, response.text)
+        assert response.json()["error"]["code"] == "validation_failed"
+    one_day = client.get(
+        "/api/v1/analytics/webhooks", params={"days": "1"}, headers=account.headers()
+    )
+    assert one_day.status_code == 200
+    period = one_day.json()["period"]
+    assert period["days"] == 1 and period["from"] == period["to"]
+    assert client.get("/api/v1/analytics/webhooks").status_code == 401

@@ -122,6 +122,14 @@ def test_bad_inputs_are_refused_with_a_reason_and_change_nothing(
     code, out, err = hatched("projections", "rebuild")
     assert code == 3 and "buddies is already being rebuilt by" in err and holder in err
     assert stamp in err
+    assert hatched("projections", "verify", "buddies")[0] == 0  # a rebuild does not stop it
+    with container.views.transaction() as tx:  # another verify of the view does
+        tx.execute(
+            f"INSERT INTO {LOCKS_TABLE} VALUES ({tx.p}, {tx.p}, {tx.p}, {tx.p})",
+            ("buddies:verify", holder, stamp, stamp),
+        )
+    code, out, err = hatched("projections", "verify", "buddies")
+    assert code == 3 and holder in err
     assert container.views.positions() == positions
     code, out, _ = hatched("projections", "status")
     assert f"by {holder} since {stamp}" in out

@@ -69,6 +69,8 @@ def test_types_are_never_coerced(value: object) -> None:
     assert raised.value.details == {
         "fields": [{"field": "count", "reason": raised.value.details["fields"][0]["reason"]}]
     }  # type: ignore[index]
+    reason = raised.value.details["fields"][0]["reason"]  # type: ignore[index]
+    assert "int" in reason and reason in raised.value.message
 
 
 json_values = st.recursive(

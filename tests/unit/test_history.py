@@ -312,7 +312,7 @@ def test_explanations_name_a_buddy_pinned_to_an_older_version() -> None:
     assert v1 is not None
     first = world.send(tenant, buddy_id)
     lines = world.history.explanations(tenant, world.ingestion.find(tenant, first))
-    assert all(line["reason"] != "pinned_to_older_version" for line in lines)
+    assert lines and all(line["reason"] != "pinned_to_older_version" for line in lines)
 
     def richer(document: dict[str, Any]) -> dict[str, Any]:
         document["coin_rules"][0]["amount"] = 50

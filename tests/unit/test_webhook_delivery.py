@@ -11,6 +11,7 @@ from domain.errors import DomainError
 from domain.webhook_delivery import (
     CLIENT_ERROR_ATTEMPTS,
     DEFAULT_SCHEDULE,
+    MAX_ATTEMPTS,
     MAX_RETRY_AFTER,
     AttemptResult,
     WebhookDelivery,
@@ -171,6 +172,21 @@ def test_a_pending_delivery_cannot_be_redelivered() -> None:
     with pytest.raises(DomainError) as caught:
         delivery.redeliver(actor="a", timestamp=T0)
     assert caught.value.code == "conflict"
+
+
+def test_a_delivery_attempted_the_most_times_allowed_cannot_be_redelivered() -> None:
+    delivery = schedule(single_attempt=True)
+    attempt(delivery, DOWN, 0)
+    for n in range(1, MAX_ATTEMPTS):
+        delivery.redeliver(actor="a", timestamp=at(n))
+        attempt(delivery, DOWN, n)
+    assert delivery.status == "failed" and delivery.attempts == MAX_ATTEMPTS
+    version = delivery.version
+    with pytest.raises(DomainError) as caught:
+        delivery.redeliver(actor="a", timestamp=at(MAX_ATTEMPTS))
+    assert caught.value.code == "conflict"
+    assert caught.value.details == {"attempts": MAX_ATTEMPTS, "max_attempts": MAX_ATTEMPTS}
+    assert delivery.version == version
 
 
 def test_a_single_attempt_delivery_is_never_retried() -> None:
