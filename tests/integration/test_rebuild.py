@@ -221,6 +221,20 @@ def test_a_stopped_rebuild_is_resumed_from_its_shadow(container: Container) -> N
     assert leftovers(container) == []
 
 
+def test_a_fresh_rebuild_starts_a_stopped_shadow_over(container: Container) -> None:
+    fill(container)
+    stop = threading.Event()
+    with pytest.raises(Stopped):
+        rebuilder(container).rebuild(["leaderboard"], Recorder(then=stop.set), stop=stop)
+    assert 0 < container.views.position("leaderboard__rebuild") < container.store.head()
+
+    replayed = rebuilder(container).rebuild(["leaderboard"], fresh=True)
+
+    assert replayed == len(container.store.notifications_after(0, 1_000_000))
+    [result] = rebuilder(container).verify(["leaderboard"])
+    assert result.differences == [] and leftovers(container) == []
+
+
 def test_runners_of_one_view_never_apply_a_batch_twice_even_across_a_swap(
     container: Container,
 ) -> None:
