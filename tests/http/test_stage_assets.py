@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+import pytest
 from litestar.testing import TestClient
 
 from domain.stage_art import UploadGrant
@@ -228,3 +229,21 @@ def test_stage_art_is_per_tenant(
     assert error(
         client.put("/api/v1/stage-assets/2", json=live_commit, headers=account.headers())
     ) == (404, "resource_not_found")
+
+
+def test_an_upload_without_a_declared_length_is_cut_off_at_the_limit(
+    client: TestClient, account: Account, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A streamed body (no Content-Length) is refused while it arrives, not read whole first."""
+    issued = issue(client, account)
+    limit = container.settings.asset_upload_max_bytes
+
+    def never(*_: Any) -> None:
+        raise AssertionError("the route handed an oversized body on")
+
+    monkeypatch.setattr(container.stage_assets, "receive", never)
+    chunks = (b"<svg>" + b" " * 1024 for _ in range(limit // 1024 + 2))
+    response = client.put(
+        path_of(issued["upload_url"]), content=chunks, headers={"Content-Type": "image/svg+xml"}
+    )
+    assert error(response) == (413, "payload_too_large")
