@@ -32,7 +32,6 @@ from application.ports import Clock
 from application.store import EventStore, retry_on_conflict
 from application.ttl_cache import TtlCache
 from application.wallets import credit_effects, ledger_id_for
-from application.written_aggregates import WrittenAggregates
 from domain.buddy import Buddy
 from domain.customer import Customer
 from domain.errors import DomainError, NotFound
@@ -54,7 +53,27 @@ MAX_GROUP_EVENTS = 500
 GROUP_ATTEMPTS = 2
 """How often a group is decided after a conflict (from fresh loads) before going one by one."""
 WRITTEN_TTL = timedelta(seconds=1)
-"""How long a buddy or ledger the pipeline wrote is reused without a reload."""
+"""How long a buddy or ledger the pipeline wrote is reused without a reload.
+
+A busy buddy receives events many times a second; reloading it and its wallet (a query and
+a copy each) for every group would cost more than deciding the event.
+After a group commits, the buddies and ledgers it changed are exactly as stored (their
+save succeeded on their versions), so the next group starts from them. The ones it only read
+are not kept: a save by another thread while the group held them could not drop them (the
+group had taken them), and they would come back stale.
+
+Correctness of writes does not rest on this cache: a stale aggregate that the next group
+changes fails its save on the stream version, and the group is decided again from fresh
+loads. A stale aggregate the group only *reads* (a wallet not credited because a cap is
+reached) is the read skew every load-decide-save cycle has between its load and its save,
+here bounded:
+
+* an entry is dropped as soon as any other save in this process writes that aggregate
+  (``EventStore.on_written``);
+* an entry lives at most this long (a write by another API process is seen within it);
+* ``take`` removes the entry, so two threads never share an aggregate object: a concurrent
+  user of the same aggregate loads its own copy from the store.
+"""
 
 
 @dataclass(frozen=True)
@@ -101,7 +120,7 @@ class _Loaded:
     save then fails on the stream version and the group is decided again from fresh loads.
     """
 
-    def __init__(self, store: EventStore, written: WrittenAggregates | None) -> None:
+    def __init__(self, store: EventStore, written: TtlCache[Aggregate] | None) -> None:
         self._store = store
         self._written = written
         self._found: dict[UUID, Any] = {}
@@ -147,9 +166,9 @@ class Ingestion:
         self._group: GroupCommit[Sequence[_Request], list[Outcome[Ingested]]] | None = (
             GroupCommit(self._ingest_units, MAX_GROUP_EVENTS, weight=len) if group_commit else None
         )
-        self._written = WrittenAggregates(clock, WRITTEN_TTL)
+        self._written: TtlCache[Aggregate] = TtlCache(clock, WRITTEN_TTL, max_entries=20_000)
         self._lenient: TtlCache[bool] = TtlCache(clock, WRITTEN_TTL)
-        store.on_written(self._written.forget)
+        store.on_written(lambda ids: self._written.discard(*ids))
         store.on_written(lambda ids: self._lenient.discard(*ids))
 
     def ingest(self, tenant: Tenant, item: EventInput) -> Ingested:
@@ -218,7 +237,7 @@ class Ingestion:
             (cls, aggregate_id)
             for buddy_id in account.buddy_ids
             for cls, aggregate_id in ((Buddy, buddy_id), (Ledger, ledger_id_for(buddy_id)))
-            if not self._written.holds(aggregate_id)
+            if self._written.get(aggregate_id) is None
         ]
         found = (self._store.find(cls, aggregate_id) for cls, aggregate_id in wanted)
         return tuple(aggregate for aggregate in found if aggregate is not None)
@@ -305,7 +324,9 @@ class Ingestion:
         if recorded:
             changed = loaded.changed()
             self._store.save(*recorded.values(), *changed)
-            self._written.keep(a for a in changed if isinstance(a, Buddy | Ledger))
+            for aggregate in changed:
+                if isinstance(aggregate, Buddy | Ledger):
+                    self._written.put(aggregate.id, aggregate)
         return outcomes
 
     # -- one event -----------------------------------------------------------------

@@ -330,5 +330,5 @@ def test_only_what_a_group_changed_is_kept_for_the_next_group(
     answer, _ = container.ingestion.ingest(tenant, event("reader", type="custom_thing"))
     assert answer.effects["coins"] == 0
     written = container.ingestion._written
-    assert written.holds(buddy_id)
-    assert not written.holds(ledger_id_for(buddy_id))
+    assert written.get(buddy_id) is not None
+    assert written.get(ledger_id_for(buddy_id)) is None
