@@ -397,30 +397,9 @@ def horns(kit: Kit) -> str:
         root = a.horn_root(side)
         if kit.style == "sci-fi":
             tip = Point(root.x + side * length * 0.45, root.y - length * 1.15)
-            parts.append(
-                tag(
-                    "line",
-                    {
-                        "x1": root.x,
-                        "y1": root.y,
-                        "x2": tip.x,
-                        "y2": tip.y,
-                        **kit.line(p.outline, 7),
-                    },
-                )
-            )
-            parts.append(
-                tag(
-                    "line",
-                    {
-                        "x1": root.x,
-                        "y1": root.y,
-                        "x2": tip.x,
-                        "y2": tip.y,
-                        **kit.line(p.body_shade, 3),
-                    },
-                )
-            )
+            ends = {"x1": root.x, "y1": root.y, "x2": tip.x, "y2": tip.y}
+            for colour, width in ((p.outline, 7), (p.body_shade, 3)):
+                parts.append(tag("line", {**ends, **kit.line(colour, width)}))
             parts.append(
                 tag(
                     "circle",
