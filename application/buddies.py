@@ -198,7 +198,7 @@ class Buddies:
             self._store.save(state.buddy, state.ledger)
             return state.buddy
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=buddy_id)
 
     def purchase_item(self, tenant: Tenant, buddy_id: str, item_id: str, actor: str) -> Buddy:
         """Buy a catalog item with coins: the debit and the ownership land together or not at all."""
@@ -227,7 +227,7 @@ class Buddies:
             self._store.save(state.buddy, state.ledger)
             return state.buddy
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=buddy_id)
 
     def _wallet(
         self,
@@ -269,7 +269,7 @@ class Buddies:
             self._store.save(state.buddy, state.ledger)
             return WalletChange(state.buddy.id, chosen, amount, balance, entry_id)
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=buddy_id)
 
     def _recheck(self, state: BuddyState) -> None:
         if not state.buddy.is_active:
@@ -292,7 +292,7 @@ class Buddies:
             self._store.save(buddy)
             return buddy
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=buddy_id)
 
     def _ledger(self, buddy: Buddy) -> Ledger:
         return self._store.load(
