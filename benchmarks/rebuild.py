@@ -21,12 +21,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from application.store import EventStore
+from application.shared.store import EventStore
 from benchmarks.workload import Workload, follow, settle
-from infrastructure.persistence import event_store_env
-from infrastructure.rebuild import CHUNK, Rebuilder
-from infrastructure.settings import Settings
-from infrastructure.view_store import ViewStore
+from infrastructure.persistence.event_store import event_store_env
+from infrastructure.persistence.rebuild import CHUNK, Rebuilder
+from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.settings import Settings
 from projections.registry import all_projections
 
 

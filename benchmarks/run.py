@@ -37,7 +37,7 @@ from benchmarks.scenarios.server import (
     hatched_serve,
 )
 from benchmarks.scenarios.tenant import USER_PREFIX, Tenant, create_tenant, send_batches
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 DATABASE = "hatched_bench"
@@ -533,7 +533,7 @@ def _ingestions(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
             "SELECT count(*) FROM hatched_events WHERE topic = %s",
-            ("domain.event_ingestion:EventIngestion.Recorded",),
+            ("domain.ingestion.event_ingestion:EventIngestion.Recorded",),
         ).fetchone()
     return int(row[0]) if row else 0
 

@@ -31,23 +31,23 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from application.accounts import Accounts
-from application.buddies import Buddies
-from application.configs import Configs
-from application.eggs import Eggs
-from application.ingestion import EventInput, Ingestion
-from application.operations import Operations
-from application.ports import PasswordHasher
-from application.store import EventStore
-from domain.errors import DomainError
-from domain.ids import public_id
-from domain.presets import PRESET_KEYS
-from domain.tenancy import Tenant
-from infrastructure.followers import Follower
-from infrastructure.persistence import event_store_env
-from infrastructure.security import Argon2PasswordHasher, JwtDashboardTokens, digest
-from infrastructure.settings import Settings
-from infrastructure.view_store import ViewStore
+from application.accounts.accounts import Accounts
+from application.companions.buddies import Buddies
+from application.companions.eggs import Eggs
+from application.companions.operations import Operations
+from application.configs.configs import Configs
+from application.ingestion.ingestion import EventInput, Ingestion
+from application.shared.ports import PasswordHasher
+from application.shared.store import EventStore
+from domain.configs.presets import PRESET_KEYS
+from domain.shared.errors import DomainError
+from domain.shared.ids import public_id
+from domain.shared.tenancy import Tenant
+from infrastructure.accounts.security import Argon2PasswordHasher, JwtDashboardTokens, digest
+from infrastructure.persistence.event_store import event_store_env
+from infrastructure.persistence.followers import Follower
+from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.settings import Settings
 from projections.registry import all_projections
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """``hatched buddies export BUDDY_ID [--out FILE]`` and ``hatched buddies import FILE``.
 
 A support fixture: one buddy's streams (buddy, wallet, egg, operations, config versions) as
-one JSON file, and back into an empty store (``application/buddy_export.py``). Both use the
+one JSON file, and back into an empty store (``application/history/buddy_export.py``). Both use the
 store named by the ``HATCHED_*`` settings.
 
 Exit status: 0 done; 1 refused (unknown buddy, the store already holds the buddy, a file
@@ -18,14 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from application.buddy_export import BuddyExports
-from application.store import EventStore
-from domain.errors import DomainError
-from infrastructure.clock import SystemClock
-from infrastructure.operation_index import ViewOperationIndex
-from infrastructure.persistence import event_store_env
-from infrastructure.settings import Settings
-from infrastructure.view_store import ViewStore
+from application.history.buddy_export import BuddyExports
+from application.shared.store import EventStore
+from domain.shared.errors import DomainError
+from infrastructure.companions.operation_index import ViewOperationIndex
+from infrastructure.persistence.event_store import event_store_env
+from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.clock import SystemClock
+from infrastructure.shared.settings import Settings
 
 REFUSED = 1
 

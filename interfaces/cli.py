@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 from interfaces import buddies_cli, projections_cli
 
 

@@ -6,51 +6,51 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from application.accounts import Accounts
-from application.appearance import Appearance
-from application.auto_evolve import AutoEvolver
-from application.buddies import Buddies
-from application.buddy_export import BuddyExports
-from application.configs import Configs
-from application.demo import DemoSite
-from application.dispatch import OperationDispatcher
-from application.eggs import Eggs
-from application.history import History
-from application.idempotency import Idempotency
-from application.ingestion import Ingestion
-from application.operations import Operations
-from application.stage_assets import StageAssets
-from application.store import EventStore
-from application.sweeper import Sweeper
-from application.webhook_dispatch import WebhookDispatcher
-from application.webhooks import Webhooks
-from application.what_if import WhatIf
-from application.widgets import Widgets
-from infrastructure.assets import FileAssetStore
-from infrastructure.clock import SystemClock
-from infrastructure.directory import ViewBuddyDirectory
-from infrastructure.followers import Follower
-from infrastructure.image_checks import SafeImageInspector
-from infrastructure.leaderboard_queries import LeaderboardQueries
-from infrastructure.operation_index import ViewOperationIndex
-from infrastructure.periodic import Periodic
-from infrastructure.persistence import event_store_env, schema_setup
-from infrastructure.renderer import SvgRenderer
-from infrastructure.security import (
+from application.accounts.accounts import Accounts
+from application.companions.appearance import Appearance
+from application.companions.auto_evolve import AutoEvolver
+from application.companions.buddies import Buddies
+from application.companions.dispatch import OperationDispatcher
+from application.companions.eggs import Eggs
+from application.companions.operations import Operations
+from application.companions.stage_assets import StageAssets
+from application.configs.configs import Configs
+from application.configs.what_if import WhatIf
+from application.history.buddy_export import BuddyExports
+from application.history.history import History
+from application.idempotency.idempotency import Idempotency
+from application.ingestion.ingestion import Ingestion
+from application.integrations.webhook_dispatch import WebhookDispatcher
+from application.integrations.webhooks import Webhooks
+from application.shared.store import EventStore
+from application.shared.sweeper import Sweeper
+from application.widgets.demo import DemoSite
+from application.widgets.widgets import Widgets
+from infrastructure.accounts.security import (
     Argon2PasswordHasher,
     JwtDashboardTokens,
     RandomSecrets,
     digest,
 )
-from infrastructure.settings import Settings
-from infrastructure.ssrf import WebhookUrlGuard
-from infrastructure.stalled_work import ViewStalledWork
-from infrastructure.tasks import TaskQueue, build_broker
-from infrastructure.upload_tokens import JwtUploadTokens
-from infrastructure.view_store import ViewStore
-from infrastructure.webhook_secrets import SealedWebhookSecrets
-from infrastructure.webhook_sender import HttpWebhookSender
-from infrastructure.widget_tokens import JwtWidgetTokens
+from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
+from infrastructure.companions.assets import FileAssetStore
+from infrastructure.companions.directory import ViewBuddyDirectory
+from infrastructure.companions.image_checks import SafeImageInspector
+from infrastructure.companions.operation_index import ViewOperationIndex
+from infrastructure.companions.renderer import SvgRenderer
+from infrastructure.companions.stalled_work import ViewStalledWork
+from infrastructure.companions.upload_tokens import JwtUploadTokens
+from infrastructure.integrations.ssrf import WebhookUrlGuard
+from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
+from infrastructure.integrations.webhook_sender import HttpWebhookSender
+from infrastructure.persistence.event_store import event_store_env, schema_setup
+from infrastructure.persistence.followers import Follower
+from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.clock import SystemClock
+from infrastructure.shared.periodic import Periodic
+from infrastructure.shared.settings import Settings
+from infrastructure.shared.tasks import TaskQueue, build_broker
+from infrastructure.widgets.widget_tokens import JwtWidgetTokens
 from projections.registry import all_projections
 
 READ_CONSISTENCY_TIMEOUT_SECONDS = 2.0

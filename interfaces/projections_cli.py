@@ -16,17 +16,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from application.store import EventStore
-from infrastructure.persistence import event_store_env
-from infrastructure.rebuild import (
+from application.shared.store import EventStore
+from infrastructure.persistence.event_store import event_store_env
+from infrastructure.persistence.rebuild import (
     CHUNK,
     Rebuilder,
     RebuildRefused,
     Stopped,
     UnknownViews,
 )
-from infrastructure.settings import Settings
-from infrastructure.view_store import ViewStore
+from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.settings import Settings
 from projections.registry import all_projections
 
 RESUME_CHECK_SECONDS = 15.0
@@ -134,7 +134,7 @@ def projector(args: argparse.Namespace) -> int:
     Without Redis only the views run here: a reactor's tasks would land in this process's
     own in-memory broker, which no worker reads; ``hatched serve`` keeps those.
     """
-    from infrastructure.followers import PostgresWakeUp
+    from infrastructure.persistence.followers import PostgresWakeUp
     from interfaces.container import build_container
 
     settings = Settings.from_env()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from projections.base import Projection
-from projections.buddies import BuddiesView
-from projections.eggs import EggsView
-from projections.event_log import EventLogView
-from projections.evolutions import BuddyEvolutionsView
-from projections.leaderboard import LeaderboardView
-from projections.operations import OperationsView
-from projections.webhook_deliveries import WebhookDeliveriesView
+from projections.analytics.leaderboard import LeaderboardView
+from projections.companions.buddies import BuddiesView
+from projections.companions.eggs import EggsView
+from projections.companions.evolutions import BuddyEvolutionsView
+from projections.companions.operations import OperationsView
+from projections.ingestion.event_log import EventLogView
+from projections.integrations.webhook_deliveries import WebhookDeliveriesView
+from projections.shared.base import Projection
 
 
 def all_projections() -> list[Projection]:

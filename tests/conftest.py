@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 from interfaces.container import Container, build_container
 from interfaces.http.app import create_app
 

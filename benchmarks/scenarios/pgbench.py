@@ -23,11 +23,11 @@ PAYLOAD_BYTES = 600
 SCRIPT = f"""\\set version random(1, 1000000000)
 BEGIN;
 INSERT INTO {TABLE} (originator_id, originator_version, topic, state)
-  VALUES (gen_random_uuid(), 1, 'domain.event_ingestion:EventIngestion.Recorded', repeat('x', {PAYLOAD_BYTES})::bytea);
+  VALUES (gen_random_uuid(), 1, 'domain.ingestion.event_ingestion:EventIngestion.Recorded', repeat('x', {PAYLOAD_BYTES})::bytea);
 INSERT INTO {TABLE} (originator_id, originator_version, topic, state)
-  VALUES (gen_random_uuid(), :version, 'domain.buddy:Buddy.ProgressRecorded', repeat('x', {PAYLOAD_BYTES})::bytea);
+  VALUES (gen_random_uuid(), :version, 'domain.companions.buddy:Buddy.ProgressRecorded', repeat('x', {PAYLOAD_BYTES})::bytea);
 INSERT INTO {TABLE} (originator_id, originator_version, topic, state)
-  VALUES (gen_random_uuid(), :version, 'domain.ledger:Ledger.CoinsCredited', repeat('x', {PAYLOAD_BYTES})::bytea);
+  VALUES (gen_random_uuid(), :version, 'domain.economy.ledger:Ledger.CoinsCredited', repeat('x', {PAYLOAD_BYTES})::bytea);
 COMMIT;
 """
 

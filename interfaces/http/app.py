@@ -8,40 +8,40 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from interfaces.container import Container
+from interfaces.http.accounts.accounts import AuthController, CustomerController
+from interfaces.http.analytics.analytics import AnalyticsController
+from interfaces.http.api_docs import api_docs
 from interfaces.http.auth import provide_principal
-from interfaces.http.consistency import add_view_lag_header
-from interfaces.http.errors import EXCEPTION_HANDLERS
-from interfaces.http.idempotency import IdempotencyMiddleware
-from interfaces.http.request_id import RequestIdMiddleware
-from interfaces.http.routes.accounts import AuthController, CustomerController
-from interfaces.http.routes.analytics import AnalyticsController
-from interfaces.http.routes.appearance import AppearanceController
-from interfaces.http.routes.assets import AssetController
-from interfaces.http.routes.buddies import BuddyController, EconomyController
-from interfaces.http.routes.config_rules import (
+from interfaces.http.companions.appearance import AppearanceController
+from interfaces.http.companions.assets import AssetController
+from interfaces.http.companions.buddies import BuddyController, EconomyController
+from interfaces.http.companions.eggs import EggController
+from interfaces.http.companions.operations import OperationController
+from interfaces.http.companions.stage_assets import StageAssetController
+from interfaces.http.configs.configs import (
+    ApplyPresetController,
+    ConfigVersionController,
+    PresetController,
+)
+from interfaces.http.configs.rule_editors import (
     BadgeDefinitionController,
     CoinRuleController,
     SkillRuleController,
     SkillSetController,
     TokenConfigController,
 )
-from interfaces.http.routes.configs import (
-    ApplyPresetController,
-    ConfigVersionController,
-    PresetController,
-)
-from interfaces.http.routes.demo import DemoController, demo_page
-from interfaces.http.routes.docs import api_docs
-from interfaces.http.routes.eggs import EggController
-from interfaces.http.routes.events import EventController
-from interfaces.http.routes.health import HealthController
-from interfaces.http.routes.history import BuddyHistoryController
-from interfaces.http.routes.operations import OperationController
-from interfaces.http.routes.stage_assets import StageAssetController
-from interfaces.http.routes.webhooks import WebhookAnalyticsController, WebhookController
-from interfaces.http.routes.widget import WidgetController
-from interfaces.http.routes.widget_assets import WidgetAssetController
-from interfaces.http.routes.widget_sessions import EmbedTokenController, WidgetSessionController
+from interfaces.http.consistency import add_view_lag_header
+from interfaces.http.errors import EXCEPTION_HANDLERS
+from interfaces.http.health import HealthController
+from interfaces.http.history.history import BuddyHistoryController
+from interfaces.http.idempotency import IdempotencyMiddleware
+from interfaces.http.ingestion.events import EventController
+from interfaces.http.integrations.webhooks import WebhookAnalyticsController, WebhookController
+from interfaces.http.request_id import RequestIdMiddleware
+from interfaces.http.widgets.demo import DemoController, demo_page
+from interfaces.http.widgets.widget import WidgetController
+from interfaces.http.widgets.widget_assets import WidgetAssetController
+from interfaces.http.widgets.widget_sessions import EmbedTokenController, WidgetSessionController
 
 API_PREFIX = "/api/v1"
 

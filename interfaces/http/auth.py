@@ -12,8 +12,8 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 
-from application.principal import Principal
-from domain.errors import DomainError
+from application.accounts.principal import Principal
+from domain.shared.errors import DomainError
 from interfaces.container import Container
 
 PUBLISHABLE_OK = {"publishable": True}

@@ -19,7 +19,7 @@ from litestar.dto import MsgspecDTO
 from litestar.openapi.spec import Reference, Schema
 from litestar.typing import FieldDefinition
 
-from domain.errors import DomainError
+from domain.shared.errors import DomainError
 
 T = TypeVar("T", bound=msgspec.Struct)
 

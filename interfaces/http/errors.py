@@ -11,7 +11,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
-from domain.errors import DomainError
+from domain.shared.errors import DomainError
 from interfaces.http.request_id import request_id_of
 
 log = logging.getLogger("hatched.http")

@@ -32,10 +32,16 @@ from litestar.types import ASGIApp, Scope
 from litestar.types import Receive as ASGIReceive
 from litestar.types import Send as ASGISend
 
-from application.idempotency import Claim, Idempotency, Replay, fingerprint, validate_key
-from domain.errors import DomainError
-from domain.idempotency_record import HEADER_NAME
-from domain.tenancy import Tenant
+from application.idempotency.idempotency import (
+    Claim,
+    Idempotency,
+    Replay,
+    fingerprint,
+    validate_key,
+)
+from domain.idempotency.idempotency_record import HEADER_NAME
+from domain.shared.errors import DomainError
+from domain.shared.tenancy import Tenant
 
 log = logging.getLogger("hatched.http.idempotency")
 

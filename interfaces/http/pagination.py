@@ -11,8 +11,8 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from domain.errors import DomainError
-from infrastructure.view_store import ViewStore
+from domain.shared.errors import DomainError
+from infrastructure.persistence.view_store import ViewStore
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

@@ -16,8 +16,8 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
-from domain.errors import DomainError
-from domain.widget_session import WidgetGrant
+from domain.shared.errors import DomainError
+from domain.widgets.widget_session import WidgetGrant
 from interfaces.http.auth import container_of
 
 

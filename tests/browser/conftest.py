@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 from interfaces.container import Container, build_container
 from interfaces.http.app import create_app
 from tests.integration.test_serve import free_port

@@ -10,12 +10,12 @@ from uuid import UUID, uuid4
 import pytest
 from litestar.testing import TestClient
 
-from application.wallets import open_ledger
-from domain.buddy import Buddy
-from domain.ids import parse_public_id, public_id
-from domain.presets import PRESET_KEYS, preset_document
+from application.economy.wallets import open_ledger
+from domain.companions.buddy import Buddy
+from domain.configs.presets import PRESET_KEYS, preset_document
+from domain.shared.ids import parse_public_id, public_id
 from interfaces.container import Container
-from interfaces.http.routes.configs import PresetKey
+from interfaces.http.configs.configs import PresetKey
 from tests.conftest import Account
 
 API = "/api/v1"

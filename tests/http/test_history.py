@@ -15,13 +15,13 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
-from domain.errors import DomainError
-from domain.ids import parse_public_id
-from domain.tenancy import Tenant
-from infrastructure.settings import Settings
+from domain.shared.errors import DomainError
+from domain.shared.ids import parse_public_id
+from domain.shared.tenancy import Tenant
+from infrastructure.shared.settings import Settings
 from interfaces import cli
 from interfaces.container import Container, build_container
-from interfaces.http.routes.buddies import buddy_view
+from interfaces.http.companions.buddies import buddy_view
 from tests.conftest import Account, _drop_schema
 from tests.http.flow import apply_preset, hatch_buddy, send_event, wait_for_operation
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from application.idempotency import RETENTION, Idempotency
-from infrastructure.clock import SystemClock
+from application.idempotency.idempotency import RETENTION, Idempotency
+from infrastructure.shared.clock import SystemClock
 from interfaces.container import Container
 from tests.conftest import Account
 from tests.http.flow import apply_preset, hatch_buddy, send_event

@@ -10,9 +10,9 @@ from uuid import UUID
 import pytest
 from litestar.testing import TestClient
 
-from domain.stage_art import UploadGrant
-from domain.tenancy import Tenant
-from infrastructure.upload_tokens import JwtUploadTokens
+from domain.companions.stage_art import UploadGrant
+from domain.shared.tenancy import Tenant
+from infrastructure.companions.upload_tokens import JwtUploadTokens
 from interfaces.container import Container
 from tests.conftest import Account
 from tests.unit.test_image_checks import png

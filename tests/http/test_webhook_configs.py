@@ -8,9 +8,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from domain.errors import DomainError
-from domain.tenancy import Tenant
-from domain.webhook_endpoint import MAX_ENDPOINTS_PER_TENANT, WEBHOOK_EVENTS
+from domain.integrations.webhook_endpoint import MAX_ENDPOINTS_PER_TENANT, WEBHOOK_EVENTS
+from domain.shared.errors import DomainError
+from domain.shared.tenancy import Tenant
 from interfaces.container import Container
 from tests.conftest import Account
 

@@ -16,8 +16,8 @@ import pytest
 from litestar.testing import TestClient
 from standardwebhooks import Webhook
 
-from domain.webhook_endpoint import WEBHOOK_EVENTS
-from infrastructure.settings import Settings
+from domain.integrations.webhook_endpoint import WEBHOOK_EVENTS
+from infrastructure.shared.settings import Settings
 from interfaces.container import Container
 from interfaces.http.consistency import VIEW_LAG_HEADER
 from tests.conftest import Account

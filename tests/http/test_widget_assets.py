@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from litestar.testing import TestClient
 
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 from interfaces.container import build_container
 from interfaces.http.app import create_app
 from interfaces.widget import WIDGET_VERSION

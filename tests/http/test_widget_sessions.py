@@ -12,9 +12,9 @@ import jwt
 import pytest
 from litestar.testing import TestClient
 
-from domain.ids import parse_public_id
-from domain.widget_session import WidgetSession
-from infrastructure.widget_tokens import widget_signing_key
+from domain.shared.ids import parse_public_id
+from domain.widgets.widget_session import WidgetSession
+from infrastructure.widgets.widget_tokens import widget_signing_key
 from interfaces.container import Container
 from tests.conftest import Account
 from tests.http.widget_flow import (

@@ -6,11 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from uuid import UUID
 
-from application.ingestion import EventInput
-from application.wallets import open_ledger
-from domain.buddy import Buddy
-from domain.tenancy import Tenant
-from domain.user_account import UserAccount
+from application.economy.wallets import open_ledger
+from application.ingestion.ingestion import EventInput
+from domain.companions.buddy import Buddy
+from domain.companions.user_account import UserAccount
+from domain.shared.tenancy import Tenant
 from interfaces.container import Container
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 from tests.conftest import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]

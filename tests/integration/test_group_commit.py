@@ -15,17 +15,17 @@ from uuid import UUID
 
 import pytest
 
-from application.ingestion import SAVE_CHUNK, EventInput, Ingestion
-from application.store import EventStore
-from application.wallets import ledger_id_for
-from domain.buddy import Buddy
-from domain.config import COINS
-from domain.errors import DomainError
-from domain.event_ingestion import EventIngestion
-from domain.ids import public_id
-from domain.ledger import Ledger
-from domain.tenancy import Tenant
-from infrastructure.persistence import event_store_env
+from application.economy.wallets import ledger_id_for
+from application.ingestion.ingestion import SAVE_CHUNK, EventInput, Ingestion
+from application.shared.store import EventStore
+from domain.companions.buddy import Buddy
+from domain.configs.rulebook import COINS
+from domain.economy.ledger import Ledger
+from domain.ingestion.event_ingestion import EventIngestion
+from domain.shared.errors import DomainError
+from domain.shared.ids import public_id
+from domain.shared.tenancy import Tenant
+from infrastructure.persistence.event_store import event_store_env
 from interfaces.container import Container
 from tests.integration.ingestion_flow import adopt, event, make_tenant
 

@@ -11,14 +11,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from domain.buddy import Buddy
-from domain.ledger import Ledger
-from domain.tenancy import Tenant
-from infrastructure.leaderboard_queries import Board, LeaderboardQueries
-from infrastructure.persistence import ensure_postgres_schema
-from infrastructure.settings import Settings
-from infrastructure.view_store import ViewStore
-from projections.leaderboard import LeaderboardView, Metric, Window
+from domain.companions.buddy import Buddy
+from domain.economy.ledger import Ledger
+from domain.shared.tenancy import Tenant
+from infrastructure.analytics.leaderboard_queries import Board, LeaderboardQueries
+from infrastructure.persistence.event_store import ensure_postgres_schema
+from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.settings import Settings
+from projections.analytics.leaderboard import LeaderboardView, Metric, Window
 
 NOW = datetime(2025, 3, 12, 12, 0, tzinfo=UTC)  # Wednesday; the week began on Monday 10th
 TOKENS = {"primary": "stars", "progression": "xp"}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 from interfaces.cli import main
 from interfaces.container import build_container
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infrastructure.rebuild import LOCKS_TABLE, Rebuilder
-from infrastructure.settings import Settings
+from infrastructure.persistence.rebuild import LOCKS_TABLE, Rebuilder
+from infrastructure.shared.settings import Settings
 from interfaces.cli import main
 from interfaces.container import REACTOR_NAMES, Container
 from projections.registry import all_projections

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from benchmarks.workload import Workload
-from infrastructure.followers import Follower
-from infrastructure.rebuild import (
+from infrastructure.persistence.followers import Follower
+from infrastructure.persistence.rebuild import (
     LOCK_TTL,
     LOCKS_TABLE,
     LockInfo,
@@ -23,7 +23,7 @@ from infrastructure.rebuild import (
     UnknownViews,
 )
 from interfaces.container import Container
-from projections.leaderboard import LEADERBOARD_EARNINGS, LeaderboardView
+from projections.analytics.leaderboard import LEADERBOARD_EARNINGS, LeaderboardView
 from projections.registry import all_projections
 
 CHUNK = 50

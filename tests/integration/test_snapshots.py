@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from eventsourcing.application import project_aggregate
 
-from application.store import SNAPSHOT_INTERVAL, EventStore
-from application.wallets import ledger_id_for
-from domain.buddy import Buddy
-from domain.ledger import Ledger
-from infrastructure.persistence import event_store_env
+from application.economy.wallets import ledger_id_for
+from application.shared.store import SNAPSHOT_INTERVAL, EventStore
+from domain.companions.buddy import Buddy
+from domain.economy.ledger import Ledger
+from infrastructure.persistence.event_store import event_store_env
 from interfaces.container import Container
 from tests.integration.ingestion_flow import adopt, event, make_tenant
 

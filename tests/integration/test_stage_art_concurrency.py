@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from uuid import uuid4
 
-from domain.tenancy import Tenant
+from domain.shared.tenancy import Tenant
 from interfaces.container import Container
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle r="{r}"/></svg>'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 from interfaces.container import Container, build_container
 
 

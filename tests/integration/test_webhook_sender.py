@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from infrastructure.ssrf import WebhookUrlGuard
-from infrastructure.webhook_sender import HttpWebhookSender, retry_after
+from infrastructure.integrations.ssrf import WebhookUrlGuard
+from infrastructure.integrations.webhook_sender import HttpWebhookSender, retry_after
 from tests.receiver import Receiver
 
 BODY = b'{"amount":10}'

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from infrastructure.settings import Settings
+from infrastructure.shared.settings import Settings
 from tests.conftest import register_account
 from tests.http.flow import apply_preset, satisfy_next_stage, send_event
 from tests.integration.processes import HatchedProcess, require_postgres_and_redis, worker

@@ -25,9 +25,9 @@ import psycopg
 import pytest
 from litestar.testing import TestClient
 
-from application.operations import buddy_id_for_hatch
-from domain.ids import parse_public_id
-from infrastructure.settings import Settings
+from application.companions.operations import buddy_id_for_hatch
+from domain.shared.ids import parse_public_id
+from infrastructure.shared.settings import Settings
 from interfaces.container import Container
 from tests.conftest import Account
 from tests.http.flow import apply_preset, hatch_buddy, satisfy_next_stage, send_event

@@ -10,8 +10,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from domain.egg import ACTIVE_EGG_STATUSES, EGG_STATUSES, Egg
-from domain.errors import DomainError, InvalidStateTransition
+from domain.companions.egg import ACTIVE_EGG_STATUSES, EGG_STATUSES, Egg
+from domain.shared.errors import DomainError, InvalidStateTransition
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

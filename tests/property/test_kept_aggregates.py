@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.kept_aggregates import KeptAggregates
+from application.shared.kept_aggregates import KeptAggregates
 
 LIMIT = 5
 

@@ -10,8 +10,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from domain.errors import InvalidStateTransition
-from domain.operation import OPERATION_STATUSES, Operation
+from domain.companions.operation import OPERATION_STATUSES, Operation
+from domain.shared.errors import InvalidStateTransition
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

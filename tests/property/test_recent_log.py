@@ -10,7 +10,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from application.recent_log import RecentLog
+from application.shared.recent_log import RecentLog
 from tests.waiting import eventually
 
 

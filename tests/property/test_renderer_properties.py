@@ -7,10 +7,10 @@ from xml.etree import ElementTree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.appearance import CREATURE_STYLES, THEMES, Portrait, item_layers
-from domain.config import LAYER_ORDER
-from infrastructure.image_checks import check_svg
-from infrastructure.renderer.compose import portrait_pictures
+from domain.companions.appearance import CREATURE_STYLES, THEMES, Portrait, item_layers
+from domain.configs.rulebook import LAYER_ORDER
+from infrastructure.companions.image_checks import check_svg
+from infrastructure.companions.renderer.compose import portrait_pictures
 
 ITEM_ID = st.from_regex(r"[a-z0-9][a-z0-9_\-]{0,20}", fullmatch=True)
 CATEGORY = st.sampled_from(sorted(LAYER_ORDER))

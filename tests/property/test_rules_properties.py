@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.config import Rulebook
-from domain.rules import (
+from domain.configs.rulebook import Rulebook
+from domain.ingestion.rules import (
     CustomerEvent,
     ProgressState,
     apply,

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from domain.errors import DomainError
-from infrastructure.ssrf import WebhookUrlGuard, address_problem, parse_address
+from domain.shared.errors import DomainError
+from infrastructure.integrations.ssrf import WebhookUrlGuard, address_problem, parse_address
 
 FORBIDDEN_V4 = [
     "0.0.0.0/8",

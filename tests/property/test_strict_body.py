@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import DomainError
+from domain.shared.errors import DomainError
 from interfaces.http.body import Model, decode_strict
-from interfaces.http.routes.events import EventRequest
+from interfaces.http.ingestion.events import EventRequest
 
 
 class Inner(Model):

@@ -10,8 +10,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from domain.errors import DomainError
-from domain.ledger import Ledger
+from domain.economy.ledger import Ledger
+from domain.shared.errors import DomainError
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 KEYS = {"primary": "gems", "progression": "xp"}

@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from domain.errors import InvalidStateTransition
-from domain.tenancy import Tenant
-from domain.widget_session import (
+from domain.shared.errors import InvalidStateTransition
+from domain.shared.tenancy import Tenant
+from domain.widgets.widget_session import (
     SESSION_MAX_TTL_SECONDS,
     WIDGET_SCOPES,
     WidgetGrant,
     WidgetSession,
     expiry,
 )
-from infrastructure.widget_tokens import JwtWidgetTokens
+from infrastructure.widgets.widget_tokens import JwtWidgetTokens
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -12,18 +12,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from application.buddies import Buddies
-from application.configs import Configs
-from application.eggs import Eggs
-from application.history import History
-from application.ingestion import EventInput, Ingestion
-from application.operations import Operations
-from application.store import EventStore
-from application.what_if import WhatIf, WhatIfLimits
-from domain.customer import Customer
-from domain.operation import Operation
-from domain.tenancy import Tenant
-from infrastructure.security import RandomSecrets
+from application.companions.buddies import Buddies
+from application.companions.eggs import Eggs
+from application.companions.operations import Operations
+from application.configs.configs import Configs
+from application.configs.what_if import WhatIf, WhatIfLimits
+from application.history.history import History
+from application.ingestion.ingestion import EventInput, Ingestion
+from application.shared.store import EventStore
+from domain.accounts.customer import Customer
+from domain.companions.operation import Operation
+from domain.shared.tenancy import Tenant
+from infrastructure.accounts.security import RandomSecrets
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 

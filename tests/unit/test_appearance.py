@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from application.appearance import Appearance, request_rerender
-from application.operations import Operations
-from domain.appearance import NEEDS_RERENDER, Portrait, RenderedImages
-from domain.customer import Customer
-from domain.errors import DomainError
-from domain.tenancy import Tenant
-from infrastructure.assets import FileAssetStore
-from infrastructure.renderer import SvgRenderer
+from application.companions.appearance import Appearance, request_rerender
+from application.companions.operations import Operations
+from domain.accounts.customer import Customer
+from domain.companions.appearance import NEEDS_RERENDER, Portrait, RenderedImages
+from domain.shared.errors import DomainError
+from domain.shared.tenancy import Tenant
+from infrastructure.companions.assets import FileAssetStore
+from infrastructure.companions.renderer import SvgRenderer
 from tests.unit.history_world import World
 
 

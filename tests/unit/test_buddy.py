@@ -7,12 +7,12 @@ from uuid import uuid4
 import pytest
 from eventsourcing.application import Application
 
-from domain.buddy import MAX_EQUIPPED, Buddy, arrange_equipment
-from domain.config import Rulebook, SkillDef
-from domain.errors import DomainError
-from domain.ledger import Ledger, WalletBalances
-from domain.presets import preset_document
-from domain.rules import CustomerEvent, Evaluation, ProgressState, evaluate, fold
+from domain.companions.buddy import MAX_EQUIPPED, Buddy, arrange_equipment
+from domain.configs.presets import preset_document
+from domain.configs.rulebook import Rulebook, SkillDef
+from domain.economy.ledger import Ledger, WalletBalances
+from domain.ingestion.rules import CustomerEvent, Evaluation, ProgressState, evaluate, fold
+from domain.shared.errors import DomainError
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 CATEGORIES = {

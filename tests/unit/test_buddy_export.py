@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from application.buddy_export import FORMAT, BuddyExports
-from domain.buddy import Buddy
-from domain.errors import DomainError
-from domain.ids import parse_public_id
-from domain.tenancy import Tenant
-from interfaces.http.routes.buddies import buddy_view
+from application.history.buddy_export import FORMAT, BuddyExports
+from domain.companions.buddy import Buddy
+from domain.shared.errors import DomainError
+from domain.shared.ids import parse_public_id
+from domain.shared.tenancy import Tenant
+from interfaces.http.companions.buddies import buddy_view
 from tests.unit.history_world import World
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from domain.config import (
+from domain.configs.rulebook import (
     LAYER_ORDER,
     CoinRule,
     CollectionCondition,
@@ -14,7 +14,7 @@ from domain.config import (
     SkillDef,
     StreakCondition,
 )
-from domain.errors import DomainError
+from domain.shared.errors import DomainError
 
 
 def tokens(**primary_extra: Any) -> dict[str, Any]:

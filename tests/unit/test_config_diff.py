@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.config import Rulebook
-from domain.config_diff import describe_changes
-from domain.presets import preset_document
+from domain.configs.presets import preset_document
+from domain.configs.rulebook import Rulebook
+from domain.configs.rulebook_diff import describe_changes
 
 
 def book(change: Any = None) -> Rulebook:

@@ -8,10 +8,10 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.persistence import RecordConflictError
 
-from domain.config_version import CONFIG_STATUSES, ConfigCatalog, ConfigVersion
-from domain.errors import DomainError, InvalidStateTransition
-from domain.ids import natural_id
-from domain.tenancy import Tenant
+from domain.configs.config_version import CONFIG_STATUSES, ConfigCatalog, ConfigVersion
+from domain.shared.errors import DomainError, InvalidStateTransition
+from domain.shared.ids import natural_id
+from domain.shared.tenancy import Tenant
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 CUSTOMER = uuid4()

@@ -8,11 +8,11 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from application.configs import Configs
-from application.store import EventStore
-from domain.errors import DomainError
-from domain.presets import preset_document
-from domain.tenancy import Tenant
+from application.configs.configs import Configs
+from application.shared.store import EventStore
+from domain.configs.presets import preset_document
+from domain.shared.errors import DomainError
+from domain.shared.tenancy import Tenant
 
 TENANT = Tenant(uuid4(), "live")
 

@@ -7,9 +7,9 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.application import Application
 
-from domain.egg import EGG_STATUSES, Egg, visual_variant_for
-from domain.errors import DomainError, InvalidStateTransition
-from domain.user_account import EggSummary
+from domain.companions.egg import EGG_STATUSES, Egg, visual_variant_for
+from domain.companions.user_account import EggSummary
+from domain.shared.errors import DomainError, InvalidStateTransition
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 

@@ -8,9 +8,9 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.persistence import RecordConflictError
 
-from domain.event_ingestion import INGESTION_OUTCOMES, EventIngestion
-from domain.ids import natural_id
-from domain.tenancy import Tenant
+from domain.ingestion.event_ingestion import INGESTION_OUTCOMES, EventIngestion
+from domain.shared.ids import natural_id
+from domain.shared.tenancy import Tenant
 
 RECEIVED = datetime(2026, 4, 8, 10, 30, 5, tzinfo=UTC)
 OCCURRED = RECEIVED - timedelta(seconds=5)

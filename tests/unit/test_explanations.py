@@ -1,4 +1,4 @@
-"""``domain/explanations.py``: every reason code of the engine reads as a sentence with its numbers."""
+"""``domain/ingestion/explanations.py``: every reason code of the engine reads as a sentence with its numbers."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.config import Rulebook
-from domain.explanations import (
+from domain.configs.presets import preset_document
+from domain.configs.rulebook import Rulebook
+from domain.ingestion.explanations import (
     PinnedVersion,
     explain,
     explain_duplicate,
     explain_pin,
     explain_trace,
 )
-from domain.presets import preset_document
-from domain.rules import CustomerEvent, ProgressState, fold
+from domain.ingestion.rules import CustomerEvent, ProgressState, fold
 
 LESSON = "lesson_completed"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from infrastructure.renderer.gallery import pictures, write
+from infrastructure.companions.renderer.gallery import pictures, write
 
 GALLERY = Path(__file__).resolve().parents[2] / "docs" / "gallery"
 
@@ -13,7 +13,9 @@ def test_the_committed_gallery_matches_the_renderer() -> None:
     drawn = pictures()
     assert len(drawn) == 12
     stale = [name for name, svg in drawn.items() if (GALLERY / name).read_text("utf-8") != svg]
-    assert stale == [], "run: python -m infrastructure.renderer.gallery docs/gallery --png"
+    assert stale == [], (
+        "run: python -m infrastructure.companions.renderer.gallery docs/gallery --png"
+    )
 
 
 def test_the_gallery_writes_its_svgs(tmp_path: Path) -> None:

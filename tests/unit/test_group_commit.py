@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from application.group_commit import GroupCommit, Outcome
+from application.ingestion.group_commit import GroupCommit, Outcome
 
 
 class Refused(Exception):

@@ -14,16 +14,22 @@ from eventsourcing.persistence import StoredEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import application.streams
-from application.history import BUDDY_EVENTS, KINDS, WALLET_EVENTS, TimelineEntry, parse_kinds
-from application.ingestion import EventInput
-from application.store import SNAPSHOT_INTERVAL
-from domain.buddy import Buddy
-from domain.errors import DomainError
-from domain.ids import parse_public_id
-from domain.ledger import Ledger
-from domain.tenancy import Tenant
-from interfaces.http.routes.buddies import buddy_view
+import application.shared.streams
+from application.history.history import (
+    BUDDY_EVENTS,
+    KINDS,
+    WALLET_EVENTS,
+    TimelineEntry,
+    parse_kinds,
+)
+from application.ingestion.ingestion import EventInput
+from application.shared.store import SNAPSHOT_INTERVAL
+from domain.companions.buddy import Buddy
+from domain.economy.ledger import Ledger
+from domain.shared.errors import DomainError
+from domain.shared.ids import parse_public_id
+from domain.shared.tenancy import Tenant
+from interfaces.http.companions.buddies import buddy_view
 from tests.unit.history_world import World
 
 ACTOR = "secret_key:test"
@@ -134,8 +140,8 @@ def test_pages_of_any_size_add_up_to_the_whole_timeline(
     wanted = [e for e in everything if kinds is None or e.kind in kinds]
     if order == "desc":
         wanted.reverse()
-    previous = application.streams.CHUNK
-    application.streams.CHUNK = chunk  # long streams are read in many small chunks
+    previous = application.shared.streams.CHUNK
+    application.shared.streams.CHUNK = chunk  # long streams are read in many small chunks
     try:
         got = paged(
             world,
@@ -146,7 +152,7 @@ def test_pages_of_any_size_add_up_to_the_whole_timeline(
             kinds=frozenset(kinds) if kinds else None,
         )
     finally:
-        application.streams.CHUNK = previous
+        application.shared.streams.CHUNK = previous
     assert got == wanted
 
 
@@ -356,7 +362,7 @@ def test_renamed_events_stored_before_previous_name_existed_are_upcast() -> None
         StoredEvent(
             originator_id=uuid,
             originator_version=version + offset,
-            topic="domain.buddy:Buddy.Renamed",
+            topic="domain.companions.buddy:Buddy.Renamed",
             state=transcoder.encode(
                 {"timestamp": renamed_at + timedelta(seconds=offset), "name": name}
             ),
@@ -382,7 +388,7 @@ def test_renamed_events_stored_before_previous_name_existed_are_upcast() -> None
 def test_a_long_history_is_read_in_chunks_from_the_cursor(monkeypatch: pytest.MonkeyPatch) -> None:
     """A page reads only what it needs: the calls to the store stay bounded by the page."""
     world, tenant, buddy_id = busy_world()
-    monkeypatch.setattr(application.streams, "CHUNK", 3)
+    monkeypatch.setattr(application.shared.streams, "CHUNK", 3)
     reads: list[dict[str, Any]] = []
     original = world.store.events.get
 

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 from eventsourcing.application import Application
 
-from application.idempotency import (
+from application.idempotency.idempotency import (
     RETENTION,
     Claim,
     Idempotency,
@@ -17,10 +17,10 @@ from application.idempotency import (
     fingerprint,
     validate_key,
 )
-from application.store import EventStore
-from domain.errors import DomainError
-from domain.idempotency_record import IdempotencyRecord, StoredResponse
-from domain.tenancy import Tenant
+from application.shared.store import EventStore
+from domain.idempotency.idempotency_record import IdempotencyRecord, StoredResponse
+from domain.shared.errors import DomainError
+from domain.shared.tenancy import Tenant
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 TENANT = Tenant(uuid4(), "live")

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from domain.errors import NotFound
-from domain.ids import natural_id, parse_public_id, public_id
-from infrastructure.settings import Settings
+from domain.shared.errors import NotFound
+from domain.shared.ids import natural_id, parse_public_id, public_id
+from infrastructure.shared.settings import Settings
 
 
 def test_public_ids_round_trip_and_reject_other_kinds() -> None:

@@ -7,8 +7,8 @@ import zlib
 
 import pytest
 
-from domain.errors import DomainError
-from infrastructure.image_checks import SafeImageInspector
+from domain.shared.errors import DomainError
+from infrastructure.companions.image_checks import SafeImageInspector
 
 NS = 'xmlns="http://www.w3.org/2000/svg"'
 GOOD_SVG = f'<svg {NS} viewBox="0 0 10 10"><defs><linearGradient id="g"><stop offset="0" stop-color="red"/></linearGradient></defs><circle cx="5" cy="5" r="4" fill="url(#g)" style="stroke: url(#g)"/><use href="#g"/></svg>'

@@ -7,12 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from application.accounts import KEY_CACHE_TTL, Accounts, api_key_id
-from application.store import EventStore
-from domain.api_key import ApiKey
-from domain.errors import DomainError
-from domain.ids import public_id
-from infrastructure.security import Argon2PasswordHasher, JwtDashboardTokens, RandomSecrets, digest
+from application.accounts.accounts import KEY_CACHE_TTL, Accounts, api_key_id
+from application.shared.store import EventStore
+from domain.accounts.api_key import ApiKey
+from domain.shared.errors import DomainError
+from domain.shared.ids import public_id
+from infrastructure.accounts.security import (
+    Argon2PasswordHasher,
+    JwtDashboardTokens,
+    RandomSecrets,
+    digest,
+)
 
 
 class FrozenClock:

@@ -8,10 +8,9 @@ from uuid import uuid4
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.buddy import Buddy
-from domain.ledger import Ledger
-from projections.base import Upsert
-from projections.leaderboard import (
+from domain.companions.buddy import Buddy
+from domain.economy.ledger import Ledger
+from projections.analytics.leaderboard import (
     LEADERBOARD_BUDDIES,
     LEADERBOARD_EARNINGS,
     LEADERBOARD_LEDGERS,
@@ -21,6 +20,7 @@ from projections.leaderboard import (
     period_of,
     periods_of,
 )
+from projections.shared.base import Upsert
 
 T0 = datetime(2025, 3, 5, 12, 30, tzinfo=UTC)  # a Wednesday
 TOKENS = {"primary": "stars", "progression": "xp"}

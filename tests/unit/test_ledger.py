@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.application import Application
 
-from domain.errors import DomainError
-from domain.ledger import Ledger, WalletBalances
+from domain.economy.ledger import Ledger, WalletBalances
+from domain.shared.errors import DomainError
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 KEYS = {"primary": "gems", "progression": "xp"}

@@ -7,8 +7,8 @@ from uuid import uuid4
 import pytest
 from eventsourcing.application import Application
 
-from domain.errors import InvalidStateTransition
-from domain.operation import OPERATION_STATUSES, Operation
+from domain.companions.operation import OPERATION_STATUSES, Operation
+from domain.shared.errors import InvalidStateTransition
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 LEASE = timedelta(minutes=5)

@@ -8,9 +8,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from application.operations import MAX_ATTEMPTS, OperationBusy, Operations
-from application.store import EventStore
-from domain.operation import Operation
+from application.companions.operations import MAX_ATTEMPTS, OperationBusy, Operations
+from application.shared.store import EventStore
+from domain.companions.operation import Operation
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 LEASE = timedelta(seconds=7)

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.config import MAX_STAGE, Rulebook
-from domain.errors import NotFound
-from domain.presets import PRESET_KEYS, PRESET_SUMMARIES, preset_document, preset_summary
-from domain.rules import CustomerEvent, ProgressState, evaluate
+from domain.configs.presets import PRESET_KEYS, PRESET_SUMMARIES, preset_document, preset_summary
+from domain.configs.rulebook import MAX_STAGE, Rulebook
+from domain.ingestion.rules import CustomerEvent, ProgressState, evaluate
+from domain.shared.errors import NotFound
 
 
 def test_the_four_presets_of_the_contract() -> None:

@@ -11,14 +11,24 @@ from xml.etree import ElementTree
 
 import pytest
 
-from domain.appearance import CREATURE_STYLES, ItemLayer, Portrait, StageArtRef, item_layers
-from domain.config import LAYER_ORDER
-from infrastructure.image_checks import check_svg
-from infrastructure.renderer.anatomy import anatomy_for
-from infrastructure.renderer.compose import egg_picture, portrait_pictures, stage_art_picture
-from infrastructure.renderer.items import motif_of
-from infrastructure.renderer.scenes import scene
-from infrastructure.renderer.svg import num
+from domain.companions.appearance import (
+    CREATURE_STYLES,
+    ItemLayer,
+    Portrait,
+    StageArtRef,
+    item_layers,
+)
+from domain.configs.rulebook import LAYER_ORDER
+from infrastructure.companions.image_checks import check_svg
+from infrastructure.companions.renderer.anatomy import anatomy_for
+from infrastructure.companions.renderer.compose import (
+    egg_picture,
+    portrait_pictures,
+    stage_art_picture,
+)
+from infrastructure.companions.renderer.items import motif_of
+from infrastructure.companions.renderer.scenes import scene
+from infrastructure.companions.renderer.svg import num
 
 SVG = "{http://www.w3.org/2000/svg}"
 CATALOG = {
@@ -138,7 +148,7 @@ def test_the_thumbnail_is_small_and_framed_on_the_buddy() -> None:
 
 def test_motifs_come_from_the_words_of_an_item() -> None:
     def motif(item_id: str, name: str, category: str) -> str:
-        from infrastructure.renderer.items import WEARABLES
+        from infrastructure.companions.renderer.items import WEARABLES
 
         _, words, fallback = WEARABLES[category]
         return motif_of(ItemLayer(LAYER_ORDER[category], item_id, name, category), words, fallback)
@@ -199,7 +209,7 @@ def test_the_same_portrait_gives_the_same_bytes_in_another_process() -> None:
     script = (
         "import hashlib, sys\n"
         "from tests.unit.test_renderer import portrait, CATALOG\n"
-        "from infrastructure.renderer.compose import portrait_pictures\n"
+        "from infrastructure.companions.renderer.compose import portrait_pictures\n"
         "p = portrait_pictures(portrait(4, 'fantasy', items=tuple(CATALOG)))\n"
         "sys.stdout.write(hashlib.sha256((p.image + p.base_image + p.thumb).encode()).hexdigest())\n"
     )

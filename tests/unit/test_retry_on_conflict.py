@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from application.store import retry_on_conflict
-from domain.errors import DomainError
+from application.shared.store import retry_on_conflict
+from domain.shared.errors import DomainError
 
 
 class ContendedStream:

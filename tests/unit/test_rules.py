@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from domain.config import Condition, Rulebook
-from domain.errors import DomainError
-from domain.rules import (
+from domain.configs.rulebook import Condition, Rulebook
+from domain.ingestion.rules import (
     DAILY_WINDOW_DAYS,
     BadgeAward,
     CoinCredit,
@@ -26,6 +25,7 @@ from domain.rules import (
     iso_week,
     utc_day,
 )
+from domain.shared.errors import DomainError
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)  # a Wednesday, ISO week 2026-W15
 

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from domain.errors import DomainError
-from infrastructure.ssrf import ForbiddenTarget, WebhookUrlGuard
+from domain.shared.errors import DomainError
+from infrastructure.integrations.ssrf import ForbiddenTarget, WebhookUrlGuard
 
 
 def resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]

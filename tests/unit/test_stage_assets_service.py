@@ -8,17 +8,17 @@ from uuid import uuid4
 
 import pytest
 
-from application.stage_assets import StageAssets
-from application.store import EventStore
-from domain.errors import DomainError
-from domain.ids import public_id
-from domain.stage_art import MAX_KEPT_UPLOADS, StageArt, UploadGrant, stage_art_id
-from domain.tenancy import Tenant
-from infrastructure.assets import FileAssetStore
-from infrastructure.image_checks import SafeImageInspector
-from infrastructure.renderer import SvgRenderer
-from infrastructure.security import RandomSecrets
-from infrastructure.upload_tokens import JwtUploadTokens
+from application.companions.stage_assets import StageAssets
+from application.shared.store import EventStore
+from domain.companions.stage_art import MAX_KEPT_UPLOADS, StageArt, UploadGrant, stage_art_id
+from domain.shared.errors import DomainError
+from domain.shared.ids import public_id
+from domain.shared.tenancy import Tenant
+from infrastructure.accounts.security import RandomSecrets
+from infrastructure.companions.assets import FileAssetStore
+from infrastructure.companions.image_checks import SafeImageInspector
+from infrastructure.companions.renderer import SvgRenderer
+from infrastructure.companions.upload_tokens import JwtUploadTokens
 from tests.unit.history_world import Clock
 
 SVG = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from application.store import EventStore
-from application.sweeper import Sweeper
-from domain.operation import Operation
-from domain.webhook_delivery import AttemptResult, WebhookDelivery
+from application.shared.store import EventStore
+from application.shared.sweeper import Sweeper
+from domain.companions.operation import Operation
+from domain.integrations.webhook_delivery import AttemptResult, WebhookDelivery
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 GRACE = timedelta(seconds=60)

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from application.store import EventStore
-from domain.event_ingestion import EventIngestion
-from domain.tenancy import Tenant
-from infrastructure.persistence import event_store_env, transcoder_topic
-from infrastructure.settings import Settings
-from infrastructure.transcoder import JsonTranscoder, MsgpackTranscoder
+from application.shared.store import EventStore
+from domain.ingestion.event_ingestion import EventIngestion
+from domain.shared.tenancy import Tenant
+from infrastructure.persistence.event_store import event_store_env, transcoder_topic
+from infrastructure.persistence.transcoder import JsonTranscoder, MsgpackTranscoder
+from infrastructure.shared.settings import Settings
 
 scalars = (
     st.none()

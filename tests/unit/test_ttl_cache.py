@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from application.ttl_cache import TtlCache
+from application.shared.ttl_cache import TtlCache
 
 
 class Thing:

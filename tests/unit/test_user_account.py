@@ -7,11 +7,11 @@ import pytest
 from eventsourcing.application import Application
 from eventsourcing.persistence import RecordConflictError
 
-from domain.egg import Egg
-from domain.errors import DomainError
-from domain.ids import natural_id
-from domain.tenancy import Tenant
-from domain.user_account import EggSummary, UserAccount
+from domain.companions.egg import Egg
+from domain.companions.user_account import EggSummary, UserAccount
+from domain.shared.errors import DomainError
+from domain.shared.ids import natural_id
+from domain.shared.tenancy import Tenant
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 TENANT = Tenant(uuid4(), "live")

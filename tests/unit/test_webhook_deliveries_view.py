@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from domain.webhook_delivery import AttemptResult, WebhookDelivery
-from infrastructure.settings import Settings
-from infrastructure.view_store import ViewStore
-from projections.webhook_deliveries import (
+from domain.integrations.webhook_delivery import AttemptResult, WebhookDelivery
+from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.settings import Settings
+from projections.integrations.webhook_deliveries import (
     DELIVERIES,
     ENDPOINT_HEALTH,
     HEALTH,

@@ -7,8 +7,7 @@ from uuid import uuid4
 import pytest
 from eventsourcing.application import Application
 
-from domain.errors import DomainError
-from domain.webhook_delivery import (
+from domain.integrations.webhook_delivery import (
     CLIENT_ERROR_ATTEMPTS,
     DEFAULT_SCHEDULE,
     MAX_ATTEMPTS,
@@ -17,6 +16,7 @@ from domain.webhook_delivery import (
     WebhookDelivery,
     delivery_id_for,
 )
+from domain.shared.errors import DomainError
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 SCHEDULE = DEFAULT_SCHEDULE

@@ -9,16 +9,16 @@ from uuid import UUID, uuid4
 import pytest
 from standardwebhooks import Webhook
 
-from application.store import EventStore
-from application.webhook_dispatch import WebhookDispatcher
-from application.webhooks import Webhooks
-from domain.appearance import RenderedImages
-from domain.buddy import Buddy
-from domain.ledger import Ledger
-from domain.tenancy import Tenant
-from domain.webhook_delivery import AttemptResult, WebhookDelivery
-from domain.webhook_endpoint import WebhookEndpoint, WebhookSubscriptions
-from infrastructure.webhook_secrets import SealedWebhookSecrets
+from application.integrations.webhook_dispatch import WebhookDispatcher
+from application.integrations.webhooks import Webhooks
+from application.shared.store import EventStore
+from domain.companions.appearance import RenderedImages
+from domain.companions.buddy import Buddy
+from domain.economy.ledger import Ledger
+from domain.integrations.webhook_delivery import AttemptResult, WebhookDelivery
+from domain.integrations.webhook_endpoint import WebhookEndpoint, WebhookSubscriptions
+from domain.shared.tenancy import Tenant
+from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
 
 TENANT = Tenant(uuid4(), "live")
 SCHEDULE = (0, 5, 30, 300, 3600)

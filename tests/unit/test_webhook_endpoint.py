@@ -7,15 +7,15 @@ from uuid import uuid4
 import pytest
 from eventsourcing.application import Application
 
-from domain.errors import DomainError
-from domain.tenancy import Tenant
-from domain.webhook_endpoint import (
+from domain.integrations.webhook_endpoint import (
     MAX_ENDPOINTS_PER_TENANT,
     SECRET_OVERLAP,
     WEBHOOK_EVENTS,
     WebhookEndpoint,
     WebhookSubscriptions,
 )
+from domain.shared.errors import DomainError
+from domain.shared.tenancy import Tenant
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 TENANT = Tenant(uuid4(), "live")

@@ -13,19 +13,19 @@ from uuid import uuid4
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from application.webhook_payloads import (
+from application.integrations.webhook_payloads import (
     EVENT_DESCRIPTIONS,
     SOURCE_EVENTS,
     origin_of,
     sample_payload,
     webhook_event,
 )
-from application.webhook_signatures import delivery_headers, encode_body
-from domain.buddy import Buddy
-from domain.ledger import Ledger
-from domain.operation import Operation
-from domain.webhook_endpoint import TEST_EVENT, WEBHOOK_EVENTS
-from infrastructure.webhook_secrets import SealedWebhookSecrets
+from application.integrations.webhook_signatures import delivery_headers, encode_body
+from domain.companions.buddy import Buddy
+from domain.companions.operation import Operation
+from domain.economy.ledger import Ledger
+from domain.integrations.webhook_endpoint import TEST_EVENT, WEBHOOK_EVENTS
+from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 KEYS = {"primary": "gems", "progression": "xp"}

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.webhook_delivery import DEFAULT_SCHEDULE
-from infrastructure.settings import Settings, durations
+from domain.integrations.webhook_delivery import DEFAULT_SCHEDULE
+from infrastructure.shared.settings import Settings, durations
 
 
 def test_the_default_schedule_is_the_products() -> None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from application.what_if import MAX_DAYS, WhatIfLimits, check_days
-from domain.config_version import ConfigVersion
-from domain.errors import DomainError
-from domain.tenancy import Tenant
+from application.configs.what_if import MAX_DAYS, WhatIfLimits, check_days
+from domain.configs.config_version import ConfigVersion
+from domain.shared.errors import DomainError
+from domain.shared.tenancy import Tenant
 from tests.unit.history_world import World
 
 

@@ -8,9 +8,9 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import DomainError, InvalidStateTransition
-from domain.tenancy import Tenant
-from domain.widget_session import (
+from domain.shared.errors import DomainError, InvalidStateTransition
+from domain.shared.tenancy import Tenant
+from domain.widgets.widget_session import (
     EMBED_MAX_TTL_SECONDS,
     SESSION_MAX_TTL_SECONDS,
     WIDGET_SCOPES,
@@ -19,7 +19,7 @@ from domain.widget_session import (
     checked_scopes,
     expiry,
 )
-from interfaces.http.routes.widget_sessions import Scope
+from interfaces.http.widgets.widget_sessions import Scope
 
 T0 = datetime(2026, 4, 8, 10, 30, 0, 250_000, tzinfo=UTC)
 

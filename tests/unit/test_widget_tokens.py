@@ -7,9 +7,9 @@ from uuid import uuid4
 
 import jwt
 
-from domain.tenancy import Tenant
-from domain.widget_session import WidgetGrant
-from infrastructure.widget_tokens import JwtWidgetTokens, widget_signing_key
+from domain.shared.tenancy import Tenant
+from domain.widgets.widget_session import WidgetGrant
+from infrastructure.widgets.widget_tokens import JwtWidgetTokens, widget_signing_key
 
 SECRET = "a-test-secret-" + "x" * 40
 NOW = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)

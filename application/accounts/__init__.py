@@ -1,0 +1,1 @@
+"""Accounts: customers, their e-mail claims and credentials."""

@@ -1,0 +1,210 @@
+"""Use cases for customer accounts and their credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from application.accounts.principal import Principal
+from application.shared.ports import Clock, DashboardTokens, Digest, PasswordHasher, Secrets
+from application.shared.store import EventStore, retry_on_conflict
+from application.shared.ttl_cache import TtlCache
+from domain.accounts.api_key import PUBLISHABLE_SCOPES, ApiKey
+from domain.accounts.customer import SETTING_TYPES, Customer
+from domain.accounts.customer_email import CustomerEmail, email_claim_id, normalise_email
+from domain.shared.errors import DomainError, NotFound
+from domain.shared.ids import natural_id, public_id
+from domain.shared.tenancy import Mode
+
+SECRET_PREFIXES: dict[str, str] = {"live": "hatch_live_", "test": "hatch_test_"}
+PUBLISHABLE_PREFIX = "hatch_pk_"
+SHOWN_PREFIX_LENGTH = 16
+INVALID_CREDENTIALS = "invalid email or password"
+KEY_CACHE_TTL = timedelta(seconds=1)
+"""How long a successful API key lookup is reused. A revocation clears it in this process at
+once; another API process may accept the revoked key for at most this long."""
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str
+
+
+def api_key_id(secret: str, digest: Digest) -> UUID:
+    return natural_id("api_key", digest(secret))
+
+
+class Accounts:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        hasher: PasswordHasher,
+        secrets: Secrets,
+        tokens: DashboardTokens,
+        digest: Digest,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._hasher = hasher
+        self._secrets = secrets
+        self._tokens = tokens
+        self._digest = digest
+        self._keys: TtlCache[Principal] = TtlCache(clock, KEY_CACHE_TTL)
+
+    # -- registration and login -------------------------------------------------
+
+    def register(
+        self, email: str, password: str, company_name: str
+    ) -> tuple[Customer, str, datetime]:
+        now = self._clock.now()
+        email = normalise_email(email)
+        customer = Customer(
+            id=self._secrets.uuid(),
+            email=email,
+            password_hash=self._hasher.hash(password),
+            company_name=company_name,
+            timestamp=now,
+        )
+        claim = CustomerEmail(id=email_claim_id(email), customer_id=customer.id, timestamp=now)
+        try:
+            self._store.save(customer, claim)
+        except IntegrityError:
+            raise DomainError(
+                "conflict", "an account with this email already exists", {"field": "email"}
+            ) from None
+        token, expires_at = self._tokens.issue(customer.id, now)
+        return customer, token, expires_at
+
+    def login(self, email: str, password: str) -> tuple[str, datetime]:
+        claim = self._store.find(CustomerEmail, email_claim_id(email))
+        customer = self._store.find(Customer, claim.customer_id) if claim else None
+        if customer is None or not self._hasher.verify(customer.password_hash, password):
+            raise DomainError("unauthorized", INVALID_CREDENTIALS)
+        return self._tokens.issue(customer.id, self._clock.now())
+
+    # -- who is calling -------------------------------------------------------
+
+    def authenticate(self, credential: str, requested_mode: str | None) -> Principal:
+        """Resolve a Bearer credential to a principal, or refuse with 401."""
+        if credential.startswith((*SECRET_PREFIXES.values(), PUBLISHABLE_PREFIX)):
+            key_id = api_key_id(credential, self._digest)
+            cached = self._keys.get(key_id)
+            if cached is not None:
+                return cached
+            key = self._store.find(ApiKey, key_id)
+            if key is None or not key.is_active:
+                raise DomainError("unauthorized", "API key is invalid or revoked")
+            kind = "secret_key" if key.kind == "secret" else "publishable_key"
+            principal = Principal(kind, key.customer_id, key.mode, key.id, tuple(key.scopes))  # type: ignore[arg-type]
+            self._keys.put(key_id, principal)
+            return principal
+        customer_id = self._tokens.verify(credential)
+        if customer_id is None or self._store.find(Customer, customer_id) is None:
+            raise DomainError("unauthorized", "token is invalid or expired")
+        mode: Mode = "test" if requested_mode == "test" else "live"
+        return Principal("dashboard", customer_id, mode)
+
+    def customer(self, customer_id: UUID) -> Customer:
+        return self._store.load(
+            Customer, customer_id, "customer", public_id("customer", customer_id)
+        )
+
+    # -- profile and settings -------------------------------------------------
+
+    def update_profile(self, customer_id: UUID, changes: dict[str, Any]) -> Customer:
+        def attempt() -> Customer:
+            customer = self.customer(customer_id)
+            changed = {k: v for k, v in changes.items() if getattr(customer, k) != v}
+            if changed:
+                customer.change_profile(changes=changed, timestamp=self._clock.now())
+                self._store.save(customer)
+            return customer
+
+        return retry_on_conflict(attempt)
+
+    def update_settings(self, customer_id: UUID, changes: dict[str, Any]) -> Customer:
+        unknown = sorted(set(changes) - set(SETTING_TYPES))
+        if unknown:
+            raise DomainError(
+                "validation_failed",
+                "; ".join(f"property {name} should not exist" for name in unknown),
+                {"fields": [{"field": name, "reason": "unknown setting"} for name in unknown]},
+            )
+
+        def attempt() -> Customer:
+            customer = self.customer(customer_id)
+            changed = {k: v for k, v in changes.items() if customer.settings.get(k) != v}
+            if changed:
+                customer.change_settings(changes=changed, timestamp=self._clock.now())
+                self._store.save(customer)
+            return customer
+
+        return retry_on_conflict(attempt)
+
+    # -- API keys -------------------------------------------------------------
+
+    def _issue(
+        self, customer_id: UUID, mode: Mode, kind: str, name: str | None
+    ) -> tuple[IssuedKey, Customer]:
+        prefix = SECRET_PREFIXES[mode] if kind == "secret" else PUBLISHABLE_PREFIX
+        secret = self._secrets.token(prefix)
+        key = ApiKey(
+            id=api_key_id(secret, self._digest),
+            customer_id=customer_id,
+            mode=mode,
+            kind=kind,
+            name=name,
+            prefix=secret[:SHOWN_PREFIX_LENGTH],
+            scopes=list(PUBLISHABLE_SCOPES) if kind == "publishable" else [],
+            timestamp=self._clock.now(),
+        )
+        customer = self.customer(customer_id)
+        customer.attach_api_key(key_id=key.id, timestamp=key.created_on)
+        return IssuedKey(key, secret), customer
+
+    def create_key(self, customer_id: UUID, mode: Mode, name: str | None, kind: str) -> IssuedKey:
+        def attempt() -> IssuedKey:
+            issued, customer = self._issue(customer_id, mode, kind, name)
+            self._store.save(customer, issued.key)
+            return issued
+
+        return retry_on_conflict(attempt)
+
+    def keys(self, customer_id: UUID) -> list[ApiKey]:
+        customer = self.customer(customer_id)
+        found = (self._store.find(ApiKey, key_id) for key_id in customer.api_key_ids)
+        return [key for key in found if key is not None]
+
+    def revoke_key(self, customer_id: UUID, public_key_id: str, key_id: UUID) -> ApiKey:
+        key = self._store.find(ApiKey, key_id)
+        if key is None or key.customer_id != customer_id:
+            raise NotFound("api key", public_key_id)
+        key.revoke(timestamp=self._clock.now())
+        self._store.save(key)
+        self._keys.discard(key.id)
+        return key
+
+    def rotate_keys(self, customer_id: UUID, mode: Mode, name: str | None) -> IssuedKey:
+        """Revoke every active secret key of ``mode`` and issue one replacement, atomically."""
+
+        def attempt() -> IssuedKey:
+            now = self._clock.now()
+            revoked = [
+                key
+                for key in self.keys(customer_id)
+                if key.kind == "secret" and key.mode == mode and key.is_active
+            ]
+            for key in revoked:
+                key.revoke(timestamp=now)
+            issued, customer = self._issue(customer_id, mode, "secret", name)
+            self._store.save(customer, issued.key, *revoked)
+            self._keys.discard(*(key.id for key in revoked))
+            return issued
+
+        return retry_on_conflict(attempt)

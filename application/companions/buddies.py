@@ -1,0 +1,300 @@
+"""Use cases on one buddy: reading it, renaming, archiving, evolving, equipping,
+and the manual overrides support staff use (coins, tokens, skills, badges)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from application.configs.configs import Configs
+from application.economy.wallets import ledger_id_for
+from application.shared.ports import Clock, Secrets
+from application.shared.store import EventStore, retry_on_conflict
+from domain.companions.buddy import Buddy, arrange_equipment
+from domain.companions.operation import Operation
+from domain.companions.user_account import UserAccount
+from domain.configs.rulebook import COINS, MAX_STAGE, Rulebook
+from domain.economy.ledger import Ledger
+from domain.ingestion.rules import EvolutionCheck, check_evolution
+from domain.shared.errors import DomainError, NotFound
+from domain.shared.ids import parse_public_id, public_id
+from domain.shared.tenancy import Tenant
+
+
+@dataclass(frozen=True)
+class BuddyState:
+    """Everything ``GET /buddies/{id}`` shows: the buddy, its wallet and its rulebook."""
+
+    buddy: Buddy
+    ledger: Ledger
+    rulebook: Rulebook
+
+
+@dataclass(frozen=True)
+class WalletChange:
+    buddy_id: UUID
+    currency: str
+    amount: int
+    balance: int
+    entry_id: UUID
+
+
+class Buddies:
+    def __init__(self, store: EventStore, clock: Clock, secrets: Secrets, configs: Configs) -> None:
+        self._store = store
+        self._clock = clock
+        self._secrets = secrets
+        self._configs = configs
+
+    # -- reads ---------------------------------------------------------------------
+
+    def load(self, tenant: Tenant, buddy_id: str) -> Buddy:
+        uuid = parse_public_id("buddy", buddy_id)
+        return self._store.load_owned(Buddy, uuid, tenant, "buddy", buddy_id)
+
+    def state(self, tenant: Tenant, buddy_id: str) -> BuddyState:
+        buddy = self.load(tenant, buddy_id)
+        return BuddyState(
+            buddy, self._ledger(buddy), self._configs.rulebook(buddy.config_version_id)
+        )
+
+    def evolution(self, tenant: Tenant, buddy_id: str) -> tuple[Buddy, EvolutionCheck]:
+        state = self.state(tenant, buddy_id)
+        check = check_evolution(state.rulebook, state.buddy.progress_state(state.ledger.wallet()))
+        return state.buddy, check
+
+    def of_user(self, tenant: Tenant, user_id: str) -> list[BuddyState]:
+        account = self._store.find(UserAccount, UserAccount.id_for(tenant, user_id))
+        if account is None:
+            return []
+        return [self.state(tenant, public_id("buddy", b)) for b in account.buddy_ids]
+
+    def ledger_entries(
+        self, tenant: Tenant, buddy_id: str, after_version: int, limit: int
+    ) -> list[Any]:
+        """The wallet's stored events after ``after_version``: the ledger, entry by entry."""
+        buddy = self.load(tenant, buddy_id)
+        events = self._store.events.get(ledger_id_for(buddy.id), gt=after_version, limit=limit)
+        return list(events)
+
+    # -- identity ------------------------------------------------------------------
+
+    def rename(self, tenant: Tenant, buddy_id: str, name: str) -> Buddy:
+        return self._change(
+            tenant, buddy_id, lambda b: b.rename(name=name, timestamp=self._clock.now())
+        )
+
+    def archive(self, tenant: Tenant, buddy_id: str) -> Buddy:
+        return self._change(tenant, buddy_id, lambda b: b.archive(timestamp=self._clock.now()))
+
+    # -- operations ----------------------------------------------------------------
+
+    def request_evolve(self, tenant: Tenant, buddy_id: str) -> Operation:
+        buddy, check = self.evolution(tenant, buddy_id)
+        if not buddy.is_active:
+            raise DomainError(
+                "invalid_state_transition",
+                "an archived buddy cannot evolve",
+                {"current_status": buddy.status, "requested_status": "active"},
+            )
+        if buddy.evolution_stage >= MAX_STAGE:
+            raise DomainError(
+                "max_stage_reached",
+                f"the buddy is already at stage {MAX_STAGE}, the last one",
+                {"stage": buddy.evolution_stage, "max_stage": MAX_STAGE},
+            )
+        if not check.ready:
+            raise DomainError(
+                "evolution_not_ready",
+                f"the conditions for stage {buddy.evolution_stage + 1} are not met yet",
+                {"stage": buddy.evolution_stage, "unmet": [dict(u) for u in check.unmet]},
+            )
+        return self._request(buddy, "evolve", {"to_stage": buddy.evolution_stage + 1})
+
+    def request_equip(self, tenant: Tenant, buddy_id: str, item_ids: list[str]) -> Operation:
+        state = self.state(tenant, buddy_id)
+        if not state.buddy.is_active:
+            raise DomainError(
+                "invalid_state_transition",
+                "an archived buddy cannot change its items",
+                {"current_status": state.buddy.status, "requested_status": "active"},
+            )
+        arranged = arrange_equipment(
+            item_ids, state.buddy.owned_item_ids, state.rulebook.item_categories
+        )
+        return self._request(state.buddy, "equip_item", {"item_ids": arranged})
+
+    def _request(self, buddy: Buddy, kind: str, params: dict[str, Any]) -> Operation:
+        operation = Operation(
+            id=self._secrets.uuid(),
+            customer_id=buddy.customer_id,
+            mode=buddy.mode,
+            type=kind,  # type: ignore[arg-type]
+            buddy_id=buddy.id,
+            egg_id=None,
+            params=params,
+            timestamp=self._clock.now(),
+        )
+        self._store.save(operation)
+        return operation
+
+    # -- manual overrides ------------------------------------------------------------
+
+    def credit(
+        self,
+        tenant: Tenant,
+        buddy_id: str,
+        currency: str | None,
+        amount: int,
+        reason: str,
+        actor: str,
+    ) -> WalletChange:
+        return self._wallet(tenant, buddy_id, currency, amount, reason, actor, spend=False)
+
+    def spend(
+        self,
+        tenant: Tenant,
+        buddy_id: str,
+        currency: str | None,
+        amount: int,
+        reason: str,
+        actor: str,
+    ) -> WalletChange:
+        return self._wallet(tenant, buddy_id, currency, amount, reason, actor, spend=True)
+
+    def set_skills(
+        self, tenant: Tenant, buddy_id: str, values: dict[str, int], actor: str
+    ) -> Buddy:
+        def change(buddy: Buddy) -> None:
+            rulebook = self._configs.rulebook(buddy.config_version_id)
+            buddy.set_skills(
+                values=values, skills=rulebook.skills, actor=actor, timestamp=self._clock.now()
+            )
+
+        return self._change(tenant, buddy_id, change, recheck=True)
+
+    def award_badge(self, tenant: Tenant, buddy_id: str, badge_key: str, actor: str) -> Buddy:
+        def attempt() -> Buddy:
+            state = self.state(tenant, buddy_id)
+            badge = state.rulebook.badge(badge_key)
+            if badge is None:
+                raise NotFound("badge", badge_key)
+            now = self._clock.now()
+            reward = badge.coin_reward or 0
+            state.buddy.award_badge(
+                badge_key=badge_key, actor=actor, coin_reward=reward, timestamp=now
+            )
+            if reward:
+                state.ledger.credit(
+                    currency=COINS,
+                    amount=reward,
+                    reason=f"badge:{badge_key}",
+                    entry_id=self._secrets.uuid(),
+                    causation={"actor": actor, "badge_key": badge_key},
+                    timestamp=now,
+                )
+            self._recheck(state)
+            self._store.save(state.buddy, state.ledger)
+            return state.buddy
+
+        return retry_on_conflict(attempt, line=buddy_id)
+
+    def purchase_item(self, tenant: Tenant, buddy_id: str, item_id: str, actor: str) -> Buddy:
+        """Buy a catalog item with coins: the debit and the ownership land together or not at all."""
+
+        def attempt() -> Buddy:
+            state = self.state(tenant, buddy_id)
+            item = state.rulebook.item(item_id)
+            if item is None:
+                raise NotFound("item", item_id)
+            now = self._clock.now()
+            entry_id = self._secrets.uuid()
+            state.buddy.acquire_item(
+                item_id=item_id,
+                causation={"actor": actor, "ledger_entry_id": public_id("ledger_entry", entry_id)},
+                timestamp=now,
+            )
+            if item.price_coins > 0:
+                state.ledger.debit(
+                    currency=COINS,
+                    amount=item.price_coins,
+                    reason=f"item:{item_id}",
+                    entry_id=entry_id,
+                    causation={"actor": actor, "item_id": item_id},
+                    timestamp=now,
+                )
+            self._store.save(state.buddy, state.ledger)
+            return state.buddy
+
+        return retry_on_conflict(attempt, line=buddy_id)
+
+    def _wallet(
+        self,
+        tenant: Tenant,
+        buddy_id: str,
+        currency: str | None,
+        amount: int,
+        reason: str,
+        actor: str,
+        *,
+        spend: bool,
+    ) -> WalletChange:
+        def attempt() -> WalletChange:
+            state = self.state(tenant, buddy_id)
+            if not state.buddy.is_active:
+                raise DomainError(
+                    "invalid_state_transition",
+                    "an archived buddy's wallet is closed",
+                    {"current_status": state.buddy.status, "requested_status": "active"},
+                )
+            chosen = currency or COINS
+            if chosen not in state.ledger.currencies:
+                raise DomainError(
+                    "validation_failed",
+                    f"unknown currency {chosen!r}",
+                    {"fields": [{"field": "token_key", "reason": "not a token of this buddy"}]},
+                )
+            entry_id = self._secrets.uuid()
+            move = state.ledger.debit if spend else state.ledger.credit
+            balance = move(
+                currency=chosen,
+                amount=amount,
+                reason=reason,
+                entry_id=entry_id,
+                causation={"actor": actor},
+                timestamp=self._clock.now(),
+            )
+            self._recheck(state)
+            self._store.save(state.buddy, state.ledger)
+            return WalletChange(state.buddy.id, chosen, amount, balance, entry_id)
+
+        return retry_on_conflict(attempt, line=buddy_id)
+
+    def _recheck(self, state: BuddyState) -> None:
+        if not state.buddy.is_active:
+            return
+        check = check_evolution(state.rulebook, state.buddy.progress_state(state.ledger.wallet()))
+        state.buddy.update_evolution_readiness(
+            ready=check.ready, causation={"source": "manual_override"}, timestamp=self._clock.now()
+        )
+
+    def _change(self, tenant: Tenant, buddy_id: str, change: Any, recheck: bool = False) -> Buddy:
+        def attempt() -> Buddy:
+            if recheck:
+                state = self.state(tenant, buddy_id)
+                change(state.buddy)
+                self._recheck(state)
+                buddy = state.buddy
+            else:
+                buddy = self.load(tenant, buddy_id)
+                change(buddy)
+            self._store.save(buddy)
+            return buddy
+
+        return retry_on_conflict(attempt, line=buddy_id)
+
+    def _ledger(self, buddy: Buddy) -> Ledger:
+        return self._store.load(
+            Ledger, ledger_id_for(buddy.id), "ledger", public_id("buddy", buddy.id)
+        )

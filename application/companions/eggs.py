@@ -1,0 +1,131 @@
+"""Laying eggs for end users, moving them along, and starting their hatch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from application.configs.configs import Configs
+from application.shared.ports import Clock, Secrets
+from application.shared.store import EventStore, retry_on_conflict
+from domain.accounts.customer import Customer
+from domain.companions.egg import Egg
+from domain.companions.operation import Operation
+from domain.companions.user_account import UserAccount
+from domain.shared.errors import DomainError
+from domain.shared.ids import parse_public_id
+from domain.shared.tenancy import Tenant
+
+PUBLISH_URL = "/dashboard/config/publish"
+
+
+class Eggs:
+    def __init__(self, store: EventStore, clock: Clock, secrets: Secrets, configs: Configs) -> None:
+        self._store = store
+        self._clock = clock
+        self._secrets = secrets
+        self._configs = configs
+
+    def get(self, tenant: Tenant, egg_id: str) -> Egg:
+        return self._store.load_owned(Egg, parse_public_id("egg", egg_id), tenant, "egg", egg_id)
+
+    def lay(
+        self,
+        tenant: Tenant,
+        user_id: str,
+        metadata: dict[str, Any],
+        audience: str | None,
+        ensure: bool,
+    ) -> tuple[Egg, bool]:
+        """Lay an egg for ``user_id``; with ``ensure`` reuse the newest waiting/ready one.
+
+        Returns the egg and whether it is new. The per-user cap is guarded by the user's
+        ``UserAccount`` stream, so concurrent requests cannot exceed it.
+        """
+        published = self._configs.published_version(tenant)
+        if published is None:
+            raise DomainError(
+                "no_published_config",
+                "Customer must have a published config version",
+                {"publish_url": PUBLISH_URL},
+            )
+        customer = self._store.load(Customer, tenant.customer_id, "customer", "me")
+        max_active = int(customer.settings["max_active_eggs_per_user"])
+
+        def attempt() -> tuple[Egg, bool]:
+            now = self._clock.now()
+            account_id = UserAccount.id_for(tenant, user_id)
+            account = self._store.find(UserAccount, account_id) or UserAccount(
+                id=account_id,
+                customer_id=tenant.customer_id,
+                mode=tenant.mode,
+                user_id=user_id,
+                timestamp=now,
+            )
+            active = [self._store.load(Egg, i, "egg", str(i)) for i in account.active_egg_ids]
+            if ensure:
+                statuses = {e.id: e.status for e in active if e.audience == audience}
+                reusable = account.latest_reusable_egg_id(statuses)
+                if reusable is not None:
+                    return next(e for e in active if e.id == reusable), False
+            egg = Egg(
+                id=self._secrets.uuid(),
+                customer_id=tenant.customer_id,
+                mode=tenant.mode,
+                user_id=user_id,
+                config_version_id=published.id,
+                metadata=metadata,
+                audience=audience,
+                timestamp=now,
+            )
+            account.egg_laid(
+                egg_id=egg.id,
+                max_active=max_active,
+                active_summaries=[e.summary() for e in active],
+                timestamp=now,
+            )
+            self._store.save(account, egg)
+            return egg, True
+
+        return retry_on_conflict(attempt)
+
+    def set_status(self, tenant: Tenant, egg_id: str, status: str) -> Egg:
+        def attempt() -> Egg:
+            egg = self.get(tenant, egg_id)
+            was_active = egg.is_active
+            egg.request_status(status=status, timestamp=self._clock.now())
+            changed: list[Any] = [egg]
+            if was_active and not egg.is_active:
+                account = self._account_of(tenant, egg)
+                account.egg_closed(egg_id=egg.id, timestamp=self._clock.now())
+                changed.append(account)
+            self._store.save(*changed)
+            return egg
+
+        return retry_on_conflict(attempt)
+
+    def hatch(self, tenant: Tenant, egg_id: str) -> Operation:
+        """Start the hatch: the egg moves to ``hatching`` and a pending operation is recorded,
+        in one transaction. A follower of the log hands the operation to a worker."""
+
+        def attempt() -> Operation:
+            egg = self.get(tenant, egg_id)
+            now = self._clock.now()
+            operation = Operation(
+                id=self._secrets.uuid(),
+                customer_id=tenant.customer_id,
+                mode=tenant.mode,
+                type="hatch",
+                buddy_id=None,
+                egg_id=egg.id,
+                params={},
+                timestamp=now,
+            )
+            egg.start_hatching(operation_id=operation.id, timestamp=now)
+            self._store.save(egg, operation)
+            return operation
+
+        return retry_on_conflict(attempt)
+
+    def _account_of(self, tenant: Tenant, egg: Egg) -> UserAccount:
+        account_id = UserAccount.id_for(tenant, egg.user_id)
+        return self._store.load(UserAccount, account_id, "user", egg.user_id)

@@ -1,0 +1,220 @@
+"""Asynchronous operations (hatch, evolve, equip): reading, cancelling, and running them.
+
+``run`` is what a worker executes for a queued operation id. It is safe to run twice: a
+finished operation is left alone, a hatch derives its buddy id from the operation id, and
+every step saves the operation together with what it changed, in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from application.companions.appearance import Appearance
+from application.configs.configs import Configs
+from application.economy.wallets import ledger_id_for, open_ledger
+from application.shared.ports import Clock
+from application.shared.store import EventStore, retry_on_conflict
+from domain.companions.buddy import Buddy
+from domain.companions.egg import Egg
+from domain.companions.operation import Operation
+from domain.companions.user_account import UserAccount
+from domain.configs.rulebook import Rulebook
+from domain.economy.ledger import Ledger
+from domain.ingestion.rules import check_evolution
+from domain.shared.errors import DomainError
+from domain.shared.ids import natural_id, parse_public_id, public_id
+from domain.shared.tenancy import Tenant
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+"""Attempts whose worker died mid-job (its lease ran out) before the operation is failed."""
+FAILURE_CODES = {"hatch": "hatch_failed", "evolve": "evolve_failed", "equip_item": "equip_failed"}
+DEFAULT_BUDDY_NAME = "Buddy"
+
+
+class OperationBusy(Exception):
+    """Another worker holds the lease; the message is retried after a backoff."""
+
+
+def buddy_id_for_hatch(operation_id: UUID) -> UUID:
+    """A redelivered hatch must not hatch a second buddy: the id follows the operation."""
+    return natural_id("buddy", operation_id.hex)
+
+
+class Operations:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        configs: Configs,
+        lease: timedelta = LEASE,
+        appearance: Appearance | None = None,
+    ) -> None:
+        """Without ``appearance`` (test worlds that need no pictures) nothing is drawn."""
+        self._store = store
+        self._clock = clock
+        self._configs = configs
+        self._lease = lease
+        self._appearance = appearance
+
+    def get(self, tenant: Tenant, operation_id: str) -> Operation:
+        uuid = parse_public_id("operation", operation_id)
+        return self._store.load_owned(Operation, uuid, tenant, "operation", operation_id)
+
+    def cancel(self, tenant: Tenant, operation_id: str) -> Operation:
+        """Cancel a pending operation; a cancelled hatch gives its egg back (``ready``)."""
+
+        def attempt() -> Operation:
+            operation = self.get(tenant, operation_id)
+            now = self._clock.now()
+            operation.cancel(timestamp=now)
+            changed: list[Any] = [operation]
+            if operation.type == "hatch" and operation.egg_id is not None:
+                egg = self._store.load(Egg, operation.egg_id, "egg", str(operation.egg_id))
+                egg.hatch_failed(operation_id=operation.id, timestamp=now)
+                changed.append(egg)
+            self._store.save(*changed)
+            return operation
+
+        return retry_on_conflict(attempt)
+
+    # -- the worker's side ---------------------------------------------------------
+
+    def run(self, operation_id: UUID) -> None:
+        operation = self._store.find(Operation, operation_id)
+        if operation is None or operation.is_terminal:
+            return
+        if operation.attempts >= MAX_ATTEMPTS and operation.lease_expired(self._clock.now()):
+            message = f"gave up after {operation.attempts} attempts that never finished"
+            self._fail_with(operation_id, DomainError("worker_lost", message))
+            return
+        if not self._take_lease(operation_id):
+            return
+        try:
+            retry_on_conflict(lambda: self._perform(operation_id))
+        except DomainError as refusal:
+            self._fail_with(operation_id, refusal)
+
+    def _fail_with(self, operation_id: UUID, refusal: DomainError) -> None:
+        retry_on_conflict(lambda: self._fail(operation_id, refusal))
+
+    def _take_lease(self, operation_id: UUID) -> bool:
+        """Start an attempt; ``False`` when a twin of this message finished it meanwhile."""
+
+        def attempt() -> bool:
+            operation = self._store.load(Operation, operation_id, "operation", str(operation_id))
+            now = self._clock.now()
+            if operation.is_terminal:
+                return False
+            if operation.status == "processing" and not operation.lease_expired(now):
+                raise OperationBusy(str(operation_id))
+            operation.start(lease_until=now + self._lease, timestamp=now)
+            self._store.save(operation)
+            return True
+
+        return retry_on_conflict(attempt)
+
+    def _perform(self, operation_id: UUID) -> None:
+        operation = self._store.load(Operation, operation_id, "operation", str(operation_id))
+        if operation.is_terminal:
+            return
+        now = self._clock.now()
+        if operation.type == "hatch":
+            changed, result = self._hatch(operation)
+        elif operation.type == "evolve":
+            changed, result = self._evolve(operation)
+        else:
+            changed, result = self._equip(operation)
+        operation.complete(result=result, timestamp=now)
+        self._store.save(operation, *changed)
+
+    def _fail(self, operation_id: UUID, refusal: DomainError) -> None:
+        operation = self._store.load(Operation, operation_id, "operation", str(operation_id))
+        if operation.is_terminal:
+            return
+        now = self._clock.now()
+        operation.fail(code=FAILURE_CODES[operation.type], message=refusal.message, timestamp=now)
+        changed: list[Any] = [operation]
+        if operation.type == "hatch" and operation.egg_id is not None:
+            egg = self._store.load(Egg, operation.egg_id, "egg", str(operation.egg_id))
+            egg.hatch_failed(operation_id=operation.id, timestamp=now)
+            changed.append(egg)
+        self._store.save(*changed)
+
+    def _hatch(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
+        assert operation.egg_id is not None
+        egg = self._store.load(Egg, operation.egg_id, "egg", str(operation.egg_id))
+        buddy_id = buddy_id_for_hatch(operation.id)
+        result = {"buddy_id": public_id("buddy", buddy_id), "egg_id": egg.public_id}
+        if egg.status == "hatched":
+            return [], result
+        now = self._clock.now()
+        rulebook = self._configs.rulebook(egg.config_version_id)
+        buddy = Buddy(
+            id=buddy_id,
+            customer_id=egg.customer_id,
+            mode=egg.mode,
+            user_id=egg.user_id,
+            egg_id=egg.id,
+            config_version_id=egg.config_version_id,
+            name=DEFAULT_BUDDY_NAME,
+            timestamp=now,
+        )
+        ledger = open_ledger(buddy_id, egg.customer_id, egg.mode, rulebook, now)
+        egg.hatched(buddy_id=buddy_id, timestamp=now)
+        tenant = Tenant(egg.customer_id, egg.mode)  # type: ignore[arg-type]
+        account = self._store.load(
+            UserAccount, UserAccount.id_for(tenant, egg.user_id), "user", egg.user_id
+        )
+        account.egg_closed(egg_id=egg.id, timestamp=now)
+        account.buddy_adopted(buddy_id=buddy_id, timestamp=now)
+        self._draw(buddy, rulebook, now)
+        return [egg, buddy, ledger, account], result
+
+    def _evolve(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
+        buddy, ledger = self._buddy_and_ledger(operation)
+        now = self._clock.now()
+        to_stage = int(operation.params["to_stage"])
+        buddy.evolve(to_stage=to_stage, operation_id=operation.id, timestamp=now)
+        rulebook = self._configs.rulebook(buddy.config_version_id)
+        check = check_evolution(rulebook, buddy.progress_state(ledger.wallet()))
+        buddy.update_evolution_readiness(
+            ready=check.ready, causation={"operation_id": operation.public_id}, timestamp=now
+        )
+        self._draw(buddy, rulebook, now)
+        result = {
+            "buddy_id": public_id("buddy", buddy.id),
+            "evolution_stage": buddy.evolution_stage,
+        }
+        return [buddy], result
+
+    def _equip(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
+        buddy, _ = self._buddy_and_ledger(operation)
+        rulebook = self._configs.rulebook(buddy.config_version_id)
+        now = self._clock.now()
+        item_ids = list(operation.params["item_ids"])
+        if item_ids != buddy.equipped_item_ids:  # the same outfit again (a rerender) only draws
+            buddy.equip(
+                item_ids=item_ids,
+                categories=rulebook.item_categories,
+                operation_id=operation.id,
+                timestamp=now,
+            )
+        self._draw(buddy, rulebook, now)
+        result = {
+            "buddy_id": public_id("buddy", buddy.id),
+            "equipped_items": list(buddy.equipped_item_ids),
+        }
+        return [buddy], result
+
+    def _draw(self, buddy: Buddy, rulebook: Rulebook, now: datetime) -> None:
+        if self._appearance is not None:
+            self._appearance.render(buddy, rulebook, now)
+
+    def _buddy_and_ledger(self, operation: Operation) -> tuple[Buddy, Ledger]:
+        assert operation.buddy_id is not None
+        buddy = self._store.load(Buddy, operation.buddy_id, "buddy", str(operation.buddy_id))
+        ledger = self._store.load(Ledger, ledger_id_for(buddy.id), "ledger", str(buddy.id))
+        return buddy, ledger

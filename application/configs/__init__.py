@@ -1,0 +1,1 @@
+"""Configs: the rulebook, its versions, presets and the rule editors."""

@@ -1,0 +1,256 @@
+"""Domain events → webhook events: the name and the snake_case payload a receiver gets.
+
+The payloads follow the product's catalogue (reference §19): ``coins.earned`` is
+``{buddy_id, amount, balance, reason, reference_id, ledger_id, is_lucky}`` and so on, plus
+``user_id`` wherever a buddy is concerned and ``occurred_at`` (when the fact happened; the
+``X-Hatched-Timestamp`` header says when it was sent). There is no envelope: the body is
+the payload itself. Values are JSON-native (public ids, ISO 8601 UTC timestamps).
+
+A buddy's pictures are drawn by the operation that hatches or evolves it and recorded in the
+same transaction, as the next event of its stream; the fan-out hands their URLs in as
+``pictures`` (``image_url``, ``thumb_url``), ``None`` when drawing failed.
+
+Most domain events do not say whose they are (a ``Ledger.CoinsCredited`` knows its amount,
+not its tenant or buddy); the first event of their stream does, and never changes. That is
+an ``Origin``, which the fan-out looks up once per stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+from uuid import UUID
+
+from domain.companions.buddy import Buddy
+from domain.companions.operation import Operation
+from domain.economy.ledger import Ledger
+from domain.integrations.webhook_endpoint import TEST_EVENT
+from domain.shared.ids import public_id
+from domain.shared.tenancy import Tenant
+
+EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
+    "buddy.hatched": "An egg hatched: a new buddy exists.",
+    "buddy.evolved": "A buddy moved to its next evolution stage.",
+    "evolution.ready": "A buddy met the conditions of its next stage and can evolve.",
+    "coins.earned": "Coins were credited to a buddy's wallet (a rule, a badge or an override).",
+    "coins.spent": "Coins were debited from a buddy's wallet (a purchase or an override).",
+    "token.earned": "Tokens were credited to a buddy's wallet.",
+    "token.spent": "Tokens were debited from a buddy's wallet.",
+    "badge.awarded": "A buddy was awarded a badge.",
+    "skill.leveled": "A buddy's skill reached a new level.",
+    "operation.completed": "An asynchronous hatch, evolve or equip operation completed.",
+    "operation.failed": "An asynchronous hatch, evolve or equip operation failed.",
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Whose stream an event belongs to, from the stream's first event."""
+
+    tenant: Tenant
+    buddy_id: UUID | None = None
+    user_id: str | None = None
+    operation: dict[str, Any] | None = None
+
+
+def origin_of(first: Any, buddy_first: Any = None) -> Origin | None:
+    """The origin a stream's first event gives; a ledger also needs its buddy's first event
+    (``buddy_first``) for the user id. ``None`` for a stream that is none of ours."""
+    if isinstance(first, Buddy.Hatched):  # type: ignore[attr-defined]
+        return Origin(Tenant(first.customer_id, first.mode), first.originator_id, first.user_id)
+    if isinstance(first, Ledger.Opened):  # type: ignore[attr-defined]
+        user_id = getattr(buddy_first, "user_id", None)
+        return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, user_id)
+    if isinstance(first, Operation.Requested):  # type: ignore[attr-defined]
+        operation = {"type": first.type, "buddy_id": first.buddy_id, "egg_id": first.egg_id}
+        return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, operation=operation)
+    return None
+
+
+def webhook_event(
+    event: Any, origin: Origin, pictures: dict[str, str | None] | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """The webhook event name and payload for a domain event, or ``None`` if it has none."""
+    for kind, build in _BUILDERS:
+        if isinstance(event, kind):
+            name, payload = build(event, origin)
+            if kind in PICTURED_EVENTS:
+                payload = {**payload, "image_url": None, "thumb_url": None, **(pictures or {})}
+            return name, {**payload, "occurred_at": iso(event.timestamp)}
+    return None
+
+
+def sample_payload(event_name: str, webhook_id: str, now: datetime) -> dict[str, Any]:
+    """What ``POST /webhook-configs/{id}/test`` sends: an example of ``event_name`` marked
+    ``test: true`` (``webhook.test`` when no event is chosen)."""
+    buddy = "bdy_" + "0" * 32
+    samples: dict[str, dict[str, Any]] = {
+        TEST_EVENT: {"webhook_id": webhook_id, "message": "a test delivery from Hatched"},
+        "buddy.hatched": {
+            "buddy_id": buddy,
+            "egg_id": "egg_" + "0" * 32,
+            "user_id": "user_123",
+            "name": "Buddy",
+            "image_url": None,
+            "thumb_url": None,
+            "evolution_stage": 1,
+        },
+        "buddy.evolved": {
+            "buddy_id": buddy,
+            "user_id": "user_123",
+            "previous_stage": 1,
+            "new_stage": 2,
+            "image_url": None,
+        },
+        "evolution.ready": {
+            "buddy_id": buddy,
+            "user_id": "user_123",
+            "current_stage": 1,
+            "next_stage": 2,
+        },
+        "badge.awarded": {"buddy_id": buddy, "user_id": "user_123", "badge_key": "first_lesson"},
+        "skill.leveled": {
+            "buddy_id": buddy,
+            "user_id": "user_123",
+            "skill_key": "vocabulary",
+            "previous_level": 1,
+            "new_level": 2,
+        },
+        "operation.completed": {
+            "operation_id": "op_" + "0" * 32,
+            "type": "hatch",
+            "status": "completed",
+            "result": {"buddy_id": buddy},
+        },
+        "operation.failed": {
+            "operation_id": "op_" + "0" * 32,
+            "type": "evolve",
+            "status": "failed",
+            "error": {"code": "evolve_failed", "message": "an example failure"},
+        },
+    }
+    wallet = {"buddy_id": buddy, "user_id": "user_123", "amount": 10, "balance": 10}
+    for name in ("coins.earned", "coins.spent"):
+        samples[name] = {**wallet, "reason": "example", "is_lucky": False}
+    for name in ("token.earned", "token.spent"):
+        samples[name] = {**wallet, "token_type": "gems", "reason": "example"}
+    return {**samples[event_name], "test": True, "occurred_at": iso(now)}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _buddy_ref(origin: Origin) -> dict[str, Any]:
+    return {
+        "buddy_id": public_id("buddy", origin.buddy_id) if origin.buddy_id else None,
+        "user_id": origin.user_id,
+    }
+
+
+def _hatched(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+    return "buddy.hatched", {
+        **_buddy_ref(origin),
+        "egg_id": public_id("egg", event.egg_id),
+        "name": event.name,
+        "evolution_stage": 1,
+        "config_version_id": public_id("config_version", event.config_version_id),
+    }
+
+
+def _evolved(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+    return "buddy.evolved", {
+        **_buddy_ref(origin),
+        "previous_stage": event.from_stage,
+        "new_stage": event.to_stage,
+        "operation_id": public_id("operation", event.operation_id),
+    }
+
+
+def _evolution_ready(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+    return "evolution.ready", {
+        **_buddy_ref(origin),
+        "current_stage": event.stage,
+        "next_stage": event.next_stage,
+        "reference_id": event.causation.get("event_id"),
+    }
+
+
+def _badge(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+    return "badge.awarded", {
+        **_buddy_ref(origin),
+        "badge_key": event.badge_key,
+        "coin_reward": event.coin_reward,
+        "source": event.source,
+        "reference_id": event.causation.get("event_id"),
+        "awarded_at": iso(event.timestamp),
+    }
+
+
+def _skill(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+    return "skill.leveled", {
+        **_buddy_ref(origin),
+        "skill_key": event.skill_key,
+        "previous_level": event.from_level,
+        "new_level": event.to_level,
+        "value": event.value,
+        "reference_id": event.causation.get("event_id"),
+    }
+
+
+def _wallet(name: str, event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+    payload = {
+        **_buddy_ref(origin),
+        "amount": event.amount,
+        "balance": event.balance_after,
+        "reason": event.reason,
+        "reference_id": event.causation.get("event_id"),
+        "ledger_id": public_id("ledger_entry", event.entry_id),
+    }
+    if name.startswith("coins."):
+        payload["is_lucky"] = False  # no lucky bonus exists yet; the field is the catalogue's
+    else:
+        payload["token_type"] = event.token_key
+    return name, payload
+
+
+def _operation(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+    requested = origin.operation or {}
+    buddy_id, egg_id = requested.get("buddy_id"), requested.get("egg_id")
+    payload: dict[str, Any] = {
+        "operation_id": public_id("operation", event.originator_id),
+        "type": requested.get("type"),
+        "buddy_id": public_id("buddy", buddy_id) if buddy_id else None,
+        "egg_id": public_id("egg", egg_id) if egg_id else None,
+    }
+    if isinstance(event, Operation.Completed):  # type: ignore[attr-defined]
+        result = event.result
+        if payload["buddy_id"] is None and isinstance(result, dict):
+            payload["buddy_id"] = result.get("buddy_id")
+        return "operation.completed", {**payload, "status": "completed", "result": result}
+    error = {"code": event.code, "message": event.message}
+    return "operation.failed", {**payload, "status": "failed", "error": error}
+
+
+_BUILDERS: tuple[tuple[type[Any], Any], ...] = (
+    (Buddy.Hatched, _hatched),  # type: ignore[attr-defined]
+    (Buddy.Evolved, _evolved),  # type: ignore[attr-defined]
+    (Buddy.EvolutionBecameReady, _evolution_ready),  # type: ignore[attr-defined]
+    (Buddy.BadgeAwarded, _badge),  # type: ignore[attr-defined]
+    (Buddy.SkillLeveledUp, _skill),  # type: ignore[attr-defined]
+    (Ledger.CoinsCredited, lambda e, o: _wallet("coins.earned", e, o)),  # type: ignore[attr-defined]
+    (Ledger.CoinsDebited, lambda e, o: _wallet("coins.spent", e, o)),  # type: ignore[attr-defined]
+    (Ledger.TokensCredited, lambda e, o: _wallet("token.earned", e, o)),  # type: ignore[attr-defined]
+    (Ledger.TokensDebited, lambda e, o: _wallet("token.spent", e, o)),  # type: ignore[attr-defined]
+    (Operation.Completed, _operation),  # type: ignore[attr-defined]
+    (Operation.Failed, _operation),  # type: ignore[attr-defined]
+)
+
+SOURCE_EVENTS: Final[tuple[type[Any], ...]] = tuple(kind for kind, _ in _BUILDERS)
+PICTURED_EVENTS: Final[tuple[type[Any], ...]] = (
+    Buddy.Hatched,  # type: ignore[attr-defined]
+    Buddy.Evolved,  # type: ignore[attr-defined]
+)
+"""The events whose payload shows the buddy's new pictures (``image_url``, ``thumb_url``)."""
+"""The domain events that become webhook events; every other event is skipped cheaply."""

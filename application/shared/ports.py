@@ -1,0 +1,128 @@
+"""What the use cases need from the outside world; ``infrastructure/`` provides it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from domain.companions.appearance import Portrait, RenderedImages
+from domain.companions.stage_art import UploadGrant
+from domain.integrations.webhook_delivery import AttemptResult
+from domain.shared.tenancy import Tenant
+from domain.widgets.widget_session import WidgetGrant
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Secrets(Protocol):
+    def token(self, prefix: str, nbytes: int = 32) -> str: ...
+
+    def uuid(self) -> UUID: ...
+
+
+class DashboardTokens(Protocol):
+    def issue(self, customer_id: UUID, now: datetime) -> tuple[str, datetime]: ...
+
+    def verify(self, token: str) -> UUID | None: ...
+
+
+class Digest(Protocol):
+    def __call__(self, secret: str) -> str: ...
+
+
+class BuddyDirectory(Protocol):
+    """Which buddies a tenant has, read from the buddies view (``projections/companions/buddies.py``)."""
+
+    def buddy_ids(self, tenant: Tenant, *, config_version_id: UUID | None = None) -> list[UUID]: ...
+
+    def counts_by_config_version(self, tenant: Tenant) -> dict[UUID, int]: ...
+
+
+class TaskQueue(Protocol):
+    def enqueue_operation(self, operation_id: UUID) -> None: ...
+
+
+class WidgetTokens(Protocol):
+    """Signs widget session and embed tokens, and reads them back (``None``: not ours)."""
+
+    def issue(self, grant: WidgetGrant, issued_at: datetime) -> str: ...
+
+    def read(self, token: str) -> WidgetGrant | None: ...
+
+
+class WebhookSecrets(Protocol):
+    """Makes webhook signing secrets and seals them for storage (they must be kept to sign,
+    and must never be readable from the event log alone)."""
+
+    def new_secret(self) -> str: ...
+
+    def seal(self, secret: str) -> str: ...
+
+    def unseal(self, sealed: str) -> str:
+        """The secret; ``ValueError`` when it was sealed with another key."""
+        ...
+
+
+class WebhookUrlPolicy(Protocol):
+    def check(self, url: str) -> None:
+        """``validation_failed`` (field ``url``) for a URL deliveries must never go to."""
+        ...
+
+
+class WebhookSender(Protocol):
+    def send(self, url: str, body: bytes, headers: dict[str, str]) -> AttemptResult: ...
+
+
+class WebhookQueue(Protocol):
+    def enqueue_webhook(self, delivery_id: UUID, attempt: int, delay_seconds: float) -> None: ...
+
+
+class StalledWork(Protocol):
+    """Work that should have moved by now, read from the views (the sweeper re-checks each)."""
+
+    def stalled_operations(self, before: datetime, limit: int) -> list[UUID]: ...
+
+    def overdue_deliveries(self, before: datetime, limit: int) -> list[UUID]: ...
+
+
+class Renderer(Protocol):
+    """Draws pictures and keeps them as assets; answers with asset names (``<sha256>.svg``)."""
+
+    def render_buddy(self, portrait: Portrait) -> RenderedImages: ...
+
+    def render_stage_art(self, stage: int, style: str, seed: int) -> str: ...
+
+    def render_egg(self, visual_variant: int, style: str) -> str: ...
+
+
+class AssetStore(Protocol):
+    """Content-addressed files: the name of what is stored is the SHA-256 of its bytes."""
+
+    def put(self, data: bytes, content_type: str) -> str: ...
+
+    def get(self, name: str) -> bytes | None: ...
+
+
+class ImageInspector(Protocol):
+    def check(self, content_type: str, data: bytes) -> None:
+        """``unsafe_svg`` or ``invalid_image`` (422) for a file we must not keep or serve."""
+        ...
+
+
+class UploadTokens(Protocol):
+    """Signs upload grants into URL tokens and reads them back."""
+
+    def issue(self, grant: UploadGrant) -> str: ...
+
+    def verify(self, token: str, now: datetime) -> UploadGrant:
+        """``invalid_upload_token`` or ``upload_token_expired`` (401) when it is not valid."""
+        ...

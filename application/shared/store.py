@@ -1,0 +1,222 @@
+"""The one event-sourced application that holds every aggregate stream.
+
+A single ``eventsourcing`` application means a use case can save several
+aggregates in one transaction, and one ordered notification log feeds every
+projection and follower.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from application.shared.kept_aggregates import KeptAggregates
+from application.shared.moved_topics import register_moved_modules
+from application.shared.recent_log import RecentLog
+from domain.companions.buddy import Buddy
+from domain.economy.ledger import Ledger
+from domain.shared.errors import DomainError, NotFound
+from domain.shared.tenancy import Tenant, ensure_owned
+
+register_moved_modules()
+
+A = TypeVar("A", bound=Aggregate)
+R = TypeVar("R")
+
+CONFLICT_RETRIES = 8
+CONFLICT_BACKOFF_SECONDS = 0.002
+"""The longest wait after a first lost race; it doubles with every further loss."""
+DECODED_KEPT = 4096
+AGGREGATES_KEPT = 5_000
+"""Buddies and ledgers kept in memory between loads (``application/shared/kept_aggregates.py``)."""
+SNAPSHOT_INTERVAL = 50
+"""Streams that grow with every customer event are snapshotted every this many events, so
+loading one reads a snapshot and fewer than this many events, whatever its history."""
+
+
+class EventStore(Application[UUID]):
+    name = "hatched"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
+        Buddy: SNAPSHOT_INTERVAL,
+        Ledger: SNAPSHOT_INTERVAL,
+    }
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        self._kept = KeptAggregates(AGGREGATES_KEPT, SNAPSHOT_INTERVAL, replay)
+        self._saved_listeners: list[Callable[[], None]] = []
+        self._written_listeners: list[Callable[[set[UUID]], None]] = []
+        self._decoded_events: OrderedDict[int, Any] = OrderedDict()
+        self._decoded_lock = threading.Lock()
+        self.recent = RecentLog(self.notifications_after, DECODED_KEPT)
+        """The log for this process's followers: new events read once for all of them."""
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every save (followers use it to wake up early)."""
+        self._saved_listeners.append(listener)
+
+    def on_written(self, listener: Callable[[set[UUID]], None]) -> None:
+        """Call ``listener`` with the ids of the aggregates each save wrote to."""
+        self._written_listeners.append(listener)
+
+    def _notify(self, recordings: list[Any]) -> None:
+        if self._written_listeners:
+            written = {r.domain_event.originator_id for r in recordings}
+            for written_listener in self._written_listeners:
+                written_listener(written)
+        for listener in self._saved_listeners:
+            listener()
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot the aggregates just saved that crossed their interval, as they are in
+        memory (the library would reload each one from the store first: a read per
+        snapshot). A snapshot may land a few versions past the multiple; any version will do.
+        """
+        if self.snapshots is None:
+            return
+        due: dict[UUID, Any] = {}
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval and event.originator_version % interval == 0:
+                due[event.originator_id] = aggregate
+        snapshots = [type(aggregate).Snapshot.take(aggregate) for aggregate in due.values()]
+        if snapshots:
+            self.snapshots.put(snapshots)
+
+    def notifications_after(self, position: int, limit: int) -> list[tuple[int, Any]]:
+        """The next ``limit`` recorded domain events after ``position``, with their positions."""
+        notifications = self.recorder.select_notifications(
+            start=position, limit=limit, inclusive_of_start=False
+        )
+        return [(n.id, self._decoded(n)) for n in notifications]
+
+    def _decoded(self, notification: Any) -> Any:
+        """Every follower reads every new event; the first one to read it decodes it for all
+        (recent positions are kept, ``DECODED_KEPT`` of them). Domain events are immutable."""
+        with self._decoded_lock:
+            event = self._decoded_events.get(notification.id)
+        if event is None:
+            event = self.mapper.to_domain_event(notification)
+            with self._decoded_lock:
+                self._decoded_events[notification.id] = event
+                while len(self._decoded_events) > DECODED_KEPT:
+                    self._decoded_events.popitem(last=False)
+        return event
+
+    def head(self) -> int:
+        """The position of the newest recorded event (0 when there is none)."""
+        return self.recorder.max_notification_id() or 0
+
+    def load(self, cls: type[A], aggregate_id: UUID, kind: str, public_id: str) -> A:
+        """Load an aggregate by id; a missing one, or one of another type, is not found."""
+        aggregate = self.find(cls, aggregate_id)
+        if aggregate is None:
+            raise NotFound(kind, public_id)
+        return aggregate
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        if cls not in self.snapshotting_intervals:
+            # Never snapshotted: skip the repository's snapshot lookup (one round trip).
+            replayed: object = replay(None, self.events.get(aggregate_id))
+            return replayed if isinstance(replayed, cls) else None
+        aggregate: object = self._kept.load(
+            aggregate_id,
+            lambda version, limit: list(self.events.get(aggregate_id, gt=version, limit=limit)),
+            lambda: self._from_snapshot(aggregate_id),
+        )
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def _from_snapshot(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id, projector_func=replay)
+        except AggregateNotFoundError:
+            return None
+
+    def load_owned(
+        self, cls: type[A], aggregate_id: UUID, tenant: Tenant, kind: str, public_id: str
+    ) -> A:
+        """Load a tenant's aggregate; another tenant's answers exactly like a missing one."""
+        aggregate = self.load(cls, aggregate_id, kind, public_id)
+        ensure_owned(aggregate, tenant, kind, public_id)  # type: ignore[arg-type]
+        return aggregate
+
+
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply ``events`` in order to ``aggregate`` (``None`` before the first).
+
+    The library's ``project_aggregate`` does the same but asserts every event against a
+    runtime-checkable protocol, which costs more than applying the event itself.
+    """
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+class _WriteLines:
+    """Striped locks that make this process's writers of one stream take turns.
+
+    Without them, N request threads writing one wallet race on its stream version and each
+    round only one wins; under a 200-way race a few losers ran out of retries and the client
+    saw 409 for a race it had no part in deciding. In line, a process's writers of one key
+    load and save one after another, so only writers in *other* processes can still win a race
+    (and the loser retries). Nested calls do not queue again: a thread already in a line keeps
+    its place, so two lines are never held at once and cannot deadlock.
+    """
+
+    def __init__(self, stripes: int = 256) -> None:
+        self._locks = [threading.Lock() for _ in range(stripes)]
+        self._held = threading.local()
+
+    @contextmanager
+    def hold(self, key: object) -> Iterator[None]:
+        if getattr(self._held, "inside", False):
+            yield
+            return
+        with self._locks[hash(key) % len(self._locks)]:
+            self._held.inside = True
+            try:
+                yield
+            finally:
+                self._held.inside = False
+
+
+WRITE_LINES = _WriteLines()
+
+
+def retry_on_conflict(
+    attempt: Callable[[], R], retries: int = CONFLICT_RETRIES, *, line: object | None = None
+) -> R:
+    """Run a load-decide-save attempt again when a competing write won the race.
+
+    Each attempt reloads, so invariants are re-checked against the winner's state. Between
+    attempts the loser waits a short random while, growing with each loss, so that a slow
+    writer among fast ones (a regeneration that draws a picture while uploads land) is not
+    beaten every time by whoever loaded last. With ``line`` (the id of the stream the attempt
+    writes), this process's writers of that stream take turns (``_WriteLines``): a plain
+    write the server can order itself never fails because of a race inside this process.
+    """
+    with WRITE_LINES.hold(line) if line is not None else nullcontext():
+        for lost in range(retries - 1):
+            try:
+                return attempt()
+            except IntegrityError:
+                time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * 2**lost))
+        try:
+            return attempt()
+        except IntegrityError:
+            raise DomainError("conflict", "a competing write won; re-read and retry") from None

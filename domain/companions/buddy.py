@@ -1,0 +1,666 @@
+"""The buddy: a user's virtual pet and everything it has become, except its wallet.
+
+Coins and tokens live in the buddy's ``Ledger``; the rule engine sees both through
+``Buddy.progress_state(ledger.wallet())``. A customer event is applied by evaluating it
+(``domain.ingestion.rules.evaluate``), crediting the ledger with the wallet effects, and calling
+``Buddy.record_progress`` with the same evaluation for everything else. Each resulting event
+carries its causation: the customer's ``event_id``, the rule or badge, the config version.
+
+Attributes are plain JSON-friendly values (dicts with string keys, lists, ints, strings,
+UUIDs, datetimes) so snapshots serialise as they are.
+
+Status is ``active`` or ``archived``; an archived buddy is read-only (every command raises
+``invalid_state_transition``). Badges are never revoked, not even by a migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final, Literal
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.companions.appearance import NEEDS_RERENDER, RenderedImages
+from domain.configs.rulebook import (
+    LAYER_ORDER,
+    MAX_STAGE,
+    MIN_STAGE,
+    MULTI_EQUIP_CATEGORIES,
+    SkillDef,
+)
+from domain.economy.ledger import WalletBalances
+from domain.ingestion.rules import Evaluation, ProgressState, RuleCounter, count_event, record_award
+from domain.shared.errors import DomainError, InvalidStateTransition
+
+BuddyStatus = Literal["active", "archived"]
+MAX_EQUIPPED: Final = 4
+MAX_NAME_LENGTH: Final = 64
+
+
+def arrange_equipment(
+    item_ids: Sequence[str], owned: Sequence[str], categories: Mapping[str, str]
+) -> list[str]:
+    """Validate an outfit and return it in rendering order, ``(layer_order, item_id)``.
+
+    Rules, checked in this order:
+
+    * at most 4 items → ``too_many_items`` (``details.max``, ``details.attempted``);
+    * each item owned by the buddy → ``item_not_owned`` (400, ``details.item_ids``);
+      ownership is a fact about the buddy, so a catalog miss is asked second;
+    * each item known to the catalog → ``bad_request`` (``details.item_ids``);
+    * one item per category except ``accessory`` → ``category_conflict``
+      (``details.category``, ``details.item_ids``).
+
+    Repeating an id equips it once. Usable at request time, before starting an operation.
+    """
+    unique = sorted(set(item_ids))
+    if len(unique) > MAX_EQUIPPED:
+        raise DomainError(
+            "too_many_items",
+            f"at most {MAX_EQUIPPED} items can be equipped, {len(unique)} were requested",
+            {"max": MAX_EQUIPPED, "attempted": len(unique)},
+        )
+    not_owned = [i for i in unique if i not in owned]
+    if not_owned:
+        raise DomainError(
+            "item_not_owned",
+            f"the buddy does not own {', '.join(not_owned)}",
+            {"item_ids": not_owned},
+        )
+    unknown = [i for i in unique if categories.get(i) not in LAYER_ORDER]
+    if unknown:
+        raise DomainError(
+            "bad_request",
+            f"not in the item catalog: {', '.join(unknown)}",
+            {"item_ids": unknown},
+        )
+    by_category: dict[str, list[str]] = {}
+    for item_id in unique:
+        by_category.setdefault(categories[item_id], []).append(item_id)
+    for category in sorted(by_category):
+        worn = by_category[category]
+        if len(worn) > 1 and category not in MULTI_EQUIP_CATEGORIES:
+            raise DomainError(
+                "category_conflict",
+                f"only one {category} item can be equipped at a time",
+                {"category": category, "item_ids": worn},
+            )
+    return sorted(unique, key=lambda i: (LAYER_ORDER[categories[i]], i))
+
+
+class Buddy(Aggregate):
+    # The pictures last drawn (``AppearanceRendered``) and whether drawing failed since. A
+    # class default, so a buddy recorded before pictures existed loads with ``None``.
+    appearance: dict[str, Any] | None = None
+
+    @event("Hatched")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        customer_id: UUID,
+        mode: str,
+        user_id: str,
+        egg_id: UUID,
+        config_version_id: UUID,
+        name: str,
+        timestamp: datetime,
+    ) -> None:
+        self.customer_id = customer_id
+        self.mode = mode
+        self.user_id = user_id
+        self.egg_id = egg_id
+        self.config_version_id = config_version_id
+        self.name = _checked_name(name)
+        self.status: BuddyStatus = "active"
+        self.evolution_stage = MIN_STAGE
+        self.evolution_ready = False
+        self.last_evolve_operation_id: UUID | None = None
+        self.skills: dict[str, int] = {}
+        self.badges: dict[str, datetime] = {}  # badge key → awarded at, in award order
+        self.badges_ready: list[str] = []  # manual badges waiting for an award
+        self.owned_item_ids: list[str] = []
+        self.equipped_item_ids: list[str] = []  # in rendering order
+        # Counters the rule engine needs.
+        self.event_counts: dict[str, int] = {}
+        self.rule_counters: dict[str, dict[str, Any]] = {}  # rule id → RuleCounter.to_dict()
+        self.streaks: dict[str, int] = {}
+        self.streak_last_day: dict[str, str] = {}
+        self.last_event_at: datetime | None = None
+        self.archived_at: datetime | None = None
+
+    # Queries -------------------------------------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def progress_state(self, wallet: WalletBalances) -> ProgressState:
+        """The engine's view of this buddy, with balances from its ledger."""
+        return ProgressState(
+            stage=self.evolution_stage,
+            coins=wallet.coins,
+            coins_earned=wallet.coins_earned,
+            tokens=dict(wallet.tokens),
+            tokens_earned=dict(wallet.tokens_earned),
+            skills=dict(self.skills),
+            badges=frozenset(self.badges),
+            event_counts=dict(self.event_counts),
+            rule_counters={k: RuleCounter.from_dict(v) for k, v in self.rule_counters.items()},
+            owned_items=frozenset(self.owned_item_ids),
+            streaks=dict(self.streaks),
+            streak_last_day=dict(self.streak_last_day),
+        )
+
+    # Commands: progression -----------------------------------------------------------
+
+    def record_progress(self, evaluation: Evaluation, *, timestamp: datetime) -> None:
+        """Apply the non-wallet effects of ``evaluation`` (the wallet ones go to the Ledger).
+
+        Emits ``ProgressRecorded`` always (the event is counted even when no rule fired),
+        then ``StreakTicked``, ``SkillIncreased`` per increment, ``SkillLeveledUp`` per
+        skill that gained a level, ``BadgeAwarded`` per badge, ``BadgeBecameReady`` for a
+        manual badge newly ready and ``EvolutionBecameReady`` when readiness turns on.
+        """
+        self._require_active("recording progress")
+        e = evaluation.effects
+        cause: dict[str, Any] = {
+            "event_id": evaluation.event_id,
+            "config_version_id": self.config_version_id,
+        }
+        self._progress_recorded(
+            event_id=evaluation.event_id,
+            event_type=evaluation.event_type,
+            occurred_at=evaluation.occurred_at,
+            day=evaluation.day,
+            week=evaluation.week,
+            config_version_id=self.config_version_id,
+            rule_awards=[
+                {"rule_id": c.rule_id, "currency": "coins", "amount": c.amount}
+                for c in e.coin_credits
+            ]
+            + [
+                {"rule_id": t.rule_id, "currency": t.token_key, "amount": t.amount}
+                for t in e.token_credits
+            ],
+            timestamp=timestamp,
+        )
+        if e.streak is not None:
+            self._streak_ticked(
+                streak_key=e.streak.streak_key,
+                day=e.streak.day,
+                count=e.streak.length,
+                reset=e.streak.reset,
+                causation=cause,
+                timestamp=timestamp,
+            )
+        for inc in e.skill_increments:
+            self._skill_increased(
+                skill_key=inc.skill_key,
+                amount=inc.amount,
+                value_after=self.skills.get(inc.skill_key, 0) + inc.amount,
+                causation={**cause, "rule_id": inc.rule_id},
+                timestamp=timestamp,
+            )
+        for up in e.skill_level_ups:
+            self._skill_leveled_up(
+                skill_key=up.skill_key,
+                from_level=up.from_level,
+                to_level=up.to_level,
+                value=up.value,
+                causation=cause,
+                timestamp=timestamp,
+            )
+        for award in e.badges_awarded:
+            if award.badge_key not in self.badges:
+                self._badge_awarded(
+                    badge_key=award.badge_key,
+                    coin_reward=award.coin_reward,
+                    source="rule",
+                    actor=None,
+                    causation={**cause, "badge_key": award.badge_key},
+                    timestamp=timestamp,
+                )
+        for badge_key in e.badges_ready:
+            if badge_key not in self.badges and badge_key not in self.badges_ready:
+                self._badge_became_ready(
+                    badge_key=badge_key,
+                    causation={**cause, "badge_key": badge_key},
+                    timestamp=timestamp,
+                )
+        if e.evolution_ready and not self.evolution_ready:
+            self._evolution_became_ready(
+                stage=self.evolution_stage,
+                next_stage=e.next_stage,
+                causation=cause,
+                timestamp=timestamp,
+            )
+
+    def update_evolution_readiness(
+        self, *, ready: bool, causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        """Record a readiness recomputed outside an event (after a migration, an override
+        or an evolve), from ``rules.check_evolution``. Nothing happens when it is unchanged."""
+        self._require_active("updating evolution readiness")
+        if ready == self.evolution_ready:
+            return
+        if ready:
+            next_stage = self.evolution_stage + 1
+            self._evolution_became_ready(
+                stage=self.evolution_stage,
+                next_stage=next_stage,
+                causation=causation,
+                timestamp=timestamp,
+            )
+        else:
+            self._evolution_readiness_withdrawn(causation=causation, timestamp=timestamp)
+
+    def evolve(self, *, to_stage: int, operation_id: UUID, timestamp: datetime) -> None:
+        """Move to the next stage. Repeating the same operation changes nothing.
+
+        ``invalid_state_transition`` when archived, ``max_stage_reached`` at stage 5,
+        ``evolution_not_ready`` unless readiness was recorded, ``conflict`` when
+        ``to_stage`` is not the next stage (the buddy moved since the request).
+        """
+        if operation_id == self.last_evolve_operation_id:
+            return
+        if not self.is_active:
+            raise InvalidStateTransition("buddy", self.status, "evolving")
+        if self.evolution_stage >= MAX_STAGE:
+            raise DomainError(
+                "max_stage_reached",
+                f"the buddy is already at stage {MAX_STAGE}, the last one",
+                {"stage": self.evolution_stage, "max_stage": MAX_STAGE},
+            )
+        if to_stage != self.evolution_stage + 1:
+            raise DomainError(
+                "conflict",
+                f"the buddy is at stage {self.evolution_stage}; it can only evolve to "
+                f"{self.evolution_stage + 1}",
+                {"stage": self.evolution_stage, "requested_stage": to_stage},
+            )
+        if not self.evolution_ready:
+            raise DomainError(
+                "evolution_not_ready",
+                f"the conditions for stage {to_stage} are not met yet",
+                {"stage": self.evolution_stage, "next_stage": to_stage},
+            )
+        self._evolved(
+            from_stage=self.evolution_stage,
+            to_stage=to_stage,
+            operation_id=operation_id,
+            timestamp=timestamp,
+        )
+
+    def set_skills(
+        self,
+        *,
+        values: Mapping[str, int],
+        skills: Sequence[SkillDef],
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        """Manual override: set skill values (absolute), checked against the skill set."""
+        self._require_active("setting skills")
+        defs = {s.key: s for s in skills}
+        fields = []
+        for key in sorted(values):
+            value = values[key]
+            if key not in defs:
+                fields.append({"field": f"skills.{key}", "reason": "unknown skill"})
+            elif not isinstance(value, int) or isinstance(value, bool):
+                fields.append({"field": f"skills.{key}", "reason": "must be an integer"})
+            elif not 0 <= value <= defs[key].max_value:
+                fields.append(
+                    {
+                        "field": f"skills.{key}",
+                        "reason": f"must be between 0 and {defs[key].max_value}",
+                    }
+                )
+        if not values:
+            fields.append({"field": "skills", "reason": "must set at least one skill"})
+        if fields:
+            raise DomainError("validation_failed", fields[0]["reason"], {"fields": fields})
+        self._skills_set(
+            values={k: values[k] for k in sorted(values)},
+            previous={k: self.skills.get(k, 0) for k in sorted(values)},
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    def award_badge(
+        self, *, badge_key: str, actor: str, coin_reward: int = 0, timestamp: datetime
+    ) -> None:
+        """Manual award (also how a manual badge that became ready is given).
+
+        ``conflict`` when the buddy already holds it. The application checks that the badge
+        exists in the buddy's rulebook and credits ``coin_reward`` to the ledger.
+        """
+        self._require_active("awarding a badge")
+        if badge_key in self.badges:
+            raise DomainError(
+                "conflict",
+                f"the buddy already holds the badge {badge_key}",
+                {"badge_key": badge_key},
+            )
+        self._badge_awarded(
+            badge_key=badge_key,
+            coin_reward=coin_reward,
+            source="manual",
+            actor=actor,
+            causation={"actor": actor, "config_version_id": self.config_version_id},
+            timestamp=timestamp,
+        )
+
+    def migrate(self, *, to_config_version_id: UUID, actor: str, timestamp: datetime) -> None:
+        """Pin the buddy to another config version. Everything earned is kept, badges included;
+        the caller re-checks evolution readiness under the new rulebook."""
+        self._require_active("migrating")
+        if to_config_version_id == self.config_version_id:
+            raise DomainError(
+                "conflict",
+                "the buddy is already on this config version",
+                {"config_version_id": str(to_config_version_id)},
+            )
+        self._migrated(
+            from_config_version_id=self.config_version_id,
+            to_config_version_id=to_config_version_id,
+            actor=actor,
+            timestamp=timestamp,
+        )
+
+    # Commands: appearance ------------------------------------------------------------
+
+    def record_appearance(self, *, images: RenderedImages, timestamp: datetime) -> None:
+        """Record the pictures just drawn of the current stage and outfit (asset names).
+        The same pictures again, already recorded as ready, record nothing."""
+        self._require_active("drawing")
+        current = self.appearance or {}
+        if (
+            current.get("status") == "ready"
+            and current.get("stage") == self.evolution_stage
+            and current.get("rendered_equipped_item_ids") == self.equipped_item_ids
+            and (current.get("image"), current.get("base_image"), current.get("thumb"))
+            == (images.image, images.base_image, images.thumb)
+        ):
+            return
+        self._appearance_rendered(
+            stage=self.evolution_stage,
+            image=images.image,
+            base_image=images.base_image,
+            thumb=images.thumb,
+            rendered_equipped_item_ids=list(self.equipped_item_ids),
+            timestamp=timestamp,
+        )
+
+    def record_render_failure(self, *, message: str, timestamp: datetime) -> None:
+        """Drawing failed. What caused the drawing (a stage, an outfit) stays: the last
+        pictures remain and the appearance asks for a rerender (``needs_rerender``)."""
+        self._require_active("drawing")
+        self._appearance_render_failed(
+            stage=self.evolution_stage, code=NEEDS_RERENDER, message=message, timestamp=timestamp
+        )
+
+    # Commands: items and identity ----------------------------------------------------
+
+    def acquire_item(self, *, item_id: str, causation: dict[str, Any], timestamp: datetime) -> None:
+        """The buddy now owns ``item_id`` (a purchase or a grant). ``conflict`` if it did."""
+        self._require_active("acquiring an item")
+        if item_id in self.owned_item_ids:
+            raise DomainError("conflict", f"the buddy already owns {item_id}", {"item_id": item_id})
+        self._item_acquired(item_id=item_id, causation=causation, timestamp=timestamp)
+
+    def equip(
+        self,
+        *,
+        item_ids: Sequence[str],
+        categories: Mapping[str, str],
+        operation_id: UUID | None,
+        timestamp: datetime,
+    ) -> None:
+        """Wear exactly ``item_ids`` (empty: take everything off). See ``arrange_equipment``."""
+        self._require_active("equipping items")
+        arranged = arrange_equipment(item_ids, self.owned_item_ids, categories)
+        self._items_equipped(
+            item_ids=arranged,
+            previous_item_ids=list(self.equipped_item_ids),
+            operation_id=operation_id,
+            timestamp=timestamp,
+        )
+
+    def rename(self, *, name: str, timestamp: datetime) -> None:
+        self._require_active("renaming")
+        self._renamed(name=_checked_name(name), previous_name=self.name, timestamp=timestamp)
+
+    def archive(self, *, timestamp: datetime) -> None:
+        if not self.is_active:
+            raise InvalidStateTransition("buddy", self.status, "archived")
+        self._archived(timestamp=timestamp)
+
+    def _require_active(self, doing: str) -> None:
+        if not self.is_active:
+            raise DomainError(
+                "invalid_state_transition",
+                f"the buddy is {self.status}: {doing} is not possible",
+                {"current_status": self.status, "requested_status": "active"},
+            )
+
+    # Events --------------------------------------------------------------------------
+
+    @event("ProgressRecorded")
+    def _progress_recorded(
+        self,
+        *,
+        event_id: str,
+        event_type: str,
+        occurred_at: datetime,
+        day: str,
+        week: str,
+        config_version_id: UUID,
+        rule_awards: list[dict[str, Any]],
+        timestamp: datetime,
+    ) -> None:
+        self.event_counts = count_event(self.event_counts, event_type)
+        for award in rule_awards:
+            rule_id = award["rule_id"]
+            counter = RuleCounter.from_dict(self.rule_counters.get(rule_id, {}))
+            self.rule_counters[rule_id] = record_award(
+                counter, day, week, award["amount"]
+            ).to_dict()
+        if self.last_event_at is None or occurred_at > self.last_event_at:
+            self.last_event_at = occurred_at
+
+    @event("StreakTicked")
+    def _streak_ticked(
+        self,
+        *,
+        streak_key: str,
+        day: str,
+        count: int,
+        reset: bool,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        self.streaks[streak_key] = count
+        self.streak_last_day[streak_key] = day
+
+    @event("SkillIncreased")
+    def _skill_increased(
+        self,
+        *,
+        skill_key: str,
+        amount: int,
+        value_after: int,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        self.skills[skill_key] = self.skills.get(skill_key, 0) + amount
+
+    @event("SkillLeveledUp")
+    def _skill_leveled_up(
+        self,
+        *,
+        skill_key: str,
+        from_level: int,
+        to_level: int,
+        value: int,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        pass  # a fact for timelines and webhooks; the level is derived from the value
+
+    @event("SkillsSet")
+    def _skills_set(
+        self,
+        *,
+        values: dict[str, int],
+        previous: dict[str, int],
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.skills.update(values)
+
+    @event("BadgeAwarded")
+    def _badge_awarded(
+        self,
+        *,
+        badge_key: str,
+        coin_reward: int,
+        source: str,
+        actor: str | None,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        self.badges[badge_key] = timestamp
+        if badge_key in self.badges_ready:
+            self.badges_ready = [b for b in self.badges_ready if b != badge_key]
+
+    @event("BadgeBecameReady")
+    def _badge_became_ready(
+        self, *, badge_key: str, causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        self.badges_ready = [*self.badges_ready, badge_key]
+
+    @event("EvolutionBecameReady")
+    def _evolution_became_ready(
+        self, *, stage: int, next_stage: int | None, causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        self.evolution_ready = True
+
+    @event("EvolutionReadinessWithdrawn")
+    def _evolution_readiness_withdrawn(
+        self, *, causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        self.evolution_ready = False
+
+    @event("Evolved")
+    def _evolved(
+        self, *, from_stage: int, to_stage: int, operation_id: UUID, timestamp: datetime
+    ) -> None:
+        self.evolution_stage = to_stage
+        self.evolution_ready = False
+        self.last_evolve_operation_id = operation_id
+
+    @event("Migrated")
+    def _migrated(
+        self,
+        *,
+        from_config_version_id: UUID,
+        to_config_version_id: UUID,
+        actor: str,
+        timestamp: datetime,
+    ) -> None:
+        self.config_version_id = to_config_version_id
+
+    @event("ItemAcquired")
+    def _item_acquired(
+        self, *, item_id: str, causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        self.owned_item_ids = sorted([*self.owned_item_ids, item_id])
+
+    @event("ItemsEquipped")
+    def _items_equipped(
+        self,
+        *,
+        item_ids: list[str],
+        previous_item_ids: list[str],
+        operation_id: UUID | None,
+        timestamp: datetime,
+    ) -> None:
+        self.equipped_item_ids = list(item_ids)
+
+    class Renamed(Aggregate.Event):
+        """Version 2 added ``previous_name``, so a timeline can say what the name was.
+
+        A version 1 event (stored before the field existed) is upcast with
+        ``previous_name = None``: the old name is not in that event, and replaying one event
+        must never need to read another.
+        """
+
+        class_version = 2
+        name: str
+        previous_name: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["previous_name"] = None
+
+    @event(Renamed)
+    def _renamed(self, *, name: str, previous_name: str | None, timestamp: datetime) -> None:
+        self.name = name
+
+    @event("Archived")
+    def _archived(self, *, timestamp: datetime) -> None:
+        self.status = "archived"
+        self.archived_at = timestamp
+
+    @event("AppearanceRendered")
+    def _appearance_rendered(
+        self,
+        *,
+        stage: int,
+        image: str,
+        base_image: str,
+        thumb: str,
+        rendered_equipped_item_ids: list[str],
+        timestamp: datetime,
+    ) -> None:
+        self.appearance = {
+            "status": "ready",
+            "stage": stage,
+            "image": image,
+            "base_image": base_image,
+            "thumb": thumb,
+            "rendered_equipped_item_ids": list(rendered_equipped_item_ids),
+            "error": None,
+        }
+
+    @event("AppearanceRenderFailed")
+    def _appearance_render_failed(
+        self, *, stage: int, code: str, message: str, timestamp: datetime
+    ) -> None:
+        previous = self.appearance or {
+            "image": None,
+            "base_image": None,
+            "thumb": None,
+            "rendered_equipped_item_ids": [],
+        }
+        self.appearance = {
+            **previous,
+            "status": "failed",
+            "stage": stage,
+            "error": {"code": code, "message": message},
+        }
+
+
+def _checked_name(name: str) -> str:
+    cleaned = name.strip() if isinstance(name, str) else ""
+    if not cleaned or len(cleaned) > MAX_NAME_LENGTH:
+        raise DomainError(
+            "validation_failed",
+            f"name must be 1 to {MAX_NAME_LENGTH} characters",
+            {"fields": [{"field": "name", "reason": f"must be 1 to {MAX_NAME_LENGTH} characters"}]},
+        )
+    return cleaned

@@ -1,0 +1,1123 @@
+"""The rulebook: the whole progression logic of one config version, as one document.
+
+A config version stores its rulebook as a plain JSON document (``ConfigVersion.document``).
+``Rulebook.from_dict`` validates such a document and turns it into frozen value objects;
+``Rulebook.to_dict`` writes the canonical form back: every optional field present (``None``
+when unset), keys in a fixed order, so two equal rulebooks always serialise identically and
+``from_dict(rb.to_dict()) == rb``.
+
+Rule kinds and operators are fixed enums (template-first, no expression language). A bad
+document raises one ``DomainError("validation_failed")`` listing *every* offending field as
+``{"field": "coin_rules[0].amount", "reason": "..."}``, so an editor can show them all at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any, ClassVar, Final, Literal, TypeVar, cast
+
+from domain.shared.errors import DomainError
+
+Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists"]
+OPERATORS: Final[tuple[Operator, ...]] = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "exists")
+
+ItemCategory = Literal["background", "body", "feet", "hand", "neck", "face", "head", "accessory"]
+LAYER_ORDER: Final[dict[str, int]] = {
+    "background": 10,
+    "body": 20,
+    "feet": 30,
+    "hand": 40,
+    "neck": 50,
+    "face": 60,
+    "head": 70,
+    "accessory": 80,
+}
+# Only accessories may be worn several at a time.
+MULTI_EQUIP_CATEGORIES: Final = frozenset({"accessory"})
+
+MIN_STAGE: Final = 1
+MAX_STAGE: Final = 5
+
+# The wallet's own currency. A token slot may not take this key, so a ledger currency
+# name always means exactly one thing.
+COINS: Final = "coins"
+
+Scalar = str | int | float | bool | None
+
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+_EVENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
+_MAX_AMOUNT: Final = 1_000_000
+_MAX_CAP: Final = 100_000_000
+_MAX_MULTIPLIER: Final = 100.0
+_MAX_CONDITIONS: Final = 10
+_MAX_IN_VALUES: Final = 100
+
+
+# --------------------------------------------------------------------------------------------
+# Value objects
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkillDef:
+    """A skill: a value from 0 to ``max_value``, one level per ``points_per_level`` points."""
+
+    key: str
+    name: str
+    max_value: int = 100
+    points_per_level: int = 20
+
+    @property
+    def max_level(self) -> int:
+        return self.max_value // self.points_per_level
+
+    def level_for(self, value: int) -> int:
+        """Level 0 means "no full level yet"; the level never passes ``max_level``."""
+        return min(max(value, 0) // self.points_per_level, self.max_level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "max_value": self.max_value,
+            "points_per_level": self.points_per_level,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Condition:
+    """A filter on the event's properties: ``{property, operator, value}``.
+
+    ``property`` may be a dotted path into nested objects (``lesson.level``); an exact key
+    wins over a path. ``in`` takes a list; ``exists`` takes a bool (default ``true``).
+    """
+
+    property: str
+    operator: Operator
+    value: Scalar | tuple[Scalar, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {"property": self.property, "operator": self.operator, "value": value}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoinRule:
+    """``event_type → amount`` coins, with optional modifiers.
+
+    ``multiplier`` applies first (rounded down), then the UTC-day and ISO-week caps clip
+    what is left; ``total_limit`` is how many times the rule may ever award one buddy;
+    ``audience`` restricts the rule to events sent for that audience.
+    """
+
+    kind: ClassVar[str] = "coin"
+    id: str
+    event_type: str
+    amount: int
+    conditions: tuple[Condition, ...] = ()
+    daily_cap: int | None = None
+    weekly_cap: int | None = None
+    multiplier: float = 1.0
+    total_limit: int | None = None
+    audience: str | None = None
+
+    @property
+    def effective_amount(self) -> int:
+        """``amount x multiplier`` rounded down, computed in decimal so 100 x 1.15 is 115."""
+        exact = Decimal(self.amount) * Decimal(repr(self.multiplier))
+        return int(exact.to_integral_value(rounding=ROUND_FLOOR))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "event_type": self.event_type,
+            "amount": self.amount,
+            "conditions": [c.to_dict() for c in self.conditions],
+            "daily_cap": self.daily_cap,
+            "weekly_cap": self.weekly_cap,
+            "multiplier": self.multiplier,
+            "total_limit": self.total_limit,
+            "audience": self.audience,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkillRule:
+    """``event_type → +amount`` on one skill (never past the skill's ``max_value``)."""
+
+    kind: ClassVar[str] = "skill"
+    id: str
+    event_type: str
+    skill_key: str
+    amount: int
+    conditions: tuple[Condition, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "event_type": self.event_type,
+            "skill_key": self.skill_key,
+            "amount": self.amount,
+            "conditions": [c.to_dict() for c in self.conditions],
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenEarnRule:
+    kind: ClassVar[str] = "token"
+    id: str
+    event_type: str
+    amount: int
+    conditions: tuple[Condition, ...] = ()
+    weekly_cap: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "event_type": self.event_type,
+            "amount": self.amount,
+            "conditions": [c.to_dict() for c in self.conditions],
+            "weekly_cap": self.weekly_cap,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenSlot:
+    token_key: str
+    label: str
+    earn_rules: tuple[TokenEarnRule, ...] = ()
+    max_balance: int | None = None  # primary slot only
+
+    def to_dict(self, *, primary: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "token_key": self.token_key,
+            "label": self.label,
+            "earn_rules": [r.to_dict() for r in self.earn_rules],
+        }
+        if primary:
+            out["max_balance"] = self.max_balance
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenConfig:
+    """Exactly two slots: ``primary`` is spendable, ``progression`` is earn-only."""
+
+    primary: TokenSlot
+    progression: TokenSlot
+
+    @property
+    def token_keys(self) -> dict[str, str]:
+        return {"primary": self.primary.token_key, "progression": self.progression.token_key}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "primary": self.primary.to_dict(primary=True),
+            "progression": self.progression.to_dict(primary=False),
+        }
+
+
+# Badge conditions: one frozen class per kind ------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MilestoneCondition:
+    """The buddy has seen at least ``count`` events of ``event_type``."""
+
+    kind: ClassVar[str] = "milestone"
+    event_type: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "event_type": self.event_type, "count": self.count}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoinThresholdCondition:
+    """Lifetime coins earned (not the balance: spending never un-earns a badge)."""
+
+    kind: ClassVar[str] = "coin_threshold"
+    coins: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "coins": self.coins}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkillLevelCondition:
+    kind: ClassVar[str] = "skill_level"
+    skill_key: str
+    level: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "skill_key": self.skill_key, "level": self.level}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageCondition:
+    kind: ClassVar[str] = "stage"
+    stage: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "stage": self.stage}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CollectionCondition:
+    """The buddy owns every one of ``item_ids``."""
+
+    kind: ClassVar[str] = "collection"
+    item_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "item_ids": list(self.item_ids)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreakCondition:
+    """The streak ``streak_key`` has reached ``days`` consecutive periods.
+
+    Its input is the ``streaks`` counter map of the progress state, which only the
+    rulebook's streak definition fills: with no streak defined it stays empty and a streak
+    badge simply never fires.
+    """
+
+    kind: ClassVar[str] = "streak"
+    streak_key: str
+    days: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "streak_key": self.streak_key, "days": self.days}
+
+
+BadgeCondition = (
+    MilestoneCondition
+    | CoinThresholdCondition
+    | SkillLevelCondition
+    | StageCondition
+    | CollectionCondition
+    | StreakCondition
+)
+BADGE_CONDITION_KINDS: Final = (
+    "milestone",
+    "coin_threshold",
+    "skill_level",
+    "stage",
+    "collection",
+    "streak",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BadgeDef:
+    """A badge. ``auto_award`` badges are given as soon as the condition holds; manual ones
+    only become *ready* and wait for ``POST /buddies/{id}/badges``."""
+
+    kind: ClassVar[str] = "badge"
+    key: str
+    name: str
+    description: str
+    condition: BadgeCondition
+    coin_reward: int | None = None
+    auto_award: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "description": self.description,
+            "condition": self.condition.to_dict(),
+            "coin_reward": self.coin_reward,
+            "auto_award": self.auto_award,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageConditions:
+    """What it takes to reach a stage. Every condition set must hold (AND)."""
+
+    min_progression_tokens: int | None = None
+    min_skill_levels: Mapping[str, int] = field(default_factory=dict)
+    badges: tuple[str, ...] = ()
+    min_coins_earned: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "min_progression_tokens": self.min_progression_tokens,
+            "min_skill_levels": {
+                k: self.min_skill_levels[k] for k in sorted(self.min_skill_levels)
+            },
+            "badges": list(self.badges),
+            "min_coins_earned": self.min_coins_earned,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvolutionStage:
+    stage: int
+    conditions: StageConditions
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "conditions": self.conditions.to_dict()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evolution:
+    """Stage 1 is the freshly hatched buddy; ``stages`` define 2, 3, ... in order, no gaps.
+
+    A buddy can reach at most ``1 + len(stages)`` (and never more than 5).
+    """
+
+    auto_evolve: bool = False
+    stages: tuple[EvolutionStage, ...] = ()
+
+    def stage(self, number: int) -> EvolutionStage | None:
+        return next((s for s in self.stages if s.stage == number), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"auto_evolve": self.auto_evolve, "stages": [s.to_dict() for s in self.stages]}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreakDef:
+    """Consecutive UTC days on which ``event_type`` happened at least once."""
+
+    key: str
+    event_type: str
+    period: Literal["daily"] = "daily"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "event_type": self.event_type, "period": self.period}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemDef:
+    item_id: str
+    name: str
+    category: ItemCategory
+    price_coins: int
+
+    @property
+    def layer_order(self) -> int:
+        return LAYER_ORDER[self.category]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item_id": self.item_id,
+            "name": self.name,
+            "category": self.category,
+            "price_coins": self.price_coins,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rulebook:
+    """The validated rulebook of one config version."""
+
+    event_types: tuple[str, ...] = ()
+    skills: tuple[SkillDef, ...] = ()
+    coin_rules: tuple[CoinRule, ...] = ()
+    skill_rules: tuple[SkillRule, ...] = ()
+    token_config: TokenConfig
+    badges: tuple[BadgeDef, ...] = ()
+    streak: StreakDef | None = None
+    evolution: Evolution = field(default_factory=Evolution)
+    items: tuple[ItemDef, ...] = ()
+
+    SECTIONS: ClassVar[tuple[str, ...]] = (
+        "event_types",
+        "skills",
+        "coin_rules",
+        "skill_rules",
+        "token_config",
+        "badges",
+        "streak",
+        "evolution",
+        "items",
+    )
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> Rulebook:
+        """Validate ``document``; ``DomainError("validation_failed")`` lists every problem."""
+        return _parse_rulebook(document)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical JSON-safe document (fixed key order, optional fields as ``None``)."""
+        return {
+            "event_types": list(self.event_types),
+            "skills": [s.to_dict() for s in self.skills],
+            "coin_rules": [r.to_dict() for r in self.coin_rules],
+            "skill_rules": [r.to_dict() for r in self.skill_rules],
+            "token_config": self.token_config.to_dict(),
+            "badges": [b.to_dict() for b in self.badges],
+            "streak": self.streak.to_dict() if self.streak else None,
+            "evolution": self.evolution.to_dict(),
+            "items": [i.to_dict() for i in self.items],
+        }
+
+    # Lookups -------------------------------------------------------------------------
+
+    def skill(self, key: str) -> SkillDef | None:
+        return next((s for s in self.skills if s.key == key), None)
+
+    def badge(self, key: str) -> BadgeDef | None:
+        return next((b for b in self.badges if b.key == key), None)
+
+    def item(self, item_id: str) -> ItemDef | None:
+        return next((i for i in self.items if i.item_id == item_id), None)
+
+    @property
+    def item_categories(self) -> dict[str, str]:
+        return {i.item_id: i.category for i in self.items}
+
+    @property
+    def max_stage(self) -> int:
+        return min(MIN_STAGE + len(self.evolution.stages), MAX_STAGE)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing and validation
+# --------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class _Problems:
+    """Collects field errors; ``raise_if_any`` raises them all as one ``validation_failed``."""
+
+    def __init__(self) -> None:
+        self.fields: list[dict[str, str]] = []
+
+    def add(self, path: str, reason: str) -> None:
+        self.fields.append({"field": path, "reason": reason})
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            first = self.fields[0]
+            raise DomainError(
+                "validation_failed",
+                f"invalid rulebook: {first['field']}: {first['reason']}"
+                + (f" (and {len(self.fields) - 1} more)" if len(self.fields) > 1 else ""),
+                {"fields": list(self.fields)},
+            )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+class _Reader:
+    """Reads one JSON object at ``path``, reporting unknown keys and bad values."""
+
+    def __init__(self, raw: object, path: str, problems: _Problems, allowed: Sequence[str]) -> None:
+        self.path = path
+        self.problems = problems
+        self.ok = True
+        if not isinstance(raw, Mapping):
+            problems.add(path or "document", "must be an object")
+            self.data: Mapping[str, Any] = {}
+            self.ok = False
+            return
+        self.data = raw
+        for key in raw:
+            if key not in allowed:
+                problems.add(self._at(str(key)), f"property {key} should not exist")
+                self.ok = False
+
+    def _at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str, reason: str) -> None:
+        self.problems.add(self._at(key), reason)
+        self.ok = False
+
+    def present(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def string(
+        self,
+        key: str,
+        *,
+        pattern: re.Pattern[str] | None = None,
+        max_length: int = 200,
+        required: bool = True,
+        default: str | None = None,
+    ) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is required")
+            return default
+        if not isinstance(value, str):
+            self.fail(key, "must be a string")
+            return default
+        if pattern is not None and not pattern.match(value):
+            self.fail(key, f"must match {pattern.pattern}")
+            return default
+        if pattern is None and required and not value.strip():
+            self.fail(key, "must not be blank")
+            return default
+        if len(value) > max_length:
+            self.fail(key, f"must be at most {max_length} characters")
+            return default
+        return value
+
+    def integer(
+        self,
+        key: str,
+        *,
+        minimum: int,
+        maximum: int = _MAX_CAP,
+        required: bool = True,
+        default: int | None = None,
+    ) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "is required")
+            return default
+        if not _is_int(value):
+            self.fail(key, "must be an integer")
+            return default
+        if not minimum <= value <= maximum:
+            self.fail(key, f"must be between {minimum} and {maximum}")
+            return default
+        return cast(int, value)
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(key, "must be a boolean")
+            return default
+        return value
+
+    def items(
+        self, key: str, parse: Callable[[object, str], T | None], *, limit: int = 200
+    ) -> list[T]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(key, "must be a list")
+            return []
+        if len(value) > limit:
+            self.fail(key, f"must have at most {limit} entries")
+            return []
+        parsed: list[T] = []
+        for index, element in enumerate(value):
+            item = parse(element, f"{self._at(key)}[{index}]")
+            if item is None:
+                self.ok = False
+            else:
+                parsed.append(item)
+        return parsed
+
+
+def _parse_condition(raw: object, path: str, problems: _Problems) -> Condition | None:
+    r = _Reader(raw, path, problems, ("property", "operator", "value"))
+    prop = r.string("property", max_length=128)
+    operator = r.data.get("operator")
+    if operator is None:
+        r.fail("operator", "is required")
+        return None
+    if operator not in OPERATORS:
+        r.fail("operator", f"unknown operator {operator!r}; expected one of {', '.join(OPERATORS)}")
+        return None
+    op = cast(Operator, operator)
+    value = r.data.get("value")
+    parsed: Scalar | tuple[Scalar, ...] = None
+    if op in ("eq", "neq"):
+        if "value" not in r.data:
+            r.fail("value", "is required")
+        elif not _is_scalar(value):
+            r.fail("value", "must be a string, number, boolean or null")
+        else:
+            parsed = value
+    elif op in ("gt", "gte", "lt", "lte"):
+        if not _is_number(value):
+            r.fail("value", f"must be a number for operator {op}")
+        else:
+            parsed = value
+    elif op == "in":
+        if not isinstance(value, list) or not value:
+            r.fail("value", "must be a non-empty list for operator in")
+        elif len(value) > _MAX_IN_VALUES or not all(_is_scalar(v) for v in value):
+            r.fail("value", f"must hold at most {_MAX_IN_VALUES} strings, numbers or booleans")
+        else:
+            parsed = tuple(value)
+    else:  # exists
+        if value is None:
+            parsed = True
+        elif not isinstance(value, bool):
+            r.fail("value", "must be a boolean for operator exists")
+        else:
+            parsed = value
+    if not r.ok or prop is None:
+        return None
+    return Condition(property=prop, operator=op, value=parsed)
+
+
+def _conditions(r: _Reader, problems: _Problems) -> tuple[Condition, ...]:
+    return tuple(
+        r.items(
+            "conditions",
+            lambda raw, path: _parse_condition(raw, path, problems),
+            limit=_MAX_CONDITIONS,
+        )
+    )
+
+
+def _parse_skill(raw: object, path: str, problems: _Problems) -> SkillDef | None:
+    r = _Reader(raw, path, problems, ("key", "name", "max_value", "points_per_level"))
+    key = r.string("key", pattern=_SNAKE)
+    name = r.string("name")
+    max_value = r.integer("max_value", minimum=1, maximum=_MAX_CAP, required=False, default=100)
+    per_level = r.integer(
+        "points_per_level", minimum=1, maximum=_MAX_CAP, required=False, default=20
+    )
+    if max_value is not None and per_level is not None and per_level > max_value:
+        r.fail("points_per_level", "must not exceed max_value")
+    if not r.ok or key is None or name is None or max_value is None or per_level is None:
+        return None
+    return SkillDef(key=key, name=name, max_value=max_value, points_per_level=per_level)
+
+
+def _parse_coin_rule(raw: object, path: str, problems: _Problems) -> CoinRule | None:
+    r = _Reader(
+        raw,
+        path,
+        problems,
+        (
+            "id",
+            "event_type",
+            "amount",
+            "conditions",
+            "daily_cap",
+            "weekly_cap",
+            "multiplier",
+            "total_limit",
+            "audience",
+        ),
+    )
+    rule_id = r.string("id", pattern=_RULE_ID)
+    event_type = r.string("event_type", pattern=_EVENT_TYPE)
+    amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
+    conditions = _conditions(r, problems)
+    daily_cap = r.integer("daily_cap", minimum=1, required=False)
+    weekly_cap = r.integer("weekly_cap", minimum=1, required=False)
+    total_limit = r.integer("total_limit", minimum=1, required=False)
+    audience = r.string("audience", pattern=re.compile(r"^[a-z][a-z0-9_]{0,31}$"), required=False)
+    multiplier = 1.0
+    raw_multiplier = r.data.get("multiplier")
+    if raw_multiplier is not None:
+        if not _is_number(raw_multiplier) or not 0 < raw_multiplier <= _MAX_MULTIPLIER:
+            r.fail("multiplier", f"must be a number above 0 and at most {_MAX_MULTIPLIER:g}")
+        else:
+            multiplier = float(raw_multiplier)
+    if not r.ok or rule_id is None or event_type is None or amount is None:
+        return None
+    rule = CoinRule(
+        id=rule_id,
+        event_type=event_type,
+        amount=amount,
+        conditions=conditions,
+        daily_cap=daily_cap,
+        weekly_cap=weekly_cap,
+        multiplier=multiplier,
+        total_limit=total_limit,
+        audience=audience,
+    )
+    if rule.effective_amount < 1:
+        r.fail("multiplier", "amount x multiplier must be at least 1 coin")
+        return None
+    return rule
+
+
+def _parse_skill_rule(raw: object, path: str, problems: _Problems) -> SkillRule | None:
+    r = _Reader(raw, path, problems, ("id", "event_type", "skill_key", "amount", "conditions"))
+    rule_id = r.string("id", pattern=_RULE_ID)
+    event_type = r.string("event_type", pattern=_EVENT_TYPE)
+    skill_key = r.string("skill_key", pattern=_SNAKE)
+    amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
+    conditions = _conditions(r, problems)
+    if not r.ok or rule_id is None or event_type is None or skill_key is None or amount is None:
+        return None
+    return SkillRule(
+        id=rule_id,
+        event_type=event_type,
+        skill_key=skill_key,
+        amount=amount,
+        conditions=conditions,
+    )
+
+
+def _parse_token_rule(raw: object, path: str, problems: _Problems) -> TokenEarnRule | None:
+    r = _Reader(raw, path, problems, ("id", "event_type", "amount", "conditions", "weekly_cap"))
+    rule_id = r.string("id", pattern=_RULE_ID)
+    event_type = r.string("event_type", pattern=_EVENT_TYPE)
+    amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
+    conditions = _conditions(r, problems)
+    weekly_cap = r.integer("weekly_cap", minimum=1, required=False)
+    if not r.ok or rule_id is None or event_type is None or amount is None:
+        return None
+    return TokenEarnRule(
+        id=rule_id,
+        event_type=event_type,
+        amount=amount,
+        conditions=conditions,
+        weekly_cap=weekly_cap,
+    )
+
+
+def _parse_slot(raw: object, path: str, problems: _Problems, *, primary: bool) -> TokenSlot | None:
+    r = _Reader(raw, path, problems, ("token_key", "label", "earn_rules", "max_balance"))
+    token_key = r.string("token_key", pattern=_SNAKE)
+    if token_key == COINS:
+        r.fail("token_key", f"{COINS!r} is the wallet's coin currency; pick another token key")
+    label = r.string("label", max_length=64)
+    rules = r.items(
+        "earn_rules", lambda raw_rule, p: _parse_token_rule(raw_rule, p, problems), limit=50
+    )
+    max_balance: int | None = None
+    if primary:
+        max_balance = r.integer("max_balance", minimum=1, required=False)
+    elif r.present("max_balance"):
+        r.fail("max_balance", "only the primary (spendable) slot has a max_balance")
+    if not r.ok or token_key is None or label is None:
+        return None
+    return TokenSlot(
+        token_key=token_key, label=label, earn_rules=tuple(rules), max_balance=max_balance
+    )
+
+
+def _parse_token_config(raw: object, path: str, problems: _Problems) -> TokenConfig | None:
+    r = _Reader(raw, path, problems, ("primary", "progression"))
+    if not r.ok:
+        return None
+    slots: dict[str, TokenSlot | None] = {}
+    for name in ("primary", "progression"):
+        if name not in r.data or r.data[name] is None:
+            r.fail(name, "is required")
+            slots[name] = None
+        else:
+            slots[name] = _parse_slot(
+                r.data[name], r._at(name), problems, primary=name == "primary"
+            )
+    primary, progression = slots["primary"], slots["progression"]
+    if primary is None or progression is None:
+        return None
+    if primary.token_key == progression.token_key:
+        r.fail("progression.token_key", "must differ from the primary token_key")
+        return None
+    return TokenConfig(primary=primary, progression=progression)
+
+
+_CONDITION_FIELDS: dict[str, tuple[str, ...]] = {
+    "milestone": ("kind", "event_type", "count"),
+    "coin_threshold": ("kind", "coins"),
+    "skill_level": ("kind", "skill_key", "level"),
+    "stage": ("kind", "stage"),
+    "collection": ("kind", "item_ids"),
+    "streak": ("kind", "streak_key", "days"),
+}
+
+
+def _parse_badge_condition(raw: object, path: str, problems: _Problems) -> BadgeCondition | None:
+    kind = raw.get("kind") if isinstance(raw, Mapping) else None
+    if kind not in _CONDITION_FIELDS:
+        if isinstance(raw, Mapping):
+            problems.add(
+                f"{path}.kind",
+                f"unknown condition kind {kind!r}; expected one of "
+                + ", ".join(BADGE_CONDITION_KINDS),
+            )
+        else:
+            problems.add(path, "must be an object")
+        return None
+    r = _Reader(raw, path, problems, _CONDITION_FIELDS[str(kind)])
+    condition: BadgeCondition | None = None
+    if kind == "milestone":
+        event_type = r.string("event_type", pattern=_EVENT_TYPE)
+        count = r.integer("count", minimum=1)
+        if event_type is not None and count is not None:
+            condition = MilestoneCondition(event_type=event_type, count=count)
+    elif kind == "coin_threshold":
+        coins = r.integer("coins", minimum=1)
+        if coins is not None:
+            condition = CoinThresholdCondition(coins=coins)
+    elif kind == "skill_level":
+        skill_key = r.string("skill_key", pattern=_SNAKE)
+        level = r.integer("level", minimum=1)
+        if skill_key is not None and level is not None:
+            condition = SkillLevelCondition(skill_key=skill_key, level=level)
+    elif kind == "stage":
+        stage = r.integer("stage", minimum=MIN_STAGE, maximum=MAX_STAGE)
+        if stage is not None:
+            condition = StageCondition(stage=stage)
+    elif kind == "collection":
+        item_ids = r.data.get("item_ids")
+        if (
+            not isinstance(item_ids, list)
+            or not item_ids
+            or not all(isinstance(i, str) and i for i in item_ids)
+        ):
+            r.fail("item_ids", "must be a non-empty list of item ids")
+        elif len(set(item_ids)) != len(item_ids):
+            r.fail("item_ids", "must not repeat an item")
+        else:
+            condition = CollectionCondition(item_ids=tuple(item_ids))
+    else:
+        streak_key = r.string("streak_key", pattern=_SNAKE)
+        days = r.integer("days", minimum=1, maximum=100_000)
+        if streak_key is not None and days is not None:
+            condition = StreakCondition(streak_key=streak_key, days=days)
+    return condition if r.ok else None
+
+
+def _parse_badge(raw: object, path: str, problems: _Problems) -> BadgeDef | None:
+    r = _Reader(
+        raw,
+        path,
+        problems,
+        ("key", "name", "description", "condition", "coin_reward", "auto_award"),
+    )
+    key = r.string("key", pattern=_SNAKE)
+    name = r.string("name")
+    description = r.string("description", max_length=1000, required=False, default="")
+    condition: BadgeCondition | None = None
+    if r.data.get("condition") is None:
+        r.fail("condition", "is required")
+    else:
+        condition = _parse_badge_condition(r.data["condition"], r._at("condition"), problems)
+        if condition is None:
+            r.ok = False
+    coin_reward = r.integer("coin_reward", minimum=1, maximum=_MAX_AMOUNT, required=False)
+    auto_award = r.boolean("auto_award", default=True)
+    if not r.ok or key is None or name is None or description is None or condition is None:
+        return None
+    return BadgeDef(
+        key=key,
+        name=name,
+        description=description,
+        condition=condition,
+        coin_reward=coin_reward,
+        auto_award=auto_award,
+    )
+
+
+def _parse_stage(raw: object, path: str, problems: _Problems) -> EvolutionStage | None:
+    r = _Reader(raw, path, problems, ("stage", "conditions"))
+    stage = r.integer("stage", minimum=MIN_STAGE + 1, maximum=MAX_STAGE)
+    c = _Reader(
+        r.data.get("conditions") or {},
+        r._at("conditions"),
+        problems,
+        ("min_progression_tokens", "min_skill_levels", "badges", "min_coins_earned"),
+    )
+    min_tokens = c.integer("min_progression_tokens", minimum=1, required=False)
+    min_coins = c.integer("min_coins_earned", minimum=1, required=False)
+    levels: dict[str, int] = {}
+    raw_levels = c.data.get("min_skill_levels")
+    if raw_levels is not None:
+        if not isinstance(raw_levels, Mapping):
+            c.fail("min_skill_levels", "must be an object of skill_key: level")
+        else:
+            for skill_key, level in raw_levels.items():
+                if not isinstance(skill_key, str) or not _SNAKE.match(skill_key):
+                    c.fail(f"min_skill_levels.{skill_key}", "must be a snake_case skill key")
+                elif not _is_int(level) or level < 1:
+                    c.fail(f"min_skill_levels.{skill_key}", "must be an integer of at least 1")
+                else:
+                    levels[skill_key] = level
+    badges: list[str] = []
+    raw_badges = c.data.get("badges")
+    if raw_badges is not None:
+        if not isinstance(raw_badges, list) or not all(
+            isinstance(b, str) and _SNAKE.match(b) for b in raw_badges
+        ):
+            c.fail("badges", "must be a list of badge keys")
+        elif len(set(raw_badges)) != len(raw_badges):
+            c.fail("badges", "must not repeat a badge")
+        else:
+            badges = list(raw_badges)
+    if not r.ok or not c.ok or stage is None:
+        return None
+    return EvolutionStage(
+        stage=stage,
+        conditions=StageConditions(
+            min_progression_tokens=min_tokens,
+            min_skill_levels={k: levels[k] for k in sorted(levels)},
+            badges=tuple(badges),
+            min_coins_earned=min_coins,
+        ),
+    )
+
+
+def _parse_evolution(raw: object, path: str, problems: _Problems) -> Evolution | None:
+    r = _Reader(raw, path, problems, ("auto_evolve", "stages"))
+    auto_evolve = r.boolean("auto_evolve", default=False)
+    stages = r.items("stages", lambda s, p: _parse_stage(s, p, problems), limit=MAX_STAGE)
+    if not r.ok:
+        return None
+    numbers = [s.stage for s in stages]
+    expected = list(range(MIN_STAGE + 1, MIN_STAGE + 1 + len(stages)))
+    if numbers != expected:
+        r.fail("stages", f"must define stages in order without gaps, starting at 2 (got {numbers})")
+        return None
+    return Evolution(auto_evolve=auto_evolve, stages=tuple(stages))
+
+
+def _parse_streak(raw: object, path: str, problems: _Problems) -> StreakDef | None:
+    r = _Reader(raw, path, problems, ("key", "event_type", "period"))
+    key = r.string("key", pattern=_SNAKE)
+    event_type = r.string("event_type", pattern=_EVENT_TYPE)
+    period = r.data.get("period", "daily")
+    if period != "daily":
+        r.fail("period", "must be daily")
+    if not r.ok or key is None or event_type is None:
+        return None
+    return StreakDef(key=key, event_type=event_type)
+
+
+def _parse_item(raw: object, path: str, problems: _Problems) -> ItemDef | None:
+    r = _Reader(raw, path, problems, ("item_id", "name", "category", "price_coins"))
+    item_id = r.string("item_id", pattern=_RULE_ID)
+    name = r.string("name")
+    category = r.data.get("category")
+    if category not in LAYER_ORDER:
+        r.fail("category", f"must be one of {', '.join(LAYER_ORDER)}")
+    price = r.integer("price_coins", minimum=0, maximum=_MAX_AMOUNT)
+    if not r.ok or item_id is None or name is None or price is None:
+        return None
+    return ItemDef(
+        item_id=item_id, name=name, category=cast(ItemCategory, category), price_coins=price
+    )
+
+
+def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None:
+    if not isinstance(raw, str) or not _EVENT_TYPE.match(raw):
+        problems.add(path, f"must be an event type name matching {_EVENT_TYPE.pattern}")
+        return None
+    return raw
+
+
+def _unique(values: Sequence[str], path: str, what: str, problems: _Problems) -> None:
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            problems.add(f"{path}[{index}]", f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
+    problems = _Problems()
+    r = _Reader(document, "", problems, Rulebook.SECTIONS)
+    if not isinstance(document, Mapping):
+        problems.raise_if_any()
+
+    event_types = r.items("event_types", lambda v, p: _parse_event_type(v, p, problems))
+    skills = r.items("skills", lambda v, p: _parse_skill(v, p, problems), limit=32)
+    coin_rules = r.items("coin_rules", lambda v, p: _parse_coin_rule(v, p, problems))
+    skill_rules = r.items("skill_rules", lambda v, p: _parse_skill_rule(v, p, problems))
+    badges = r.items("badges", lambda v, p: _parse_badge(v, p, problems))
+    items = r.items("items", lambda v, p: _parse_item(v, p, problems), limit=1000)
+    token_config: TokenConfig | None = None
+    if r.data.get("token_config") is None:
+        r.fail("token_config", "is required")
+    else:
+        token_config = _parse_token_config(r.data["token_config"], "token_config", problems)
+    evolution = Evolution()
+    if r.data.get("evolution") is not None:
+        evolution = _parse_evolution(r.data["evolution"], "evolution", problems) or evolution
+    streak: StreakDef | None = None
+    if r.data.get("streak") is not None:
+        streak = _parse_streak(r.data["streak"], "streak", problems)
+
+    # Uniqueness and cross-references (only meaningful once the parts parsed).
+    _unique(event_types, "event_types", "event type", problems)
+    _unique([s.key for s in skills], "skills", "skill key", problems)
+    _unique([b.key for b in badges], "badges", "badge key", problems)
+    _unique([i.item_id for i in items], "items", "item id", problems)
+    rule_paths: list[tuple[str, str]] = [
+        (f"coin_rules[{i}].id", x.id) for i, x in enumerate(coin_rules)
+    ]
+    rule_paths += [(f"skill_rules[{i}].id", x.id) for i, x in enumerate(skill_rules)]
+    if token_config is not None:
+        for slot in ("primary", "progression"):
+            slot_rules = getattr(token_config, slot).earn_rules
+            rule_paths += [
+                (f"token_config.{slot}.earn_rules[{i}].id", x.id) for i, x in enumerate(slot_rules)
+            ]
+    seen_rules: set[str] = set()
+    for path, rule_id in rule_paths:
+        if rule_id in seen_rules:
+            problems.add(path, f"duplicate rule id {rule_id!r} (rule ids are unique across kinds)")
+        seen_rules.add(rule_id)
+
+    skill_defs = {s.key: s for s in skills}
+    badge_keys = {b.key for b in badges}
+    item_ids = {i.item_id for i in items}
+    for index, rule in enumerate(skill_rules):
+        if rule.skill_key not in skill_defs:
+            problems.add(f"skill_rules[{index}].skill_key", f"unknown skill {rule.skill_key!r}")
+    for index, badge in enumerate(badges):
+        cond = badge.condition
+        at = f"badges[{index}].condition"
+        if isinstance(cond, SkillLevelCondition):
+            skill = skill_defs.get(cond.skill_key)
+            if skill is None:
+                problems.add(f"{at}.skill_key", f"unknown skill {cond.skill_key!r}")
+            elif cond.level > skill.max_level:
+                problems.add(
+                    f"{at}.level", f"skill {skill.key} has at most {skill.max_level} levels"
+                )
+        elif isinstance(cond, CollectionCondition):
+            for item_id in cond.item_ids:
+                if item_id not in item_ids:
+                    problems.add(f"{at}.item_ids", f"unknown item {item_id!r}")
+        elif isinstance(cond, StreakCondition) and (
+            streak is None or streak.key != cond.streak_key
+        ):
+            problems.add(f"{at}.streak_key", f"unknown streak {cond.streak_key!r}")
+    for index, stage in enumerate(evolution.stages):
+        at = f"evolution.stages[{index}].conditions"
+        for skill_key, level in stage.conditions.min_skill_levels.items():
+            skill = skill_defs.get(skill_key)
+            if skill is None:
+                problems.add(f"{at}.min_skill_levels.{skill_key}", f"unknown skill {skill_key!r}")
+            elif level > skill.max_level:
+                problems.add(
+                    f"{at}.min_skill_levels.{skill_key}",
+                    f"skill {skill_key} has at most {skill.max_level} levels",
+                )
+        for badge_key in stage.conditions.badges:
+            if badge_key not in badge_keys:
+                problems.add(f"{at}.badges", f"unknown badge {badge_key!r}")
+
+    problems.raise_if_any()
+    assert token_config is not None  # a missing one was reported above
+    return Rulebook(
+        event_types=tuple(event_types),
+        skills=tuple(skills),
+        coin_rules=tuple(coin_rules),
+        skill_rules=tuple(skill_rules),
+        token_config=token_config,
+        badges=tuple(badges),
+        streak=streak,
+        evolution=evolution,
+        items=tuple(items),
+    )

@@ -1,0 +1,1 @@
+"""Economy: wallets and ledgers (marketplace and gates next)."""

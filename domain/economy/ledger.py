@@ -1,0 +1,295 @@
+"""The wallet of one buddy: coins and its two token slots, as an append-only ledger.
+
+Every credit and debit is an event (the events *are* the ledger entries); the aggregate keeps
+only what its invariants need: a balance, lifetime earned and spent per currency, and an
+entry count, so its size does not grow with its history.
+
+Invariants: a balance never goes negative; the progression token is earn-only; amounts are
+positive integers. A currency is ``"coins"`` or one of the two token keys in ``token_keys``.
+
+Duplicate entries are not detected here: the customer's ``event_id`` is deduplicated by
+``EventIngestion`` and other writes by ``Idempotency-Key``. ``entry_id`` is the public id of
+the entry (``led_…``) and lets a caller derive it deterministically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.configs.rulebook import COINS
+from domain.shared.errors import DomainError
+
+SLOTS: Final = ("primary", "progression")
+MAX_ENTRY_AMOUNT: Final = 1_000_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class WalletBalances:
+    """What the rule engine reads from the wallet (see ``Buddy.progress_state``)."""
+
+    coins: int = 0
+    coins_earned: int = 0
+    tokens: dict[str, int] = field(default_factory=dict)
+    tokens_earned: dict[str, int] = field(default_factory=dict)
+
+
+def _check_token_keys(token_keys: dict[str, str]) -> None:
+    if (
+        sorted(token_keys) != sorted(SLOTS)
+        or not all(isinstance(v, str) and v for v in token_keys.values())
+        or COINS in token_keys.values()
+        or token_keys["primary"] == token_keys["progression"]
+    ):
+        raise DomainError(
+            "validation_failed",
+            "token_keys needs two distinct keys, primary and progression, neither 'coins'",
+            {"fields": [{"field": "token_keys", "reason": "invalid token slots"}]},
+        )
+
+
+class Ledger(Aggregate):
+    """One wallet per buddy (its id is usually derived from the buddy id)."""
+
+    @event("Opened")
+    def __init__(
+        self,
+        *,
+        id: UUID,
+        customer_id: UUID,
+        mode: str,
+        buddy_id: UUID,
+        token_keys: dict[str, str],
+        timestamp: datetime,
+    ) -> None:
+        _check_token_keys(token_keys)
+        self.customer_id = customer_id
+        self.mode = mode
+        self.buddy_id = buddy_id
+        self.token_keys = {slot: token_keys[slot] for slot in SLOTS}
+        currencies = [COINS, *self.token_keys.values()]
+        self.balances: dict[str, int] = dict.fromkeys(currencies, 0)
+        self.earned: dict[str, int] = dict.fromkeys(currencies, 0)
+        self.spent: dict[str, int] = dict.fromkeys(currencies, 0)
+        self.entry_count = 0
+
+    # Queries -------------------------------------------------------------------------
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        return (COINS, self.token_keys["primary"], self.token_keys["progression"])
+
+    def balance(self, currency: str) -> int:
+        return self.balances.get(currency, 0)
+
+    def lifetime_earned(self, currency: str) -> int:
+        return self.earned.get(currency, 0)
+
+    def wallet(self) -> WalletBalances:
+        keys = self.token_keys.values()
+        return WalletBalances(
+            coins=self.balances[COINS],
+            coins_earned=self.earned[COINS],
+            tokens={k: self.balances.get(k, 0) for k in keys},
+            tokens_earned={k: self.earned.get(k, 0) for k in keys},
+        )
+
+    # Commands ------------------------------------------------------------------------
+
+    def credit(
+        self,
+        *,
+        currency: str,
+        amount: int,
+        reason: str,
+        entry_id: UUID,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> int:
+        """Add ``amount`` of ``currency``; returns the new balance."""
+        self._check(currency, amount)
+        after = self.balance(currency) + amount
+        if currency == COINS:
+            self._coins_credited(
+                amount=amount,
+                reason=reason,
+                entry_id=entry_id,
+                causation=causation,
+                balance_after=after,
+                timestamp=timestamp,
+            )
+        else:
+            self._tokens_credited(
+                token_key=currency,
+                amount=amount,
+                reason=reason,
+                entry_id=entry_id,
+                causation=causation,
+                balance_after=after,
+                timestamp=timestamp,
+            )
+        return after
+
+    def debit(
+        self,
+        *,
+        currency: str,
+        amount: int,
+        reason: str,
+        entry_id: UUID,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> int:
+        """Take ``amount`` of ``currency``; returns the new balance.
+
+        Raises ``progression_not_spendable`` for the progression token and
+        ``insufficient_balance`` (with ``balance`` and ``required``) when short.
+        """
+        self._check(currency, amount)
+        if currency == self.token_keys["progression"]:
+            raise DomainError(
+                "progression_not_spendable",
+                f"{currency} is the progression token: it can be earned, never spent",
+                {"token_key": currency},
+            )
+        balance = self.balance(currency)
+        if amount > balance:
+            raise DomainError(
+                "insufficient_balance",
+                f"the {currency} balance is {balance}, {amount} is required",
+                {"currency": currency, "balance": balance, "required": amount},
+            )
+        after = balance - amount
+        if currency == COINS:
+            self._coins_debited(
+                amount=amount,
+                reason=reason,
+                entry_id=entry_id,
+                causation=causation,
+                balance_after=after,
+                timestamp=timestamp,
+            )
+        else:
+            self._tokens_debited(
+                token_key=currency,
+                amount=amount,
+                reason=reason,
+                entry_id=entry_id,
+                causation=causation,
+                balance_after=after,
+                timestamp=timestamp,
+            )
+        return after
+
+    def change_token_keys(
+        self, *, token_keys: dict[str, str], causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        """Follow a migration to a config with other token slots.
+
+        Balances of a key that leaves a slot are kept (history) but no longer usable; a key
+        new to the wallet starts at zero. Nothing happens when the keys are unchanged.
+        """
+        _check_token_keys(token_keys)
+        if {s: token_keys[s] for s in SLOTS} == self.token_keys:
+            return
+        self._token_keys_changed(token_keys=token_keys, causation=causation, timestamp=timestamp)
+
+    def _check(self, currency: str, amount: int) -> None:
+        fields = []
+        if currency not in self.currencies:
+            fields.append(
+                {
+                    "field": "currency",
+                    "reason": f"must be one of {', '.join(self.currencies)}",
+                }
+            )
+        if (
+            not isinstance(amount, int)
+            or isinstance(amount, bool)
+            or not 0 < amount <= MAX_ENTRY_AMOUNT
+        ):
+            fields.append(
+                {"field": "amount", "reason": f"must be an integer from 1 to {MAX_ENTRY_AMOUNT}"}
+            )
+        if fields:
+            raise DomainError("validation_failed", fields[0]["reason"], {"fields": fields})
+
+    # Events --------------------------------------------------------------------------
+
+    def _add(self, currency: str, amount: int) -> None:
+        self.balances[currency] = self.balances.get(currency, 0) + amount
+        self.earned[currency] = self.earned.get(currency, 0) + amount
+        self.entry_count += 1
+
+    def _take(self, currency: str, amount: int) -> None:
+        self.balances[currency] = self.balances.get(currency, 0) - amount
+        self.spent[currency] = self.spent.get(currency, 0) + amount
+        self.entry_count += 1
+
+    @event("CoinsCredited")
+    def _coins_credited(
+        self,
+        *,
+        amount: int,
+        reason: str,
+        entry_id: UUID,
+        causation: dict[str, Any],
+        balance_after: int,
+        timestamp: datetime,
+    ) -> None:
+        self._add(COINS, amount)
+
+    @event("CoinsDebited")
+    def _coins_debited(
+        self,
+        *,
+        amount: int,
+        reason: str,
+        entry_id: UUID,
+        causation: dict[str, Any],
+        balance_after: int,
+        timestamp: datetime,
+    ) -> None:
+        self._take(COINS, amount)
+
+    @event("TokensCredited")
+    def _tokens_credited(
+        self,
+        *,
+        token_key: str,
+        amount: int,
+        reason: str,
+        entry_id: UUID,
+        causation: dict[str, Any],
+        balance_after: int,
+        timestamp: datetime,
+    ) -> None:
+        self._add(token_key, amount)
+
+    @event("TokensDebited")
+    def _tokens_debited(
+        self,
+        *,
+        token_key: str,
+        amount: int,
+        reason: str,
+        entry_id: UUID,
+        causation: dict[str, Any],
+        balance_after: int,
+        timestamp: datetime,
+    ) -> None:
+        self._take(token_key, amount)
+
+    @event("TokenKeysChanged")
+    def _token_keys_changed(
+        self, *, token_keys: dict[str, str], causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        self.token_keys = {slot: token_keys[slot] for slot in SLOTS}
+        for key in self.token_keys.values():
+            self.balances.setdefault(key, 0)
+            self.earned.setdefault(key, 0)
+            self.spent.setdefault(key, 0)

@@ -1,0 +1,1 @@
+"""Idempotency: one Idempotency-Key of a tenant and the response it produced."""

@@ -1,0 +1,1 @@
+"""Ingestion: customer events, the rule engine and its explanations."""

@@ -1,0 +1,1 @@
+"""Companions: eggs, buddies, their operations and their pictures."""

@@ -1,0 +1,1 @@
+"""Persistence: the event store, the view store, followers and rebuilds."""

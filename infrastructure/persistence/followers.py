@@ -1,0 +1,203 @@
+"""Followers of the notification log: projections and reactors, each with its own position.
+
+A follower reads notifications after its tracked position, turns them into domain events
+and hands them on; its position moves only after the work is done, so a crash repeats
+work rather than losing it (reactors must therefore be idempotent). SQLite has no
+subscriptions, so followers poll, and are woken early by this process's own writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.settings import Settings
+from projections.shared.base import Projection, RowChange
+
+log = logging.getLogger("hatched.followers")
+
+BATCH = 500
+IDLE_POLL_SECONDS = 0.25
+GATHER_SECONDS = 0.02
+"""After a catch-up that found work, how long a running follower lets new events gather
+before it reads again: under load every read, position check and transaction is shared by
+more events. An event arriving at an idle follower is still read at once."""
+
+
+class EventSource(Protocol):
+    """The slice of the event store a follower reads.
+
+    An answer may hold fewer events than the log has after ``position`` (a follower reads
+    until an answer is empty); an empty answer means the log has nothing after it yet.
+    """
+
+    def notifications_after(self, position: int, limit: int) -> list[tuple[int, Any]]: ...
+
+
+class Reactor(Protocol):
+    """Does something outside the view tables for each event (enqueue a job, send a hook)."""
+
+    name: str
+
+    def react(self, event: Any) -> None: ...
+
+
+class BatchReactor(Protocol):
+    """A reactor that handles a whole batch at once (to write what it makes in one transaction).
+
+    It runs before the batch's position is recorded, like ``Reactor.react``; a batch that is
+    read again (after a crash, or by a second runner) is handed to it again.
+    """
+
+    name: str
+
+    def react_batch(self, events: list[Any]) -> None: ...
+
+
+class Follower:
+    def __init__(
+        self,
+        name: str,
+        source: EventSource,
+        views: ViewStore,
+        handle: Callable[[Any], Iterable[RowChange]],
+    ) -> None:
+        self.name = name
+        self.projection: Projection | None = None
+        self._source = source
+        self._views = views
+        self._handle = handle
+        self._before_apply: Callable[[list[Any]], None] | None = None
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._position: int | None = None
+
+    @classmethod
+    def for_projection(
+        cls, projection: Projection, source: EventSource, views: ViewStore
+    ) -> Follower:
+        views.register(projection)
+        follower = cls(projection.name, source, views, projection.handle)
+        follower.projection = projection
+        return follower
+
+    @classmethod
+    def for_reactor(cls, reactor: Reactor, source: EventSource, views: ViewStore) -> Follower:
+        def handle(event: Any) -> Iterable[RowChange]:
+            reactor.react(event)
+            return ()
+
+        return cls(reactor.name, source, views, handle)
+
+    @classmethod
+    def for_batch_reactor(
+        cls, reactor: BatchReactor, source: EventSource, views: ViewStore
+    ) -> Follower:
+        follower = cls(reactor.name, source, views, lambda event: ())
+        follower._before_apply = reactor.react_batch
+        return follower
+
+    def catch_up(self) -> int:
+        """Process everything recorded so far; return how many events were handled.
+
+        A batch lands only if the position is still the one it was read at, so a second
+        runner of the same follower (another process) or a rebuild's table swap makes this
+        one re-read rather than apply the batch twice. The position is read from the
+        tracking table only after such a miss (or at first): positions only move forward,
+        so a remembered one that another writer moved on finds the batch refused.
+        """
+        handled = 0
+        while True:
+            if self._position is None:
+                self._position = self._views.position(self.name)
+            position = self._position
+            batch = self._source.notifications_after(position, BATCH)
+            if not batch:
+                return handled
+            changes: list[RowChange] = []
+            for _, event in batch:
+                changes.extend(self._handle(event))
+            if self._before_apply is not None:
+                self._before_apply([event for _, event in batch])
+            if self._views.apply(self.name, changes, batch[-1][0], expected=position):
+                handled += len(batch)
+                self._position = batch[-1][0]
+            else:
+                self._position = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"follower-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                if self.catch_up():
+                    self._stopping.wait(GATHER_SECONDS)
+            except Exception:
+                self._position = None
+                log.exception("follower %s failed; retrying", self.name)
+                self._stopping.wait(1.0)
+            self._wake.wait(IDLE_POLL_SECONDS)
+
+
+class PostgresWakeUp:
+    """Wakes followers when another process writes: PostgreSQL's recorder sends a ``NOTIFY``
+    on its channel with every write, so runners in a separate process (``hatched projector``)
+    need not wait for their next poll."""
+
+    def __init__(
+        self, settings: Settings, channel: str, wake: Sequence[Callable[[], None]]
+    ) -> None:
+        self._conninfo = make_conninfo("", **settings.postgres_params())
+        self._channel = channel
+        self._wake = list(wake)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="postgres-wake-up", daemon=True)
+
+    @classmethod
+    def start(
+        cls, settings: Settings, store: Any, wake: Sequence[Callable[[], None]]
+    ) -> PostgresWakeUp | None:
+        """Listen when the store is on PostgreSQL; ``None`` otherwise (polling remains)."""
+        channel = getattr(store.recorder, "channel_name", None)
+        if not settings.uses_postgres or not channel:
+            return None
+        listener = cls(settings, channel, wake)
+        listener._thread.start()
+        return listener
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                            for wake in self._wake:
+                                wake()
+            except psycopg.Error:
+                log.warning("lost the PostgreSQL wake-up connection; polling until it is back")
+                self._stopping.wait(1.0)

@@ -1,0 +1,347 @@
+"""Read-model tables on SQLite or PostgreSQL, written with their tracking position atomically.
+
+The same small SQL subset runs on both: TEXT and INTEGER columns, ``INSERT … ON CONFLICT``
+upserts, keyset pagination. JSON documents are stored as text in a ``data`` column.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import ConnectionPool
+
+from infrastructure.shared.settings import Settings
+from projections.shared.base import Delete, Projection, RowChange, Table, Upsert
+
+TRACKING_TABLE = "view_tracking"
+_TYPES = {"text": "TEXT", "int": "BIGINT"}
+_COMPARISONS = frozenset({"=", "<", "<=", ">", ">=", "!="})
+
+
+class ViewStore:
+    def __init__(self, settings: Settings) -> None:
+        self._postgres = settings.uses_postgres
+        self._changed = threading.Condition()
+        if self._postgres:
+            params = settings.postgres_params()
+            options = (
+                {"options": f"-c search_path={settings.database_schema}"}
+                if settings.database_schema
+                else {}
+            )
+            self._pool: ConnectionPool | None = ConnectionPool(
+                make_conninfo("", **params, **options), min_size=1, max_size=8, open=True
+            )
+        else:
+            self._pool = None
+        self._sqlite_path = str(settings.sqlite_path())
+        self._local = threading.local()
+        with self._transaction() as tx:
+            tx.execute(
+                f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (view TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+            )
+
+    # -- connections --------------------------------------------------------
+
+    def _sqlite(self) -> sqlite3.Connection:
+        existing: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if existing is not None:
+            return existing
+        connection = sqlite3.connect(
+            self._sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA busy_timeout=30000")
+        self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Tx]:
+        if self._pool is not None:
+            with self._pool.connection() as conn, conn.transaction():
+                yield _Tx(conn, "%s")
+            return
+        sqlite = self._sqlite()
+        sqlite.execute("BEGIN IMMEDIATE")
+        try:
+            yield _Tx(sqlite, "?")
+        except BaseException:
+            sqlite.execute("ROLLBACK")
+            raise
+        sqlite.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    # -- schema and tracking ---------------------------------------------------
+
+    def create_tables(self, tables: Sequence[Table]) -> None:
+        with self._transaction() as tx:
+            for table in tables:
+                create_table(tx, table)
+                create_indexes(tx, table)
+
+    def position(self, view: str) -> int:
+        with self._transaction() as tx:
+            row = tx.execute(
+                f"SELECT position FROM {TRACKING_TABLE} WHERE view = {tx.p}", (view,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def positions(self) -> dict[str, int]:
+        """Every tracked follower's position, by name."""
+        with self._transaction() as tx:
+            rows = tx.execute(f"SELECT view, position FROM {TRACKING_TABLE}").fetchall()
+        return {str(view): int(position) for view, position in rows}
+
+    def lag(self, views: Sequence[str], head: int) -> int:
+        """How far the slowest of ``views`` is behind ``head``, in notification ids."""
+        positions = self.positions()
+        return max(0, head - min((positions.get(view, 0) for view in views), default=head))
+
+    def apply(
+        self,
+        view: str,
+        changes: Iterable[RowChange],
+        position: int,
+        *,
+        expected: int | None = None,
+    ) -> bool:
+        """Apply row changes and move the view's position, in one transaction.
+
+        With ``expected`` the write happens only if the view is still at that position
+        (compare-and-set on its tracking row): two runners of one view, or a rebuild that
+        swapped the view's tables meanwhile, make the loser re-read instead of applying a
+        batch twice. Returns whether the changes were applied.
+        """
+        with self._transaction() as tx:
+            if expected is not None and lock_position(tx, view) != expected:
+                return False
+            self.apply_in(tx, view, changes, position)
+        self.changed()
+        return True
+
+    def apply_in(self, tx: _Tx, view: str, changes: Iterable[RowChange], position: int) -> None:
+        """``apply`` inside a transaction the caller holds (rebuilds use it).
+
+        Consecutive changes of the same shape go to the database as one ``executemany``
+        (one round trip on PostgreSQL), still one statement per change, in order.
+        """
+        for sql, rows in _batched(tx, changes):
+            if len(rows) == 1:
+                tx.execute(sql, rows[0])
+            else:
+                tx.executemany(sql, rows)
+        tx.execute(
+            f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, {tx.p}) "
+            f"ON CONFLICT (view) DO UPDATE SET position = excluded.position",
+            (view, position),
+        )
+
+    def transaction(self) -> AbstractContextManager[_Tx]:
+        """One write transaction, for operator tools that need several steps atomically."""
+        return self._transaction()
+
+    def changed(self) -> None:
+        """Wake readers waiting in ``wait_for`` (after a write made outside ``apply``)."""
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, views: Sequence[str], position: int, timeout: float) -> bool:
+        """Block until every view has applied ``position``; ``False`` if the bound ran out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if all(self.position(view) >= position for view in views):
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._changed:
+                self._changed.wait(min(remaining, 0.05))
+
+    # -- queries ---------------------------------------------------------------
+
+    def rows(
+        self,
+        table: str,
+        where: dict[str, Any],
+        *,
+        order_by: Sequence[tuple[str, bool]] = (),
+        after: Sequence[Any] | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Rows matching ``where`` (``None`` values are skipped), in ``order_by`` order.
+
+        A ``where`` value may also be ``(op, value)`` or a list of them, e.g.
+        ``{"occurred_at": [(">=", start), ("<=", end)]}``.
+
+        ``after`` is a keyset cursor: the ``order_by`` values of the last row already seen.
+        All ``order_by`` directions must agree for the cursor to be used.
+        """
+        with self._transaction() as tx:
+            clauses, params = [], []
+            for column, value in where.items():
+                if value is None:
+                    continue
+                if isinstance(value, tuple | list):
+                    for op, operand in [value] if isinstance(value, tuple) else value:
+                        if op not in _COMPARISONS:
+                            raise ValueError(f"unsupported comparison {op!r}")
+                        clauses.append(f"{column} {op} {tx.p}")
+                        params.append(operand)
+                else:
+                    clauses.append(f"{column} = {tx.p}")
+                    params.append(value)
+            if after is not None and order_by:
+                columns = ", ".join(c for c, _ in order_by)
+                marks = ", ".join(tx.p for _ in order_by)
+                comparison = "<" if order_by[0][1] else ">"
+                clauses.append(f"({columns}) {comparison} ({marks})")
+                params.extend(after)
+            sql = f"SELECT * FROM {table}"
+            if clauses:
+                sql += " WHERE " + " AND ".join(clauses)
+            if order_by:
+                sql += " ORDER BY " + ", ".join(
+                    f"{c} {'DESC' if d else 'ASC'}" for c, d in order_by
+                )
+            if limit is not None:
+                sql += f" LIMIT {int(limit)}"
+            return _fetch(tx.execute(sql, params))
+
+    def count(self, table: str, where: dict[str, Any]) -> int:
+        with self._transaction() as tx:
+            clauses = [f"{c} = {tx.p}" for c, v in where.items() if v is not None]
+            params = [v for v in where.values() if v is not None]
+            sql = f"SELECT COUNT(*) FROM {table}" + (
+                " WHERE " + " AND ".join(clauses) if clauses else ""
+            )
+            return int(tx.execute(sql, params).fetchone()[0])
+
+    def select(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query written with ``{p}`` for each parameter (joins, counts)."""
+        with self._transaction() as tx:
+            return _fetch(tx.execute(sql.format(p=tx.p), params))
+
+    def register(self, projection: Projection) -> None:
+        self.create_tables(projection.tables)
+
+
+class _Tx:
+    def __init__(self, connection: Any, placeholder: str) -> None:
+        self.connection = connection
+        self.p = placeholder
+
+    @property
+    def postgres(self) -> bool:
+        return self.p == "%s"
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.connection.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self.postgres:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+        else:
+            self.connection.executemany(sql, rows)
+
+
+Tx = _Tx
+"""A transaction handed out by ``ViewStore.transaction``."""
+
+
+def create_table(tx: _Tx, table: Table) -> None:
+    columns = ", ".join(f"{name} {_TYPES[kind]}" for name, kind in table.columns.items())
+    tx.execute(
+        f"CREATE TABLE IF NOT EXISTS {table.name} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
+    )
+
+
+def create_indexes(tx: _Tx, table: Table) -> None:
+    for index in table.indexes:
+        name = f"ix_{table.name}_{'_'.join(index)}"
+        tx.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({', '.join(index)})")
+
+
+def lock_position(tx: _Tx, view: str) -> int:
+    """Read a view's position and hold its tracking row until the transaction ends.
+
+    PostgreSQL locks the row; SQLite's ``BEGIN IMMEDIATE`` already holds the write lock.
+    The row is created at 0 first, so there is always a row to lock.
+    """
+    tx.execute(
+        f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, 0) "
+        "ON CONFLICT (view) DO NOTHING",
+        (view,),
+    )
+    lock = " FOR UPDATE" if tx.postgres else ""
+    row = tx.execute(
+        f"SELECT position FROM {TRACKING_TABLE} WHERE view = {tx.p}{lock}", (view,)
+    ).fetchone()
+    return int(row[0])
+
+
+def _fetch(cursor: Any) -> list[dict[str, Any]]:
+    """A read's rows as dicts by column name, JSON columns decoded."""
+    names = [d[0] for d in cursor.description]
+    return [_decode(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return value
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(row.get("data"), str):
+        row["data"] = json.loads(row["data"])
+    return row
+
+
+def _batched(tx: _Tx, changes: Iterable[RowChange]) -> Iterator[tuple[str, list[list[Any]]]]:
+    """Statements with their parameter rows, consecutive changes of one shape together."""
+    sql, rows = "", list[list[Any]]()
+    for change in changes:
+        statement, params = (
+            _upsert(tx, change) if isinstance(change, Upsert) else _delete(tx, change)
+        )
+        if statement != sql and rows:
+            yield sql, rows
+            rows = []
+        sql = statement
+        rows.append(params)
+    if rows:
+        yield sql, rows
+
+
+def _upsert(tx: _Tx, change: Upsert) -> tuple[str, list[Any]]:
+    values = {
+        **change.key,
+        **{k: _encode(v) for k, v in change.values.items()},
+        **change.increments,
+    }
+    columns = list(values)
+    marks = ", ".join(tx.p for _ in columns)
+    updates = [f"{c} = excluded.{c}" for c in change.values]
+    updates += [f"{c} = COALESCE({change.table}.{c}, 0) + excluded.{c}" for c in change.increments]
+    conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    sql = (
+        f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(change.key)}) {conflict}"
+    )
+    return sql, [values[c] for c in columns]
+
+
+def _delete(tx: _Tx, change: Delete) -> tuple[str, list[Any]]:
+    clauses = " AND ".join(f"{c} = {tx.p}" for c in change.key)
+    return f"DELETE FROM {change.table} WHERE {clauses}", list(change.key.values())

@@ -1,0 +1,1 @@
+"""The shared kernel of this layer: what every context may use."""

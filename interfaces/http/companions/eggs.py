@@ -1,0 +1,154 @@
+"""``/eggs``: lay an egg for a user, mark it ready or cancel it, hatch it, list and read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from domain.companions.egg import Egg, visual_variant_for
+from domain.shared.ids import public_id
+from interfaces.http.auth import Caller, container_of
+from interfaces.http.body import Model, StrictBody
+from interfaces.http.companions.operations import accepted_operation
+from interfaces.http.consistency import read_your_writes
+from interfaces.http.pagination import page
+from projections.companions.eggs import EGGS
+
+UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+Audience = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+class CreateEggRequest(Model):
+    user_id: UserId
+    metadata: dict[str, Any] = {}
+    audience: Audience | None = None
+
+
+class EggStatusRequest(Model):
+    status: Annotated[str, msgspec.Meta(max_length=32)]
+
+
+class EggView(msgspec.Struct):
+    egg_id: str
+    status: str
+    visual_variant: int
+    config_version_id: str
+    user_id: str
+    buddy_id: str | None
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+def egg_view(egg: Egg) -> EggView:
+    return EggView(
+        egg_id=egg.public_id,
+        status=egg.status,
+        visual_variant=egg.visual_variant,
+        config_version_id=public_id("config_version", egg.config_version_id),
+        user_id=egg.user_id,
+        buddy_id=public_id("buddy", egg.buddy_id) if egg.buddy_id else None,
+        metadata=egg.metadata,
+        created_at=egg.created_on,
+    )
+
+
+def egg_row_view(row: dict[str, Any]) -> EggView:
+    data = row["data"]
+    return EggView(
+        egg_id=f"egg_{row['egg_id']}",
+        status=row["status"],
+        visual_variant=visual_variant_for(UUID(hex=row["egg_id"])),
+        config_version_id=f"cfg_{data['config_version_id']}",
+        user_id=row["user_id"],
+        buddy_id=f"bdy_{row['buddy_id']}" if row["buddy_id"] else None,
+        metadata=data["metadata"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+class EggController(Controller):
+    path = "/eggs"
+    tags = ["eggs"]
+
+    @post(
+        "/",
+        dto=StrictBody[CreateEggRequest],
+        return_dto=None,
+        sync_to_thread=True,
+        summary="Create a pending egg for a user (ensure=true reuses a waiting/ready one)",
+    )
+    def create(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        data: JSONBody[CreateEggRequest],
+        ensure: FromQuery[bool] = False,
+    ) -> Response[EggView]:
+        egg, created = container_of(request).eggs.lay(
+            principal.tenant, data.user_id, data.metadata, data.audience, ensure
+        )
+        return Response(egg_view(egg), status_code=201 if created else 200)
+
+    @get("/", sync_to_thread=True, summary="List eggs (filters: user_id, status; cursor)")
+    def list_eggs(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        user_id: FromQuery[str | None] = None,
+        status: FromQuery[
+            Literal["waiting", "ready", "hatching", "hatched", "cancelled"] | None
+        ] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
+    ) -> dict[str, Any]:
+        container = container_of(request)
+        read_your_writes(request, "eggs")
+        tenant = principal.tenant
+        where = {
+            "customer_id": tenant.customer_id.hex,
+            "mode": tenant.mode,
+            "user_id": user_id,
+            "status": status,
+        }
+        order = [("created_at", True), ("egg_id", True)]
+        return page(container.views, EGGS.name, where, order, cursor, limit, egg_row_view)
+
+    @get("/{egg_id:str}", sync_to_thread=True, summary="Get an egg")
+    def get_egg(
+        self, request: Request[Any, Any, Any], principal: Caller, egg_id: FromPath[str]
+    ) -> EggView:
+        return egg_view(container_of(request).eggs.get(principal.tenant, egg_id))
+
+    @patch(
+        "/{egg_id:str}/status",
+        dto=StrictBody[EggStatusRequest],
+        return_dto=None,
+        sync_to_thread=True,
+        summary="Mark the egg ready, or cancel it",
+    )
+    def set_status(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        egg_id: FromPath[str],
+        data: JSONBody[EggStatusRequest],
+    ) -> EggView:
+        return egg_view(
+            container_of(request).eggs.set_status(principal.tenant, egg_id, data.status)
+        )
+
+    @post(
+        "/{egg_id:str}/hatch",
+        sync_to_thread=True,
+        status_code=202,
+        summary="Start an asynchronous hatch; poll the operation",
+    )
+    def hatch(
+        self, request: Request[Any, Any, Any], principal: Caller, egg_id: FromPath[str]
+    ) -> dict[str, Any]:
+        return accepted_operation(container_of(request).eggs.hatch(principal.tenant, egg_id))

@@ -1,0 +1,201 @@
+"""``/stage-assets``: the customer's own art for the five buddy stages (the seed's endpoints).
+
+* ``GET /stage-assets`` — each stage's art (``source``: ``upload``, ``generated`` or
+  ``default``) and the default library for the customer's ``creature_style``;
+* ``POST /stage-assets/upload-url {content_type}`` — a signed upload URL, valid for
+  ``HATCHED_UPLOAD_URL_TTL_SECONDS``; ``PUT`` the file there with that ``Content-Type``
+  (no credential: the URL is the credential), at most ``HATCHED_ASSET_UPLOAD_MAX_BYTES``;
+* ``PUT /stage-assets/{stage} {upload_id}`` — commit an uploaded file as the stage's art;
+* ``POST /stage-assets/{stage}/regenerate {seed?}`` — pin our procedural art, drawn anew;
+* ``DELETE /stage-assets/{stage}`` — back to each buddy's own procedural picture.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import anyio.to_thread
+import msgspec
+from litestar import Controller, Request, delete, get, post, put
+from litestar.params import FromPath, JSONBody
+
+from application.companions.stage_assets import StageEntry
+from domain.companions.appearance import STAGE_NAMES
+from domain.shared.errors import DomainError
+from domain.shared.ids import public_id
+from interfaces.http.asset_links import asset_url, public_origin
+from interfaces.http.auth import Caller, container_of
+from interfaces.http.body import Model, StrictBody
+
+UploadType = Literal["image/svg+xml", "image/png"]
+
+
+class UploadUrlRequest(Model):
+    content_type: UploadType
+
+
+class CommitRequest(Model):
+    upload_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class RegenerateRequest(Model):
+    seed: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] | None = None
+
+
+def stage_view(entry: StageEntry, base: str) -> dict[str, Any]:
+    art = entry.art or {}
+    upload_id = art.get("upload_id")
+    return {
+        "stage": entry.stage,
+        "name": STAGE_NAMES[entry.stage],
+        "source": art.get("source", "default"),
+        "image_url": asset_url(base, art.get("asset", entry.default_asset)),
+        "content_type": art.get("content_type", "image/svg+xml"),
+        "upload_id": public_id("upload", UUID(hex=upload_id)) if upload_id else None,
+        "seed": art.get("seed"),
+        "default_image_url": asset_url(base, entry.default_asset),
+        "updated_at": art.get("updated_at"),
+    }
+
+
+def media_type(request: Request[Any, Any, Any]) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def too_large(limit: int) -> DomainError:
+    return DomainError(
+        "payload_too_large", f"an upload may be at most {limit} bytes", {"max_bytes": limit}
+    )
+
+
+class StageAssetController(Controller):
+    path = "/stage-assets"
+    tags = ["stage assets"]
+
+    @get("/", sync_to_thread=True, summary="Stage art per stage, and the default library")
+    def list_assets(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
+        stage_assets = container_of(request).stage_assets
+        base = public_origin(request)
+        entries = stage_assets.entries(principal.tenant)
+        style = stage_assets.creature_style(principal.tenant)
+        return {
+            "creature_style": style,
+            "data": [stage_view(e, base) for e in entries],
+            "default_library": {
+                "creature_style": style,
+                "stage_image_urls": {
+                    str(e.stage): asset_url(base, e.default_asset) for e in entries
+                },
+            },
+        }
+
+    @post(
+        "/upload-url",
+        dto=StrictBody[UploadUrlRequest],
+        return_dto=None,
+        sync_to_thread=True,
+        status_code=201,
+        summary="Issue a signed, expiring URL to PUT one image to",
+    )
+    def upload_url(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        data: JSONBody[UploadUrlRequest],
+    ) -> dict[str, Any]:
+        issued = container_of(request).stage_assets.issue_upload(
+            principal.tenant, data.content_type
+        )
+        grant = issued.grant
+        return {
+            "upload_id": public_id("upload", grant.upload_id),
+            "upload_url": f"{public_origin(request)}/api/v1/stage-assets/uploads/{issued.token}",
+            "method": "PUT",
+            "headers": {"Content-Type": grant.content_type},
+            "content_type": grant.content_type,
+            "max_bytes": issued.max_bytes,
+            "expires_at": grant.expires_at,
+        }
+
+    @put(
+        "/uploads/{token:str}",
+        status_code=200,
+        request_max_body_size=None,
+        summary="Upload the file to an upload URL (the URL is the credential)",
+    )
+    async def receive_upload(
+        self, request: Request[Any, Any, Any], token: FromPath[str]
+    ) -> dict[str, Any]:
+        stage_assets = container_of(request).stage_assets
+        grant = stage_assets.grant(token)
+        content_type = media_type(request)
+        stage_assets.check_content_type(grant, content_type)
+        limit = stage_assets.max_upload_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large(limit)
+        chunks: list[bytes] = []
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+        upload = await anyio.to_thread.run_sync(
+            stage_assets.receive, grant, content_type, b"".join(chunks)
+        )
+        return {
+            "upload_id": public_id("upload", grant.upload_id),
+            "content_type": upload["content_type"],
+            "size_bytes": upload["size"],
+            "received_at": upload["received_at"],
+        }
+
+    @put(
+        "/{stage:str}",
+        dto=StrictBody[CommitRequest],
+        return_dto=None,
+        sync_to_thread=True,
+        summary="Commit an uploaded file as the art of a stage (1-5)",
+    )
+    def commit(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        stage: FromPath[str],
+        data: JSONBody[CommitRequest],
+    ) -> dict[str, Any]:
+        entry = container_of(request).stage_assets.commit(principal.tenant, stage, data.upload_id)
+        return stage_view(entry, public_origin(request))
+
+    @post(
+        "/{stage:str}/regenerate",
+        dto=StrictBody[RegenerateRequest],
+        return_dto=None,
+        sync_to_thread=True,
+        status_code=200,
+        summary="Pin our procedural art for a stage, drawn with a new (or the given) seed",
+    )
+    def regenerate(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        stage: FromPath[str],
+        data: JSONBody[RegenerateRequest],
+    ) -> dict[str, Any]:
+        stage_assets = container_of(request).stage_assets
+        entry = stage_assets.regenerate(principal.tenant, stage, data.seed)
+        return stage_view(entry, public_origin(request))
+
+    @delete(
+        "/{stage:str}",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Remove a stage's art (buddies go back to their own procedural picture)",
+    )
+    def remove(
+        self, request: Request[Any, Any, Any], principal: Caller, stage: FromPath[str]
+    ) -> dict[str, Any]:
+        entry = container_of(request).stage_assets.remove(principal.tenant, stage)
+        return stage_view(entry, public_origin(request))

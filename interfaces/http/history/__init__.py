@@ -1,0 +1,1 @@
+"""History: timelines, as-of reads, what-if replays and exports."""

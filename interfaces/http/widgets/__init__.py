@@ -1,0 +1,1 @@
+"""Widgets: browser credentials and what embedded widgets read and do."""

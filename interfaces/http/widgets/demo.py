@@ -1,0 +1,81 @@
+"""``/demo``: a fake customer page (LinguaLeap) with the widget embedded, and its evolve button.
+
+Served when ``Settings.serves_demo`` (``HATCHED_DEMO``; on by default in the embedded,
+single-process setup). The page carries a widget session token for the visitor's own demo
+buddy — never a secret key.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+
+from domain.shared.errors import NotFound
+from interfaces.http.auth import container_of
+from interfaces.http.companions.operations import accepted_operation
+from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
+from interfaces.widget import demo_template, snippet
+
+VISITOR_COOKIE = "hatched_demo_visitor"
+VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+VISITOR_DAYS = 30
+
+
+def _require_demo(request: Request[Any, Any, Any]) -> None:
+    if not container_of(request).settings.serves_demo:
+        raise NotFound("page", request.url.path)
+
+
+@get("/demo", sync_to_thread=True, include_in_schema=False)
+def demo_page(request: Request[Any, Any, Any]) -> Response[str]:
+    _require_demo(request)
+    visitor = request.cookies.get(VISITOR_COOKIE) or ""
+    if not VISITOR.match(visitor):
+        visitor = secrets.token_urlsafe(18)
+    visit = container_of(request).demo.visit(visitor)
+    page = (
+        demo_template()
+        .replace(
+            "{{SNIPPET_TEXT}}",
+            html.escape(snippet("/widget.js", "data-session-token", "SESSION_TOKEN")),
+        )
+        .replace("{{SNIPPET}}", snippet("/widget.js", "data-session-token", visit.token))
+        .replace("{{BUDDY_ID}}", visit.buddy_id)
+    )
+    response = Response(
+        page,
+        media_type="text/html; charset=utf-8",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+    response.set_cookie(
+        VISITOR_COOKIE,
+        visitor,
+        max_age=VISITOR_DAYS * 86400,
+        path="/demo",
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+class DemoController(Controller):
+    path = "/demo"
+    tags = ["demo"]
+    dependencies = WIDGET_DEPENDENCIES
+
+    @post(
+        "/buddy/{buddy_id:str}/evolve",
+        sync_to_thread=True,
+        status_code=202,
+        summary="Evolve the demo visitor's buddy (demo widget session only)",
+    )
+    def evolve(
+        self, request: Request[Any, Any, Any], widget: WidgetCaller, buddy_id: FromPath[str]
+    ) -> dict[str, Any]:
+        _require_demo(request)
+        return accepted_operation(container_of(request).demo.evolve(widget, buddy_id))

@@ -1,0 +1,1 @@
+"""Analytics: the leaderboard and the reads built on the views."""

@@ -1,0 +1,66 @@
+"""The eggs list: one row per egg, filterable by user and status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from domain.companions.egg import Egg
+from projections.shared.base import RowChange, Table, Upsert, iso
+
+EGGS = Table(
+    name="view_eggs",
+    key=("egg_id",),
+    columns={
+        "egg_id": "text",
+        "customer_id": "text",
+        "mode": "text",
+        "user_id": "text",
+        "status": "text",
+        "buddy_id": "text",
+        "created_at": "text",
+        "updated_at": "text",
+        "data": "text",
+    },
+    indexes=(("customer_id", "mode", "created_at"), ("customer_id", "mode", "user_id")),
+)
+
+_STATUS_AFTER = {
+    Egg.MarkedReady: "ready",  # type: ignore[attr-defined]
+    Egg.Cancelled: "cancelled",  # type: ignore[attr-defined]
+    Egg.HatchStarted: "hatching",  # type: ignore[attr-defined]
+    Egg.HatchFailed: "ready",  # type: ignore[attr-defined]
+    Egg.Hatched: "hatched",  # type: ignore[attr-defined]
+}
+
+
+class EggsView:
+    name = "eggs"
+    tables: tuple[Table, ...] = (EGGS,)
+
+    def handle(self, event: Any) -> Iterable[RowChange]:
+        key = {"egg_id": event.originator_id.hex}
+        if isinstance(event, Egg.Laid):  # type: ignore[attr-defined]
+            yield Upsert(
+                EGGS.name,
+                key,
+                {
+                    "customer_id": event.customer_id.hex,
+                    "mode": event.mode,
+                    "user_id": event.user_id,
+                    "status": "waiting",
+                    "buddy_id": None,
+                    "created_at": iso(event.timestamp),
+                    "updated_at": iso(event.timestamp),
+                    "data": {
+                        "config_version_id": event.config_version_id.hex,
+                        "metadata": event.metadata,
+                        "audience": event.audience,
+                    },
+                },
+            )
+        elif type(event) in _STATUS_AFTER:
+            values = {"status": _STATUS_AFTER[type(event)], "updated_at": iso(event.timestamp)}
+            if isinstance(event, Egg.Hatched):  # type: ignore[attr-defined]
+                values["buddy_id"] = event.buddy_id.hex
+            yield Upsert(EGGS.name, key, values)

@@ -1,0 +1,1 @@
+"""Integrations: webhook endpoints, deliveries and their signing."""

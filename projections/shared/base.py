@@ -1,0 +1,60 @@
+"""What a read model is: tables it owns, and a pure mapping from domain events to row changes.
+
+A projection never touches a database. It returns ``Upsert``/``Delete`` operations that
+``infrastructure/persistence/view_store.py`` applies in the same transaction as the view's tracking
+position, so every event is applied exactly once and a view rebuilt by replay ends with
+the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any, Literal, Protocol
+
+ColumnType = Literal["text", "int"]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    columns: dict[str, ColumnType]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """Insert the row, or update the named columns of the existing one.
+
+    ``increments`` are added to the stored value (``0`` when the row is new).
+    """
+
+    table: str
+    key: dict[str, Any]
+    values: dict[str, Any] = field(default_factory=dict)
+    increments: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Delete:
+    table: str
+    key: dict[str, Any]
+
+
+RowChange = Upsert | Delete
+
+
+class Projection(Protocol):
+    name: str
+    tables: tuple[Table, ...]
+
+    def handle(self, event: Any) -> Iterable[RowChange]: ...
+
+
+def iso(moment: Any) -> str:
+    """A fixed-width UTC timestamp, so text order is time order in every database."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return str(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
