@@ -10,7 +10,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from interfaces.container import Container
 from interfaces.http.accounts.accounts import AuthController, CustomerController
 from interfaces.http.analytics.analytics import AnalyticsController
-from interfaces.http.api_docs import api_docs
+from interfaces.http.api_docs import api_docs, api_docs_assets
 from interfaces.http.auth import provide_principal
 from interfaces.http.companions.appearance import AppearanceController
 from interfaces.http.companions.assets import AssetController
@@ -78,6 +78,7 @@ def create_litestar(container: Container) -> Litestar:
             WebhookController,
             WebhookAnalyticsController,
             api_docs,
+            api_docs_assets,
         ],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
     )
