@@ -29,7 +29,9 @@ def test_the_reference_lists_the_operations_offline(
     page.route("**/*", only_the_app)
     page.goto(f"{live_server.url}/api/v1/docs")
     expect(page.locator(".opblock-summary-path", has_text="/api/v1/events/batch")).to_be_visible()
-    expect(page.locator(".opblock-summary-path", has_text="/api/v1/eggs/{egg_id}/hatch")).to_be_visible()
+    expect(
+        page.locator(".opblock-summary-path", has_text="/api/v1/eggs/{egg_id}/hatch")
+    ).to_be_visible()
     assert page.locator(".opblock").count() > 100
     assert elsewhere == []
     screenshot(page, f"api-docs-{backend}")
