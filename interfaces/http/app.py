@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
+
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components
 
 from interfaces.container import Container
 from interfaces.http.accounts.accounts import AuthController, CustomerController
@@ -38,12 +42,37 @@ from interfaces.http.idempotency import IdempotencyMiddleware
 from interfaces.http.ingestion.events import EventController
 from interfaces.http.integrations.webhooks import WebhookAnalyticsController, WebhookController
 from interfaces.http.request_id import RequestIdMiddleware
+from interfaces.http.routing import SECURITY_SCHEMES
 from interfaces.http.widgets.demo import DemoController, demo_page
 from interfaces.http.widgets.widget import WidgetController
 from interfaces.http.widgets.widget_assets import WidgetAssetController
 from interfaces.http.widgets.widget_sessions import EmbedTokenController, WidgetSessionController
 
 API_PREFIX = "/api/v1"
+
+
+def service_dependencies(container: Container) -> dict[str, Provide]:
+    """Every use-case service of the container, injected by name (``eggs: Eggs``).
+
+    Handlers declare the services they use as parameters instead of reaching for the
+    container, so what a route depends on is in its signature.
+    """
+    services = {f.name: getattr(container, f.name) for f in fields(container)}
+    return {
+        name: Provide(_constant(service), use_cache=True, sync_to_thread=False)
+        for name, service in services.items()
+        if name not in NOT_INJECTED
+    }
+
+
+NOT_INJECTED = frozenset({"followers", "sweeper", "store", "tasks"})
+
+
+def _constant(value: object) -> Callable[[], object]:
+    def provide() -> object:
+        return value
+
+    return provide
 
 
 def create_litestar(container: Container) -> Litestar:
@@ -80,7 +109,10 @@ def create_litestar(container: Container) -> Litestar:
             api_docs,
             api_docs_assets,
         ],
-        dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
+        dependencies={
+            "principal": Provide(provide_principal, sync_to_thread=True),
+            **service_dependencies(container),
+        },
     )
     app = Litestar(
         route_handlers=[api, WidgetAssetController, demo_page],
@@ -92,6 +124,7 @@ def create_litestar(container: Container) -> Litestar:
             title="Hatched API",
             version="1.0.0",
             description="Customer events in, progression out.",
+            components=Components(security_schemes=dict(SECURITY_SCHEMES)),
             path=f"{API_PREFIX}/openapi.json",
             render_plugins=[JsonRenderPlugin(path="/")],
         ),

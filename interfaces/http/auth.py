@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from application.accounts.principal import Principal
 from domain.shared.errors import DomainError
 from interfaces.container import Container
+from interfaces.http.routing import Access
 
 PUBLISHABLE_OK = {"publishable": True}
 DASHBOARD_ONLY = {"dashboard": True}
@@ -34,9 +35,10 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
         credential.strip(), request.headers.get("x-hatched-mode")
     )
     opt = request.route_handler.opt
-    if opt.get("dashboard"):
+    access = opt.get("access")
+    if access is Access.DASHBOARD or opt.get("dashboard"):
         principal.require_dashboard()
-    elif not opt.get("publishable"):
+    elif access is not Access.READABLE and not opt.get("publishable"):
         principal.require_secret()
     return principal
 

@@ -9,13 +9,24 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from domain.shared.errors import DomainError
 from infrastructure.persistence.view_store import ViewStore
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T]):
+    """One page of a list: its items, and the cursor of the next page (``null`` at the end)."""
+
+    data: list[T]
+    next_cursor: str | None
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -54,12 +65,12 @@ def page(
     order_by: Sequence[tuple[str, bool]],
     cursor: str | None,
     limit: int | None,
-    render: Callable[[dict[str, Any]], Any],
-) -> dict[str, Any]:
+    render: Callable[[dict[str, Any]], T],
+) -> Page[T]:
     size = check_limit(limit)
     after = decode_cursor(cursor, len(order_by))
     rows = views.rows(table, where, order_by=order_by, after=after, limit=size + 1)
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = encode_cursor([rows[-1][c] for c, _ in order_by]) if more and rows else None
-    return {"data": [render(row) for row in rows], "next_cursor": next_cursor}
+    return Page([render(row) for row in rows], next_cursor)

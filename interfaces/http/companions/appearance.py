@@ -12,7 +12,7 @@ from domain.companions.appearance import NEEDS_RERENDER
 from domain.companions.buddy import Buddy
 from interfaces.http.asset_links import asset_url
 from interfaces.http.auth import Caller, container_of
-from interfaces.http.companions.operations import accepted_operation
+from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 
 NEVER_DRAWN = {
     "code": NEEDS_RERENDER,
@@ -59,6 +59,6 @@ class AppearanceController(Controller):
     )
     def rerender(
         self, request: Request[Any, Any, Any], principal: Caller, buddy_id: FromPath[str]
-    ) -> dict[str, Any]:
+    ) -> AcceptedOperation:
         buddies = container_of(request).buddies
         return accepted_operation(request_rerender(buddies, principal.tenant, buddy_id))

@@ -16,9 +16,9 @@ from interfaces.http.asset_links import public_origin
 from interfaces.http.auth import PUBLISHABLE_OK, Caller, container_of
 from interfaces.http.body import Model, StrictBody
 from interfaces.http.companions.appearance import appearance_fields
-from interfaces.http.companions.operations import accepted_operation
+from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import check_limit, decode_cursor, encode_cursor, page
+from interfaces.http.pagination import Page, check_limit, decode_cursor, encode_cursor, page
 from projections.companions.buddies import BUDDIES
 
 Amount = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
@@ -146,7 +146,7 @@ class BuddyController(Controller):
         status: FromQuery[Literal["active", "archived"] | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> dict[str, Any]:
+    ) -> Page[dict[str, Any]]:
         container = container_of(request)
         read_your_writes(request, "buddies")
         tenant = principal.tenant
@@ -230,7 +230,7 @@ class BuddyController(Controller):
     )
     def evolve(
         self, request: Request[Any, Any, Any], principal: Caller, buddy_id: FromPath[str]
-    ) -> dict[str, Any]:
+    ) -> AcceptedOperation:
         return accepted_operation(
             container_of(request).buddies.request_evolve(principal.tenant, buddy_id)
         )
@@ -249,7 +249,7 @@ class BuddyController(Controller):
         principal: Caller,
         buddy_id: FromPath[str],
         data: JSONBody[EquipRequest],
-    ) -> dict[str, Any]:
+    ) -> AcceptedOperation:
         buddies = container_of(request).buddies
         return accepted_operation(buddies.request_equip(principal.tenant, buddy_id, data.item_ids))
 

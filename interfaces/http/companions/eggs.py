@@ -7,16 +7,20 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from application.companions.eggs import Eggs
 from domain.companions.egg import Egg, visual_variant_for
 from domain.shared.ids import public_id
-from interfaces.http.auth import Caller, container_of
-from interfaces.http.body import Model, StrictBody
-from interfaces.http.companions.operations import accepted_operation
+from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
+from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import page
+from interfaces.http.pagination import Page, page
+from interfaces.http.routing import Access, get, patch, post
 from projections.companions.eggs import EGGS
 
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
@@ -76,37 +80,37 @@ class EggController(Controller):
     tags = ["eggs"]
 
     @post(
-        "/",
-        dto=StrictBody[CreateEggRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=CreateEggRequest,
+        errors=("no_published_config", "active_egg_limit", "unknown_audience"),
         summary="Create a pending egg for a user (ensure=true reuses a waiting/ready one)",
+        status_code=201,
     )
     def create(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        eggs: NamedDependency[Eggs],
         data: JSONBody[CreateEggRequest],
         ensure: FromQuery[bool] = False,
     ) -> Response[EggView]:
-        egg, created = container_of(request).eggs.lay(
+        egg, created = eggs.lay(
             principal.tenant, data.user_id, data.metadata, data.audience, ensure
         )
         return Response(egg_view(egg), status_code=201 if created else 200)
 
-    @get("/", sync_to_thread=True, summary="List eggs (filters: user_id, status; cursor)")
+    @get(access=Access.SECRET, summary="List eggs (filters: user_id, status; cursor)")
     def list_eggs(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        views: NamedDependency[ViewStore],
         user_id: FromQuery[str | None] = None,
         status: FromQuery[
             Literal["waiting", "ready", "hatching", "hatched", "cancelled"] | None
         ] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> dict[str, Any]:
-        container = container_of(request)
+    ) -> Page[EggView]:
         read_your_writes(request, "eggs")
         tenant = principal.tenant
         where = {
@@ -116,39 +120,38 @@ class EggController(Controller):
             "status": status,
         }
         order = [("created_at", True), ("egg_id", True)]
-        return page(container.views, EGGS.name, where, order, cursor, limit, egg_row_view)
+        return page(views, EGGS.name, where, order, cursor, limit, egg_row_view)
 
-    @get("/{egg_id:str}", sync_to_thread=True, summary="Get an egg")
+    @get("/{egg_id:str}", access=Access.SECRET, summary="Get an egg")
     def get_egg(
-        self, request: Request[Any, Any, Any], principal: Caller, egg_id: FromPath[str]
+        self, principal: Caller, eggs: NamedDependency[Eggs], egg_id: FromPath[str]
     ) -> EggView:
-        return egg_view(container_of(request).eggs.get(principal.tenant, egg_id))
+        return egg_view(eggs.get(principal.tenant, egg_id))
 
     @patch(
         "/{egg_id:str}/status",
-        dto=StrictBody[EggStatusRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=EggStatusRequest,
+        errors=("invalid_state_transition",),
         summary="Mark the egg ready, or cancel it",
     )
     def set_status(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        eggs: NamedDependency[Eggs],
         egg_id: FromPath[str],
         data: JSONBody[EggStatusRequest],
     ) -> EggView:
-        return egg_view(
-            container_of(request).eggs.set_status(principal.tenant, egg_id, data.status)
-        )
+        return egg_view(eggs.set_status(principal.tenant, egg_id, data.status))
 
     @post(
         "/{egg_id:str}/hatch",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("invalid_state_transition", "conflict"),
         status_code=202,
         summary="Start an asynchronous hatch; poll the operation",
     )
     def hatch(
-        self, request: Request[Any, Any, Any], principal: Caller, egg_id: FromPath[str]
-    ) -> dict[str, Any]:
-        return accepted_operation(container_of(request).eggs.hatch(principal.tenant, egg_id))
+        self, principal: Caller, eggs: NamedDependency[Eggs], egg_id: FromPath[str]
+    ) -> AcceptedOperation:
+        return accepted_operation(eggs.hatch(principal.tenant, egg_id))

@@ -13,7 +13,7 @@ from domain.companions.operation import Operation
 from domain.shared.ids import public_id
 from interfaces.http.auth import PUBLISHABLE_OK, Caller, container_of
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import page
+from interfaces.http.pagination import Page, page
 from projections.companions.operations import OPERATIONS
 
 
@@ -57,9 +57,16 @@ def operation_row_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def accepted_operation(operation: Operation) -> dict[str, Any]:
-    """The seed's answer to an asynchronous request: ``{accepted, operation_id, status}``."""
-    return {"accepted": True, "operation_id": operation.public_id, "status": operation.status}
+class AcceptedOperation(msgspec.Struct):
+    """The seed's answer to an asynchronous request: poll ``/operations/{operation_id}``."""
+
+    accepted: bool
+    operation_id: str
+    status: str
+
+
+def accepted_operation(operation: Operation) -> AcceptedOperation:
+    return AcceptedOperation(True, operation.public_id, operation.status)
 
 
 class OperationController(Controller):
@@ -77,7 +84,7 @@ class OperationController(Controller):
         ] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> dict[str, Any]:
+    ) -> Page[dict[str, Any]]:
         container = container_of(request)
         read_your_writes(request, "operations")
         tenant = principal.tenant

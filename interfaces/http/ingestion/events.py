@@ -18,7 +18,7 @@ from interfaces.container import Container
 from interfaces.http.auth import Caller, container_of
 from interfaces.http.body import Model, StrictBody
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import page
+from interfaces.http.pagination import Page, page
 from projections.ingestion.event_log import EVENTS
 from projections.shared.base import iso
 
@@ -154,7 +154,7 @@ class EventController(Controller):
         to: FromQuery[datetime | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> dict[str, Any]:
+    ) -> Page[dict[str, Any]]:
         if from_ and to and from_ > to:
             raise DomainError("bad_request", "`from` is later than `to`", {"from": from_, "to": to})
         container = container_of(request)

@@ -16,7 +16,7 @@ from domain.shared.ids import public_id
 from interfaces.http.auth import Caller, container_of
 from interfaces.http.body import Model, StrictBody
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import page
+from interfaces.http.pagination import Page, page
 from projections.integrations.webhook_deliveries import DELIVERIES, ENDPOINT_HEALTH, HEALTH
 
 WebhookUrl = Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
@@ -260,7 +260,7 @@ class WebhookController(Controller):
         event: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> dict[str, Any]:
+    ) -> Page[dict[str, Any]]:
         container = container_of(request)
         endpoint = container.webhooks.get(principal.tenant, webhook_id)
         read_your_writes(request, "webhook_deliveries")

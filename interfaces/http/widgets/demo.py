@@ -17,7 +17,7 @@ from litestar.params import FromPath
 
 from domain.shared.errors import NotFound
 from interfaces.http.auth import container_of
-from interfaces.http.companions.operations import accepted_operation
+from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
 from interfaces.widget import demo_template, snippet
 
@@ -76,6 +76,6 @@ class DemoController(Controller):
     )
     def evolve(
         self, request: Request[Any, Any, Any], widget: WidgetCaller, buddy_id: FromPath[str]
-    ) -> dict[str, Any]:
+    ) -> AcceptedOperation:
         _require_demo(request)
         return accepted_operation(container_of(request).demo.evolve(widget, buddy_id))

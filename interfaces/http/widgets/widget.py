@@ -29,7 +29,11 @@ from interfaces.http.auth import container_of
 from interfaces.http.body import Model, StrictBody
 from interfaces.http.browser_cors import BrowserCors
 from interfaces.http.companions.buddies import buddy_view, evolution_view
-from interfaces.http.companions.operations import accepted_operation, operation_view
+from interfaces.http.companions.operations import (
+    AcceptedOperation,
+    accepted_operation,
+    operation_view,
+)
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.etag import etag_of, matches
 from interfaces.http.ingestion.events import EventRequest, EventType, ingest_one
@@ -315,5 +319,5 @@ class WidgetController(Controller):
         status_code=202,
         summary="Draw the buddy again (an operation; poll /widget/operations/{id})",
     )
-    def rerender(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> dict[str, Any]:
+    def rerender(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> AcceptedOperation:
         return accepted_operation(container_of(request).widgets.rerender(widget))
