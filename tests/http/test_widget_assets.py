@@ -39,6 +39,19 @@ def test_the_loader_is_served_latest_and_versioned(client: TestClient) -> None:
     assert error_of(client.get("/v/0.0.1/widget.js")) == (404, "resource_not_found")
 
 
+def test_the_loader_names_its_charset_once_and_answers_head(client: TestClient) -> None:
+    latest = client.get("/widget.js")
+    assert latest.headers["content-type"] == "text/javascript; charset=utf-8"
+    for path in ("/widget.js", f"/v/{WIDGET_VERSION}/widget.js"):
+        headers_only = client.head(path)
+        assert headers_only.status_code == 200, path
+        assert headers_only.content == b""
+        assert headers_only.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert headers_only.headers["etag"] == latest.headers["etag"]
+        assert int(headers_only.headers["content-length"]) == len(latest.content)
+    assert client.head("/v/0.0.1/widget.js").status_code == 404
+
+
 @pytest.fixture
 def demo_client(settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
     container = build_container(dataclasses.replace(settings, demo=True))
