@@ -57,6 +57,13 @@ def add_commands(commands: Any) -> None:
         "--fresh", action="store_true", help="start an interrupted rebuild over instead of resuming"
     )
     rebuild_cmd.add_argument("--chunk", type=int, default=CHUNK, help=CHUNK_HELP)
+    rebuild_cmd.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long after each chunk, to spare a busy database (default: 0)",
+    )
     rebuild_cmd.set_defaults(run=rebuild)
     verify_cmd = actions.add_parser(
         "verify", help="replay views into a scratch copy and diff it against the live tables"
@@ -87,7 +94,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def rebuild(args: argparse.Namespace) -> int:
-    with _rebuilder(args.chunk) as rebuilder:
+    with _rebuilder(args.chunk, pause=max(0.0, args.pause)) as rebuilder:
         names = _resolve(rebuilder, args.views)
         if names is None:
             return UNKNOWN_VIEW
@@ -181,13 +188,13 @@ def _resume_abandoned(rebuilder: Rebuilder, stop: threading.Event) -> None:
 
 
 @contextmanager
-def _rebuilder(chunk: int = CHUNK) -> Iterator[Rebuilder]:
+def _rebuilder(chunk: int = CHUNK, pause: float = 0.0) -> Iterator[Rebuilder]:
     settings = Settings.from_env()
     _logging(settings, default="warning")
     store = EventStore(env=event_store_env(settings))
     views = ViewStore(settings)
     try:
-        yield Rebuilder(store, views, all_projections(), chunk=max(1, chunk))
+        yield Rebuilder(store, views, all_projections(), chunk=max(1, chunk), pause=pause)
     finally:
         views.close()
         store.close()

@@ -236,12 +236,15 @@ class Rebuilder:
         projections: Sequence[Projection],
         *,
         chunk: int = CHUNK,
+        pause: float = 0.0,
         holder: str | None = None,
     ) -> None:
         self._log = log
         self._views = views
         self._projections = {p.name: p for p in projections}
         self._chunk = chunk
+        self._pause = pause
+        """Seconds to wait after each chunk: spares a busy database (``rebuild --pause``)."""
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         with views.transaction() as tx:
             tx.execute(
@@ -524,6 +527,8 @@ class Rebuilder:
                         )
                     positions[copy.tracking] = moved[copy.tracking]
             replayed += len(batch)
+            if self._pause:
+                (stop or threading.Event()).wait(self._pause)
 
 
 def _diff(tx: Tx, table: Table, copy: str) -> list[Difference]:

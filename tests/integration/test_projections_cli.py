@@ -141,8 +141,10 @@ def test_a_rebuild_killed_midway_is_finished_by_a_restarted_projector(
     fill(container)
     env = environment(settings)
     command = [sys.executable, "-m", "interfaces.cli"]
+    # --pause holds the rebuild after its first chunk, so the kill lands mid-way every time
+    # (without it a fast machine finished the rebuild before the test could kill it).
     rebuild = subprocess.Popen(
-        [*command, "projections", "rebuild", "--chunk", "5"],
+        [*command, "projections", "rebuild", "--chunk", "5", "--pause", "600"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

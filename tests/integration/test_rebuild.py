@@ -235,6 +235,30 @@ def test_a_fresh_rebuild_starts_a_stopped_shadow_over(container: Container) -> N
     assert result.differences == [] and leftovers(container) == []
 
 
+def test_a_paused_rebuild_holds_after_each_chunk_until_stopped(container: Container) -> None:
+    fill(container)
+    stop = threading.Event()
+    paused = rebuilder(container, pause=600)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            paused.rebuild(["leaderboard"], stop=stop)
+        except BaseException as error:  # handed to the test thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    while container.views.position("leaderboard__rebuild") == 0 and thread.is_alive():
+        stop.wait(0.01)
+    held_at = container.views.position("leaderboard__rebuild")
+    stop.wait(0.3)
+    assert 0 < container.views.position("leaderboard__rebuild") == held_at < container.store.head()
+    stop.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive() and [type(e) for e in outcome] == [Stopped]
+
+
 def test_runners_of_one_view_never_apply_a_batch_twice_even_across_a_swap(
     container: Container,
 ) -> None:
