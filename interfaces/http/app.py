@@ -10,6 +10,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from interfaces.container import Container
 from interfaces.http.auth import provide_principal
 from interfaces.http.consistency import add_view_lag_header
+from interfaces.http.edge_policy import enforce_edge_policy
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.idempotency import IdempotencyMiddleware
 from interfaces.http.request_id import RequestIdMiddleware
@@ -79,12 +80,13 @@ def create_litestar(container: Container) -> Litestar:
             WebhookAnalyticsController,
             api_docs,
         ],
-        dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
+        dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
     )
     app = Litestar(
         route_handlers=[api, WidgetAssetController, demo_page],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[IdempotencyMiddleware],
+        before_request=enforce_edge_policy,
         before_send=[add_view_lag_header],
         request_max_body_size=container.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
