@@ -35,6 +35,7 @@ from interfaces.http.configs.rule_editors import (
     TokenConfigController,
 )
 from interfaces.http.consistency import add_view_lag_header
+from interfaces.http.edge_policy import enforce_edge_policy
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.health import HealthController
 from interfaces.http.history.history import BuddyHistoryController
@@ -110,7 +111,7 @@ def create_litestar(container: Container) -> Litestar:
             api_docs_assets,
         ],
         dependencies={
-            "principal": Provide(provide_principal, sync_to_thread=True),
+            "principal": Provide(provide_principal, sync_to_thread=False),
             **service_dependencies(container),
         },
     )
@@ -118,6 +119,7 @@ def create_litestar(container: Container) -> Litestar:
         route_handlers=[api, WidgetAssetController, demo_page],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[IdempotencyMiddleware],
+        before_request=enforce_edge_policy,
         before_send=[add_view_lag_header],
         request_max_body_size=container.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -1,5 +1,8 @@
 """Bearer credentials → the calling ``Principal``, injected as the ``principal`` dependency.
 
+The edge (``edge_policy.py``) resolves it before the body is read, so a request without a
+good credential is ``401`` whatever its body; the dependency hands that principal over.
+
 Route handlers declare what they accept through ``opt``:
 ``opt={"publishable": True}`` lets a publishable key in, ``opt={"dashboard": True}``
 lets only a dashboard token in. Everything else takes a secret key or a dashboard token.
@@ -19,6 +22,7 @@ from interfaces.http.routing import Access
 
 PUBLISHABLE_OK = {"publishable": True}
 DASHBOARD_ONLY = {"dashboard": True}
+PRINCIPAL_STATE = "hatched_principal"
 
 
 def container_of(request: Request[Any, Any, Any]) -> Container:
@@ -27,6 +31,14 @@ def container_of(request: Request[Any, Any, Any]) -> Container:
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The principal the edge resolved before the body was read (``edge_policy.py``, on every
+    route: a test checks it); resolved here only if that hook had been switched off."""
+    resolved = request.state.get(PRINCIPAL_STATE)
+    return resolved if isinstance(resolved, Principal) else resolve_principal(request)
+
+
+def resolve_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The Bearer credential's principal, if the route accepts its kind; else 401/403."""
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():

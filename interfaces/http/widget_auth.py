@@ -20,14 +20,23 @@ from domain.shared.errors import DomainError
 from domain.widgets.widget_session import WidgetGrant
 from interfaces.http.auth import container_of
 
+WIDGET_STATE = "hatched_widget_grant"
+
 
 def provide_widget(request: Request[Any, Any, Any]) -> WidgetGrant:
+    """The grant the edge (``edge_policy.py``) resolved before the body was read; resolved
+    here only if that hook had been switched off."""
+    resolved = request.state.get(WIDGET_STATE)
+    return resolved if isinstance(resolved, WidgetGrant) else resolve_widget(request)
+
+
+def resolve_widget(request: Request[Any, Any, Any]) -> WidgetGrant:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise DomainError("unauthorized", "send a widget token as 'Authorization: Bearer <token>'")
     return container_of(request).widgets.authenticate(token.strip())
 
 
-WIDGET_DEPENDENCIES = {"widget": Provide(provide_widget, sync_to_thread=True)}
+WIDGET_DEPENDENCIES = {"widget": Provide(provide_widget, sync_to_thread=False)}
 WidgetCaller = NamedDependency[WidgetGrant]
 """Declare ``widget: WidgetCaller`` in a ``/widget/*`` handler to receive the verified grant."""

@@ -4,7 +4,8 @@
   ``default``) and the default library for the customer's ``creature_style``;
 * ``POST /stage-assets/upload-url {content_type}`` — a signed upload URL, valid for
   ``HATCHED_UPLOAD_URL_TTL_SECONDS``; ``PUT`` the file there with that ``Content-Type``
-  (no credential: the URL is the credential), at most ``HATCHED_ASSET_UPLOAD_MAX_BYTES``;
+  (no credential: the URL is the credential), at most ``HATCHED_ASSET_UPLOAD_MAX_BYTES``; the
+  one route whose body is not JSON (``opt={"raw_body": True}``, decision 0017);
 * ``PUT /stage-assets/{stage} {upload_id}`` — commit an uploaded file as the stage's art;
 * ``POST /stage-assets/{stage}/regenerate {seed?}`` — pin our procedural art, drawn anew;
 * ``DELETE /stage-assets/{stage}`` — back to each buddy's own procedural picture.
@@ -122,6 +123,7 @@ class StageAssetController(Controller):
         "/uploads/{token:str}",
         status_code=200,
         request_max_body_size=None,
+        opt={"raw_body": True},
         summary="Upload the file to an upload URL (the URL is the credential)",
     )
     async def receive_upload(
