@@ -36,6 +36,7 @@ from interfaces.http.routes.eggs import EggController
 from interfaces.http.routes.events import EventController
 from interfaces.http.routes.health import HealthController
 from interfaces.http.routes.history import BuddyHistoryController
+from interfaces.http.routes.metrics import metrics
 from interfaces.http.routes.operations import OperationController
 from interfaces.http.routes.stage_assets import StageAssetController
 from interfaces.http.routes.webhooks import WebhookAnalyticsController, WebhookController
@@ -81,8 +82,9 @@ def create_litestar(container: Container) -> Litestar:
         ],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=True)},
     )
+    served = [metrics] if container.settings.metrics else []
     app = Litestar(
-        route_handlers=[api, WidgetAssetController, demo_page],
+        route_handlers=[api, WidgetAssetController, demo_page, *served],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[IdempotencyMiddleware],
         before_send=[add_view_lag_header],
