@@ -116,6 +116,7 @@ def test_a_parked_event_is_shown_everywhere_and_applied_by_a_replay_after_the_fi
     assert "eggs: " in out and "no differences, 1 parked event(s)" in out
     assert f"parked #{parked.notification_id} domain.egg:Egg.Laid" in out
 
+    assert hatched("projections", "retry", "no_such_view")[0] == 2
     code, out, _ = hatched("projections", "retry")
     assert code == 1 and "eggs: 0 applied, 1 still parked" in out
     assert [p.notification_id for p in ParkedEvents(container.views).of()] == [
