@@ -45,8 +45,10 @@ from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
 from infrastructure.integrations.webhook_sender import HttpWebhookSender
 from infrastructure.persistence.event_store import event_store_env, schema_setup
 from infrastructure.persistence.followers import Follower
+from infrastructure.persistence.parked_events import ParkedEvents
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.clock import SystemClock
+from infrastructure.shared.metrics import Metrics
 from infrastructure.shared.periodic import Periodic
 from infrastructure.shared.settings import Settings
 from infrastructure.shared.tasks import TaskQueue, build_broker
@@ -81,6 +83,7 @@ class Container:
     stage_assets: StageAssets
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     def start(self) -> None:
         """Start the log followers (views, dispatcher) and, when embedded, the worker."""
@@ -175,6 +178,8 @@ def _build_container(settings: Settings) -> Container:
     )
     for follower in followers:
         store.on_saved(follower.wake)
+    metrics = Metrics()
+    metrics.watch_parked_events([f.name for f in followers], ParkedEvents(views).counts)
     widget_buddies = Buddies(store, clock, secrets, configs)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, widget_buddies, operations, directory)
@@ -212,4 +217,5 @@ def _build_container(settings: Settings) -> Container:
         ),
         followers=followers,
         sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
+        metrics=metrics,
     )

@@ -1,8 +1,8 @@
-"""``hatched projector`` and ``hatched projections status|rebuild|verify``.
+"""``hatched projector`` and ``hatched projections status|rebuild|verify|retry``.
 
-Exit status: 0 done; 1 differences found (verify) or the work failed; 2 a view name is
-unknown; 3 another process is rebuilding (or verifying) that view. Progress bars go to
-stderr, results to stdout.
+Exit status: 0 done; 1 differences or parked events found (verify), events still parked
+(retry), or the work failed; 2 a view name is unknown; 3 another process is rebuilding (or
+verifying) that view. Progress bars go to stderr, results to stdout.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from application.shared.store import EventStore
 from infrastructure.persistence.event_store import event_store_env
+from infrastructure.persistence.parked_events import ParkedEvent, ParkedEvents
 from infrastructure.persistence.rebuild import (
     CHUNK,
     Rebuilder,
@@ -71,6 +72,13 @@ def add_commands(commands: Any) -> None:
     verify_cmd.add_argument("views", nargs="*", metavar="VIEW", help="default: every view")
     verify_cmd.add_argument("--chunk", type=int, default=CHUNK, help=CHUNK_HELP)
     verify_cmd.set_defaults(run=verify)
+    retry_cmd = actions.add_parser(
+        "retry",
+        help="replay the views holding parked events, applying those that apply now (online)",
+    )
+    retry_cmd.add_argument("views", nargs="*", metavar="VIEW", help="default: every view")
+    retry_cmd.add_argument("--chunk", type=int, default=CHUNK, help=CHUNK_HELP)
+    retry_cmd.set_defaults(run=retry)
 
 
 # -- the operator's commands -------------------------------------------------------------
@@ -81,7 +89,7 @@ def status(args: argparse.Namespace) -> int:
 
     with _rebuilder() as rebuilder:
         rows = rebuilder.status(REACTOR_NAMES)
-    print(f"{'follower':<24} {'position':>10} {'head':>10} {'lag':>8}  rebuild")
+    print(f"{'follower':<24} {'position':>10} {'head':>10} {'lag':>8} {'parked':>8}  rebuild")
     for row in rows:
         rebuild = "(reactor: nothing to rebuild)" if row.reactor else "-"
         if row.rebuild is not None:
@@ -89,7 +97,10 @@ def status(args: argparse.Namespace) -> int:
                 f"at {row.rebuild_position or 0} by {row.rebuild.holder} "
                 f"since {row.rebuild.started_at} (heartbeat {row.rebuild.heartbeat_at})"
             )
-        print(f"{row.name:<24} {row.position:>10} {row.head:>10} {row.lag:>8}  {rebuild}")
+        print(
+            f"{row.name:<24} {row.position:>10} {row.head:>10} {row.lag:>8} {row.parked:>8}"
+            f"  {rebuild}"
+        )
     return 0
 
 
@@ -119,17 +130,49 @@ def verify(args: argparse.Namespace) -> int:
         except RebuildRefused as refused:
             print(f"refused: {refused}", file=sys.stderr)
             return REFUSED
-    differing = 0
+    found = 0
     for result in results:
         count = len(result.differences)
-        differing += count
+        found += count + len(result.parked)
         verdict = "no differences" if not count else f"{count} difference(s)"
+        if result.parked:
+            verdict += f", {len(result.parked)} parked event(s)"
         print(f"{result.view}: {result.rows} rows at position {result.position}, {verdict}")
         for difference in result.differences[:SHOWN_DIFFERENCES]:
             print(f"  {difference.describe()}")
         if count > SHOWN_DIFFERENCES:
             print(f"  … and {count - SHOWN_DIFFERENCES} more")
-    return 1 if differing else 0
+        _print_parked(result.parked)
+    return 1 if found else 0
+
+
+def retry(args: argparse.Namespace) -> int:
+    """Rebuild the views (of those named) that hold parked events: the replay applies, in
+    log order, the ones that apply now, and parks again those that still fail."""
+    with _rebuilder(args.chunk) as rebuilder:
+        parked = ParkedEvents(rebuilder.views)
+        names = _resolve(rebuilder, args.views)
+        if names is None:
+            return UNKNOWN_VIEW
+        counts = parked.counts()
+        targets = [name for name in names if counts.get(name)]
+        if not targets:
+            print("no parked events in " + ", ".join(names))
+            return 0
+        before = {(e.view, e.notification_id) for e in parked.of(targets)}
+        try:
+            with _bars() as bars:
+                rebuilder.rebuild(targets, bars, fresh=True)
+        except RebuildRefused as refused:
+            print(f"refused: {refused}", file=sys.stderr)
+            return REFUSED
+        still = parked.of(targets)
+        for name in targets:
+            left = [e for e in still if e.view == name]
+            applied = {n for v, n in before if v == name} - {e.notification_id for e in left}
+            print(f"{name}: {len(applied)} applied, {len(left)} still parked")
+            _print_parked(left)
+    return 1 if still else 0
 
 
 # -- the long-running runner ------------------------------------------------------------
@@ -198,6 +241,13 @@ def _rebuilder(chunk: int = CHUNK, pause: float = 0.0) -> Iterator[Rebuilder]:
     finally:
         views.close()
         store.close()
+
+
+def _print_parked(events: list[ParkedEvent]) -> None:
+    for event in events[:SHOWN_DIFFERENCES]:
+        print(f"  parked {event.describe()}")
+    if len(events) > SHOWN_DIFFERENCES:
+        print(f"  … and {len(events) - SHOWN_DIFFERENCES} more parked")
 
 
 def _resolve(rebuilder: Rebuilder, names: list[str]) -> list[str] | None:

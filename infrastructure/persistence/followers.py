@@ -4,6 +4,10 @@ A follower reads notifications after its tracked position, turns them into domai
 and hands them on; its position moves only after the work is done, so a crash repeats
 work rather than losing it (reactors must therefore be idempotent). SQLite has no
 subscriptions, so followers poll, and are woken early by this process's own writes.
+
+An event a follower cannot handle for a reason of its own is parked and the follower goes
+on (``infrastructure/persistence/parked_events.py``, decision 0016); a failure of the infrastructure
+(``infrastructure/persistence/failures.py``) is retried, the position unmoved, as before.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from infrastructure.persistence.failures import caused_by_infrastructure
+from infrastructure.persistence.parked_events import Outcome, ParkedEvents
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.settings import Settings
 from projections.shared.base import Projection, RowChange
@@ -122,16 +128,71 @@ class Follower:
             batch = self._source.notifications_after(position, BATCH)
             if not batch:
                 return handled
-            changes: list[RowChange] = []
-            for _, event in batch:
-                changes.extend(self._handle(event))
-            if self._before_apply is not None:
-                self._before_apply([event for _, event in batch])
-            if self._views.apply(self.name, changes, batch[-1][0], expected=position):
+            if self._views.apply_outcomes(
+                self.name, self._outcomes(batch), batch[-1][0], expected=position
+            ):
                 handled += len(batch)
                 self._position = batch[-1][0]
             else:
                 self._position = None
+
+    def retry_parked(self) -> int:
+        """Hand a reactor the events it parked, oldest first; returns how many it handled.
+
+        Those it handles now are unparked, the others stay parked with their new error. A
+        reactor is idempotent and acts on the current state, so this is safe out of log
+        order; a view's parked events wait for a replay in order (``hatched projections
+        retry``), so a view's follower retries nothing here.
+        """
+        if self.projection is not None:
+            return 0
+        handled = 0
+        for parked in ParkedEvents(self._views).of([self.name]):
+            found = self._source.notifications_after(parked.notification_id - 1, 1)
+            if not found or found[0][0] != parked.notification_id:
+                continue
+            outcome = self._outcome(*found[0])
+            if outcome.error is None and self._before_apply is not None:
+                outcome = self._reacted(outcome)
+            if self._views.retry_parked(self.name, outcome):
+                handled += 1
+                log.info("%s handled its parked event #%d", self.name, parked.notification_id)
+        return handled
+
+    def _outcomes(self, batch: list[tuple[int, Any]]) -> list[Outcome]:
+        """Each event of ``batch`` handled (and a batch reactor's reaction to them all)."""
+        outcomes = [self._outcome(notification_id, event) for notification_id, event in batch]
+        if self._before_apply is None:
+            return outcomes
+        try:
+            self._before_apply([event for _, event in batch])
+            return outcomes
+        except Exception as error:
+            self._raise_unless_parkable(error)
+            log.warning("%s: a batch failed (%s); reacting to it event by event", self.name, error)
+        return [self._reacted(outcome) for outcome in outcomes]
+
+    def _outcome(self, notification_id: int, event: Any) -> Outcome:
+        try:
+            return Outcome(notification_id, event, list(self._handle(event)))
+        except Exception as error:
+            self._raise_unless_parkable(error)
+            return Outcome(notification_id, event, error=error)
+
+    def _reacted(self, outcome: Outcome) -> Outcome:
+        """``outcome`` after the batch reactor reacted to its event alone."""
+        assert self._before_apply is not None
+        try:
+            self._before_apply([outcome.event])
+            return outcome
+        except Exception as error:
+            self._raise_unless_parkable(error)
+            return Outcome(outcome.notification_id, outcome.event, error=error)
+
+    def _raise_unless_parkable(self, error: Exception) -> None:
+        """Retry (raise) a failure of the infrastructure, or any failure while stopping."""
+        if caused_by_infrastructure(error) or self._stopping.is_set():
+            raise error
 
     def wake(self) -> None:
         self._wake.set()
@@ -147,9 +208,13 @@ class Follower:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        retried = False
         while not self._stopping.is_set():
             self._wake.clear()
             try:
+                if not retried:
+                    self.retry_parked()
+                    retried = True
                 if self.catch_up():
                     self._stopping.wait(GATHER_SECONDS)
             except Exception:

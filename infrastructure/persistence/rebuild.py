@@ -39,7 +39,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from infrastructure.persistence.failures import caused_by_infrastructure
 from infrastructure.persistence.followers import EventSource
+from infrastructure.persistence.parked_events import (
+    Outcome,
+    ParkedEvent,
+    ParkedEvents,
+    forget,
+    hand_over,
+    parked_by,
+)
 from infrastructure.persistence.view_store import (
     TRACKING_TABLE,
     Tx,
@@ -48,6 +57,7 @@ from infrastructure.persistence.view_store import (
     create_table,
     lock_position,
 )
+from infrastructure.persistence.view_text import decode_value
 from projections.shared.base import Delete, Projection, RowChange, Table, Upsert, iso
 
 log = logging.getLogger("hatched.rebuild")
@@ -143,6 +153,8 @@ class Verification:
     position: int
     rows: int
     differences: list[Difference] = field(default_factory=list)
+    parked: list[ParkedEvent] = field(default_factory=list)
+    """The events the live view parked (decision 0016)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,7 @@ class ViewStatus:
     rebuild: LockInfo | None
     rebuild_position: int | None
     reactor: bool = False
+    parked: int = 0
 
     @property
     def lag(self) -> int:
@@ -168,16 +181,25 @@ class _Copy:
         self.tables = tuple(replace(t, name=t.name + suffix, indexes=()) for t in projection.tables)
         self._names = {t.name: t.name + suffix for t in projection.tables}
 
-    def changes(self, events: Iterable[Any]) -> list[RowChange]:
-        renamed: list[RowChange] = []
-        for event in events:
-            for change in self.projection.handle(event):
-                table = self._names[change.table]
-                if isinstance(change, Upsert):
-                    renamed.append(replace(change, table=table))
-                else:
-                    renamed.append(Delete(table, change.key))
-        return renamed
+    def outcomes(self, batch: Iterable[tuple[int, Any]]) -> list[Outcome]:
+        """Each event's changes to the copy, or the error that parks it (as a follower would)."""
+        outcomes = []
+        for notification_id, event in batch:
+            try:
+                changes = [self._renamed(change) for change in self.projection.handle(event)]
+            except Exception as error:
+                if caused_by_infrastructure(error):
+                    raise
+                outcomes.append(Outcome(notification_id, event, error=error))
+            else:
+                outcomes.append(Outcome(notification_id, event, changes))
+        return outcomes
+
+    def _renamed(self, change: RowChange) -> RowChange:
+        table = self._names[change.table]
+        if isinstance(change, Upsert):
+            return replace(change, table=table)
+        return Delete(table, change.key)
 
 
 class _Lock:
@@ -256,6 +278,10 @@ class Rebuilder:
     def names(self) -> list[str]:
         return list(self._projections)
 
+    @property
+    def views(self) -> ViewStore:
+        return self._views
+
     def resolve(self, names: Sequence[str]) -> list[str]:
         """The views named (all of them when none is), or ``UnknownViews``."""
         unknown = [n for n in names if n not in self._projections]
@@ -270,6 +296,7 @@ class Rebuilder:
         (followers that keep no view, so they have nothing to rebuild)."""
         head = self._log.head()
         positions = self._views.positions()
+        parked = ParkedEvents(self._views).counts()
         locks = {lock.name: lock for lock in self.locks()}
         views = [
             ViewStatus(
@@ -278,11 +305,20 @@ class Rebuilder:
                 head,
                 locks.get(name),
                 positions.get(name + REBUILD) if name in locks else None,
+                parked=parked.get(name, 0),
             )
             for name in self._projections
         ]
         others = [
-            ViewStatus(name, positions.get(name, 0), head, None, None, reactor=True)
+            ViewStatus(
+                name,
+                positions.get(name, 0),
+                head,
+                None,
+                None,
+                reactor=True,
+                parked=parked.get(name, 0),
+            )
             for name in reactors
         ]
         return views + others
@@ -341,7 +377,7 @@ class Rebuilder:
             end = rest[-1][0] if rest else position
             if end < live:
                 return False
-            self._views.apply_in(tx, shadow.tracking, shadow.changes(e for _, e in rest), end)
+            self._views.apply_outcomes_in(tx, shadow.tracking, shadow.outcomes(rest), end)
             for table, copy in zip(projection.tables, shadow.tables, strict=True):
                 tx.execute(f"DROP TABLE IF EXISTS {table.name}")
                 tx.execute(f"ALTER TABLE {copy.name} RENAME TO {table.name}")
@@ -351,6 +387,7 @@ class Rebuilder:
                     )
                 create_indexes(tx, table)
             self._views.apply_in(tx, projection.name, (), end)
+            hand_over(tx, shadow.tracking, projection.name)
             _forget_position(tx, shadow.tracking)
             self._lock(projection.name).release(tx)
         self._views.changed()
@@ -406,14 +443,16 @@ class Rebuilder:
             if len(rest) > self._chunk:
                 return None
             if rest:
-                changes = scratch.changes(e for _, e in rest)
-                self._views.apply_in(tx, scratch.tracking, changes, rest[-1][0])
+                self._views.apply_outcomes_in(
+                    tx, scratch.tracking, scratch.outcomes(rest), rest[-1][0]
+                )
             differences: list[Difference] = []
             rows = 0
             for table, copy in zip(projection.tables, scratch.tables, strict=True):
                 rows += int(tx.execute(f"SELECT COUNT(*) FROM {table.name}").fetchone()[0])
                 differences += _diff(tx, table, copy.name)
-            return Verification(projection.name, live, rows, differences)
+            parked = parked_by(tx, projection.name)
+        return Verification(projection.name, live, rows, differences, parked)
 
     # -- the parts -----------------------------------------------------------------
 
@@ -514,8 +553,8 @@ class Rebuilder:
                         continue
                     if lock_position(tx, copy.tracking) != at:
                         raise LockLost(f"{copy.tracking} was written by another process")
-                    changes = copy.changes(e for _, e in own)
-                    self._views.apply_in(tx, copy.tracking, changes, own[-1][0])
+                    outcomes = copy.outcomes(own)
+                    self._views.apply_outcomes_in(tx, copy.tracking, outcomes, own[-1][0])
                     moved[copy.tracking] = own[-1][0]
             if not moved:
                 return replayed
@@ -549,7 +588,7 @@ def _diff(tx: Tx, table: Table, copy: str) -> list[Difference]:
         rows = tx.execute(
             f"SELECT {listed} FROM {first} EXCEPT SELECT {listed} FROM {second}"
         ).fetchall()
-        found = [dict(zip(columns, row, strict=True)) for row in rows]
+        found = [dict(zip(columns, map(decode_value, row), strict=True)) for row in rows]
         return {tuple(r[k] for k in table.key): r for r in found}
 
     live = only_in(table.name, copy)
@@ -565,6 +604,7 @@ def _diff(tx: Tx, table: Table, copy: str) -> list[Difference]:
 def _drop(tx: Tx, copy: _Copy) -> None:
     for table in copy.tables:
         tx.execute(f"DROP TABLE IF EXISTS {table.name}")
+    forget(tx, copy.tracking)
     _forget_position(tx, copy.tracking)
 
 

@@ -1,12 +1,15 @@
 """Read-model tables on SQLite or PostgreSQL, written with their tracking position atomically.
 
 The same small SQL subset runs on both: TEXT and INTEGER columns, ``INSERT … ON CONFLICT``
-upserts, keyset pagination. JSON documents are stored as text in a ``data`` column.
+upserts, keyset pagination. JSON documents are stored as text in a ``data`` column. Every
+string written or compared is encoded by ``infrastructure/persistence/view_text.py`` (NUL and lone
+surrogates cannot be stored as they are) and decoded when read.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -17,8 +20,13 @@ from typing import Any
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
+from infrastructure.persistence.failures import caused_by_infrastructure
+from infrastructure.persistence.parked_events import PARKED, Outcome, park, unpark
+from infrastructure.persistence.view_text import decode_value, encode_param
 from infrastructure.shared.settings import Settings
 from projections.shared.base import Delete, Projection, RowChange, Table, Upsert
+
+log = logging.getLogger("hatched.views")
 
 TRACKING_TABLE = "view_tracking"
 _TYPES = {"text": "TEXT", "int": "BIGINT"}
@@ -47,6 +55,7 @@ class ViewStore:
             tx.execute(
                 f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (view TEXT PRIMARY KEY, position BIGINT NOT NULL)"
             )
+            create_table(tx, PARKED)
 
     # -- connections --------------------------------------------------------
 
@@ -130,21 +139,55 @@ class ViewStore:
         return True
 
     def apply_in(self, tx: _Tx, view: str, changes: Iterable[RowChange], position: int) -> None:
-        """``apply`` inside a transaction the caller holds (rebuilds use it).
+        """``apply`` inside a transaction the caller holds (rebuilds use it)."""
+        _write(tx, changes)
+        _track(tx, view, position)
 
-        Consecutive changes of the same shape go to the database as one ``executemany``
-        (one round trip on PostgreSQL), still one statement per change, in order.
+    def apply_outcomes(
+        self, view: str, outcomes: Sequence[Outcome], position: int, *, expected: int | None = None
+    ) -> bool:
+        """``apply`` for events handled one by one, parking those that cannot be applied."""
+        with self._transaction() as tx:
+            if expected is not None and lock_position(tx, view) != expected:
+                return False
+            self.apply_outcomes_in(tx, view, outcomes, position)
+        self.changed()
+        return True
+
+    def apply_outcomes_in(
+        self, tx: _Tx, view: str, outcomes: Sequence[Outcome], position: int
+    ) -> list[Outcome]:
+        """Apply the events' changes and move the view to ``position``; returns the parked.
+
+        An event whose handling failed, or whose changes the database refuses for a reason
+        of the event's own (not ``caused_by_infrastructure``), is parked instead of applied
+        (decision 0016). All the changes go in one savepoint first; only when the database
+        refuses that does each event get a savepoint of its own, to find the ones to park.
+        An infrastructure failure rolls the whole transaction back, to be retried.
         """
-        for sql, rows in _batched(tx, changes):
-            if len(rows) == 1:
-                tx.execute(sql, rows[0])
+        if all(outcome.error is None for outcome in outcomes):
+            try:
+                with tx.savepoint():
+                    _write(tx, (change for outcome in outcomes for change in outcome.changes))
+            except Exception as error:
+                if caused_by_infrastructure(error):
+                    raise
             else:
-                tx.executemany(sql, rows)
-        tx.execute(
-            f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, {tx.p}) "
-            f"ON CONFLICT (view) DO UPDATE SET position = excluded.position",
-            (view, position),
-        )
+                _track(tx, view, position)
+                return []
+        parked = [outcome for outcome in outcomes if not _applied_or_parked(tx, view, outcome)]
+        _track(tx, view, position)
+        return parked
+
+    def retry_parked(self, view: str, outcome: Outcome) -> bool:
+        """Apply an event ``view`` parked earlier, and unpark it; or park it again (with the
+        new error). The view's position stays. Returns whether it was applied."""
+        with self._transaction() as tx:
+            applied = _applied_or_parked(tx, view, outcome)
+            if applied:
+                _write(tx, [unpark(view, outcome.notification_id)])
+        self.changed()
+        return applied
 
     def transaction(self) -> AbstractContextManager[_Tx]:
         """One write transaction, for operator tools that need several steps atomically."""
@@ -196,16 +239,16 @@ class ViewStore:
                         if op not in _COMPARISONS:
                             raise ValueError(f"unsupported comparison {op!r}")
                         clauses.append(f"{column} {op} {tx.p}")
-                        params.append(operand)
+                        params.append(encode_param(operand))
                 else:
                     clauses.append(f"{column} = {tx.p}")
-                    params.append(value)
+                    params.append(encode_param(value))
             if after is not None and order_by:
                 columns = ", ".join(c for c, _ in order_by)
                 marks = ", ".join(tx.p for _ in order_by)
                 comparison = "<" if order_by[0][1] else ">"
                 clauses.append(f"({columns}) {comparison} ({marks})")
-                params.extend(after)
+                params.extend(encode_param(v) for v in after)
             sql = f"SELECT * FROM {table}"
             if clauses:
                 sql += " WHERE " + " AND ".join(clauses)
@@ -220,7 +263,7 @@ class ViewStore:
     def count(self, table: str, where: dict[str, Any]) -> int:
         with self._transaction() as tx:
             clauses = [f"{c} = {tx.p}" for c, v in where.items() if v is not None]
-            params = [v for v in where.values() if v is not None]
+            params = [encode_param(v) for v in where.values() if v is not None]
             sql = f"SELECT COUNT(*) FROM {table}" + (
                 " WHERE " + " AND ".join(clauses) if clauses else ""
             )
@@ -229,7 +272,7 @@ class ViewStore:
     def select(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read query written with ``{p}`` for each parameter (joins, counts)."""
         with self._transaction() as tx:
-            return _fetch(tx.execute(sql.format(p=tx.p), params))
+            return _fetch(tx.execute(sql.format(p=tx.p), [encode_param(v) for v in params]))
 
     def register(self, projection: Projection) -> None:
         self.create_tables(projection.tables)
@@ -246,6 +289,23 @@ class _Tx:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self.connection.execute(sql, params)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: what fails inside it is undone, the rest of the transaction
+        goes on (the error is raised on)."""
+        if self.postgres:
+            with self.connection.transaction():
+                yield
+            return
+        self.connection.execute("SAVEPOINT view_store")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK TO SAVEPOINT view_store")
+            self.connection.execute("RELEASE SAVEPOINT view_store")
+            raise
+        self.connection.execute("RELEASE SAVEPOINT view_store")
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if self.postgres:
@@ -290,16 +350,60 @@ def lock_position(tx: _Tx, view: str) -> int:
     return int(row[0])
 
 
+def _write(tx: _Tx, changes: Iterable[RowChange]) -> None:
+    """Consecutive changes of the same shape go to the database as one ``executemany``
+    (one round trip on PostgreSQL), still one statement per change, in order."""
+    for sql, rows in _batched(tx, changes):
+        if len(rows) == 1:
+            tx.execute(sql, rows[0])
+        else:
+            tx.executemany(sql, rows)
+
+
+def _track(tx: _Tx, view: str, position: int) -> None:
+    tx.execute(
+        f"INSERT INTO {TRACKING_TABLE} (view, position) VALUES ({tx.p}, {tx.p}) "
+        f"ON CONFLICT (view) DO UPDATE SET position = excluded.position",
+        (view, position),
+    )
+
+
+def _applied_or_parked(tx: _Tx, view: str, outcome: Outcome) -> bool:
+    """Apply one event's changes in a savepoint, or park it; whether it was applied."""
+    error = outcome.error
+    if error is None:
+        try:
+            with tx.savepoint():
+                _write(tx, outcome.changes)
+            return True
+        except Exception as refused:
+            if caused_by_infrastructure(refused):
+                raise
+            error = refused
+    log.error(
+        "%s parked event #%d (%s): %s",
+        view,
+        outcome.notification_id,
+        type(outcome.event).__qualname__,
+        error,
+        exc_info=error,
+    )
+    _write(tx, [park(view, outcome, error)])
+    return False
+
+
 def _fetch(cursor: Any) -> list[dict[str, Any]]:
-    """A read's rows as dicts by column name, JSON columns decoded."""
+    """A read's rows as dicts by column name, text and JSON columns decoded."""
     names = [d[0] for d in cursor.description]
-    return [_decode(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+    return [
+        _decode(dict(zip(names, map(decode_value, row), strict=True))) for row in cursor.fetchall()
+    ]
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return value
+    return encode_param(value)
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -326,7 +430,7 @@ def _batched(tx: _Tx, changes: Iterable[RowChange]) -> Iterator[tuple[str, list[
 
 def _upsert(tx: _Tx, change: Upsert) -> tuple[str, list[Any]]:
     values = {
-        **change.key,
+        **{k: encode_param(v) for k, v in change.key.items()},
         **{k: _encode(v) for k, v in change.values.items()},
         **change.increments,
     }
@@ -344,4 +448,6 @@ def _upsert(tx: _Tx, change: Upsert) -> tuple[str, list[Any]]:
 
 def _delete(tx: _Tx, change: Delete) -> tuple[str, list[Any]]:
     clauses = " AND ".join(f"{c} = {tx.p}" for c in change.key)
-    return f"DELETE FROM {change.table} WHERE {clauses}", list(change.key.values())
+    return f"DELETE FROM {change.table} WHERE {clauses}", [
+        encode_param(v) for v in change.key.values()
+    ]

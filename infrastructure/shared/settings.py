@@ -59,6 +59,7 @@ class Settings:
     public_url: str | None = None
     asset_upload_max_bytes: int = 524_288
     upload_url_ttl_seconds: int = 900
+    metrics: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -96,6 +97,7 @@ class Settings:
             public_url=(env.get("HATCHED_PUBLIC_URL") or "").rstrip("/") or None,
             asset_upload_max_bytes=int(env.get("HATCHED_ASSET_UPLOAD_MAX_BYTES", "524288")),
             upload_url_ttl_seconds=int(env.get("HATCHED_UPLOAD_URL_TTL_SECONDS", "900")),
+            metrics=_flag(env.get("HATCHED_METRICS", "false")),
         )
 
     @property

@@ -42,6 +42,7 @@ from interfaces.http.history.history import BuddyHistoryController
 from interfaces.http.idempotency import IdempotencyMiddleware
 from interfaces.http.ingestion.events import EventController
 from interfaces.http.integrations.webhooks import WebhookAnalyticsController, WebhookController
+from interfaces.http.metrics import metrics
 from interfaces.http.request_id import RequestIdMiddleware
 from interfaces.http.routing import SECURITY_SCHEMES
 from interfaces.http.widgets.demo import DemoController, demo_page
@@ -115,8 +116,9 @@ def create_litestar(container: Container) -> Litestar:
             **service_dependencies(container),
         },
     )
+    served = [metrics] if container.settings.metrics else []
     app = Litestar(
-        route_handlers=[api, WidgetAssetController, demo_page],
+        route_handlers=[api, WidgetAssetController, demo_page, *served],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[IdempotencyMiddleware],
         before_request=enforce_edge_policy,
