@@ -29,6 +29,12 @@ class Page(msgspec.Struct, Generic[T]):
     next_cursor: str | None
 
 
+class Listing(msgspec.Struct, Generic[T]):
+    """A whole list that is never paged (a catalogue, a tenant's few versions): ``{data}``."""
+
+    data: list[T]
+
+
 def encode_cursor(values: Sequence[Any]) -> str:
     raw = json.dumps(list(values), separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

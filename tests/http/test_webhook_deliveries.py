@@ -259,3 +259,26 @@ def test_webhook_health_refuses_a_bad_window(client: TestClient, account: Accoun
     period = one_day.json()["period"]
     assert period["days"] == 1 and period["from"] == period["to"]
     assert client.get("/api/v1/analytics/webhooks").status_code == 401
+
+
+def test_delivery_lists_wait_for_their_views_only_once_the_credential_is_checked(
+    client: TestClient,
+    account: Account,
+    container: Container,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both delivery reads answer from the caught-up views; a caller without a valid
+    credential is refused before anything waits on them (no lag noted on its answer)."""
+    webhook = subscribe(client, account, receiver.url)
+    monkeypatch.setattr("interfaces.container.READ_CONSISTENCY_TIMEOUT_SECONDS", 0.05)
+    [runner] = [f for f in container.followers if f.name == "webhook_deliveries"]
+    runner.stop()
+    apply_preset(client, account)  # new events the stopped view has not applied
+    for path in (f"{BASE}/{webhook['id']}/deliveries", "/api/v1/analytics/webhooks"):
+        stranger = client.get(path, headers={"Authorization": "Bearer hatch_live_nope"})
+        assert stranger.status_code == 401
+        assert VIEW_LAG_HEADER.lower() not in stranger.headers
+        response = client.get(path, headers=account.headers())
+        assert response.status_code == 200, response.text
+        assert int(response.headers[VIEW_LAG_HEADER]) >= 1

@@ -6,13 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
+from application.companions.buddies import Buddies
 from domain.shared.ids import public_id
-from infrastructure.analytics.leaderboard_queries import Board, Ranked
-from interfaces.http.auth import PUBLISHABLE_OK, Caller, container_of
+from infrastructure.analytics.leaderboard_queries import Board, LeaderboardQueries, Ranked
+from interfaces.http.auth import Caller
 from interfaces.http.consistency import read_your_writes
+from interfaces.http.routing import Access, get
 from projections.analytics.leaderboard import LeaderboardView
 
 DEFAULT_LIMIT = 10
@@ -81,9 +84,8 @@ class AnalyticsController(Controller):
     tags = ["analytics"]
 
     @get(
-        "/",
-        sync_to_thread=True,
-        opt=PUBLISHABLE_OK,
+        access=Access.READABLE,
+        errors=("resource_not_found",),
         summary="Get leaderboard",
         description=(
             "Buddies ranked by coins earned, XP (the progression token earned) or evolution "
@@ -95,17 +97,18 @@ class AnalyticsController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
+        leaderboard: NamedDependency[LeaderboardQueries],
         metric: FromQuery[Literal["coins_earned", "xp", "stage"]] = "coins_earned",
         window: FromQuery[Literal["all_time", "monthly", "weekly"]] = "all_time",
         limit: Annotated[int, QueryParameter(name="limit", ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         buddy_id: FromQuery[str | None] = None,
         at: FromQuery[datetime | None] = None,
     ) -> BoardView:
-        container = container_of(request)
         tenant = principal.tenant
         focus = None
         if buddy_id is not None:
-            focus = container.buddies.load(tenant, buddy_id).id
+            focus = buddies.load(tenant, buddy_id).id
         read_your_writes(request, LeaderboardView.name)
-        board = container.leaderboard.board(tenant, metric, window, limit, buddy_id=focus, at=at)
+        board = leaderboard.board(tenant, metric, window, limit, buddy_id=focus, at=at)
         return board_view(board, public_id("buddy", focus) if focus else None)

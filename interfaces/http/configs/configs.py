@@ -6,15 +6,20 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.accounts.principal import Principal
-from domain.configs.config_version import ConfigVersion
+from application.configs.configs import Configs
+from domain.configs.config_version import ConfigStatus, ConfigVersion
 from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id, public_id
-from interfaces.http.auth import Caller, container_of
-from interfaces.http.body import Model, StrictBody
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
+from interfaces.http.configs.impact import ImpactView, MigrationView
+from interfaces.http.pagination import Listing
+from interfaces.http.routing import Access, get, patch, post
 
 MAX_MIGRATE_IDS = 1000
 
@@ -39,10 +44,20 @@ class MigrateRequest(Model):
     all: bool | None = None
 
 
+class PresetSummary(msgspec.Struct, kw_only=True):
+    key: str
+    name: str
+    description: str
+
+
+class PresetView(PresetSummary, kw_only=True):
+    document: dict[str, Any]
+
+
 class ConfigVersionView(msgspec.Struct):
     config_version_id: str
     version: int | None
-    status: str
+    status: ConfigStatus
     created_at: datetime
     published_at: datetime | None
     archived_at: datetime | None
@@ -93,17 +108,17 @@ class PresetController(Controller):
     path = "/presets"
     tags = ["config"]
 
-    @get("/", sync_to_thread=True, summary="List presets")
+    @get(access=Access.SECRET, summary="List presets")
     def list_presets(
-        self, request: Request[Any, Any, Any], principal: Caller
-    ) -> dict[str, list[dict[str, str]]]:
-        return {"data": container_of(request).configs.presets()}
+        self, principal: Caller, configs: NamedDependency[Configs]
+    ) -> Listing[PresetSummary]:
+        return Listing([msgspec.convert(p, PresetSummary) for p in configs.presets()])
 
-    @get("/{key:str}", sync_to_thread=True, summary="A preset and its whole rulebook")
+    @get("/{key:str}", access=Access.SECRET, summary="A preset and its whole rulebook")
     def get_preset(
-        self, request: Request[Any, Any, Any], principal: Caller, key: FromPath[str]
-    ) -> dict[str, Any]:
-        return container_of(request).configs.preset(key)
+        self, principal: Caller, configs: NamedDependency[Configs], key: FromPath[str]
+    ) -> PresetView:
+        return msgspec.convert(configs.preset(key), PresetView)
 
 
 class ApplyPresetController(Controller):
@@ -112,19 +127,18 @@ class ApplyPresetController(Controller):
 
     @post(
         "/apply-preset",
-        dto=StrictBody[ApplyPresetRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=ApplyPresetRequest,
+        errors=("conflict",),
         status_code=200,
         summary="Start a draft from a preset (published as version 1 when none is published)",
     )
     def apply_preset(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        configs: NamedDependency[Configs],
         data: JSONBody[ApplyPresetRequest],
     ) -> ConfigVersionView:
-        configs = container_of(request).configs
         return ConfigVersionView.of(configs.apply_preset(principal.tenant, data.preset_key))
 
 
@@ -132,111 +146,114 @@ class ConfigVersionController(Controller):
     path = "/config-versions"
     tags = ["config"]
 
-    @get("/", sync_to_thread=True, summary="List config versions, newest first")
+    @get(
+        access=Access.SECRET,
+        errors=("bad_request",),
+        summary="List config versions, newest first",
+    )
     def list_versions(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        configs: NamedDependency[Configs],
         status: FromQuery[str | None] = None,
-    ) -> dict[str, list[ConfigVersionView]]:
-        versions = container_of(request).configs.list(principal.tenant, status)
-        return {"data": [ConfigVersionView.of(v) for v in versions]}
+    ) -> Listing[ConfigVersionView]:
+        versions = configs.list(principal.tenant, status)
+        return Listing([ConfigVersionView.of(v) for v in versions])
 
     @post(
-        "/",
-        dto=StrictBody[CreateConfigRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=CreateConfigRequest,
+        errors=("conflict",),
         status_code=201,
         summary="Start the draft (from a document, else from the published version)",
     )
     def create_version(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        configs: NamedDependency[Configs],
         data: JSONBody[CreateConfigRequest],
     ) -> ConfigVersionView:
-        configs = container_of(request).configs
         return ConfigVersionView.of(configs.create_draft(principal.tenant, data.document))
 
-    @get("/{version_id:str}", sync_to_thread=True, summary="Get a config version")
+    @get("/{version_id:str}", access=Access.SECRET, summary="Get a config version")
     def get_version(
-        self, request: Request[Any, Any, Any], principal: Caller, version_id: FromPath[str]
+        self, principal: Caller, configs: NamedDependency[Configs], version_id: FromPath[str]
     ) -> ConfigVersionView:
-        return ConfigVersionView.of(container_of(request).configs.get(principal.tenant, version_id))
+        return ConfigVersionView.of(configs.get(principal.tenant, version_id))
 
     @patch(
         "/{version_id:str}",
-        dto=StrictBody[ReviseConfigRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=ReviseConfigRequest,
+        errors=("invalid_state_transition", "conflict"),
         summary="Replace the draft's document (published versions are immutable)",
     )
     def revise_version(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        configs: NamedDependency[Configs],
         version_id: FromPath[str],
         data: JSONBody[ReviseConfigRequest],
     ) -> ConfigVersionView:
-        configs = container_of(request).configs
         return ConfigVersionView.of(configs.revise(principal.tenant, version_id, data.document))
 
     @post(
         "/{version_id:str}/clone",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("conflict",),
         status_code=201,
         summary="Start the draft from a copy of any version",
     )
     def clone_version(
-        self, request: Request[Any, Any, Any], principal: Caller, version_id: FromPath[str]
+        self, principal: Caller, configs: NamedDependency[Configs], version_id: FromPath[str]
     ) -> ConfigVersionView:
-        configs = container_of(request).configs
         return ConfigVersionView.of(configs.clone(principal.tenant, version_id))
 
     @post(
         "/{version_id:str}/publish",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("invalid_state_transition", "conflict"),
         status_code=200,
         summary="Publish the draft as the next version; the previous one is archived",
     )
     def publish_version(
-        self, request: Request[Any, Any, Any], principal: Caller, version_id: FromPath[str]
+        self, principal: Caller, configs: NamedDependency[Configs], version_id: FromPath[str]
     ) -> ConfigVersionView:
-        configs = container_of(request).configs
         return ConfigVersionView.of(configs.publish(principal.tenant, version_id))
 
     @get(
         "/{version_id:str}/impact",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("bad_request",),
         summary="Preview the impact: who stays where, and what changed",
     )
     def impact(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        configs: NamedDependency[Configs],
         version_id: FromPath[str],
         days: FromQuery[int | None] = None,
-    ) -> dict[str, Any]:
-        return container_of(request).configs.impact(principal.tenant, version_id, days)
+    ) -> ImpactView:
+        return msgspec.convert(configs.impact(principal.tenant, version_id, days), ImpactView)
 
     @post(
         "/{version_id:str}/migrate-buddies",
-        dto=StrictBody[MigrateRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=MigrateRequest,
+        errors=("invalid_state_transition", "conflict"),
         status_code=200,
         summary="Pin some or all buddies to this published version",
     )
     def migrate_buddies(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        configs: NamedDependency[Configs],
         version_id: FromPath[str],
         data: JSONBody[MigrateRequest],
-    ) -> dict[str, Any]:
+    ) -> MigrationView:
         targets = _migration_targets(data)
         buddy_ids = None if targets is None else [parse_public_id("buddy", b) for b in targets]
-        return container_of(request).configs.migrate_buddies(
+        outcome = configs.migrate_buddies(
             principal.tenant, version_id, buddy_ids, actor=actor_of(principal)
         )
+        return msgspec.convert(outcome, MigrationView)

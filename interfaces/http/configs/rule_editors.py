@@ -3,7 +3,8 @@
 Every write lands in the tenant's draft (started from the published version on the first
 edit) and answers with the item plus the draft's ``config_version_id``; reads show the draft
 when there is one, else the published version, and say which in ``source``.
-Request bodies mirror the rulebook document (``domain/configs/rulebook.py``) field for field.
+Request bodies mirror the rulebook document (``domain/configs/rulebook.py``) field for field;
+responses are its canonical form (every field present).
 """
 
 from __future__ import annotations
@@ -11,29 +12,41 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
 
-from application.accounts.principal import Principal
+from application.configs.configs import Configs, Document
 from application.configs.rule_editors import (
     BADGES,
     COIN_RULES,
     SKILL_RULES,
     SKILL_SET_ID,
     ConfigItems,
-    Current,
     Edited,
-    Section,
 )
-from interfaces.http.auth import Caller, container_of
-from interfaces.http.body import Model, StrictBody
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
+from interfaces.http.configs.section_routes import (
+    RulebookList,
+    Source,
+    plain,
+    section_controller,
+    shaped,
+    where,
+    written,
+)
+from interfaces.http.routing import Access, delete, get, post, put
 
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists"]
 Scalar = str | int | float | bool | None
 BadgeConditionKind = Literal[
     "milestone", "coin_threshold", "skill_level", "stage", "collection", "streak"
 ]
+
+
+# Requests ----------------------------------------------------------------------------------
 
 
 class ConditionBody(Model):
@@ -62,8 +75,11 @@ class SkillRuleBody(Model):
     conditions: list[ConditionBody] = []
 
 
-class BadgeConditionBody(Model):
-    """One of the condition kinds; which other fields it takes depends on ``kind``."""
+class BadgeCondition(Model):
+    """One of the condition kinds; which other fields it takes depends on ``kind``.
+
+    Requests and responses share it: a stored condition holds exactly these fields.
+    """
 
     kind: BadgeConditionKind
     event_type: str | UnsetType = UNSET
@@ -79,7 +95,7 @@ class BadgeConditionBody(Model):
 
 class BadgeBody(Model):
     name: str
-    condition: BadgeConditionBody
+    condition: BadgeCondition
     key: str | None = None
     description: str = ""
     coin_reward: int | None = None
@@ -125,240 +141,124 @@ class TokenConfigBody(Model):
     progression: ProgressionSlotBody | UnsetType = UNSET
 
 
-def _items(request: Request[Any, Any, Any]) -> ConfigItems:
-    return ConfigItems(container_of(request).configs)
+# Responses: the document's canonical parts -------------------------------------------------
 
 
-def _plain(body: msgspec.Struct) -> dict[str, Any]:
-    """The body as a document fragment; fields left out (``UNSET``) are dropped."""
-    plain: dict[str, Any] = msgspec.to_builtins(body)
-    return plain
+class Condition(msgspec.Struct):
+    property: str
+    operator: Operator
+    value: Scalar | list[Scalar]
 
 
-def _where(current: Current) -> dict[str, Any]:
-    version = current.version
-    return {
-        "config_version_id": version.public_id if version else None,
-        "source": current.source,
-    }
+class CoinRule(msgspec.Struct, kw_only=True):
+    id: str
+    event_type: str
+    amount: int
+    conditions: list[Condition]
+    daily_cap: int | None
+    weekly_cap: int | None
+    multiplier: float
+    total_limit: int | None
+    audience: str | None
 
 
-def _listing(items: list[dict[str, Any]], current: Current) -> dict[str, Any]:
-    return {"data": items, **_where(current)}
+class CoinRuleView(CoinRule, kw_only=True):
+    config_version_id: str
+    source: Source
 
 
-def _shown(item: dict[str, Any], current: Current) -> dict[str, Any]:
-    return {**item, **_where(current)}
+class SkillRule(msgspec.Struct, kw_only=True):
+    id: str
+    event_type: str
+    skill_key: str
+    amount: int
+    conditions: list[Condition]
 
 
-def _written(edited: Edited) -> dict[str, Any]:
-    return {**edited.part, "config_version_id": edited.draft.public_id, "source": "draft"}
+class SkillRuleView(SkillRule, kw_only=True):
+    config_version_id: str
+    source: Source
 
 
-# Coin rules, skill rules and badge definitions share these five handlers' bodies.
+class Badge(msgspec.Struct, kw_only=True):
+    key: str
+    name: str
+    description: str
+    condition: BadgeCondition
+    coin_reward: int | None
+    auto_award: bool
 
 
-def _list(
-    request: Request[Any, Any, Any], principal: Principal, section: Section
-) -> dict[str, Any]:
-    return _listing(*_items(request).items(principal.tenant, section))
+class BadgeView(Badge, kw_only=True):
+    config_version_id: str
+    source: Source
 
 
-def _get(
-    request: Request[Any, Any, Any], principal: Principal, section: Section, key: str
-) -> dict[str, Any]:
-    return _shown(*_items(request).item(principal.tenant, section, key))
+class Skill(msgspec.Struct, kw_only=True):
+    key: str
+    name: str
+    max_value: int
+    points_per_level: int
 
 
-def _create(
-    request: Request[Any, Any, Any], principal: Principal, section: Section, body: msgspec.Struct
-) -> dict[str, Any]:
-    return _written(_items(request).create(principal.tenant, section, _plain(body)))
+class SkillSet(msgspec.Struct, kw_only=True):
+    id: str
+    skills: list[Skill]
 
 
-def _replace(
-    request: Request[Any, Any, Any],
-    principal: Principal,
-    section: Section,
-    key: str,
-    body: msgspec.Struct,
-) -> dict[str, Any]:
-    return _written(_items(request).replace(principal.tenant, section, key, _plain(body)))
+class SkillSetView(SkillSet, kw_only=True):
+    config_version_id: str
+    source: Source
 
 
-def _delete(
-    request: Request[Any, Any, Any], principal: Principal, section: Section, key: str
-) -> dict[str, Any]:
-    return _written(_items(request).delete(principal.tenant, section, key))
+class TokenEarnRule(msgspec.Struct, kw_only=True):
+    id: str
+    event_type: str
+    amount: int
+    conditions: list[Condition]
+    weekly_cap: int | None
 
 
-class CoinRuleController(Controller):
-    path = "/coin-rules"
-    tags = ["config"]
+class TokenSlot(msgspec.Struct, kw_only=True):
+    """A slot as the progression slot shows it; the primary slot also has a cap."""
 
-    @get("/", sync_to_thread=True, summary="List coin rules")
-    def list_rules(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
-        return _list(request, principal, COIN_RULES)
-
-    @get("/{rule_id:str}", sync_to_thread=True, summary="Get a coin rule")
-    def get_rule(
-        self, request: Request[Any, Any, Any], principal: Caller, rule_id: FromPath[str]
-    ) -> dict[str, Any]:
-        return _get(request, principal, COIN_RULES, rule_id)
-
-    @post(
-        "/",
-        dto=StrictBody[CoinRuleBody],
-        return_dto=None,
-        sync_to_thread=True,
-        status_code=201,
-        summary="Create a coin rule in the draft",
-    )
-    def create_rule(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[CoinRuleBody]
-    ) -> dict[str, Any]:
-        return _create(request, principal, COIN_RULES, data)
-
-    @put(
-        "/{rule_id:str}",
-        dto=StrictBody[CoinRuleBody],
-        return_dto=None,
-        sync_to_thread=True,
-        summary="Replace a coin rule in the draft",
-    )
-    def replace_rule(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        rule_id: FromPath[str],
-        data: JSONBody[CoinRuleBody],
-    ) -> dict[str, Any]:
-        return _replace(request, principal, COIN_RULES, rule_id, data)
-
-    @delete(
-        "/{rule_id:str}",
-        sync_to_thread=True,
-        status_code=200,
-        summary="Delete a coin rule from the draft",
-    )
-    def delete_rule(
-        self, request: Request[Any, Any, Any], principal: Caller, rule_id: FromPath[str]
-    ) -> dict[str, Any]:
-        return _delete(request, principal, COIN_RULES, rule_id)
+    token_key: str
+    label: str
+    earn_rules: list[TokenEarnRule]
 
 
-class SkillRuleController(Controller):
-    path = "/skill-rules"
-    tags = ["config"]
-
-    @get("/", sync_to_thread=True, summary="List skill rules")
-    def list_rules(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
-        return _list(request, principal, SKILL_RULES)
-
-    @get("/{rule_id:str}", sync_to_thread=True, summary="Get a skill rule")
-    def get_rule(
-        self, request: Request[Any, Any, Any], principal: Caller, rule_id: FromPath[str]
-    ) -> dict[str, Any]:
-        return _get(request, principal, SKILL_RULES, rule_id)
-
-    @post(
-        "/",
-        dto=StrictBody[SkillRuleBody],
-        return_dto=None,
-        sync_to_thread=True,
-        status_code=201,
-        summary="Create a skill rule in the draft",
-    )
-    def create_rule(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[SkillRuleBody]
-    ) -> dict[str, Any]:
-        return _create(request, principal, SKILL_RULES, data)
-
-    @put(
-        "/{rule_id:str}",
-        dto=StrictBody[SkillRuleBody],
-        return_dto=None,
-        sync_to_thread=True,
-        summary="Replace a skill rule in the draft",
-    )
-    def replace_rule(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        rule_id: FromPath[str],
-        data: JSONBody[SkillRuleBody],
-    ) -> dict[str, Any]:
-        return _replace(request, principal, SKILL_RULES, rule_id, data)
-
-    @delete(
-        "/{rule_id:str}",
-        sync_to_thread=True,
-        status_code=200,
-        summary="Delete a skill rule from the draft",
-    )
-    def delete_rule(
-        self, request: Request[Any, Any, Any], principal: Caller, rule_id: FromPath[str]
-    ) -> dict[str, Any]:
-        return _delete(request, principal, SKILL_RULES, rule_id)
+class PrimarySlot(TokenSlot, kw_only=True):
+    max_balance: int | None
 
 
-class BadgeDefinitionController(Controller):
-    path = "/badge-definitions"
-    tags = ["config"]
+class TokenConfigView(msgspec.Struct, kw_only=True):
+    """Both slots (``null`` before any config) and where they come from."""
 
-    @get("/", sync_to_thread=True, summary="List badge definitions")
-    def list_badges(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
-        return _list(request, principal, BADGES)
-
-    @get("/{badge_key:str}", sync_to_thread=True, summary="Get a badge definition")
-    def get_badge(
-        self, request: Request[Any, Any, Any], principal: Caller, badge_key: FromPath[str]
-    ) -> dict[str, Any]:
-        return _get(request, principal, BADGES, badge_key)
-
-    @post(
-        "/",
-        dto=StrictBody[BadgeBody],
-        return_dto=None,
-        sync_to_thread=True,
-        status_code=201,
-        summary="Create a badge definition in the draft",
-    )
-    def create_badge(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[BadgeBody]
-    ) -> dict[str, Any]:
-        return _create(request, principal, BADGES, data)
-
-    @put(
-        "/{badge_key:str}",
-        dto=StrictBody[BadgeBody],
-        return_dto=None,
-        sync_to_thread=True,
-        summary="Replace a badge definition in the draft",
-    )
-    def replace_badge(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        badge_key: FromPath[str],
-        data: JSONBody[BadgeBody],
-    ) -> dict[str, Any]:
-        return _replace(request, principal, BADGES, badge_key, data)
-
-    @delete(
-        "/{badge_key:str}",
-        sync_to_thread=True,
-        status_code=200,
-        summary="Delete a badge definition from the draft",
-    )
-    def delete_badge(
-        self, request: Request[Any, Any, Any], principal: Caller, badge_key: FromPath[str]
-    ) -> dict[str, Any]:
-        return _delete(request, principal, BADGES, badge_key)
+    primary: PrimarySlot | None
+    progression: TokenSlot | None
+    config_version_id: str | None
+    source: Source | None
 
 
-def _skill_set(skills: list[dict[str, Any]], where: dict[str, Any]) -> dict[str, Any]:
-    return {"id": SKILL_SET_ID, "skills": skills, **where}
+# Routes ------------------------------------------------------------------------------------
+
+CoinRuleController = section_controller(
+    COIN_RULES, "/coin-rules", "rule_id", CoinRuleBody, CoinRule, CoinRuleView
+)
+SkillRuleController = section_controller(
+    SKILL_RULES, "/skill-rules", "rule_id", SkillRuleBody, SkillRule, SkillRuleView
+)
+BadgeDefinitionController = section_controller(
+    BADGES, "/badge-definitions", "badge_key", BadgeBody, Badge, BadgeView
+)
+
+
+def _skill_set(skills: list[Document], placed: dict[str, Any]) -> SkillSetView:
+    return shaped(SkillSetView, {"id": SKILL_SET_ID, "skills": skills, **placed})
+
+
+def _skill_set_written(edited: Edited) -> SkillSetView:
+    return _skill_set(edited.part, written(edited))
 
 
 class SkillSetController(Controller):
@@ -367,89 +267,89 @@ class SkillSetController(Controller):
     path = "/skill-sets"
     tags = ["config"]
 
-    @get("/", sync_to_thread=True, summary="List skill sets (the one set, when configured)")
-    def list_sets(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
-        current = _items(request).current(principal.tenant)
+    @get(access=Access.SECRET, summary="List skill sets (the one set, when configured)")
+    def list_sets(
+        self, principal: Caller, configs: NamedDependency[Configs]
+    ) -> RulebookList[SkillSet]:
+        current = ConfigItems(configs).current(principal.tenant)
         document = current.document
-        sets = [_skill_set(document["skills"], {})] if document is not None else []
-        return _listing(sets, current)
+        sets = [] if document is None else [{"id": SKILL_SET_ID, "skills": document["skills"]}]
+        return RulebookList([shaped(SkillSet, s) for s in sets], **where(current))
 
-    @get("/{set_id:str}", sync_to_thread=True, summary="Get the skill set")
+    @get("/{set_id:str}", access=Access.SECRET, summary="Get the skill set")
     def get_set(
-        self, request: Request[Any, Any, Any], principal: Caller, set_id: FromPath[str]
-    ) -> dict[str, Any]:
-        skills, current = _items(request).skill_set(principal.tenant, set_id)
-        return _skill_set(skills, _where(current))
+        self, principal: Caller, configs: NamedDependency[Configs], set_id: FromPath[str]
+    ) -> SkillSetView:
+        skills, current = ConfigItems(configs).skill_set(principal.tenant, set_id)
+        return _skill_set(skills, where(current))
 
     @post(
-        "/",
-        dto=StrictBody[SkillSetBody],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=SkillSetBody,
+        errors=("conflict",),
         status_code=201,
         summary="Add skills to the skill set in the draft",
     )
     def add_skills(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[SkillSetBody]
-    ) -> dict[str, Any]:
-        skills = [_plain(skill) for skill in data.skills]
-        return _skill_set_written(_items(request).add_skills(principal.tenant, skills))
+        self, principal: Caller, configs: NamedDependency[Configs], data: JSONBody[SkillSetBody]
+    ) -> SkillSetView:
+        skills = [plain(skill) for skill in data.skills]
+        return _skill_set_written(ConfigItems(configs).add_skills(principal.tenant, skills))
 
     @put(
         "/{set_id:str}",
-        dto=StrictBody[SkillSetBody],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=SkillSetBody,
+        errors=("conflict",),
         summary="Replace the skills of the skill set in the draft",
     )
     def replace_set(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        configs: NamedDependency[Configs],
         set_id: FromPath[str],
         data: JSONBody[SkillSetBody],
-    ) -> dict[str, Any]:
-        skills = [_plain(skill) for skill in data.skills]
-        edited = _items(request).replace_skills(principal.tenant, set_id, skills)
+    ) -> SkillSetView:
+        skills = [plain(skill) for skill in data.skills]
+        edited = ConfigItems(configs).replace_skills(principal.tenant, set_id, skills)
         return _skill_set_written(edited)
 
     @delete(
         "/{set_id:str}",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("conflict",),
         status_code=200,
         summary="Remove every skill from the skill set in the draft",
     )
     def clear_set(
-        self, request: Request[Any, Any, Any], principal: Caller, set_id: FromPath[str]
-    ) -> dict[str, Any]:
-        edited = _items(request).replace_skills(principal.tenant, set_id, [])
+        self, principal: Caller, configs: NamedDependency[Configs], set_id: FromPath[str]
+    ) -> SkillSetView:
+        edited = ConfigItems(configs).replace_skills(principal.tenant, set_id, [])
         return _skill_set_written(edited)
-
-
-def _skill_set_written(edited: Edited) -> dict[str, Any]:
-    return _skill_set(edited.part, {"config_version_id": edited.draft.public_id, "source": "draft"})
 
 
 class TokenConfigController(Controller):
     path = "/token-config"
     tags = ["config"]
 
-    @get("/", sync_to_thread=True, summary="The two token slots, primary and progression")
-    def get_config(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
-        config, current = _items(request).token_config(principal.tenant)
+    @get(access=Access.SECRET, summary="The two token slots, primary and progression")
+    def get_config(self, principal: Caller, configs: NamedDependency[Configs]) -> TokenConfigView:
+        config, current = ConfigItems(configs).token_config(principal.tenant)
         slots = config or {"primary": None, "progression": None}
-        return {**slots, **_where(current)}
+        return shaped(TokenConfigView, {**slots, **where(current)})
 
     @post(
-        "/",
-        dto=StrictBody[TokenConfigBody],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=TokenConfigBody,
+        errors=("conflict",),
         status_code=200,
         summary="Set one or both token slots in the draft",
     )
     def upsert_config(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[TokenConfigBody]
-    ) -> dict[str, Any]:
-        edited = _items(request).upsert_token_slots(principal.tenant, _plain(data))
-        return _written(edited)
+        self,
+        principal: Caller,
+        configs: NamedDependency[Configs],
+        data: JSONBody[TokenConfigBody],
+    ) -> TokenConfigView:
+        edited = ConfigItems(configs).upsert_token_slots(principal.tenant, plain(data))
+        return shaped(TokenConfigView, {**edited.part, **written(edited)})

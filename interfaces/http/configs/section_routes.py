@@ -1,0 +1,154 @@
+"""The routes of one list section of the rulebook, written once for every section.
+
+Coin rules, skill rules and badge definitions are each five routes (list, get, create,
+replace, delete) that differ only in the section they edit and the Structs they take and
+answer. ``section_controller`` declares them once. Each call hands the routes its own
+Structs and path parameter through the controller's ``signature_namespace`` (the names
+``Body``, ``Item``, ``View`` and ``ItemId`` in the annotations below), so every operation
+still documents its own typed request, response and parameter name in the OpenAPI document.
+
+Reads show the draft when there is one, else the published version, and say which in
+``source``; writes land in the draft and answer with the item and the draft's id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import msgspec
+from litestar import Controller
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter
+
+from application.configs.configs import Configs
+from application.configs.rule_editors import ConfigItems, Current, Edited, Section
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
+from interfaces.http.routing import Access, delete, get, post, put
+
+Source = Literal["draft", "published"]
+
+T = TypeVar("T")
+Body = TypeVar("Body", bound=Model)
+Item = TypeVar("Item", bound=msgspec.Struct)
+View = TypeVar("View", bound=msgspec.Struct)
+ItemId = Annotated[str, PathParameter()]
+"""The item's id in the path; each controller names it (``rule_id``, ``badge_key``)."""
+
+
+class RulebookList(msgspec.Struct, Generic[T]):
+    """A part of the rulebook as a list, and where it comes from (``null`` before any config)."""
+
+    data: list[T]
+    config_version_id: str | None
+    source: Source | None
+
+
+def plain(body: msgspec.Struct) -> dict[str, Any]:
+    """A request body as a document fragment; fields left out (``UNSET``) are dropped."""
+    fragment: dict[str, Any] = msgspec.to_builtins(body)
+    return fragment
+
+
+def where(current: Current) -> dict[str, Any]:
+    """The ``config_version_id`` and ``source`` of what a read shows."""
+    version = current.version
+    return {
+        "config_version_id": version.public_id if version else None,
+        "source": current.source,
+    }
+
+
+def written(edited: Edited) -> dict[str, Any]:
+    """The ``config_version_id`` and ``source`` of what a write changed: always the draft."""
+    return {"config_version_id": edited.draft.public_id, "source": "draft"}
+
+
+def shaped(shape: type[T], fields: dict[str, Any]) -> T:
+    """A stored (canonical) part of the document as its wire Struct."""
+    return msgspec.convert(fields, shape)
+
+
+def section_controller(
+    section: Section,
+    path: str,
+    id_name: str,
+    body: type[Body],
+    item: type[Item],
+    view: type[View],
+) -> type[Controller]:
+    """The controller of ``section`` at ``path``, its items at ``{id_name}``: ``body`` is what
+    create and replace take, ``item`` what a list holds and ``view`` (``item`` with
+    ``config_version_id`` and ``source``) what every other route answers."""
+    kind = section.kind
+    item_path = f"/{{{id_name}:str}}"
+
+    class SectionController(Controller):
+        tags = ["config"]
+        signature_namespace = {
+            "Body": body,
+            "Item": item,
+            "View": view,
+            "ItemId": Annotated[str, PathParameter(name=id_name)],
+        }
+
+        @get(access=Access.SECRET, summary=f"List {kind}s")
+        def list_items(
+            self, principal: Caller, configs: NamedDependency[Configs]
+        ) -> RulebookList[Item]:
+            items, current = ConfigItems(configs).items(principal.tenant, section)
+            return RulebookList([shaped(item, i) for i in items], **where(current))
+
+        @get(item_path, access=Access.SECRET, summary=f"Get a {kind}")
+        def get_item(
+            self, principal: Caller, configs: NamedDependency[Configs], item_id: ItemId
+        ) -> View:
+            found, current = ConfigItems(configs).item(principal.tenant, section, item_id)
+            return shaped(view, {**found, **where(current)})
+
+        @post(
+            access=Access.SECRET,
+            body=body,
+            errors=("conflict",),
+            status_code=201,
+            summary=f"Create a {kind} in the draft",
+        )
+        def create_item(
+            self, principal: Caller, configs: NamedDependency[Configs], data: JSONBody[Body]
+        ) -> View:
+            edited = ConfigItems(configs).create(principal.tenant, section, plain(data))
+            return shaped(view, {**edited.part, **written(edited)})
+
+        @put(
+            item_path,
+            access=Access.SECRET,
+            body=body,
+            errors=("conflict",),
+            summary=f"Replace a {kind} in the draft",
+        )
+        def replace_item(
+            self,
+            principal: Caller,
+            configs: NamedDependency[Configs],
+            item_id: ItemId,
+            data: JSONBody[Body],
+        ) -> View:
+            items = ConfigItems(configs)
+            edited = items.replace(principal.tenant, section, item_id, plain(data))
+            return shaped(view, {**edited.part, **written(edited)})
+
+        @delete(
+            item_path,
+            access=Access.SECRET,
+            errors=("conflict",),
+            status_code=200,
+            summary=f"Delete a {kind} from the draft",
+        )
+        def delete_item(
+            self, principal: Caller, configs: NamedDependency[Configs], item_id: ItemId
+        ) -> View:
+            edited = ConfigItems(configs).delete(principal.tenant, section, item_id)
+            return shaped(view, {**edited.part, **written(edited)})
+
+    SectionController.path = path
+    return SectionController
