@@ -46,8 +46,13 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
     except ValueError:
         values = None
     if not isinstance(values, list) or len(values) != width:
-        raise DomainError("bad_request", "cursor is not one this API issued", {"field": "cursor"})
+        raise bad_cursor()
     return values
+
+
+def bad_cursor() -> DomainError:
+    """A cursor that decodes but holds what no page of ours ends with."""
+    return DomainError("bad_request", "cursor is not one this API issued", {"field": "cursor"})
 
 
 def check_limit(limit: int | None) -> int:

@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 
+from interfaces.http.pagination import encode_cursor
 from tests.conftest import Account
 from tests.http.flow import apply_preset, hatch_buddy, satisfy_next_stage, wait_for_operation
 
@@ -108,3 +112,57 @@ def test_the_typed_routes_answer_the_json_the_untyped_ones_did(
     client: TestClient, account: Account
 ) -> None:
     assert walk(client, account) == json.loads(SHAPES.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def ledger(client: TestClient, account: Account) -> str:
+    """A buddy's ledger with three credits after its opening: the URL to page it."""
+    apply_preset(client, account)
+    buddy_id = hatch_buddy(client, account)
+    for amount in (1, 2, 3):
+        credit = {"amount": amount, "reason": "t"}
+        client.post(f"/api/v1/buddies/{buddy_id}/coins", json=credit, headers=account.headers())
+    return f"/api/v1/economy/buddies/{buddy_id}/ledger"
+
+
+NOT_A_VERSION = st.one_of(
+    st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()),
+    st.integers(max_value=-1),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+FIXTURES_PER_TEST = [HealthCheck.function_scoped_fixture]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=FIXTURES_PER_TEST)
+@given(position=NOT_A_VERSION)
+def test_a_forged_ledger_cursor_is_a_bad_request(
+    client: TestClient, account: Account, ledger: str, position: Any
+) -> None:
+    forged = client.get(
+        ledger, params={"cursor": encode_cursor([position])}, headers=account.headers()
+    )
+    assert forged.status_code == 400, forged.text
+    assert forged.json()["error"]["code"] == "bad_request"
+    assert forged.json()["error"]["details"] == {"field": "cursor"}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=FIXTURES_PER_TEST)
+@given(limit=st.integers(min_value=1, max_value=5))
+def test_paging_the_ledger_reads_every_entry_once_in_order(
+    client: TestClient, account: Account, ledger: str, limit: int
+) -> None:
+    amounts: list[int] = []
+    cursor: str | None = None
+    for _ in range(10):
+        params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = client.get(ledger, params=params, headers=account.headers())
+        assert page.status_code == 200, page.text
+        amounts += [entry["amount"] for entry in page.json()["data"]]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert amounts == [1, 2, 3]

@@ -26,6 +26,7 @@ from interfaces.http.companions.operations import AcceptedOperation, accepted_op
 from interfaces.http.pagination import (
     Page,
     TenantListing,
+    bad_cursor,
     check_limit,
     decode_cursor,
     encode_cursor,
@@ -583,10 +584,10 @@ class EconomyController(Controller):
         limit: FromQuery[int | None] = None,
     ) -> Page[LedgerEntryView]:
         size = check_limit(limit)
-        after = decode_cursor(cursor, 1)
-        events = buddies.ledger_entries(
-            principal.tenant, buddy_id, int(after[0]) if after else 0, size + 1
-        )
+        [version] = decode_cursor(cursor, 1) or [0]
+        if type(version) is not int or version < 0:  # not isinstance: JSON true is no version
+            raise bad_cursor()
+        events = buddies.ledger_entries(principal.tenant, buddy_id, version, size + 1)
         entries = [entry for e in events[:size] if (entry := ledger_entry_view(e)) is not None]
         more = len(events) > size
         return Page(entries, encode_cursor([events[size - 1].originator_version]) if more else None)
