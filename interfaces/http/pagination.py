@@ -9,12 +9,16 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import msgspec
+from litestar import Request
 
 from domain.shared.errors import DomainError
+from domain.shared.tenancy import Tenant
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.consistency import read_your_writes
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -48,8 +52,13 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
     except ValueError:
         values = None
     if not isinstance(values, list) or len(values) != width:
-        raise DomainError("bad_request", "cursor is not one this API issued", {"field": "cursor"})
+        raise bad_cursor()
     return values
+
+
+def bad_cursor() -> DomainError:
+    """A cursor that decodes but holds what no page of ours ends with."""
+    return DomainError("bad_request", "cursor is not one this API issued", {"field": "cursor"})
 
 
 def check_limit(limit: int | None) -> int:
@@ -80,3 +89,32 @@ def page(
     rows = rows[:size]
     next_cursor = encode_cursor([rows[-1][c] for c, _ in order_by]) if more and rows else None
     return Page([render(row) for row in rows], next_cursor)
+
+
+@dataclass(frozen=True)
+class TenantListing(Generic[T]):
+    """A list route over one view: the caller's own rows, fresh, filtered, a page at a time.
+
+    Every such route does the same before it answers: wait for the view to catch up with
+    the caller's writes (``read_your_writes``), keep to the caller's tenant and mode, add the
+    route's own filters (``None`` filters nothing), and page in a fixed order.
+    """
+
+    view: str
+    """The projection to wait for (its ``name``)."""
+    table: str
+    order_by: tuple[tuple[str, bool], ...]
+    render: Callable[[dict[str, Any]], T]
+
+    def page(
+        self,
+        request: Request[Any, Any, Any],
+        tenant: Tenant,
+        views: ViewStore,
+        filters: dict[str, Any],
+        cursor: str | None,
+        limit: int | None,
+    ) -> Page[T]:
+        read_your_writes(request, self.view)
+        where = {"customer_id": tenant.customer_id.hex, "mode": tenant.mode, **filters}
+        return page(views, self.table, where, self.order_by, cursor, limit, self.render)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from domain.shared.errors import NotFound
-from infrastructure.companions.assets import content_type_of
-from interfaces.http.auth import container_of
+from infrastructure.companions.assets import FileAssetStore, content_type_of
 from interfaces.http.etag import matches
+from interfaces.http.routing import Access, get
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
@@ -31,12 +32,18 @@ class AssetController(Controller):
 
     @get(
         "/{name:str}",
-        sync_to_thread=True,
+        access=Access.PUBLIC,
+        media_type="image/*",  # the document's; each answer names its own (SVG or PNG)
         summary="A rendered or uploaded picture (immutable: the name is its SHA-256)",
     )
-    def asset(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
+    def asset(
+        self,
+        request: Request[Any, Any, Any],
+        assets: NamedDependency[FileAssetStore],
+        name: FromPath[str],
+    ) -> Response[bytes]:
         content_type = content_type_of(name)
-        data = container_of(request).assets.get(name) if content_type else None
+        data = assets.get(name) if content_type else None
         if content_type is None or data is None:
             raise NotFound("asset", name)
         etag = f'"{name.partition(".")[0]}"'
@@ -44,5 +51,5 @@ class AssetController(Controller):
         if content_type == "image/svg+xml":
             headers["Content-Security-Policy"] = SVG_POLICY
         if matches(request.headers.get("if-none-match"), etag):
-            return Response(content=b"", status_code=304, headers=headers)
+            return Response(content=b"", status_code=304, media_type=content_type, headers=headers)
         return Response(content=data, media_type=content_type, headers=headers)

@@ -2,28 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from application.companions.buddies import BuddyState, WalletChange
+from application.accounts.principal import Principal
+from application.companions.buddies import Buddies, BuddyState, WalletChange
+from application.history.history import History
 from domain.ingestion.rules import EvolutionCheck
 from domain.shared.ids import public_id
+from domain.shared.tenancy import Tenant
+from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.asset_links import public_origin
-from interfaces.http.auth import PUBLISHABLE_OK, Caller, container_of
-from interfaces.http.body import Model, StrictBody
-from interfaces.http.companions.appearance import appearance_fields
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
+from interfaces.http.companions.appearance import EQUIP_REFUSALS, AppearanceView, pictures
 from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
-from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, check_limit, decode_cursor, encode_cursor, page
-from projections.companions.buddies import BUDDIES
+from interfaces.http.pagination import (
+    Page,
+    TenantListing,
+    bad_cursor,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
+from interfaces.http.routing import Access, get, patch, post
+from projections.companions.buddies import BUDDIES, BuddiesView
 
 Amount = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 TokenKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+BUDDY_CHANGE_REFUSALS = ("invalid_state_transition", "conflict")
+"""What any change of a buddy can be refused with: it is archived, or a write raced it."""
+WALLET_REFUSALS = (*BUDDY_CHANGE_REFUSALS, "validation_failed")
+SPEND_REFUSALS = (*WALLET_REFUSALS, "insufficient_balance", "progression_not_spendable")
 
 
 class RenameRequest(Model):
@@ -65,67 +83,244 @@ class BadgeRequest(Model):
     badge_key: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-def buddy_view(state: BuddyState, origin: str = "") -> dict[str, Any]:
+class SkillView(msgspec.Struct):
+    value: int
+    level: int
+    name: str
+
+
+class AwardedBadge(msgspec.Struct):
+    badge_key: str
+    awarded_at: datetime
+
+
+class BuddyView(msgspec.Struct):
+    """The canonical buddy state (``GET /buddies/{id}``); URLs start with the public origin."""
+
+    buddy_id: str
+    user_id: str
+    name: str
+    status: str
+    evolution_stage: int
+    evolution_ready: bool
+    config_version_id: str
+    egg_id: str
+    skills: dict[str, SkillView]
+    coins: int
+    tokens: dict[str, int]
+    token_slots: dict[str, str]
+    badges: list[AwardedBadge]
+    owned_items: list[str]
+    equipped_items: list[str]
+    streaks: dict[str, int]
+    image_url: str | None
+    base_image_url: str | None
+    thumb_url: str | None
+    appearance: AppearanceView
+    created_at: datetime
+    updated_at: datetime
+
+
+class BuddySummary(msgspec.Struct):
+    """A buddy as the list shows it."""
+
+    buddy_id: str
+    user_id: str
+    name: str
+    status: str
+    evolution_stage: int
+    config_version_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class UnmetCondition(msgspec.Struct):
+    """One condition of the next stage that does not hold yet; which keys it has depends on
+    ``condition`` (``skill_key`` for skill levels, ``missing`` for badges)."""
+
+    condition: str
+    required: int | list[str]
+    actual: int | msgspec.UnsetType = msgspec.UNSET
+    skill_key: str | msgspec.UnsetType = msgspec.UNSET
+    missing: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+
+class EvolutionView(msgspec.Struct):
+    evolution_stage: int
+    ready: bool
+    next_stage: int | None
+    reason: str
+    unmet: list[UnmetCondition]
+
+
+class BuddyEvolutionView(EvolutionView):
+    buddy_id: str
+
+
+class UserSummary(msgspec.Struct):
+    user_id: str
+    buddy_count: int
+    active_buddy_count: int
+    total_coins: int
+    badge_count: int
+    highest_stage: int
+    buddies: list[BuddyView]
+
+
+class WalletChangeView(msgspec.Struct):
+    buddy_id: str
+    currency: str
+    amount: int
+    balance: int
+    ledger_entry_id: str
+
+
+class LedgerEntryView(msgspec.Struct):
+    ledger_entry_id: str
+    direction: Literal["credit", "debit"]
+    currency: str
+    amount: int
+    balance_after: int
+    reason: str
+    causation: dict[str, Any]
+    created_at: datetime
+
+
+def buddy_state_view(state: BuddyState, origin: str = "") -> BuddyView:
     """``origin`` starts the image URLs (``public_origin(request)``); empty, they are paths."""
     buddy, ledger, rulebook = state.buddy, state.ledger, state.rulebook
     skills = {}
     for skill in rulebook.skills:
         value = buddy.skills.get(skill.key, 0)
-        skills[skill.key] = {"value": value, "level": skill.level_for(value), "name": skill.name}
-    return {
-        "buddy_id": public_id("buddy", buddy.id),
-        "user_id": buddy.user_id,
-        "name": buddy.name,
-        "status": buddy.status,
-        "evolution_stage": buddy.evolution_stage,
-        "evolution_ready": buddy.evolution_ready,
-        "config_version_id": public_id("config_version", buddy.config_version_id),
-        "egg_id": public_id("egg", buddy.egg_id),
-        "skills": skills,
-        "coins": ledger.balance("coins"),
-        "tokens": {key: ledger.balance(key) for key in ledger.token_keys.values()},
-        "token_slots": dict(ledger.token_keys),
-        "badges": [{"badge_key": k, "awarded_at": at} for k, at in buddy.badges.items()],
-        "owned_items": list(buddy.owned_item_ids),
-        "equipped_items": list(buddy.equipped_item_ids),
-        "streaks": dict(buddy.streaks),
-        **appearance_fields(buddy, origin),
-        "created_at": buddy.created_on,
-        "updated_at": max(buddy.modified_on, ledger.modified_on),
-    }
+        skills[skill.key] = SkillView(value, skill.level_for(value), skill.name)
+    drawn = pictures(buddy, origin)
+    return BuddyView(
+        buddy_id=public_id("buddy", buddy.id),
+        user_id=buddy.user_id,
+        name=buddy.name,
+        status=buddy.status,
+        evolution_stage=buddy.evolution_stage,
+        evolution_ready=buddy.evolution_ready,
+        config_version_id=public_id("config_version", buddy.config_version_id),
+        egg_id=public_id("egg", buddy.egg_id),
+        skills=skills,
+        coins=ledger.balance("coins"),
+        tokens={key: ledger.balance(key) for key in ledger.token_keys.values()},
+        token_slots=dict(ledger.token_keys),
+        badges=[AwardedBadge(key, at) for key, at in buddy.badges.items()],
+        owned_items=list(buddy.owned_item_ids),
+        equipped_items=list(buddy.equipped_item_ids),
+        streaks=dict(buddy.streaks),
+        image_url=drawn.image_url,
+        base_image_url=drawn.base_image_url,
+        thumb_url=drawn.thumb_url,
+        appearance=drawn.appearance,
+        created_at=buddy.created_on,
+        updated_at=max(buddy.modified_on, ledger.modified_on),
+    )
 
 
-def buddy_row_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "buddy_id": f"bdy_{row['buddy_id']}",
-        "user_id": row["user_id"],
-        "name": row["name"],
-        "status": row["status"],
-        "evolution_stage": row["evolution_stage"],
-        "config_version_id": f"cfg_{row['config_version_id']}",
-        "created_at": datetime.fromisoformat(row["created_at"]),
-        "updated_at": datetime.fromisoformat(row["updated_at"]),
-    }
+def buddy_view(state: BuddyState, origin: str = "") -> dict[str, Any]:
+    """``buddy_state_view`` as plain JSON values (datetimes kept), for the widget routes that
+    still compose their answers from dicts around it."""
+    document: dict[str, Any] = msgspec.to_builtins(
+        buddy_state_view(state, origin), builtin_types=(datetime,)
+    )
+    return document
 
 
-def evolution_view(stage: int, check: EvolutionCheck) -> dict[str, Any]:
-    return {
-        "evolution_stage": stage,
-        "ready": check.ready,
-        "next_stage": check.next_stage,
-        "reason": check.reason,
-        "unmet": [dict(u) for u in check.unmet],
-    }
+def buddy_row_view(row: dict[str, Any]) -> BuddySummary:
+    return BuddySummary(
+        buddy_id=f"bdy_{row['buddy_id']}",
+        user_id=row["user_id"],
+        name=row["name"],
+        status=row["status"],
+        evolution_stage=row["evolution_stage"],
+        config_version_id=f"cfg_{row['config_version_id']}",
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
 
 
-def wallet_view(change: WalletChange) -> dict[str, Any]:
-    return {
-        "buddy_id": public_id("buddy", change.buddy_id),
-        "currency": change.currency,
-        "amount": change.amount,
-        "balance": change.balance,
-        "ledger_entry_id": public_id("ledger_entry", change.entry_id),
-    }
+BUDDY_LIST = TenantListing(
+    BuddiesView.name, BUDDIES.name, (("created_at", True), ("buddy_id", True)), buddy_row_view
+)
+
+
+def evolution_view(stage: int, check: EvolutionCheck) -> EvolutionView:
+    return EvolutionView(
+        evolution_stage=stage,
+        ready=check.ready,
+        next_stage=check.next_stage,
+        reason=check.reason,
+        unmet=[msgspec.convert(dict(u), UnmetCondition) for u in check.unmet],
+    )
+
+
+def user_summary_view(user_id: str, buddies: list[BuddyView]) -> UserSummary:
+    return UserSummary(
+        user_id=user_id,
+        buddy_count=len(buddies),
+        active_buddy_count=sum(1 for b in buddies if b.status == "active"),
+        total_coins=sum(b.coins for b in buddies),
+        badge_count=sum(len(b.badges) for b in buddies),
+        highest_stage=max((b.evolution_stage for b in buddies), default=0),
+        buddies=buddies,
+    )
+
+
+def wallet_view(change: WalletChange) -> WalletChangeView:
+    return WalletChangeView(
+        buddy_id=public_id("buddy", change.buddy_id),
+        currency=change.currency,
+        amount=change.amount,
+        balance=change.balance,
+        ledger_entry_id=public_id("ledger_entry", change.entry_id),
+    )
+
+
+def ledger_entry_view(event: Any) -> LedgerEntryView | None:
+    """A wallet event as a ledger entry; ``None`` for the wallet's other events (opened, token
+    slots changed), which move no balance."""
+    if not hasattr(event, "entry_id"):
+        return None
+    kind = type(event).__name__
+    return LedgerEntryView(
+        ledger_entry_id=public_id("ledger_entry", event.entry_id),
+        direction="credit" if kind.endswith("Credited") else "debit",
+        currency=getattr(event, "token_key", "coins"),
+        amount=event.amount,
+        balance_after=event.balance_after,
+        reason=event.reason,
+        causation=event.causation,
+        created_at=event.timestamp,
+    )
+
+
+# -- what the write routes answer --------------------------------------------------------
+
+
+def current_buddy(
+    request: Request[Any, Any, Any], buddies: Buddies, tenant: Tenant, buddy_id: str
+) -> BuddyView:
+    """The buddy as it is now: what every route that changes the buddy itself answers."""
+    return buddy_state_view(buddies.state(tenant, buddy_id), public_origin(request))
+
+
+WalletMove = Callable[[Tenant, str, str | None, int, str, str], WalletChange]
+
+
+def move_wallet(
+    move: WalletMove,
+    principal: Principal,
+    buddy_id: str,
+    currency: str | None,
+    data: CoinsRequest | SpendRequest | TokensRequest,
+) -> WalletChangeView:
+    """A manual credit or spend (``Buddies.credit``/``spend``) of ``currency`` (``None``:
+    coins), in the caller's name, answered with the wallet's change."""
+    change = move(principal.tenant, buddy_id, currency, data.amount, data.reason, principal.actor)
+    return wallet_view(change)
 
 
 class BuddyController(Controller):
@@ -133,235 +328,209 @@ class BuddyController(Controller):
     tags = ["buddies"]
 
     @get(
-        "/",
-        sync_to_thread=True,
-        opt=PUBLISHABLE_OK,
+        access=Access.READABLE,
+        errors=("bad_request",),
         summary="List buddies (filters: user_id, status)",
     )
     def list_buddies(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        views: NamedDependency[ViewStore],
         user_id: FromQuery[str | None] = None,
         status: FromQuery[Literal["active", "archived"] | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> Page[dict[str, Any]]:
-        container = container_of(request)
-        read_your_writes(request, "buddies")
-        tenant = principal.tenant
-        where = {
-            "customer_id": tenant.customer_id.hex,
-            "mode": tenant.mode,
-            "user_id": user_id,
-            "status": status,
-        }
-        order = [("created_at", True), ("buddy_id", True)]
-        return page(container.views, BUDDIES.name, where, order, cursor, limit, buddy_row_view)
+    ) -> Page[BuddySummary]:
+        filters = {"user_id": user_id, "status": status}
+        return BUDDY_LIST.page(request, principal.tenant, views, filters, cursor, limit)
 
     @get(
         "/{buddy_id:str}",
-        sync_to_thread=True,
-        opt=PUBLISHABLE_OK,
+        access=Access.READABLE,
         summary="Canonical buddy state; with as_of, the state it had then (by replay)",
     )
     def get_buddy(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
+        history: NamedDependency[History],
         buddy_id: FromPath[str],
         as_of: FromQuery[datetime | None] = None,
-    ) -> dict[str, Any]:
-        container = container_of(request)
-        if as_of is not None:
-            state = container.history.as_of(principal.tenant, buddy_id, as_of)
-            return buddy_view(state, public_origin(request))
-        return buddy_view(
-            container.buddies.state(principal.tenant, buddy_id), public_origin(request)
-        )
+    ) -> BuddyView:
+        if as_of is None:
+            return current_buddy(request, buddies, principal.tenant, buddy_id)
+        state = history.as_of(principal.tenant, buddy_id, as_of)
+        return buddy_state_view(state, public_origin(request))
 
     @patch(
         "/{buddy_id:str}",
-        dto=StrictBody[RenameRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=RenameRequest,
+        errors=BUDDY_CHANGE_REFUSALS,
         summary="Rename the buddy",
     )
     def rename(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[RenameRequest],
-    ) -> dict[str, Any]:
-        buddies = container_of(request).buddies
+    ) -> BuddyView:
         buddies.rename(principal.tenant, buddy_id, data.name)
-        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
+        return current_buddy(request, buddies, principal.tenant, buddy_id)
 
     @patch(
         "/{buddy_id:str}/archive",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=BUDDY_CHANGE_REFUSALS,
         summary="Archive the buddy (read-only after)",
     )
     def archive(
-        self, request: Request[Any, Any, Any], principal: Caller, buddy_id: FromPath[str]
-    ) -> dict[str, Any]:
-        buddies = container_of(request).buddies
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        buddies: NamedDependency[Buddies],
+        buddy_id: FromPath[str],
+    ) -> BuddyView:
         buddies.archive(principal.tenant, buddy_id)
-        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
+        return current_buddy(request, buddies, principal.tenant, buddy_id)
 
     @get(
         "/{buddy_id:str}/evolution",
-        sync_to_thread=True,
-        opt=PUBLISHABLE_OK,
+        access=Access.READABLE,
         summary="Evolution readiness and what is still missing",
     )
     def evolution(
-        self, request: Request[Any, Any, Any], principal: Caller, buddy_id: FromPath[str]
-    ) -> dict[str, Any]:
-        buddy, check = container_of(request).buddies.evolution(principal.tenant, buddy_id)
-        return {"buddy_id": buddy_id, **evolution_view(buddy.evolution_stage, check)}
+        self, principal: Caller, buddies: NamedDependency[Buddies], buddy_id: FromPath[str]
+    ) -> BuddyEvolutionView:
+        buddy, check = buddies.evolution(principal.tenant, buddy_id)
+        readiness = evolution_view(buddy.evolution_stage, check)
+        return BuddyEvolutionView(**msgspec.structs.asdict(readiness), buddy_id=buddy_id)
 
     @post(
         "/{buddy_id:str}/evolve",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("invalid_state_transition", "max_stage_reached", "evolution_not_ready"),
         status_code=202,
         summary="Start an asynchronous evolution to the next stage",
     )
     def evolve(
-        self, request: Request[Any, Any, Any], principal: Caller, buddy_id: FromPath[str]
+        self, principal: Caller, buddies: NamedDependency[Buddies], buddy_id: FromPath[str]
     ) -> AcceptedOperation:
-        return accepted_operation(
-            container_of(request).buddies.request_evolve(principal.tenant, buddy_id)
-        )
+        return accepted_operation(buddies.request_evolve(principal.tenant, buddy_id))
 
     @patch(
         "/{buddy_id:str}/equipped-items",
-        dto=StrictBody[EquipRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=EquipRequest,
+        errors=EQUIP_REFUSALS,
         status_code=202,
         summary="Start an equip/unequip operation",
     )
     def equip(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[EquipRequest],
     ) -> AcceptedOperation:
-        buddies = container_of(request).buddies
         return accepted_operation(buddies.request_equip(principal.tenant, buddy_id, data.item_ids))
 
     @get(
         "/users/{user_id:str}/summary",
-        sync_to_thread=True,
-        opt=PUBLISHABLE_OK,
+        access=Access.READABLE,
         summary="A user's buddies and totals",
     )
     def user_summary(
-        self, request: Request[Any, Any, Any], principal: Caller, user_id: FromPath[str]
-    ) -> dict[str, Any]:
-        states = container_of(request).buddies.of_user(principal.tenant, user_id)
-        views = [buddy_view(s, public_origin(request)) for s in states]
-        return {
-            "user_id": user_id,
-            "buddy_count": len(views),
-            "active_buddy_count": sum(1 for v in views if v["status"] == "active"),
-            "total_coins": sum(v["coins"] for v in views),
-            "badge_count": sum(len(v["badges"]) for v in views),
-            "highest_stage": max((v["evolution_stage"] for v in views), default=0),
-            "buddies": views,
-        }
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        buddies: NamedDependency[Buddies],
+        user_id: FromPath[str],
+    ) -> UserSummary:
+        origin = public_origin(request)
+        states = buddies.of_user(principal.tenant, user_id)
+        return user_summary_view(user_id, [buddy_state_view(s, origin) for s in states])
 
     # -- manual overrides --------------------------------------------------------
 
     @patch(
         "/{buddy_id:str}/skills",
-        dto=StrictBody[SkillsRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=SkillsRequest,
+        errors=BUDDY_CHANGE_REFUSALS,
         summary="Manual override: set skill values",
     )
     def set_skills(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[SkillsRequest],
-    ) -> dict[str, Any]:
-        buddies = container_of(request).buddies
+    ) -> BuddyView:
         buddies.set_skills(principal.tenant, buddy_id, data.skills, actor=principal.actor)
-        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
+        return current_buddy(request, buddies, principal.tenant, buddy_id)
 
     @post(
         "/{buddy_id:str}/coins",
-        dto=StrictBody[CoinsRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=CoinsRequest,
+        errors=WALLET_REFUSALS,
         status_code=200,
         summary="Manual override: credit coins",
     )
     def credit_coins(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[CoinsRequest],
-    ) -> dict[str, Any]:
-        buddies = container_of(request).buddies
-        change = buddies.credit(
-            principal.tenant, buddy_id, None, data.amount, data.reason, principal.actor
-        )
-        return wallet_view(change)
+    ) -> WalletChangeView:
+        return move_wallet(buddies.credit, principal, buddy_id, None, data)
 
     @post(
         "/{buddy_id:str}/coins/spend",
-        dto=StrictBody[SpendRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=SpendRequest,
+        errors=SPEND_REFUSALS,
         status_code=200,
         summary="Spend coins (or the primary token)",
     )
     def spend(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[SpendRequest],
-    ) -> dict[str, Any]:
-        buddies = container_of(request).buddies
-        change = buddies.spend(
-            principal.tenant, buddy_id, data.token_key, data.amount, data.reason, principal.actor
-        )
-        return wallet_view(change)
+    ) -> WalletChangeView:
+        return move_wallet(buddies.spend, principal, buddy_id, data.token_key, data)
 
     @post(
         "/{buddy_id:str}/tokens",
-        dto=StrictBody[TokensRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=TokensRequest,
+        errors=WALLET_REFUSALS,
         status_code=200,
         summary="Manual override: credit a token",
     )
     def credit_tokens(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[TokensRequest],
-    ) -> dict[str, Any]:
-        buddies = container_of(request).buddies
-        change = buddies.credit(
-            principal.tenant, buddy_id, data.token_key, data.amount, data.reason, principal.actor
-        )
-        return wallet_view(change)
+    ) -> WalletChangeView:
+        return move_wallet(buddies.credit, principal, buddy_id, data.token_key, data)
 
     @post(
         "/{buddy_id:str}/badges",
-        dto=StrictBody[BadgeRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=BadgeRequest,
+        errors=BUDDY_CHANGE_REFUSALS,
         status_code=200,
         summary="Manual override: award a badge",
     )
@@ -369,18 +538,18 @@ class BuddyController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[BadgeRequest],
-    ) -> dict[str, Any]:
-        buddies = container_of(request).buddies
+    ) -> BuddyView:
         buddies.award_badge(principal.tenant, buddy_id, data.badge_key, principal.actor)
-        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
+        return current_buddy(request, buddies, principal.tenant, buddy_id)
 
     @post(
         "/{buddy_id:str}/items",
-        dto=StrictBody[PurchaseRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=PurchaseRequest,
+        errors=(*BUDDY_CHANGE_REFUSALS, "insufficient_balance"),
         status_code=200,
         summary="Buy an item of the catalog with coins",
     )
@@ -388,12 +557,12 @@ class BuddyController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[PurchaseRequest],
-    ) -> dict[str, Any]:
-        buddies = container_of(request).buddies
+    ) -> BuddyView:
         buddies.purchase_item(principal.tenant, buddy_id, data.item_id, principal.actor)
-        return buddy_view(buddies.state(principal.tenant, buddy_id), public_origin(request))
+        return current_buddy(request, buddies, principal.tenant, buddy_id)
 
 
 class EconomyController(Controller):
@@ -402,42 +571,23 @@ class EconomyController(Controller):
 
     @get(
         "/buddies/{buddy_id:str}/ledger",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("bad_request",),
         summary="The buddy's wallet entries, oldest first (cursor)",
     )
     def ledger(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> dict[str, Any]:
+    ) -> Page[LedgerEntryView]:
         size = check_limit(limit)
-        after = decode_cursor(cursor, 1)
-        events = container_of(request).buddies.ledger_entries(
-            principal.tenant, buddy_id, int(after[0]) if after else 0, size + 1
-        )
-        entries = [ledger_entry_view(e) for e in events[:size]]
-        entries = [e for e in entries if e is not None]
+        [version] = decode_cursor(cursor, 1) or [0]
+        if type(version) is not int or version < 0:  # not isinstance: JSON true is no version
+            raise bad_cursor()
+        events = buddies.ledger_entries(principal.tenant, buddy_id, version, size + 1)
+        entries = [entry for e in events[:size] if (entry := ledger_entry_view(e)) is not None]
         more = len(events) > size
-        return {
-            "data": entries,
-            "next_cursor": encode_cursor([events[size - 1].originator_version]) if more else None,
-        }
-
-
-def ledger_entry_view(event: Any) -> dict[str, Any] | None:
-    if not hasattr(event, "entry_id"):
-        return None
-    kind = type(event).__name__
-    return {
-        "ledger_entry_id": public_id("ledger_entry", event.entry_id),
-        "direction": "credit" if kind.endswith("Credited") else "debit",
-        "currency": getattr(event, "token_key", "coins"),
-        "amount": event.amount,
-        "balance_after": event.balance_after,
-        "reason": event.reason,
-        "causation": event.causation,
-        "created_at": event.timestamp,
-    }
+        return Page(entries, encode_cursor([events[size - 1].originator_version]) if more else None)

@@ -18,10 +18,9 @@ from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
-from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, page
+from interfaces.http.pagination import Page, TenantListing
 from interfaces.http.routing import Access, get, patch, post
-from projections.companions.eggs import EGGS
+from projections.companions.eggs import EGGS, EggsView
 
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 Audience = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
@@ -75,6 +74,11 @@ def egg_row_view(row: dict[str, Any]) -> EggView:
     )
 
 
+EGG_LIST = TenantListing(
+    EggsView.name, EGGS.name, (("created_at", True), ("egg_id", True)), egg_row_view
+)
+
+
 class EggController(Controller):
     path = "/eggs"
     tags = ["eggs"]
@@ -111,16 +115,8 @@ class EggController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
     ) -> Page[EggView]:
-        read_your_writes(request, "eggs")
-        tenant = principal.tenant
-        where = {
-            "customer_id": tenant.customer_id.hex,
-            "mode": tenant.mode,
-            "user_id": user_id,
-            "status": status,
-        }
-        order = [("created_at", True), ("egg_id", True)]
-        return page(views, EGGS.name, where, order, cursor, limit, egg_row_view)
+        filters = {"user_id": user_id, "status": status}
+        return EGG_LIST.page(request, principal.tenant, views, filters, cursor, limit)
 
     @get("/{egg_id:str}", access=Access.SECRET, summary="Get an egg")
     def get_egg(

@@ -6,18 +6,23 @@ from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
+from application.companions.operations import Operations
 from domain.companions.operation import Operation
 from domain.shared.ids import public_id
-from interfaces.http.auth import PUBLISHABLE_OK, Caller, container_of
-from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, page
-from projections.companions.operations import OPERATIONS
+from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.auth import Caller
+from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.routing import Access, get, post
+from projections.companions.operations import OPERATIONS, OperationsView
 
 
-class OperationView(msgspec.Struct):
+class OperationSummary(msgspec.Struct):
+    """An operation as the list shows it (``GET /operations/{id}`` has the outcome)."""
+
     operation_id: str
     type: str
     status: str
@@ -25,6 +30,9 @@ class OperationView(msgspec.Struct):
     egg_id: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class OperationView(OperationSummary):
     result: dict[str, Any] | None
     error: dict[str, Any] | None
     attempts: int
@@ -45,16 +53,24 @@ def operation_view(operation: Operation) -> OperationView:
     )
 
 
-def operation_row_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "operation_id": f"op_{row['operation_id']}",
-        "type": row["type"],
-        "status": row["status"],
-        "buddy_id": f"bdy_{row['buddy_id']}" if row["buddy_id"] else None,
-        "egg_id": f"egg_{row['egg_id']}" if row["egg_id"] else None,
-        "created_at": datetime.fromisoformat(row["created_at"]),
-        "updated_at": datetime.fromisoformat(row["updated_at"]),
-    }
+def operation_row_view(row: dict[str, Any]) -> OperationSummary:
+    return OperationSummary(
+        operation_id=f"op_{row['operation_id']}",
+        type=row["type"],
+        status=row["status"],
+        buddy_id=f"bdy_{row['buddy_id']}" if row["buddy_id"] else None,
+        egg_id=f"egg_{row['egg_id']}" if row["egg_id"] else None,
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+OPERATION_LIST = TenantListing(
+    OperationsView.name,
+    OPERATIONS.name,
+    (("created_at", True), ("operation_id", True)),
+    operation_row_view,
+)
 
 
 class AcceptedOperation(msgspec.Struct):
@@ -73,46 +89,42 @@ class OperationController(Controller):
     path = "/operations"
     tags = ["operations"]
 
-    @get("/", sync_to_thread=True, opt=PUBLISHABLE_OK, summary="List operations")
+    @get(access=Access.READABLE, errors=("bad_request",), summary="List operations")
     def list_operations(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        views: NamedDependency[ViewStore],
         type: FromQuery[Literal["hatch", "evolve", "equip_item"] | None] = None,
         status: FromQuery[
             Literal["pending", "processing", "completed", "failed", "cancelled"] | None
         ] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> Page[dict[str, Any]]:
-        container = container_of(request)
-        read_your_writes(request, "operations")
-        tenant = principal.tenant
-        where = {
-            "customer_id": tenant.customer_id.hex,
-            "mode": tenant.mode,
-            "type": type,
-            "status": status,
-        }
-        order = [("created_at", True), ("operation_id", True)]
-        return page(
-            container.views, OPERATIONS.name, where, order, cursor, limit, operation_row_view
-        )
+    ) -> Page[OperationSummary]:
+        filters = {"type": type, "status": status}
+        return OPERATION_LIST.page(request, principal.tenant, views, filters, cursor, limit)
 
-    @get("/{operation_id:str}", sync_to_thread=True, opt=PUBLISHABLE_OK, summary="Get an operation")
+    @get("/{operation_id:str}", access=Access.READABLE, summary="Get an operation")
     def get_operation(
-        self, request: Request[Any, Any, Any], principal: Caller, operation_id: FromPath[str]
+        self,
+        principal: Caller,
+        operations: NamedDependency[Operations],
+        operation_id: FromPath[str],
     ) -> OperationView:
-        return operation_view(container_of(request).operations.get(principal.tenant, operation_id))
+        return operation_view(operations.get(principal.tenant, operation_id))
 
     @post(
         "/{operation_id:str}/cancel",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("invalid_state_transition", "conflict"),
         status_code=200,
         summary="Cancel a pending operation",
     )
     def cancel(
-        self, request: Request[Any, Any, Any], principal: Caller, operation_id: FromPath[str]
+        self,
+        principal: Caller,
+        operations: NamedDependency[Operations],
+        operation_id: FromPath[str],
     ) -> OperationView:
-        operation = container_of(request).operations.cancel(principal.tenant, operation_id)
-        return operation_view(operation)
+        return operation_view(operations.cancel(principal.tenant, operation_id))

@@ -13,21 +13,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, Request
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from application.companions.stage_assets import StageEntry
-from domain.companions.appearance import STAGE_NAMES
+from application.companions.stage_assets import StageAssets, StageEntry
+from domain.companions.appearance import STAGE_NAMES, CreatureStyle
 from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from interfaces.http.asset_links import asset_url, public_origin
-from interfaces.http.auth import Caller, container_of
-from interfaces.http.body import Model, StrictBody
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
+from interfaces.http.routing import Access, delete, get, post, put
 
 UploadType = Literal["image/svg+xml", "image/png"]
 
@@ -44,20 +47,75 @@ class RegenerateRequest(Model):
     seed: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] | None = None
 
 
-def stage_view(entry: StageEntry, base: str) -> dict[str, Any]:
+class StageView(msgspec.Struct):
+    """One stage's art: the tenant's (``upload``, ``generated``) or our ``default``."""
+
+    stage: int
+    name: str
+    source: Literal["upload", "generated", "default"]
+    image_url: str | None
+    content_type: str
+    upload_id: str | None
+    seed: int | None
+    default_image_url: str | None
+    updated_at: datetime | None
+
+
+class DefaultLibrary(msgspec.Struct):
+    creature_style: CreatureStyle
+    stage_image_urls: dict[str, str | None]
+
+
+class StageAssetsView(msgspec.Struct):
+    creature_style: CreatureStyle
+    data: list[StageView]
+    default_library: DefaultLibrary
+
+
+class UploadUrlView(msgspec.Struct):
+    upload_id: str
+    upload_url: str
+    method: Literal["PUT"]
+    headers: dict[str, str]
+    content_type: str
+    max_bytes: int
+    expires_at: datetime
+
+
+class ReceivedUpload(msgspec.Struct):
+    upload_id: str
+    content_type: str
+    size_bytes: int
+    received_at: datetime
+
+
+def stage_view(entry: StageEntry, base: str) -> StageView:
     art = entry.art or {}
     upload_id = art.get("upload_id")
-    return {
-        "stage": entry.stage,
-        "name": STAGE_NAMES[entry.stage],
-        "source": art.get("source", "default"),
-        "image_url": asset_url(base, art.get("asset", entry.default_asset)),
-        "content_type": art.get("content_type", "image/svg+xml"),
-        "upload_id": public_id("upload", UUID(hex=upload_id)) if upload_id else None,
-        "seed": art.get("seed"),
-        "default_image_url": asset_url(base, entry.default_asset),
-        "updated_at": art.get("updated_at"),
-    }
+    return StageView(
+        stage=entry.stage,
+        name=STAGE_NAMES[entry.stage],
+        source=art.get("source", "default"),
+        image_url=asset_url(base, art.get("asset", entry.default_asset)),
+        content_type=art.get("content_type", "image/svg+xml"),
+        upload_id=public_id("upload", UUID(hex=upload_id)) if upload_id else None,
+        seed=art.get("seed"),
+        default_image_url=asset_url(base, entry.default_asset),
+        updated_at=art.get("updated_at"),
+    )
+
+
+def stage_assets_view(
+    style: CreatureStyle, entries: list[StageEntry], base: str
+) -> StageAssetsView:
+    return StageAssetsView(
+        creature_style=style,
+        data=[stage_view(e, base) for e in entries],
+        default_library=DefaultLibrary(
+            creature_style=style,
+            stage_image_urls={str(e.stage): asset_url(base, e.default_asset) for e in entries},
+        ),
+    )
 
 
 def media_type(request: Request[Any, Any, Any]) -> str:
@@ -70,32 +128,40 @@ def too_large(limit: int) -> DomainError:
     )
 
 
+STAGE_CHANGE_REFUSALS = ("conflict",)
+"""A stage's art changes on the tenant's one stream: a write that keeps losing a race."""
+
+UPLOAD_REFUSALS = (
+    "invalid_upload_token",
+    "upload_token_expired",
+    "unsupported_media_type",
+    "upload_content_type_mismatch",
+    "payload_too_large",
+    "invalid_image",
+    "unsafe_svg",
+    "conflict",
+)
+
+
 class StageAssetController(Controller):
     path = "/stage-assets"
     tags = ["stage assets"]
 
-    @get("/", sync_to_thread=True, summary="Stage art per stage, and the default library")
-    def list_assets(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
-        stage_assets = container_of(request).stage_assets
-        base = public_origin(request)
+    @get(access=Access.SECRET, summary="Stage art per stage, and the default library")
+    def list_assets(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        stage_assets: NamedDependency[StageAssets],
+    ) -> StageAssetsView:
         entries = stage_assets.entries(principal.tenant)
         style = stage_assets.creature_style(principal.tenant)
-        return {
-            "creature_style": style,
-            "data": [stage_view(e, base) for e in entries],
-            "default_library": {
-                "creature_style": style,
-                "stage_image_urls": {
-                    str(e.stage): asset_url(base, e.default_asset) for e in entries
-                },
-            },
-        }
+        return stage_assets_view(style, entries, public_origin(request))
 
     @post(
         "/upload-url",
-        dto=StrictBody[UploadUrlRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=UploadUrlRequest,
         status_code=201,
         summary="Issue a signed, expiring URL to PUT one image to",
     )
@@ -103,33 +169,37 @@ class StageAssetController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        stage_assets: NamedDependency[StageAssets],
         data: JSONBody[UploadUrlRequest],
-    ) -> dict[str, Any]:
-        issued = container_of(request).stage_assets.issue_upload(
-            principal.tenant, data.content_type
-        )
+    ) -> UploadUrlView:
+        issued = stage_assets.issue_upload(principal.tenant, data.content_type)
         grant = issued.grant
-        return {
-            "upload_id": public_id("upload", grant.upload_id),
-            "upload_url": f"{public_origin(request)}/api/v1/stage-assets/uploads/{issued.token}",
-            "method": "PUT",
-            "headers": {"Content-Type": grant.content_type},
-            "content_type": grant.content_type,
-            "max_bytes": issued.max_bytes,
-            "expires_at": grant.expires_at,
-        }
+        return UploadUrlView(
+            upload_id=public_id("upload", grant.upload_id),
+            upload_url=f"{public_origin(request)}/api/v1/stage-assets/uploads/{issued.token}",
+            method="PUT",
+            headers={"Content-Type": grant.content_type},
+            content_type=grant.content_type,
+            max_bytes=issued.max_bytes,
+            expires_at=grant.expires_at,
+        )
 
     @put(
         "/uploads/{token:str}",
+        access=Access.PUBLIC,
+        errors=UPLOAD_REFUSALS,
         status_code=200,
         request_max_body_size=None,
         opt={"raw_body": True},
+        sync_to_thread=None,  # an async handler: Litestar warns about the setting otherwise
         summary="Upload the file to an upload URL (the URL is the credential)",
     )
     async def receive_upload(
-        self, request: Request[Any, Any, Any], token: FromPath[str]
-    ) -> dict[str, Any]:
-        stage_assets = container_of(request).stage_assets
+        self,
+        request: Request[Any, Any, Any],
+        stage_assets: NamedDependency[StageAssets],
+        token: FromPath[str],
+    ) -> ReceivedUpload:
         grant = stage_assets.grant(token)
         content_type = media_type(request)
         stage_assets.check_content_type(grant, content_type)
@@ -147,35 +217,36 @@ class StageAssetController(Controller):
         upload = await anyio.to_thread.run_sync(
             stage_assets.receive, grant, content_type, b"".join(chunks)
         )
-        return {
-            "upload_id": public_id("upload", grant.upload_id),
-            "content_type": upload["content_type"],
-            "size_bytes": upload["size"],
-            "received_at": upload["received_at"],
-        }
+        return ReceivedUpload(
+            upload_id=public_id("upload", grant.upload_id),
+            content_type=upload["content_type"],
+            size_bytes=upload["size"],
+            received_at=upload["received_at"],
+        )
 
     @put(
         "/{stage:str}",
-        dto=StrictBody[CommitRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=CommitRequest,
+        errors=STAGE_CHANGE_REFUSALS,
         summary="Commit an uploaded file as the art of a stage (1-5)",
     )
     def commit(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        stage_assets: NamedDependency[StageAssets],
         stage: FromPath[str],
         data: JSONBody[CommitRequest],
-    ) -> dict[str, Any]:
-        entry = container_of(request).stage_assets.commit(principal.tenant, stage, data.upload_id)
+    ) -> StageView:
+        entry = stage_assets.commit(principal.tenant, stage, data.upload_id)
         return stage_view(entry, public_origin(request))
 
     @post(
         "/{stage:str}/regenerate",
-        dto=StrictBody[RegenerateRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=RegenerateRequest,
+        errors=STAGE_CHANGE_REFUSALS,
         status_code=200,
         summary="Pin our procedural art for a stage, drawn with a new (or the given) seed",
     )
@@ -183,21 +254,26 @@ class StageAssetController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        stage_assets: NamedDependency[StageAssets],
         stage: FromPath[str],
         data: JSONBody[RegenerateRequest],
-    ) -> dict[str, Any]:
-        stage_assets = container_of(request).stage_assets
+    ) -> StageView:
         entry = stage_assets.regenerate(principal.tenant, stage, data.seed)
         return stage_view(entry, public_origin(request))
 
     @delete(
         "/{stage:str}",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=STAGE_CHANGE_REFUSALS,
         status_code=200,
         summary="Remove a stage's art (buddies go back to their own procedural picture)",
     )
     def remove(
-        self, request: Request[Any, Any, Any], principal: Caller, stage: FromPath[str]
-    ) -> dict[str, Any]:
-        entry = container_of(request).stage_assets.remove(principal.tenant, stage)
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        stage_assets: NamedDependency[StageAssets],
+        stage: FromPath[str],
+    ) -> StageView:
+        entry = stage_assets.remove(principal.tenant, stage)
         return stage_view(entry, public_origin(request))
