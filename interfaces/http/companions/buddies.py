@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.companions.buddies import BuddyState, WalletChange
+from domain.economy.ledger import Credit, LedgerEntry, TokenEntry
 from domain.ingestion.rules import EvolutionCheck
 from domain.shared.ids import public_id
 from interfaces.http.asset_links import public_origin
@@ -428,13 +429,12 @@ class EconomyController(Controller):
 
 
 def ledger_entry_view(event: Any) -> dict[str, Any] | None:
-    if not hasattr(event, "entry_id"):
+    if not isinstance(event, LedgerEntry):
         return None
-    kind = type(event).__name__
     return {
         "ledger_entry_id": public_id("ledger_entry", event.entry_id),
-        "direction": "credit" if kind.endswith("Credited") else "debit",
-        "currency": getattr(event, "token_key", "coins"),
+        "direction": "credit" if isinstance(event, Credit) else "debit",
+        "currency": event.token_key if isinstance(event, TokenEntry) else "coins",
         "amount": event.amount,
         "balance_after": event.balance_after,
         "reason": event.reason,
