@@ -36,7 +36,7 @@ class Appearance:
         """Everything that decides the buddy's picture right now."""
         customer = self._store.find(Customer, buddy.customer_id)
         settings = customer.settings if customer is not None else {}
-        tenant = Tenant(buddy.customer_id, buddy.mode)  # type: ignore[arg-type]
+        tenant = Tenant(buddy.customer_id, buddy.mode)
         art = self._store.find(StageArt, stage_art_id(tenant))
         catalog = {item.item_id: (item.name, item.category) for item in rulebook.items}
         return Portrait(

@@ -9,8 +9,7 @@ in the log either way.
 
 from __future__ import annotations
 
-from typing import Any
-
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError
 
 from application.configs.configs import Configs
@@ -27,8 +26,8 @@ class AutoEvolver:
         self._store = store
         self._configs = configs
 
-    def react(self, event: Any) -> None:
-        if not isinstance(event, Buddy.EvolutionBecameReady):  # type: ignore[attr-defined]
+    def react(self, event: DomainEvent) -> None:
+        if not isinstance(event, Buddy.EvolutionBecameReady):
             return
         if event.next_stage is None:
             return

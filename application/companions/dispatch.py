@@ -8,7 +8,7 @@ idempotent worker tolerates).
 
 from __future__ import annotations
 
-from typing import Any
+from eventsourcing.domain import DomainEvent
 
 from application.shared.ports import TaskQueue
 from domain.companions.operation import Operation
@@ -20,6 +20,6 @@ class OperationDispatcher:
     def __init__(self, queue: TaskQueue) -> None:
         self._queue = queue
 
-    def react(self, event: Any) -> None:
-        if isinstance(event, Operation.Requested):  # type: ignore[attr-defined]
+    def react(self, event: DomainEvent) -> None:
+        if isinstance(event, Operation.Requested):
             self._queue.enqueue_operation(event.originator_id)

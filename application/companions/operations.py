@@ -164,7 +164,7 @@ class Operations:
         )
         ledger = open_ledger(buddy_id, egg.customer_id, egg.mode, rulebook, now)
         egg.hatched(buddy_id=buddy_id, timestamp=now)
-        tenant = Tenant(egg.customer_id, egg.mode)  # type: ignore[arg-type]
+        tenant = Tenant(egg.customer_id, egg.mode)
         account = self._store.load(
             UserAccount, UserAccount.id_for(tenant, egg.user_id), "user", egg.user_id
         )

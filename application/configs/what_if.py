@@ -27,10 +27,13 @@ from datetime import timedelta
 from typing import Any, Final
 from uuid import UUID
 
+from eventsourcing.domain import DomainEvent
+
 from application.economy.wallets import ledger_id_for
 from application.shared.ports import BuddyDirectory, Clock
 from application.shared.store import EventStore
 from application.shared.streams import events_of, read_stream, state_at, version_at
+from domain.companions.buddy import Buddy
 from domain.configs.rulebook import Rulebook
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.ingestion.rules import CustomerEvent, Evaluation, ProgressState, check_evolution, fold
@@ -41,12 +44,16 @@ from domain.shared.tenancy import Tenant
 DEFAULT_DAYS: Final = 30
 MAX_DAYS: Final = 90
 # Readiness facts in the window: what the buddy's readiness really became.
-_READINESS: Final = {
-    "EvolutionBecameReady": True,
-    "EvolutionReadinessWithdrawn": False,
-    "Evolved": False,
+_READINESS: Final[dict[type[DomainEvent], bool]] = {
+    Buddy.EvolutionBecameReady: True,
+    Buddy.EvolutionReadinessWithdrawn: False,
+    Buddy.Evolved: False,
 }
-_WINDOW_EVENTS: Final = frozenset({"ProgressRecorded", "Migrated", *_READINESS})
+_WINDOW_EVENTS: Final[tuple[type[DomainEvent], ...]] = (
+    Buddy.ProgressRecorded,
+    Buddy.Migrated,
+    *_READINESS,
+)
 _BUDGET_CHECK_EVERY: Final = 100
 
 
@@ -163,7 +170,7 @@ class WhatIf:
         window = [
             e
             for e in read_stream(self._store, buddy_id, after=first)
-            if type(e).__name__ in _WINDOW_EVENTS
+            if isinstance(e, _WINDOW_EVENTS)
         ]
         ledger_id = ledger_id_for(buddy_id)
         ledger = state_at(self._store, ledger_id, max(version_at(self._store, ledger_id, since), 1))
@@ -175,13 +182,12 @@ class WhatIf:
         stopped = None
         replayed = 0
         for event in window:
-            name = type(event).__name__
-            if name == "Migrated":
+            if isinstance(event, Buddy.Migrated):
                 pinned = event.to_config_version_id
                 continue
-            if name in _READINESS:
-                actual.evolution_ready = _READINESS[name]
-                if name == "Evolved":
+            if not isinstance(event, Buddy.ProgressRecorded):
+                actual.evolution_ready = _READINESS[type(event)]
+                if isinstance(event, Buddy.Evolved):
                     steps.append(event.to_stage)
                 continue
             if replayed >= left:
@@ -238,7 +244,7 @@ def _replay(rulebook: Rulebook, start: ProgressState, steps: list[CustomerEvent 
     return tally
 
 
-def _customer_event(recorded: Any) -> CustomerEvent:
+def _customer_event(recorded: EventIngestion.Recorded) -> CustomerEvent:
     return CustomerEvent(
         event_id=recorded.event_id,
         type=recorded.type,
@@ -249,7 +255,7 @@ def _customer_event(recorded: Any) -> CustomerEvent:
     )
 
 
-def _recorded_for(recorded: Any, buddy_id: str) -> dict[str, Any]:
+def _recorded_for(recorded: EventIngestion.Recorded, buddy_id: str) -> dict[str, Any]:
     """The effects an ingestion recorded for one buddy (``effects.buddies[]``)."""
     for entry in recorded.effects.get("buddies", ()):
         if entry.get("buddy_id") == buddy_id:

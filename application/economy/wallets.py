@@ -10,6 +10,7 @@ from domain.configs.rulebook import COINS, Rulebook
 from domain.economy.ledger import Ledger
 from domain.ingestion.rules import Evaluation
 from domain.shared.ids import natural_id
+from domain.shared.tenancy import Mode
 
 
 def ledger_id_for(buddy_id: UUID) -> UUID:
@@ -18,7 +19,7 @@ def ledger_id_for(buddy_id: UUID) -> UUID:
 
 
 def open_ledger(
-    buddy_id: UUID, customer_id: UUID, mode: str, rulebook: Rulebook, timestamp: datetime
+    buddy_id: UUID, customer_id: UUID, mode: Mode, rulebook: Rulebook, timestamp: datetime
 ) -> Ledger:
     return Ledger(
         id=ledger_id_for(buddy_id),

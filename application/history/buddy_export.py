@@ -42,6 +42,7 @@ from application.shared.streams import (
     read_stream,
     related_operation_ids,
 )
+from domain.companions.buddy import Buddy
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import Tenant
@@ -86,7 +87,7 @@ class BuddyExports:
             egg_events, [*self._operations.operation_ids(tenant, uuid), *named]
         )
         versions = [born.config_version_id] + [
-            e.to_config_version_id for e in buddy_events if type(e).__name__ == "Migrated"
+            e.to_config_version_id for e in buddy_events if isinstance(e, Buddy.Migrated)
         ]
         streams = [
             self._stream("buddy", uuid, buddy_events),

@@ -27,6 +27,8 @@ from datetime import datetime
 from typing import Any, Final, Literal
 from uuid import UUID
 
+from eventsourcing.domain import DomainEvent
+
 from application.companions.buddies import BuddyState
 from application.configs.configs import Configs
 from application.economy.wallets import ledger_id_for
@@ -41,6 +43,8 @@ from application.shared.streams import (
     version_at,
 )
 from domain.companions.buddy import Buddy
+from domain.companions.egg import Egg
+from domain.companions.operation import Operation
 from domain.configs.rulebook import MIN_STAGE
 from domain.economy.ledger import Ledger
 from domain.ingestion.event_ingestion import EventIngestion
@@ -73,44 +77,52 @@ PROGRESS_SCAN: Final = 200
 # Streams, in the order that breaks a tie of recorded time.
 STREAM_RANKS: Final = {"egg": 0, "buddy": 1, "wallet": 2, "operation": 3}
 
-# Event class name → (timeline type, kind). Names that would be ambiguous on their own
-# (``Hatched``, ``Opened``) are qualified; operation and egg events always are.
-BUDDY_EVENTS: Final = {
-    "Hatched": ("BuddyHatched", "identity"),
-    "Renamed": ("BuddyRenamed", "identity"),
-    "Archived": ("BuddyArchived", "identity"),
-    "Migrated": ("BuddyMigrated", "identity"),
-    "ProgressRecorded": ("ProgressRecorded", "progress"),
-    "StreakTicked": ("StreakTicked", "progress"),
-    "SkillIncreased": ("SkillIncreased", "skill"),
-    "SkillLeveledUp": ("SkillLeveledUp", "skill"),
-    "SkillsSet": ("SkillsSet", "skill"),
-    "BadgeAwarded": ("BadgeAwarded", "badge"),
-    "BadgeBecameReady": ("BadgeBecameReady", "badge"),
-    "EvolutionBecameReady": ("EvolutionBecameReady", "evolution"),
-    "EvolutionReadinessWithdrawn": ("EvolutionReadinessWithdrawn", "evolution"),
-    "Evolved": ("Evolved", "evolution"),
-    "ItemAcquired": ("ItemAcquired", "item"),
-    "ItemsEquipped": ("ItemsEquipped", "item"),
-    "AppearanceRendered": ("AppearanceRendered", "appearance"),
-    "AppearanceRenderFailed": ("AppearanceRenderFailed", "appearance"),
+# Event class → (timeline type, kind). A type names its stream too (``BuddyHatched``,
+# ``EggHatched``, ``WalletOpened``), so it reads on its own.
+BUDDY_EVENTS: Final[dict[type[DomainEvent], tuple[str, str]]] = {
+    Buddy.Hatched: ("BuddyHatched", "identity"),
+    Buddy.Renamed: ("BuddyRenamed", "identity"),
+    Buddy.Archived: ("BuddyArchived", "identity"),
+    Buddy.Migrated: ("BuddyMigrated", "identity"),
+    Buddy.ProgressRecorded: ("ProgressRecorded", "progress"),
+    Buddy.StreakTicked: ("StreakTicked", "progress"),
+    Buddy.SkillIncreased: ("SkillIncreased", "skill"),
+    Buddy.SkillLeveledUp: ("SkillLeveledUp", "skill"),
+    Buddy.SkillsSet: ("SkillsSet", "skill"),
+    Buddy.BadgeAwarded: ("BadgeAwarded", "badge"),
+    Buddy.BadgeBecameReady: ("BadgeBecameReady", "badge"),
+    Buddy.EvolutionBecameReady: ("EvolutionBecameReady", "evolution"),
+    Buddy.EvolutionReadinessWithdrawn: ("EvolutionReadinessWithdrawn", "evolution"),
+    Buddy.Evolved: ("Evolved", "evolution"),
+    Buddy.ItemAcquired: ("ItemAcquired", "item"),
+    Buddy.ItemsEquipped: ("ItemsEquipped", "item"),
+    Buddy.AppearanceRendered: ("AppearanceRendered", "appearance"),
+    Buddy.AppearanceRenderFailed: ("AppearanceRenderFailed", "appearance"),
 }
-WALLET_EVENTS: Final = {
-    "Opened": ("WalletOpened", "wallet"),
-    "CoinsCredited": ("CoinsCredited", "wallet"),
-    "CoinsDebited": ("CoinsDebited", "wallet"),
-    "TokensCredited": ("TokensCredited", "wallet"),
-    "TokensDebited": ("TokensDebited", "wallet"),
-    "TokenKeysChanged": ("TokenKeysChanged", "wallet"),
+WALLET_EVENTS: Final[dict[type[DomainEvent], tuple[str, str]]] = {
+    Ledger.Opened: ("WalletOpened", "wallet"),
+    Ledger.CoinsCredited: ("CoinsCredited", "wallet"),
+    Ledger.CoinsDebited: ("CoinsDebited", "wallet"),
+    Ledger.TokensCredited: ("TokensCredited", "wallet"),
+    Ledger.TokensDebited: ("TokensDebited", "wallet"),
+    Ledger.TokenKeysChanged: ("TokenKeysChanged", "wallet"),
 }
-_NAMED: Final = {"buddy": BUDDY_EVENTS, "wallet": WALLET_EVENTS}
-_PREFIX: Final = {"buddy": "Buddy", "wallet": "Wallet", "operation": "Operation", "egg": "Egg"}
-_DEFAULT_KIND: Final = {
-    "buddy": "identity",
-    "wallet": "wallet",
-    "operation": "operation",
-    "egg": "egg",
+EGG_EVENTS: Final[dict[type[DomainEvent], tuple[str, str]]] = {
+    Egg.Laid: ("EggLaid", "egg"),
+    Egg.MarkedReady: ("EggMarkedReady", "egg"),
+    Egg.Cancelled: ("EggCancelled", "egg"),
+    Egg.HatchStarted: ("EggHatchStarted", "egg"),
+    Egg.Hatched: ("EggHatched", "egg"),
+    Egg.HatchFailed: ("EggHatchFailed", "egg"),
 }
+OPERATION_EVENTS: Final[dict[type[DomainEvent], tuple[str, str]]] = {
+    Operation.Requested: ("OperationRequested", "operation"),
+    Operation.Started: ("OperationStarted", "operation"),
+    Operation.Completed: ("OperationCompleted", "operation"),
+    Operation.Failed: ("OperationFailed", "operation"),
+    Operation.Cancelled: ("OperationCancelled", "operation"),
+}
+_TIMELINE: Final = {**BUDDY_EVENTS, **WALLET_EVENTS, **EGG_EVENTS, **OPERATION_EVENTS}
 
 # Event fields that are the envelope or the tenant, not the fact.
 _ENVELOPE: Final = frozenset(
@@ -217,11 +229,8 @@ def parse_kinds(kind: str | None) -> frozenset[str] | None:
 # -- entries ---------------------------------------------------------------------------------
 
 
-def to_entry(stream: str, stream_id: UUID, event: Any) -> TimelineEntry:
-    name = type(event).__name__
-    event_type, kind = _NAMED.get(stream, {}).get(
-        name, (f"{_PREFIX[stream]}{name}", _DEFAULT_KIND[stream])
-    )
+def to_entry(stream: str, stream_id: UUID, event: DomainEvent) -> TimelineEntry:
+    event_type, kind = _TIMELINE[type(event)]
     return TimelineEntry(
         type=event_type,
         kind=kind,
@@ -333,7 +342,7 @@ class History:
         cost grows with the number of stages, not with the length of the history.
         """
         uuid, born = owned_origin(self._store, tenant, buddy_id)
-        hatched = [e for e in events_of(self._store, born.egg_id) if type(e).__name__ == "Hatched"]
+        hatched = [e for e in events_of(self._store, born.egg_id) if isinstance(e, Egg.Hatched)]
         transitions = [
             {
                 "from_stage": None,
@@ -422,7 +431,9 @@ class History:
         events = read_stream(self._store, stream_id, after=after, desc=desc, first_chunk=limit + 1)
         return (to_entry(stream, stream_id, e) for e in events)
 
-    def _short_streams(self, tenant: Tenant, buddy: UUID, born: Any) -> list[TimelineEntry]:
+    def _short_streams(
+        self, tenant: Tenant, buddy: UUID, born: Buddy.Hatched
+    ) -> list[TimelineEntry]:
         egg_events = events_of(self._store, born.egg_id)
         entries = [to_entry("egg", born.egg_id, e) for e in egg_events]
         indexed = self._operations.operation_ids(tenant, buddy)
@@ -453,7 +464,7 @@ class History:
         for event in events_of(self._store, buddy_id, lte=last, desc=True, limit=PROGRESS_SCAN):
             if event.timestamp < at:
                 break
-            if type(event).__name__ == "ProgressRecorded" and event.event_id == ingestion.event_id:
+            if isinstance(event, Buddy.ProgressRecorded) and event.event_id == ingestion.event_id:
                 used: UUID = event.config_version_id
                 return used
         return None

@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError
 
 from application.integrations.webhook_payloads import (
@@ -84,26 +85,26 @@ class WebhookDispatcher:
         # load that filled it (the load saw every change committed before it).
         self._subscriptions = _Lru(SUBSCRIPTIONS_CACHE_SIZE)
 
-    def react(self, event: Any) -> None:
+    def react(self, event: DomainEvent) -> None:
         self.react_batch([event])
 
-    def react_batch(self, events: list[Any]) -> None:
+    def react_batch(self, events: list[DomainEvent]) -> None:
         """React to a follower's batch; the deliveries it makes are written together."""
         scheduled: list[WebhookDelivery] = []
         for event in events:
             if isinstance(event, WebhookSubscriptions.Event):
                 self._subscriptions.pop(event.originator_id, None)
-            elif isinstance(event, WebhookDelivery.Scheduled):  # type: ignore[attr-defined]
+            elif isinstance(event, WebhookDelivery.Scheduled):
                 self._queue.enqueue_webhook(event.originator_id, 1, 0.0)
-            elif isinstance(event, WebhookDelivery.RedeliveryRequested):  # type: ignore[attr-defined]
+            elif isinstance(event, WebhookDelivery.RedeliveryRequested):
                 self._queue.enqueue_webhook(event.originator_id, event.attempt, 0.0)
-            elif isinstance(event, WebhookDelivery.AttemptRecorded):  # type: ignore[attr-defined]
+            elif isinstance(event, WebhookDelivery.AttemptRecorded):
                 self._enqueue_retry(event)
             elif isinstance(event, SOURCE_EVENTS):
                 scheduled.extend(self._deliveries_for(event))
         self._save(scheduled)
 
-    def _enqueue_retry(self, event: Any) -> None:
+    def _enqueue_retry(self, event: WebhookDelivery.AttemptRecorded) -> None:
         if event.next_attempt_at is None:
             return
         delay = event.next_attempt_at - self._clock.now()
@@ -111,7 +112,7 @@ class WebhookDispatcher:
             seconds = max(delay.total_seconds(), 0.0)
             self._queue.enqueue_webhook(event.originator_id, event.number + 1, seconds)
 
-    def _deliveries_for(self, event: Any) -> list[WebhookDelivery]:
+    def _deliveries_for(self, event: DomainEvent) -> list[WebhookDelivery]:
         origin = self._origin(event.originator_id)
         if origin is None:
             return []
@@ -152,7 +153,7 @@ class WebhookDispatcher:
                     except IntegrityError:
                         continue
 
-    def _pictures(self, event: Any) -> dict[str, str | None] | None:
+    def _pictures(self, event: DomainEvent) -> dict[str, str | None] | None:
         if not isinstance(event, PICTURED_EVENTS):
             return None
         following: list[Any] = list(
@@ -163,7 +164,7 @@ class WebhookDispatcher:
         for later in following:
             if later.timestamp != event.timestamp:
                 break
-            if isinstance(later, Buddy.AppearanceRendered):  # type: ignore[attr-defined]
+            if isinstance(later, Buddy.AppearanceRendered):
                 return {
                     "image_url": self._asset_url(later.image),
                     "thumb_url": self._asset_url(later.thumb),
@@ -176,7 +177,7 @@ class WebhookDispatcher:
             return origin
         first = self._first_event(stream_id)
         buddy_first = None
-        if isinstance(first, Ledger.Opened):  # type: ignore[attr-defined]
+        if isinstance(first, Ledger.Opened):
             buddy_first = self._first_event(first.buddy_id)
         return self._origins.remember(stream_id, origin_of(first, buddy_first))  # type: ignore[no-any-return]
 

@@ -17,14 +17,17 @@ an ``Origin``, which the fan-out looks up once per stream.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
+from eventsourcing.domain import DomainEvent
+
 from domain.companions.buddy import Buddy
 from domain.companions.operation import Operation
-from domain.economy.ledger import Ledger
+from domain.economy.ledger import Ledger, LedgerEntry, TokenEntry
 from domain.integrations.webhook_endpoint import TEST_EVENT
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
@@ -44,6 +47,10 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
 }
 
 
+Payload = tuple[str, dict[str, Any]]
+"""A webhook event's name and its payload."""
+
+
 @dataclass(frozen=True)
 class Origin:
     """Whose stream an event belongs to, from the stream's first event."""
@@ -54,23 +61,23 @@ class Origin:
     operation: dict[str, Any] | None = None
 
 
-def origin_of(first: Any, buddy_first: Any = None) -> Origin | None:
+def origin_of(first: DomainEvent | None, buddy_first: DomainEvent | None = None) -> Origin | None:
     """The origin a stream's first event gives; a ledger also needs its buddy's first event
     (``buddy_first``) for the user id. ``None`` for a stream that is none of ours."""
-    if isinstance(first, Buddy.Hatched):  # type: ignore[attr-defined]
+    if isinstance(first, Buddy.Hatched):
         return Origin(Tenant(first.customer_id, first.mode), first.originator_id, first.user_id)
-    if isinstance(first, Ledger.Opened):  # type: ignore[attr-defined]
-        user_id = getattr(buddy_first, "user_id", None)
+    if isinstance(first, Ledger.Opened):
+        user_id = buddy_first.user_id if isinstance(buddy_first, Buddy.Hatched) else None
         return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, user_id)
-    if isinstance(first, Operation.Requested):  # type: ignore[attr-defined]
+    if isinstance(first, Operation.Requested):
         operation = {"type": first.type, "buddy_id": first.buddy_id, "egg_id": first.egg_id}
         return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, operation=operation)
     return None
 
 
 def webhook_event(
-    event: Any, origin: Origin, pictures: dict[str, str | None] | None = None
-) -> tuple[str, dict[str, Any]] | None:
+    event: DomainEvent, origin: Origin, pictures: dict[str, str | None] | None = None
+) -> Payload | None:
     """The webhook event name and payload for a domain event, or ``None`` if it has none."""
     for kind, build in _BUILDERS:
         if isinstance(event, kind):
@@ -149,7 +156,7 @@ def _buddy_ref(origin: Origin) -> dict[str, Any]:
     }
 
 
-def _hatched(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+def _hatched(event: Buddy.Hatched, origin: Origin) -> Payload:
     return "buddy.hatched", {
         **_buddy_ref(origin),
         "egg_id": public_id("egg", event.egg_id),
@@ -159,7 +166,7 @@ def _hatched(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
     }
 
 
-def _evolved(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+def _evolved(event: Buddy.Evolved, origin: Origin) -> Payload:
     return "buddy.evolved", {
         **_buddy_ref(origin),
         "previous_stage": event.from_stage,
@@ -168,7 +175,7 @@ def _evolved(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
     }
 
 
-def _evolution_ready(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+def _evolution_ready(event: Buddy.EvolutionBecameReady, origin: Origin) -> Payload:
     return "evolution.ready", {
         **_buddy_ref(origin),
         "current_stage": event.stage,
@@ -177,7 +184,7 @@ def _evolution_ready(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
     }
 
 
-def _badge(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+def _badge(event: Buddy.BadgeAwarded, origin: Origin) -> Payload:
     return "badge.awarded", {
         **_buddy_ref(origin),
         "badge_key": event.badge_key,
@@ -188,7 +195,7 @@ def _badge(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
     }
 
 
-def _skill(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+def _skill(event: Buddy.SkillLeveledUp, origin: Origin) -> Payload:
     return "skill.leveled", {
         **_buddy_ref(origin),
         "skill_key": event.skill_key,
@@ -199,7 +206,7 @@ def _skill(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
     }
 
 
-def _wallet(name: str, event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+def _wallet(name: str, event: LedgerEntry, origin: Origin) -> Payload:
     payload = {
         **_buddy_ref(origin),
         "amount": event.amount,
@@ -208,14 +215,14 @@ def _wallet(name: str, event: Any, origin: Origin) -> tuple[str, dict[str, Any]]
         "reference_id": event.causation.get("event_id"),
         "ledger_id": public_id("ledger_entry", event.entry_id),
     }
-    if name.startswith("coins."):
-        payload["is_lucky"] = False  # no lucky bonus exists yet; the field is the catalogue's
-    else:
+    if isinstance(event, TokenEntry):
         payload["token_type"] = event.token_key
+    else:
+        payload["is_lucky"] = False  # no lucky bonus exists yet; the field is the catalogue's
     return name, payload
 
 
-def _operation(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
+def _operation(event: Operation.Completed | Operation.Failed, origin: Origin) -> Payload:
     requested = origin.operation or {}
     buddy_id, egg_id = requested.get("buddy_id"), requested.get("egg_id")
     payload: dict[str, Any] = {
@@ -224,7 +231,7 @@ def _operation(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
         "buddy_id": public_id("buddy", buddy_id) if buddy_id else None,
         "egg_id": public_id("egg", egg_id) if egg_id else None,
     }
-    if isinstance(event, Operation.Completed):  # type: ignore[attr-defined]
+    if isinstance(event, Operation.Completed):
         result = event.result
         if payload["buddy_id"] is None and isinstance(result, dict):
             payload["buddy_id"] = result.get("buddy_id")
@@ -233,24 +240,22 @@ def _operation(event: Any, origin: Origin) -> tuple[str, dict[str, Any]]:
     return "operation.failed", {**payload, "status": "failed", "error": error}
 
 
-_BUILDERS: tuple[tuple[type[Any], Any], ...] = (
-    (Buddy.Hatched, _hatched),  # type: ignore[attr-defined]
-    (Buddy.Evolved, _evolved),  # type: ignore[attr-defined]
-    (Buddy.EvolutionBecameReady, _evolution_ready),  # type: ignore[attr-defined]
-    (Buddy.BadgeAwarded, _badge),  # type: ignore[attr-defined]
-    (Buddy.SkillLeveledUp, _skill),  # type: ignore[attr-defined]
-    (Ledger.CoinsCredited, lambda e, o: _wallet("coins.earned", e, o)),  # type: ignore[attr-defined]
-    (Ledger.CoinsDebited, lambda e, o: _wallet("coins.spent", e, o)),  # type: ignore[attr-defined]
-    (Ledger.TokensCredited, lambda e, o: _wallet("token.earned", e, o)),  # type: ignore[attr-defined]
-    (Ledger.TokensDebited, lambda e, o: _wallet("token.spent", e, o)),  # type: ignore[attr-defined]
-    (Operation.Completed, _operation),  # type: ignore[attr-defined]
-    (Operation.Failed, _operation),  # type: ignore[attr-defined]
+# Each builder takes the event class it is paired with.
+_BUILDERS: tuple[tuple[type[DomainEvent], Callable[[Any, Origin], Payload]], ...] = (
+    (Buddy.Hatched, _hatched),
+    (Buddy.Evolved, _evolved),
+    (Buddy.EvolutionBecameReady, _evolution_ready),
+    (Buddy.BadgeAwarded, _badge),
+    (Buddy.SkillLeveledUp, _skill),
+    (Ledger.CoinsCredited, lambda e, o: _wallet("coins.earned", e, o)),
+    (Ledger.CoinsDebited, lambda e, o: _wallet("coins.spent", e, o)),
+    (Ledger.TokensCredited, lambda e, o: _wallet("token.earned", e, o)),
+    (Ledger.TokensDebited, lambda e, o: _wallet("token.spent", e, o)),
+    (Operation.Completed, _operation),
+    (Operation.Failed, _operation),
 )
 
-SOURCE_EVENTS: Final[tuple[type[Any], ...]] = tuple(kind for kind, _ in _BUILDERS)
-PICTURED_EVENTS: Final[tuple[type[Any], ...]] = (
-    Buddy.Hatched,  # type: ignore[attr-defined]
-    Buddy.Evolved,  # type: ignore[attr-defined]
-)
-"""The events whose payload shows the buddy's new pictures (``image_url``, ``thumb_url``)."""
+SOURCE_EVENTS: Final[tuple[type[DomainEvent], ...]] = tuple(kind for kind, _ in _BUILDERS)
 """The domain events that become webhook events; every other event is skipped cheaply."""
+PICTURED_EVENTS: Final[tuple[type[DomainEvent], ...]] = (Buddy.Hatched, Buddy.Evolved)
+"""The events whose payload shows the buddy's new pictures (``image_url``, ``thumb_url``)."""

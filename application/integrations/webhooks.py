@@ -289,7 +289,7 @@ class Webhooks:
             return []
         now = self._clock.now()
         endpoint.disable(reason="receiver_gone", timestamp=now)
-        tenant = Tenant(endpoint.customer_id, endpoint.mode)  # type: ignore[arg-type]
+        tenant = Tenant(endpoint.customer_id, endpoint.mode)
         subscriptions = self._subscriptions(tenant, now)
         subscriptions.track(endpoint, timestamp=now)
         return [endpoint, subscriptions]

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from application.shared.store import EventStore
 from domain.companions.buddy import Buddy
+from domain.companions.egg import Egg
 from domain.shared.errors import NotFound
 from domain.shared.ids import parse_public_id
 from domain.shared.tenancy import Tenant, ensure_owned
@@ -60,16 +61,16 @@ def events_of(store: EventStore, stream_id: UUID, **selection: Any) -> list[Any]
     return list(store.events.get(stream_id, **selection))
 
 
-def origin(store: EventStore, buddy_id: UUID) -> Any | None:
+def origin(store: EventStore, buddy_id: UUID) -> Buddy.Hatched | None:
     """The buddy's first event (``Buddy.Hatched``), or ``None`` when there is no such buddy.
 
     One row: enough for the tenant check, the egg and the first config version.
     """
     first = next(iter(events_of(store, buddy_id, limit=1)), None)
-    return first if isinstance(first, Buddy.Hatched) else None  # type: ignore[attr-defined]
+    return first if isinstance(first, Buddy.Hatched) else None
 
 
-def owned_origin(store: EventStore, tenant: Tenant, buddy_id: str) -> tuple[UUID, Any]:
+def owned_origin(store: EventStore, tenant: Tenant, buddy_id: str) -> tuple[UUID, Buddy.Hatched]:
     uuid = parse_public_id("buddy", buddy_id)
     born = origin(store, uuid)
     if born is None:
@@ -80,7 +81,7 @@ def owned_origin(store: EventStore, tenant: Tenant, buddy_id: str) -> tuple[UUID
 
 def related_operation_ids(egg_events: Iterable[Any], indexed: Iterable[UUID]) -> list[UUID]:
     """Every hatch attempt of the buddy's egg, then the operations indexed for the buddy."""
-    hatches = [e.operation_id for e in egg_events if type(e).__name__ == "HatchStarted"]
+    hatches = [e.operation_id for e in egg_events if isinstance(e, Egg.HatchStarted)]
     return list(dict.fromkeys([*hatches, *indexed]))
 
 

@@ -13,19 +13,28 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.shared.errors import DomainError
+from domain.shared.tenancy import Mode
 
 KeyKind = Literal["secret", "publishable"]
 PUBLISHABLE_SCOPES = ("buddies:read", "operations:read", "embed_tokens:write")
 
 
 class ApiKey(Aggregate):
-    @event("Issued")
+    class Issued(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        kind: str
+        name: str | None
+        prefix: str
+        scopes: list[str]
+
+    @event(Issued)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         kind: str,
         name: str | None,
         prefix: str,
@@ -49,6 +58,9 @@ class ApiKey(Aggregate):
             raise DomainError("conflict", "this API key is already revoked")
         self._revoked(timestamp=timestamp)
 
-    @event("Revoked")
+    class Revoked(Aggregate.Event):
+        pass
+
+    @event(Revoked)
     def _revoked(self, *, timestamp: datetime) -> None:
         self.revoked_at = timestamp

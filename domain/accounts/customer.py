@@ -26,7 +26,12 @@ SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
 class Customer(Aggregate):
     """A customer account. Passwords arrive already hashed: the domain never sees one."""
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        email: str
+        password_hash: str
+        company_name: str
+
+    @event(Registered)
     def __init__(
         self,
         *,
@@ -43,15 +48,24 @@ class Customer(Aggregate):
         self.settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
         self.api_key_ids: list[UUID] = []
 
-    @event("ProfileChanged")
+    class ProfileChanged(Aggregate.Event):
+        changes: dict[str, Any]
+
+    @event(ProfileChanged)
     def change_profile(self, *, changes: dict[str, Any], timestamp: datetime) -> None:
         for name, value in changes.items():
             setattr(self, name, value)
 
-    @event("SettingsChanged")
+    class SettingsChanged(Aggregate.Event):
+        changes: dict[str, Any]
+
+    @event(SettingsChanged)
     def change_settings(self, *, changes: dict[str, Any], timestamp: datetime) -> None:
         self.settings = {**self.settings, **changes}
 
-    @event("ApiKeyAttached")
+    class ApiKeyAttached(Aggregate.Event):
+        key_id: UUID
+
+    @event(ApiKeyAttached)
     def attach_api_key(self, *, key_id: UUID, timestamp: datetime) -> None:
         self.api_key_ids = [*self.api_key_ids, key_id]

@@ -23,6 +23,9 @@ def email_claim_id(email: str) -> UUID:
 
 
 class CustomerEmail(Aggregate):
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        customer_id: UUID
+
+    @event(Claimed)
     def __init__(self, *, id: UUID, customer_id: UUID, timestamp: datetime) -> None:
         self.customer_id = customer_id

@@ -33,6 +33,7 @@ from domain.configs.rulebook import (
 from domain.economy.ledger import WalletBalances
 from domain.ingestion.rules import Evaluation, ProgressState, RuleCounter, count_event, record_award
 from domain.shared.errors import DomainError, InvalidStateTransition
+from domain.shared.tenancy import Mode
 
 BuddyStatus = Literal["active", "archived"]
 MAX_EQUIPPED: Final = 4
@@ -95,13 +96,21 @@ class Buddy(Aggregate):
     # class default, so a buddy recorded before pictures existed loads with ``None``.
     appearance: dict[str, Any] | None = None
 
-    @event("Hatched")
+    class Hatched(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        user_id: str
+        egg_id: UUID
+        config_version_id: UUID
+        name: str
+
+    @event(Hatched)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         user_id: str,
         egg_id: UUID,
         config_version_id: UUID,
@@ -449,7 +458,16 @@ class Buddy(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("ProgressRecorded")
+    class ProgressRecorded(Aggregate.Event):
+        event_id: str
+        event_type: str
+        occurred_at: datetime
+        day: str
+        week: str
+        config_version_id: UUID
+        rule_awards: list[dict[str, Any]]
+
+    @event(ProgressRecorded)
     def _progress_recorded(
         self,
         *,
@@ -472,7 +490,14 @@ class Buddy(Aggregate):
         if self.last_event_at is None or occurred_at > self.last_event_at:
             self.last_event_at = occurred_at
 
-    @event("StreakTicked")
+    class StreakTicked(Aggregate.Event):
+        streak_key: str
+        day: str
+        count: int
+        reset: bool
+        causation: dict[str, Any]
+
+    @event(StreakTicked)
     def _streak_ticked(
         self,
         *,
@@ -486,7 +511,13 @@ class Buddy(Aggregate):
         self.streaks[streak_key] = count
         self.streak_last_day[streak_key] = day
 
-    @event("SkillIncreased")
+    class SkillIncreased(Aggregate.Event):
+        skill_key: str
+        amount: int
+        value_after: int
+        causation: dict[str, Any]
+
+    @event(SkillIncreased)
     def _skill_increased(
         self,
         *,
@@ -498,7 +529,14 @@ class Buddy(Aggregate):
     ) -> None:
         self.skills[skill_key] = self.skills.get(skill_key, 0) + amount
 
-    @event("SkillLeveledUp")
+    class SkillLeveledUp(Aggregate.Event):
+        skill_key: str
+        from_level: int
+        to_level: int
+        value: int
+        causation: dict[str, Any]
+
+    @event(SkillLeveledUp)
     def _skill_leveled_up(
         self,
         *,
@@ -511,7 +549,12 @@ class Buddy(Aggregate):
     ) -> None:
         pass  # a fact for timelines and webhooks; the level is derived from the value
 
-    @event("SkillsSet")
+    class SkillsSet(Aggregate.Event):
+        values: dict[str, int]
+        previous: dict[str, int]
+        actor: str
+
+    @event(SkillsSet)
     def _skills_set(
         self,
         *,
@@ -522,7 +565,14 @@ class Buddy(Aggregate):
     ) -> None:
         self.skills.update(values)
 
-    @event("BadgeAwarded")
+    class BadgeAwarded(Aggregate.Event):
+        badge_key: str
+        coin_reward: int
+        source: str
+        actor: str | None
+        causation: dict[str, Any]
+
+    @event(BadgeAwarded)
     def _badge_awarded(
         self,
         *,
@@ -537,25 +587,42 @@ class Buddy(Aggregate):
         if badge_key in self.badges_ready:
             self.badges_ready = [b for b in self.badges_ready if b != badge_key]
 
-    @event("BadgeBecameReady")
+    class BadgeBecameReady(Aggregate.Event):
+        badge_key: str
+        causation: dict[str, Any]
+
+    @event(BadgeBecameReady)
     def _badge_became_ready(
         self, *, badge_key: str, causation: dict[str, Any], timestamp: datetime
     ) -> None:
         self.badges_ready = [*self.badges_ready, badge_key]
 
-    @event("EvolutionBecameReady")
+    class EvolutionBecameReady(Aggregate.Event):
+        stage: int
+        next_stage: int | None
+        causation: dict[str, Any]
+
+    @event(EvolutionBecameReady)
     def _evolution_became_ready(
         self, *, stage: int, next_stage: int | None, causation: dict[str, Any], timestamp: datetime
     ) -> None:
         self.evolution_ready = True
 
-    @event("EvolutionReadinessWithdrawn")
+    class EvolutionReadinessWithdrawn(Aggregate.Event):
+        causation: dict[str, Any]
+
+    @event(EvolutionReadinessWithdrawn)
     def _evolution_readiness_withdrawn(
         self, *, causation: dict[str, Any], timestamp: datetime
     ) -> None:
         self.evolution_ready = False
 
-    @event("Evolved")
+    class Evolved(Aggregate.Event):
+        from_stage: int
+        to_stage: int
+        operation_id: UUID
+
+    @event(Evolved)
     def _evolved(
         self, *, from_stage: int, to_stage: int, operation_id: UUID, timestamp: datetime
     ) -> None:
@@ -563,7 +630,12 @@ class Buddy(Aggregate):
         self.evolution_ready = False
         self.last_evolve_operation_id = operation_id
 
-    @event("Migrated")
+    class Migrated(Aggregate.Event):
+        from_config_version_id: UUID
+        to_config_version_id: UUID
+        actor: str
+
+    @event(Migrated)
     def _migrated(
         self,
         *,
@@ -574,13 +646,22 @@ class Buddy(Aggregate):
     ) -> None:
         self.config_version_id = to_config_version_id
 
-    @event("ItemAcquired")
+    class ItemAcquired(Aggregate.Event):
+        item_id: str
+        causation: dict[str, Any]
+
+    @event(ItemAcquired)
     def _item_acquired(
         self, *, item_id: str, causation: dict[str, Any], timestamp: datetime
     ) -> None:
         self.owned_item_ids = sorted([*self.owned_item_ids, item_id])
 
-    @event("ItemsEquipped")
+    class ItemsEquipped(Aggregate.Event):
+        item_ids: list[str]
+        previous_item_ids: list[str]
+        operation_id: UUID | None
+
+    @event(ItemsEquipped)
     def _items_equipped(
         self,
         *,
@@ -611,12 +692,22 @@ class Buddy(Aggregate):
     def _renamed(self, *, name: str, previous_name: str | None, timestamp: datetime) -> None:
         self.name = name
 
-    @event("Archived")
+    class Archived(Aggregate.Event):
+        pass
+
+    @event(Archived)
     def _archived(self, *, timestamp: datetime) -> None:
         self.status = "archived"
         self.archived_at = timestamp
 
-    @event("AppearanceRendered")
+    class AppearanceRendered(Aggregate.Event):
+        stage: int
+        image: str
+        base_image: str
+        thumb: str
+        rendered_equipped_item_ids: list[str]
+
+    @event(AppearanceRendered)
     def _appearance_rendered(
         self,
         *,
@@ -637,7 +728,12 @@ class Buddy(Aggregate):
             "error": None,
         }
 
-    @event("AppearanceRenderFailed")
+    class AppearanceRenderFailed(Aggregate.Event):
+        stage: int
+        code: str
+        message: str
+
+    @event(AppearanceRenderFailed)
     def _appearance_render_failed(
         self, *, stage: int, code: str, message: str, timestamp: datetime
     ) -> None:

@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.companions.user_account import EggSummary
 from domain.shared.errors import DomainError, InvalidStateTransition
 from domain.shared.ids import public_id
+from domain.shared.tenancy import Mode
 
 EggStatus = Literal["waiting", "ready", "hatching", "hatched", "cancelled"]
 EGG_STATUSES: tuple[EggStatus, ...] = ("waiting", "ready", "hatching", "hatched", "cancelled")
@@ -39,13 +40,21 @@ def visual_variant_for(egg_id: UUID) -> int:
 
 
 class Egg(Aggregate):
-    @event("Laid")
+    class Laid(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        user_id: str
+        config_version_id: UUID
+        metadata: dict[str, Any]
+        audience: str | None
+
+    @event(Laid)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         user_id: str,
         config_version_id: UUID,
         metadata: dict[str, Any],
@@ -159,28 +168,44 @@ class Egg(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("MarkedReady")
+    class MarkedReady(Aggregate.Event):
+        pass
+
+    @event(MarkedReady)
     def _marked_ready(self, *, timestamp: datetime) -> None:
         self.status = "ready"
         self.ready_at = timestamp
 
-    @event("Cancelled")
+    class Cancelled(Aggregate.Event):
+        pass
+
+    @event(Cancelled)
     def _cancelled(self, *, timestamp: datetime) -> None:
         self.status = "cancelled"
         self.cancelled_at = timestamp
 
-    @event("HatchStarted")
+    class HatchStarted(Aggregate.Event):
+        operation_id: UUID
+
+    @event(HatchStarted)
     def _hatch_started(self, *, operation_id: UUID, timestamp: datetime) -> None:
         self.status = "hatching"
         self.operation_id = operation_id
 
-    @event("Hatched")
+    class Hatched(Aggregate.Event):
+        buddy_id: UUID
+        operation_id: UUID | None
+
+    @event(Hatched)
     def _hatched(self, *, buddy_id: UUID, operation_id: UUID | None, timestamp: datetime) -> None:
         self.status = "hatched"
         self.buddy_id = buddy_id
         self.hatched_at = timestamp
 
-    @event("HatchFailed")
+    class HatchFailed(Aggregate.Event):
+        operation_id: UUID | None
+
+    @event(HatchFailed)
     def _hatch_failed(self, *, operation_id: UUID | None, timestamp: datetime) -> None:
         self.status = "ready"
         self.operation_id = None

@@ -29,6 +29,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.shared.errors import InvalidStateTransition
 from domain.shared.ids import public_id
+from domain.shared.tenancy import Mode
 
 OperationType = Literal["hatch", "evolve", "equip_item"]
 OPERATION_TYPES: tuple[OperationType, ...] = ("hatch", "evolve", "equip_item")
@@ -44,13 +45,21 @@ TERMINAL_OPERATION_STATUSES: frozenset[str] = frozenset({"completed", "failed", 
 
 
 class Operation(Aggregate):
-    @event("Requested")
+    class Requested(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        type: OperationType
+        buddy_id: UUID | None
+        egg_id: UUID | None
+        params: dict[str, Any]
+
+    @event(Requested)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         type: OperationType,
         buddy_id: UUID | None,
         egg_id: UUID | None,
@@ -146,7 +155,11 @@ class Operation(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("Started")
+    class Started(Aggregate.Event):
+        lease_until: datetime
+        attempt: int
+
+    @event(Started)
     def _started(self, *, lease_until: datetime, attempt: int, timestamp: datetime) -> None:
         self.status = "processing"
         self.attempts = attempt
@@ -154,21 +167,31 @@ class Operation(Aggregate):
         if self.started_at is None:
             self.started_at = timestamp
 
-    @event("Completed")
+    class Completed(Aggregate.Event):
+        result: dict[str, Any]
+
+    @event(Completed)
     def _completed(self, *, result: dict[str, Any], timestamp: datetime) -> None:
         self.status = "completed"
         self.result = deepcopy(result)
         self.lease_until = None
         self.finished_at = timestamp
 
-    @event("Failed")
+    class Failed(Aggregate.Event):
+        code: str
+        message: str
+
+    @event(Failed)
     def _failed(self, *, code: str, message: str, timestamp: datetime) -> None:
         self.status = "failed"
         self.error = {"code": code, "message": message}
         self.lease_until = None
         self.finished_at = timestamp
 
-    @event("Cancelled")
+    class Cancelled(Aggregate.Event):
+        pass
+
+    @event(Cancelled)
     def _cancelled(self, *, timestamp: datetime) -> None:
         self.status = "cancelled"
         self.finished_at = timestamp

@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.companions.appearance import StageArtRef
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import natural_id
-from domain.shared.tenancy import Tenant
+from domain.shared.tenancy import Mode, Tenant
 
 MAX_KEPT_UPLOADS: Final = 20
 
@@ -28,8 +28,12 @@ def stage_art_id(tenant: Tenant) -> UUID:
 
 
 class StageArt(Aggregate):
-    @event("Opened")
-    def __init__(self, *, id: UUID, customer_id: UUID, mode: str, timestamp: datetime) -> None:
+    class Opened(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+
+    @event(Opened)
+    def __init__(self, *, id: UUID, customer_id: UUID, mode: Mode, timestamp: datetime) -> None:
         self.customer_id = customer_id
         self.mode = mode
         self.stages: dict[str, dict[str, Any]] = {}  # "1".."5" → the art pinned to the stage
@@ -108,7 +112,13 @@ class StageArt(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("UploadReceived")
+    class UploadReceived(Aggregate.Event):
+        upload_id: UUID
+        asset: str
+        content_type: str
+        size: int
+
+    @event(UploadReceived)
     def _upload_received(
         self, *, upload_id: UUID, asset: str, content_type: str, size: int, timestamp: datetime
     ) -> None:
@@ -121,7 +131,13 @@ class StageArt(Aggregate):
         while len(self.uploads) > MAX_KEPT_UPLOADS:
             del self.uploads[next(iter(self.uploads))]
 
-    @event("ArtCommitted")
+    class ArtCommitted(Aggregate.Event):
+        stage: int
+        upload_id: UUID
+        asset: str
+        content_type: str
+
+    @event(ArtCommitted)
     def _art_committed(
         self, *, stage: int, upload_id: UUID, asset: str, content_type: str, timestamp: datetime
     ) -> None:
@@ -134,7 +150,12 @@ class StageArt(Aggregate):
             "updated_at": timestamp,
         }
 
-    @event("ArtGenerated")
+    class ArtGenerated(Aggregate.Event):
+        stage: int
+        asset: str
+        seed: int
+
+    @event(ArtGenerated)
     def _art_generated(self, *, stage: int, asset: str, seed: int, timestamp: datetime) -> None:
         self.stages[str(stage)] = {
             "source": "generated",
@@ -145,7 +166,10 @@ class StageArt(Aggregate):
             "updated_at": timestamp,
         }
 
-    @event("ArtRemoved")
+    class ArtRemoved(Aggregate.Event):
+        stage: int
+
+    @event(ArtRemoved)
     def _art_removed(self, *, stage: int, timestamp: datetime) -> None:
         del self.stages[str(stage)]
 

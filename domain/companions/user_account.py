@@ -23,7 +23,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.shared.errors import DomainError
 from domain.shared.ids import natural_id, public_id
-from domain.shared.tenancy import Tenant
+from domain.shared.tenancy import Mode, Tenant
 
 _REUSABLE = frozenset({"waiting", "ready"})
 
@@ -50,9 +50,14 @@ class UserAccount(Aggregate):
     def id_for(tenant: Tenant, user_id: str) -> UUID:
         return natural_id("user", tenant.key, user_id)
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        user_id: str
+
+    @event(Opened)
     def __init__(
-        self, *, id: UUID, customer_id: UUID, mode: str, user_id: str, timestamp: datetime
+        self, *, id: UUID, customer_id: UUID, mode: Mode, user_id: str, timestamp: datetime
     ) -> None:
         self.customer_id = customer_id
         self.mode = mode
@@ -120,14 +125,23 @@ class UserAccount(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("EggLaid")
+    class EggLaid(Aggregate.Event):
+        egg_id: UUID
+
+    @event(EggLaid)
     def _egg_laid(self, *, egg_id: UUID, timestamp: datetime) -> None:
         self.active_egg_ids = [*self.active_egg_ids, egg_id]
 
-    @event("EggClosed")
+    class EggClosed(Aggregate.Event):
+        egg_id: UUID
+
+    @event(EggClosed)
     def _egg_closed(self, *, egg_id: UUID, timestamp: datetime) -> None:
         self.active_egg_ids = [i for i in self.active_egg_ids if i != egg_id]
 
-    @event("BuddyAdopted")
+    class BuddyAdopted(Aggregate.Event):
+        buddy_id: UUID
+
+    @event(BuddyAdopted)
     def _buddy_adopted(self, *, buddy_id: UUID, timestamp: datetime) -> None:
         self.buddy_ids = [*self.buddy_ids, buddy_id]

@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.shared.errors import DomainError, InvalidStateTransition
 from domain.shared.ids import natural_id, public_id
-from domain.shared.tenancy import Tenant
+from domain.shared.tenancy import Mode, Tenant
 
 ConfigStatus = Literal["draft", "published", "archived"]
 CONFIG_STATUSES: tuple[ConfigStatus, ...] = ("draft", "published", "archived")
@@ -33,13 +33,20 @@ class ConfigVersion(Aggregate):
     no gaps and follow the order of publication, whatever the order drafts were started in.
     """
 
-    @event("DraftStarted")
+    class DraftStarted(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        version_number: int | None
+        based_on: UUID | None
+        document: dict[str, Any]
+
+    @event(DraftStarted)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         version_number: int | None,
         based_on: UUID | None,
         document: dict[str, Any],
@@ -91,17 +98,26 @@ class ConfigVersion(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("Revised")
+    class Revised(Aggregate.Event):
+        document: dict[str, Any]
+
+    @event(Revised)
     def _revised(self, *, document: dict[str, Any], timestamp: datetime) -> None:
         self.document = deepcopy(document)
 
-    @event("Published")
+    class Published(Aggregate.Event):
+        version_number: int
+
+    @event(Published)
     def _published(self, *, version_number: int, timestamp: datetime) -> None:
         self.status = "published"
         self.version_number = version_number
         self.published_at = timestamp
 
-    @event("Archived")
+    class Archived(Aggregate.Event):
+        pass
+
+    @event(Archived)
     def _archived(self, *, timestamp: datetime) -> None:
         self.status = "archived"
         self.archived_at = timestamp
@@ -126,8 +142,12 @@ class ConfigCatalog(Aggregate):
     def id_for(tenant: Tenant) -> UUID:
         return natural_id("config_catalog", tenant.key)
 
-    @event("Opened")
-    def __init__(self, *, id: UUID, customer_id: UUID, mode: str, timestamp: datetime) -> None:
+    class Opened(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+
+    @event(Opened)
+    def __init__(self, *, id: UUID, customer_id: UUID, mode: Mode, timestamp: datetime) -> None:
         self.customer_id = customer_id
         self.mode = mode
         self.published_id: UUID | None = None
@@ -194,12 +214,20 @@ class ConfigCatalog(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("DraftStarted")
+    class DraftStarted(Aggregate.Event):
+        draft_id: UUID
+
+    @event(DraftStarted)
     def _draft_started(self, *, draft_id: UUID, timestamp: datetime) -> None:
         self.draft_id = draft_id
         self.version_ids = [*self.version_ids, draft_id]
 
-    @event("VersionPublished")
+    class VersionPublished(Aggregate.Event):
+        version_id: UUID
+        version_number: int
+        archived_id: UUID | None
+
+    @event(VersionPublished)
     def _published(
         self,
         *,
@@ -214,7 +242,10 @@ class ConfigCatalog(Aggregate):
         self.draft_id = None
         self.next_version = version_number + 1
 
-    @event("DraftDiscarded")
+    class DraftDiscarded(Aggregate.Event):
+        draft_id: UUID
+
+    @event(DraftDiscarded)
     def _draft_discarded(self, *, draft_id: UUID, timestamp: datetime) -> None:
         self.draft_id = None
         self.version_ids = [v for v in self.version_ids if v != draft_id]

@@ -23,6 +23,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.configs.rulebook import COINS
 from domain.shared.errors import DomainError
+from domain.shared.tenancy import Mode
 
 SLOTS: Final = ("primary", "progression")
 MAX_ENTRY_AMOUNT: Final = 1_000_000_000
@@ -55,13 +56,19 @@ def _check_token_keys(token_keys: dict[str, str]) -> None:
 class Ledger(Aggregate):
     """One wallet per buddy (its id is usually derived from the buddy id)."""
 
-    @event("Opened")
+    class Opened(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        buddy_id: UUID
+        token_keys: dict[str, str]
+
+    @event(Opened)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         buddy_id: UUID,
         token_keys: dict[str, str],
         timestamp: datetime,
@@ -230,7 +237,14 @@ class Ledger(Aggregate):
         self.spent[currency] = self.spent.get(currency, 0) + amount
         self.entry_count += 1
 
-    @event("CoinsCredited")
+    class CoinsCredited(Aggregate.Event):
+        amount: int
+        reason: str
+        entry_id: UUID
+        causation: dict[str, Any]
+        balance_after: int
+
+    @event(CoinsCredited)
     def _coins_credited(
         self,
         *,
@@ -243,7 +257,14 @@ class Ledger(Aggregate):
     ) -> None:
         self._add(COINS, amount)
 
-    @event("CoinsDebited")
+    class CoinsDebited(Aggregate.Event):
+        amount: int
+        reason: str
+        entry_id: UUID
+        causation: dict[str, Any]
+        balance_after: int
+
+    @event(CoinsDebited)
     def _coins_debited(
         self,
         *,
@@ -256,7 +277,15 @@ class Ledger(Aggregate):
     ) -> None:
         self._take(COINS, amount)
 
-    @event("TokensCredited")
+    class TokensCredited(Aggregate.Event):
+        token_key: str
+        amount: int
+        reason: str
+        entry_id: UUID
+        causation: dict[str, Any]
+        balance_after: int
+
+    @event(TokensCredited)
     def _tokens_credited(
         self,
         *,
@@ -270,7 +299,15 @@ class Ledger(Aggregate):
     ) -> None:
         self._add(token_key, amount)
 
-    @event("TokensDebited")
+    class TokensDebited(Aggregate.Event):
+        token_key: str
+        amount: int
+        reason: str
+        entry_id: UUID
+        causation: dict[str, Any]
+        balance_after: int
+
+    @event(TokensDebited)
     def _tokens_debited(
         self,
         *,
@@ -284,7 +321,11 @@ class Ledger(Aggregate):
     ) -> None:
         self._take(token_key, amount)
 
-    @event("TokenKeysChanged")
+    class TokenKeysChanged(Aggregate.Event):
+        token_keys: dict[str, str]
+        causation: dict[str, Any]
+
+    @event(TokenKeysChanged)
     def _token_keys_changed(
         self, *, token_keys: dict[str, str], causation: dict[str, Any], timestamp: datetime
     ) -> None:
@@ -293,3 +334,10 @@ class Ledger(Aggregate):
             self.balances.setdefault(key, 0)
             self.earned.setdefault(key, 0)
             self.spent.setdefault(key, 0)
+
+
+# The wallet's entries, by what they do; each is a type for annotations and ``isinstance``.
+Credit = Ledger.CoinsCredited | Ledger.TokensCredited
+Debit = Ledger.CoinsDebited | Ledger.TokensDebited
+TokenEntry = Ledger.TokensCredited | Ledger.TokensDebited
+LedgerEntry = Credit | Debit

@@ -28,7 +28,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.shared.errors import DomainError
 from domain.shared.ids import natural_id
-from domain.shared.tenancy import Tenant
+from domain.shared.tenancy import Mode, Tenant
 
 RecordState = Literal["in_flight", "completed", "released"]
 BodyEncoding = Literal["utf-8", "base64"]
@@ -50,13 +50,21 @@ class IdempotencyRecord(Aggregate):
     def id_for(tenant: Tenant, key: str) -> UUID:
         return natural_id("idempotency", tenant.key, key)
 
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        key: str
+        fingerprint: str
+        expires_at: datetime
+        locked_until: datetime
+
+    @event(Claimed)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         key: str,
         fingerprint: str,
         expires_at: datetime,
@@ -165,7 +173,12 @@ class IdempotencyRecord(Aggregate):
 
     # Events ----------------------------------------------------------------------------
 
-    @event("Reclaimed")
+    class Reclaimed(Aggregate.Event):
+        fingerprint: str
+        expires_at: datetime
+        locked_until: datetime
+
+    @event(Reclaimed)
     def _reclaimed(
         self,
         *,
@@ -176,7 +189,13 @@ class IdempotencyRecord(Aggregate):
     ) -> None:
         self._take(fingerprint, expires_at, locked_until, timestamp)
 
-    @event("Completed")
+    class Completed(Aggregate.Event):
+        status: int
+        body: str
+        body_encoding: BodyEncoding
+        headers: dict[str, str]
+
+    @event(Completed)
     def _completed(
         self,
         *,
@@ -190,7 +209,10 @@ class IdempotencyRecord(Aggregate):
         self.response = StoredResponse(status, body, body_encoding, dict(headers))
         self.finished_at = timestamp
 
-    @event("Released")
+    class Released(Aggregate.Event):
+        pass
+
+    @event(Released)
     def _released(self, *, timestamp: datetime) -> None:
         self.state = "released"
         self.finished_at = timestamp

@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.shared.ids import natural_id
 from domain.shared.json_values import copy_json
-from domain.shared.tenancy import Tenant
+from domain.shared.tenancy import Mode, Tenant
 
 IngestionOutcome = Literal["applied", "no_active_buddy", "rejected"]
 INGESTION_OUTCOMES: tuple[IngestionOutcome, ...] = ("applied", "no_active_buddy", "rejected")
@@ -30,13 +30,29 @@ class EventIngestion(Aggregate):
     def id_for(tenant: Tenant, event_id: str) -> UUID:
         return natural_id("event", tenant.key, event_id)
 
-    @event("Recorded")
+    class Recorded(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        event_id: str
+        user_id: str
+        type: str
+        occurred_at: datetime
+        properties: dict[str, Any]
+        audience: str | None
+        buddy_id: UUID | None
+        effects: dict[str, Any]
+        trace: list[dict[str, Any]]
+        applied_to: list[UUID]
+        outcome: IngestionOutcome
+        error: dict[str, Any] | None
+
+    @event(Recorded)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         event_id: str,
         user_id: str,
         type: str,

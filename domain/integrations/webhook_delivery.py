@@ -30,6 +30,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.shared.errors import DomainError, InvalidStateTransition
 from domain.shared.ids import natural_id, public_id
 from domain.shared.json_values import copy_json
+from domain.shared.tenancy import Mode
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 DELIVERY_STATUSES: Final[tuple[DeliveryStatus, ...]] = ("pending", "succeeded", "failed")
@@ -89,13 +90,22 @@ def delivery_id_for(endpoint_id: UUID, source: str, event_name: str) -> UUID:
 
 
 class WebhookDelivery(Aggregate):
-    @event("Scheduled")
+    class Scheduled(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        endpoint_id: UUID
+        event_name: str
+        payload: dict[str, Any]
+        source: str
+        single_attempt: bool
+
+    @event(Scheduled)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         endpoint_id: UUID,
         event_name: str,
         payload: dict[str, Any],
@@ -225,13 +235,28 @@ class WebhookDelivery(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("AttemptRecorded")
+    class AttemptRecorded(Aggregate.Event):
+        endpoint_id: UUID
+        customer_id: UUID
+        mode: Mode
+        number: int
+        started_at: datetime
+        status_code: int | None
+        error: str | None
+        duration_ms: int
+        retry_after_seconds: float | None
+        response_excerpt: str
+        status_after: DeliveryStatus
+        failure_reason: str | None
+        next_attempt_at: datetime | None
+
+    @event(AttemptRecorded)
     def _attempt_recorded(
         self,
         *,
         endpoint_id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         number: int,
         started_at: datetime,
         status_code: int | None,
@@ -263,7 +288,11 @@ class WebhookDelivery(Aggregate):
         self.failure_reason = failure_reason
         self.next_attempt_at = next_attempt_at
 
-    @event("RedeliveryRequested")
+    class RedeliveryRequested(Aggregate.Event):
+        attempt: int
+        actor: str
+
+    @event(RedeliveryRequested)
     def _redelivery_requested(self, *, attempt: int, actor: str, timestamp: datetime) -> None:
         self.status = "pending"
         self.failure_reason = None
@@ -271,9 +300,15 @@ class WebhookDelivery(Aggregate):
         self.final_attempt = attempt
         self.first_attempt_of_run = attempt
 
-    @event("Abandoned")
+    class Abandoned(Aggregate.Event):
+        endpoint_id: UUID
+        customer_id: UUID
+        mode: Mode
+        reason: str
+
+    @event(Abandoned)
     def _abandoned(
-        self, *, endpoint_id: UUID, customer_id: UUID, mode: str, reason: str, timestamp: datetime
+        self, *, endpoint_id: UUID, customer_id: UUID, mode: Mode, reason: str, timestamp: datetime
     ) -> None:
         self.status = "failed"
         self.failure_reason = reason

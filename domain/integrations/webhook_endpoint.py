@@ -24,7 +24,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.shared.errors import DomainError
 from domain.shared.ids import natural_id, public_id
-from domain.shared.tenancy import Tenant
+from domain.shared.tenancy import Mode, Tenant
 
 WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "buddy.hatched",
@@ -88,7 +88,7 @@ class WebhookEndpoint(Aggregate):
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         url: str,
         events: Sequence[str],
         description: str | None,
@@ -107,13 +107,21 @@ class WebhookEndpoint(Aggregate):
             timestamp=timestamp,
         )
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        url: str
+        events: list[str]
+        description: str | None
+        sealed_secret: str
+
+    @event(Registered)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         url: str,
         events: list[str],
         description: str | None,
@@ -203,7 +211,13 @@ class WebhookEndpoint(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("Updated")
+    class Updated(Aggregate.Event):
+        url: str
+        events: list[str]
+        description: str | None
+        status: EndpointStatus
+
+    @event(Updated)
     def _updated(
         self,
         *,
@@ -222,7 +236,12 @@ class WebhookEndpoint(Aggregate):
             self.disabled_reason = "disabled_by_customer"
         self.status = status
 
-    @event("SecretRotated")
+    class SecretRotated(Aggregate.Event):
+        sealed_secret: str
+        previous_sealed_secret: str
+        previous_expires_at: datetime
+
+    @event(SecretRotated)
     def _secret_rotated(
         self,
         *,
@@ -235,12 +254,18 @@ class WebhookEndpoint(Aggregate):
         self.previous_secret_expires_at = previous_expires_at
         self.sealed_secret = sealed_secret
 
-    @event("Disabled")
+    class Disabled(Aggregate.Event):
+        reason: str
+
+    @event(Disabled)
     def _disabled(self, *, reason: str, timestamp: datetime) -> None:
         self.status = "disabled"
         self.disabled_reason = reason
 
-    @event("Deleted")
+    class Deleted(Aggregate.Event):
+        pass
+
+    @event(Deleted)
     def _deleted(self, *, timestamp: datetime) -> None:
         self.deleted = True
 
@@ -256,8 +281,12 @@ class WebhookSubscriptions(Aggregate):
     def id_for(tenant: Tenant) -> UUID:
         return natural_id("webhook_subscriptions", tenant.key)
 
-    @event("Opened")
-    def __init__(self, *, id: UUID, customer_id: UUID, mode: str, timestamp: datetime) -> None:
+    class Opened(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+
+    @event(Opened)
+    def __init__(self, *, id: UUID, customer_id: UUID, mode: Mode, timestamp: datetime) -> None:
         self.customer_id = customer_id
         self.mode = mode
         self.endpoints: dict[str, dict[str, Any]] = {}
@@ -311,7 +340,12 @@ class WebhookSubscriptions(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("EndpointAdded")
+    class EndpointAdded(Aggregate.Event):
+        endpoint_id: UUID
+        events: list[str]
+        active: bool
+
+    @event(EndpointAdded)
     def _endpoint_added(
         self, *, endpoint_id: UUID, events: list[str], active: bool, timestamp: datetime
     ) -> None:
@@ -321,13 +355,21 @@ class WebhookSubscriptions(Aggregate):
             "since": timestamp,
         }
 
-    @event("EndpointChanged")
+    class EndpointChanged(Aggregate.Event):
+        endpoint_id: UUID
+        events: list[str]
+        active: bool
+
+    @event(EndpointChanged)
     def _endpoint_changed(
         self, *, endpoint_id: UUID, events: list[str], active: bool, timestamp: datetime
     ) -> None:
         entry = self.endpoints[endpoint_id.hex]
         self.endpoints[endpoint_id.hex] = {**entry, "events": list(events), "active": active}
 
-    @event("EndpointRemoved")
+    class EndpointRemoved(Aggregate.Event):
+        endpoint_id: UUID
+
+    @event(EndpointRemoved)
     def _endpoint_removed(self, *, endpoint_id: UUID, timestamp: datetime) -> None:
         self.endpoints = {k: v for k, v in self.endpoints.items() if k != endpoint_id.hex}

@@ -25,7 +25,7 @@ class Tenant:
 
 class TenantOwned(Protocol):
     customer_id: UUID
-    mode: str
+    mode: Mode
 
 
 def ensure_owned(item: TenantOwned, tenant: Tenant, kind: str, public_id: str) -> None:

@@ -30,7 +30,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.shared.errors import DomainError, InvalidStateTransition
-from domain.shared.tenancy import Tenant
+from domain.shared.tenancy import Mode, Tenant
 
 READ: Final = "read"
 TRACK: Final = "events:track"
@@ -113,13 +113,22 @@ class WidgetGrant:
 
 
 class WidgetSession(Aggregate):
-    @event("Issued")
+    class Issued(Aggregate.Created):
+        customer_id: UUID
+        mode: Mode
+        buddy_id: UUID
+        user_id: str
+        scopes: list[str]
+        expires_at: datetime
+        issued_by: str
+
+    @event(Issued)
     def __init__(
         self,
         *,
         id: UUID,
         customer_id: UUID,
-        mode: str,
+        mode: Mode,
         buddy_id: UUID,
         user_id: str,
         scopes: list[str],
@@ -152,7 +161,7 @@ class WidgetSession(Aggregate):
     def grant(self) -> WidgetGrant:
         return WidgetGrant(
             kind="widget_session",
-            tenant=Tenant(self.customer_id, self.mode),  # type: ignore[arg-type]
+            tenant=Tenant(self.customer_id, self.mode),
             buddy_id=self.buddy_id,
             user_id=self.user_id,
             scopes=tuple(self.scopes),
@@ -179,11 +188,17 @@ class WidgetSession(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    @event("Activated")
+    class Activated(Aggregate.Event):
+        pass
+
+    @event(Activated)
     def _activated(self, *, timestamp: datetime) -> None:
         self.activated_at = timestamp
 
-    @event("Revoked")
+    class Revoked(Aggregate.Event):
+        actor: str
+
+    @event(Revoked)
     def _revoked(self, *, actor: str, timestamp: datetime) -> None:
         self.revoked_at = timestamp
         self.revoked_by = actor

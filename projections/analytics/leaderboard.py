@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Final, Literal
+
+from eventsourcing.domain import DomainEvent
 
 from domain.companions.buddy import Buddy
 from domain.configs.rulebook import COINS, MIN_STAGE
@@ -121,12 +123,12 @@ class LeaderboardView:
         LEADERBOARD_STAGES,
     )
 
-    def handle(self, event: Any) -> Iterable[RowChange]:
-        if isinstance(event, Ledger.CoinsCredited):  # type: ignore[attr-defined]
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]:
+        if isinstance(event, Ledger.CoinsCredited):
             yield from _earned(event, COINS)
-        elif isinstance(event, Ledger.TokensCredited):  # type: ignore[attr-defined]
+        elif isinstance(event, Ledger.TokensCredited):
             yield from _earned(event, event.token_key)
-        elif isinstance(event, Ledger.Opened):  # type: ignore[attr-defined]
+        elif isinstance(event, Ledger.Opened):
             yield Upsert(
                 LEADERBOARD_LEDGERS.name,
                 {"ledger_id": event.originator_id.hex},
@@ -135,13 +137,13 @@ class LeaderboardView:
                     "progression_key": event.token_keys["progression"],
                 },
             )
-        elif isinstance(event, Ledger.TokenKeysChanged):  # type: ignore[attr-defined]
+        elif isinstance(event, Ledger.TokenKeysChanged):
             yield Upsert(
                 LEADERBOARD_LEDGERS.name,
                 {"ledger_id": event.originator_id.hex},
                 {"progression_key": event.token_keys["progression"]},
             )
-        elif isinstance(event, Buddy.Hatched):  # type: ignore[attr-defined]
+        elif isinstance(event, Buddy.Hatched):
             yield Upsert(
                 LEADERBOARD_BUDDIES.name,
                 {"buddy_id": event.originator_id.hex},
@@ -155,7 +157,7 @@ class LeaderboardView:
                 },
             )
             yield from _reached(event, MIN_STAGE)
-        elif isinstance(event, Buddy.Evolved):  # type: ignore[attr-defined]
+        elif isinstance(event, Buddy.Evolved):
             yield Upsert(
                 LEADERBOARD_BUDDIES.name,
                 {"buddy_id": event.originator_id.hex},
@@ -168,7 +170,7 @@ class LeaderboardView:
                 {"buddy_id": event.originator_id.hex},
                 {"name": event.name},
             )
-        elif isinstance(event, Buddy.Archived):  # type: ignore[attr-defined]
+        elif isinstance(event, Buddy.Archived):
             yield Upsert(
                 LEADERBOARD_BUDDIES.name,
                 {"buddy_id": event.originator_id.hex},
@@ -176,7 +178,9 @@ class LeaderboardView:
             )
 
 
-def _earned(event: Any, currency: str) -> Iterable[RowChange]:
+def _earned(
+    event: Ledger.CoinsCredited | Ledger.TokensCredited, currency: str
+) -> Iterable[RowChange]:
     """Add a credit to its ledger's score in every window; debits never lower what was earned."""
     for period in periods_of(event.timestamp):
         yield Upsert(
@@ -187,7 +191,7 @@ def _earned(event: Any, currency: str) -> Iterable[RowChange]:
         )
 
 
-def _reached(event: Any, stage: int) -> Iterable[RowChange]:
+def _reached(event: Buddy.Hatched | Buddy.Evolved, stage: int) -> Iterable[RowChange]:
     """A stage only ever rises, so the latest one reached in a window is that window's best."""
     for period in periods_of(event.timestamp):
         yield Upsert(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+
+from eventsourcing.domain import DomainEvent
 
 from domain.companions.buddy import Buddy
 from projections.shared.base import RowChange, Table, Upsert, iso
@@ -35,10 +36,10 @@ class BuddiesView:
     name = "buddies"
     tables: tuple[Table, ...] = (BUDDIES,)
 
-    def handle(self, event: Any) -> Iterable[RowChange]:
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"buddy_id": event.originator_id.hex}
         updated = {"updated_at": iso(event.timestamp)}
-        if isinstance(event, Buddy.Hatched):  # type: ignore[attr-defined]
+        if isinstance(event, Buddy.Hatched):
             yield Upsert(
                 BUDDIES.name,
                 key,
@@ -54,12 +55,12 @@ class BuddiesView:
                     **updated,
                 },
             )
-        elif isinstance(event, Buddy.Evolved):  # type: ignore[attr-defined]
+        elif isinstance(event, Buddy.Evolved):
             yield Upsert(BUDDIES.name, key, {"evolution_stage": event.to_stage, **updated})
-        elif isinstance(event, Buddy.Migrated):  # type: ignore[attr-defined]
+        elif isinstance(event, Buddy.Migrated):
             target = event.to_config_version_id.hex
             yield Upsert(BUDDIES.name, key, {"config_version_id": target, **updated})
         elif isinstance(event, Buddy.Renamed):
             yield Upsert(BUDDIES.name, key, {"name": event.name, **updated})
-        elif isinstance(event, Buddy.Archived):  # type: ignore[attr-defined]
+        elif isinstance(event, Buddy.Archived):
             yield Upsert(BUDDIES.name, key, {"status": "archived", **updated})

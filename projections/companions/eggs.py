@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+
+from eventsourcing.domain import DomainEvent
 
 from domain.companions.egg import Egg
 from projections.shared.base import RowChange, Table, Upsert, iso
@@ -25,12 +26,12 @@ EGGS = Table(
     indexes=(("customer_id", "mode", "created_at"), ("customer_id", "mode", "user_id")),
 )
 
-_STATUS_AFTER = {
-    Egg.MarkedReady: "ready",  # type: ignore[attr-defined]
-    Egg.Cancelled: "cancelled",  # type: ignore[attr-defined]
-    Egg.HatchStarted: "hatching",  # type: ignore[attr-defined]
-    Egg.HatchFailed: "ready",  # type: ignore[attr-defined]
-    Egg.Hatched: "hatched",  # type: ignore[attr-defined]
+_STATUS_AFTER: dict[type[DomainEvent], str] = {
+    Egg.MarkedReady: "ready",
+    Egg.Cancelled: "cancelled",
+    Egg.HatchStarted: "hatching",
+    Egg.HatchFailed: "ready",
+    Egg.Hatched: "hatched",
 }
 
 
@@ -38,9 +39,9 @@ class EggsView:
     name = "eggs"
     tables: tuple[Table, ...] = (EGGS,)
 
-    def handle(self, event: Any) -> Iterable[RowChange]:
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"egg_id": event.originator_id.hex}
-        if isinstance(event, Egg.Laid):  # type: ignore[attr-defined]
+        if isinstance(event, Egg.Laid):
             yield Upsert(
                 EGGS.name,
                 key,
@@ -61,6 +62,6 @@ class EggsView:
             )
         elif type(event) in _STATUS_AFTER:
             values = {"status": _STATUS_AFTER[type(event)], "updated_at": iso(event.timestamp)}
-            if isinstance(event, Egg.Hatched):  # type: ignore[attr-defined]
+            if isinstance(event, Egg.Hatched):
                 values["buddy_id"] = event.buddy_id.hex
             yield Upsert(EGGS.name, key, values)

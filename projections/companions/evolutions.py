@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+
+from eventsourcing.domain import DomainEvent
 
 from domain.companions.buddy import Buddy
 from domain.configs.rulebook import MIN_STAGE
@@ -20,12 +21,12 @@ class BuddyEvolutionsView:
     name = "buddy_evolutions"
     tables: tuple[Table, ...] = (EVOLUTIONS,)
 
-    def handle(self, event: Any) -> Iterable[RowChange]:
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         buddy_id = event.originator_id.hex
-        if isinstance(event, Buddy.Hatched):  # type: ignore[attr-defined]
+        if isinstance(event, Buddy.Hatched):
             key = {"buddy_id": buddy_id, "stage": MIN_STAGE}
             yield Upsert(EVOLUTIONS.name, key, {"reached_at": iso(event.timestamp)})
-        elif isinstance(event, Buddy.Evolved):  # type: ignore[attr-defined]
+        elif isinstance(event, Buddy.Evolved):
             key = {"buddy_id": buddy_id, "stage": event.to_stage}
             values = {"reached_at": iso(event.timestamp), "operation_id": event.operation_id.hex}
             yield Upsert(EVOLUTIONS.name, key, values)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+
+from eventsourcing.domain import DomainEvent
 
 from domain.companions.operation import Operation
 from projections.shared.base import RowChange, Table, Upsert, iso
@@ -25,11 +26,11 @@ OPERATIONS = Table(
     indexes=(("customer_id", "mode", "created_at"), ("status", "updated_at")),
 )
 
-_STATUS_AFTER = {
-    Operation.Started: "processing",  # type: ignore[attr-defined]
-    Operation.Completed: "completed",  # type: ignore[attr-defined]
-    Operation.Failed: "failed",  # type: ignore[attr-defined]
-    Operation.Cancelled: "cancelled",  # type: ignore[attr-defined]
+_STATUS_AFTER: dict[type[DomainEvent], str] = {
+    Operation.Started: "processing",
+    Operation.Completed: "completed",
+    Operation.Failed: "failed",
+    Operation.Cancelled: "cancelled",
 }
 
 
@@ -37,9 +38,9 @@ class OperationsView:
     name = "operations"
     tables: tuple[Table, ...] = (OPERATIONS,)
 
-    def handle(self, event: Any) -> Iterable[RowChange]:
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"operation_id": event.originator_id.hex}
-        if isinstance(event, Operation.Requested):  # type: ignore[attr-defined]
+        if isinstance(event, Operation.Requested):
             yield Upsert(
                 OPERATIONS.name,
                 key,

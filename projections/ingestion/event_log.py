@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+
+from eventsourcing.domain import DomainEvent
 
 from domain.ingestion.event_ingestion import EventIngestion
 from projections.shared.base import RowChange, Table, Upsert, iso
@@ -35,8 +36,8 @@ class EventLogView:
     name = "event_log"
     tables: tuple[Table, ...] = (EVENTS,)
 
-    def handle(self, event: Any) -> Iterable[RowChange]:
-        if isinstance(event, EventIngestion.Recorded):  # type: ignore[attr-defined]
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]:
+        if isinstance(event, EventIngestion.Recorded):
             yield Upsert(
                 EVENTS.name,
                 {"ingestion_id": event.originator_id.hex},

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from eventsourcing.domain import DomainEvent
+
 from domain.integrations.webhook_delivery import WebhookDelivery
 from projections.shared.base import RowChange, Table, Upsert, iso
 
@@ -77,10 +79,10 @@ class WebhookDeliveriesView:
     name = "webhook_deliveries"
     tables: tuple[Table, ...] = (DELIVERIES, HEALTH, ENDPOINT_HEALTH)
 
-    def handle(self, event: Any) -> Iterable[RowChange]:
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"delivery_id": event.originator_id.hex}
         at = iso(event.timestamp)
-        if isinstance(event, WebhookDelivery.Scheduled):  # type: ignore[attr-defined]
+        if isinstance(event, WebhookDelivery.Scheduled):
             yield Upsert(
                 DELIVERIES.name,
                 key,
@@ -97,9 +99,9 @@ class WebhookDeliveriesView:
                     "updated_at": at,
                 },
             )
-        elif isinstance(event, WebhookDelivery.AttemptRecorded):  # type: ignore[attr-defined]
+        elif isinstance(event, WebhookDelivery.AttemptRecorded):
             yield from _attempt(event, key, at)
-        elif isinstance(event, WebhookDelivery.RedeliveryRequested):  # type: ignore[attr-defined]
+        elif isinstance(event, WebhookDelivery.RedeliveryRequested):
             yield Upsert(
                 DELIVERIES.name,
                 key,
@@ -110,7 +112,7 @@ class WebhookDeliveriesView:
                     "updated_at": at,
                 },
             )
-        elif isinstance(event, WebhookDelivery.Abandoned):  # type: ignore[attr-defined]
+        elif isinstance(event, WebhookDelivery.Abandoned):
             yield Upsert(
                 DELIVERIES.name,
                 key,
@@ -124,7 +126,9 @@ class WebhookDeliveriesView:
             yield _daily(event, {"deliveries_failed": 1})
 
 
-def _attempt(event: Any, key: dict[str, Any], at: str) -> Iterable[RowChange]:
+def _attempt(
+    event: WebhookDelivery.AttemptRecorded, key: dict[str, Any], at: str
+) -> Iterable[RowChange]:
     succeeded = event.status_after == "succeeded"
     yield Upsert(
         DELIVERIES.name,
@@ -158,7 +162,9 @@ def _attempt(event: Any, key: dict[str, Any], at: str) -> Iterable[RowChange]:
         )
 
 
-def _daily(event: Any, counts: dict[str, int]) -> Upsert:
+def _daily(
+    event: WebhookDelivery.AttemptRecorded | WebhookDelivery.Abandoned, counts: dict[str, int]
+) -> Upsert:
     return Upsert(
         HEALTH.name,
         {"endpoint_id": event.endpoint_id.hex, "day": iso(event.timestamp)[:10]},

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, Literal, Protocol
 
+from eventsourcing.domain import DomainEvent
+
 ColumnType = Literal["text", "int"]
 
 
@@ -50,7 +52,7 @@ class Projection(Protocol):
     name: str
     tables: tuple[Table, ...]
 
-    def handle(self, event: Any) -> Iterable[RowChange]: ...
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]: ...
 
 
 def iso(moment: Any) -> str:

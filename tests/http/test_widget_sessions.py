@@ -236,7 +236,7 @@ def test_concurrent_first_uses_activate_the_session_once(
     assert statuses == [200] * 16
     session_id = parse_public_id("widget_session", minted["session_id"])
     events = list(container.store.events.get(session_id))
-    assert [type(e).__name__ for e in events] == ["Issued", "Activated"]
+    assert [type(e) for e in events] == [WidgetSession.Issued, WidgetSession.Activated]
     assert isinstance(container.store.repository.get(session_id), WidgetSession)
 
 

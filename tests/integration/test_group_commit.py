@@ -20,7 +20,7 @@ from application.ingestion.ingestion import SAVE_CHUNK, EventInput, Ingestion
 from application.shared.store import EventStore
 from domain.companions.buddy import Buddy
 from domain.configs.rulebook import COINS
-from domain.economy.ledger import Ledger
+from domain.economy.ledger import Credit, Ledger, LedgerEntry
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
@@ -275,7 +275,8 @@ def test_ingestion_and_spending_at_once_never_overdraw(
     entries = list(container.store.events.get(ledger_id_for(buddy_id)))
     balance = 0
     for entry in entries[1:]:
-        balance += entry.amount if "Credited" in type(entry).__name__ else -entry.amount
+        assert isinstance(entry, LedgerEntry)
+        balance += entry.amount if isinstance(entry, Credit) else -entry.amount
         assert balance >= 0 and entry.balance_after == balance
     assert balance == final
 

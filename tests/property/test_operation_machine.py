@@ -160,7 +160,7 @@ class OperationMachine(RuleBasedStateMachine):
     @invariant()
     def attempts_are_counted(self) -> None:
         assert self.operation.attempts == self.attempts
-        started = [e for e in self.events if type(e).__name__ == "Started"]
+        started = [e for e in self.events if isinstance(e, Operation.Started)]
         assert [e.attempt for e in started] == list(range(1, self.attempts + 1))
         if self.operation.status in ("processing", "completed", "failed"):
             assert self.operation.attempts >= 1

@@ -10,7 +10,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from domain.economy.ledger import Ledger
+from domain.economy.ledger import Credit, Ledger, LedgerEntry, TokenEntry
 from domain.shared.errors import DomainError
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -118,9 +118,9 @@ class WalletMachine(RuleBasedStateMachine):
     def balances_are_the_sum_of_the_recorded_entries(self) -> None:
         sums = dict.fromkeys(CURRENCIES, 0)
         for recorded in self.events[1:]:
-            name = type(recorded).__name__
-            currency = getattr(recorded, "token_key", "coins")
-            sign = 1 if name.endswith("Credited") else -1
+            assert isinstance(recorded, LedgerEntry)
+            currency = recorded.token_key if isinstance(recorded, TokenEntry) else "coins"
+            sign = 1 if isinstance(recorded, Credit) else -1
             sums[currency] += sign * recorded.amount
             assert recorded.balance_after >= 0
         assert sums == {c: self.ledger.balance(c) for c in CURRENCIES}

@@ -50,7 +50,7 @@ class LogOperationIndex:
         return [
             event.originator_id
             for _, event in self._store.notifications_after(0, 100_000)
-            if isinstance(event, Operation.Requested)  # type: ignore[attr-defined]
+            if isinstance(event, Operation.Requested)
             and event.buddy_id == buddy_id
             and (event.customer_id, event.mode) == (tenant.customer_id, tenant.mode)
         ]

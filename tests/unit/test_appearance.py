@@ -10,6 +10,7 @@ from application.companions.appearance import Appearance, request_rerender
 from application.companions.operations import Operations
 from domain.accounts.customer import Customer
 from domain.companions.appearance import NEEDS_RERENDER, Portrait, RenderedImages
+from domain.companions.buddy import Buddy
 from domain.shared.errors import DomainError
 from domain.shared.tenancy import Tenant
 from infrastructure.companions.assets import FileAssetStore
@@ -68,8 +69,8 @@ def test_a_hatched_buddy_is_drawn_in_the_same_transaction(world: World) -> None:
     assert buddy.appearance is not None
     assert buddy.appearance["status"] == "ready" and buddy.appearance["stage"] == 1
     assert buddy.appearance["rendered_equipped_item_ids"] == []
-    names = [type(e).__name__ for e in world.store.events.get(buddy.id)]
-    assert names[0] == "Hatched" and "AppearanceRendered" in names
+    kinds = [type(e) for e in world.store.events.get(buddy.id)]
+    assert kinds[0] is Buddy.Hatched and Buddy.AppearanceRendered in kinds
 
 
 def test_evolving_and_equipping_draw_new_pictures(world: World, renderer: FlakyRenderer) -> None:
@@ -154,7 +155,7 @@ def test_recording_the_same_pictures_twice_records_nothing(world: World) -> None
     assert list(buddy.collect_events()) == []
     buddy.record_render_failure(message="x", timestamp=world.clock.now())
     buddy.record_appearance(images=images, timestamp=world.clock.now())
-    assert [type(e).__name__ for e in buddy.collect_events()] == [
-        "AppearanceRenderFailed",
-        "AppearanceRendered",
+    assert [type(e) for e in buddy.collect_events()] == [
+        Buddy.AppearanceRenderFailed,
+        Buddy.AppearanceRendered,
     ]

@@ -126,7 +126,7 @@ def test_a_new_buddy_is_an_active_stage_1_hatchling() -> None:
     assert (buddy.status, buddy.evolution_stage, buddy.name) == ("active", 1, "Pip")
     assert buddy.badges == {} and buddy.equipped_item_ids == [] and buddy.skills == {}
     assert buddy.progress_state(WalletBalances()) == ProgressState()
-    assert [type(e).__name__ for e in buddy.collect_events()] == ["Hatched"]
+    assert [type(e) for e in buddy.collect_events()] == [Buddy.Hatched]
 
 
 def test_a_blank_name_is_refused() -> None:
@@ -168,25 +168,25 @@ def test_recorded_events_carry_their_causation() -> None:
     buddy.collect_events()
     for n in range(5):
         ingest(buddy, ledger, rulebook, event(n))
-    names = [type(e).__name__ for e in buddy.collect_events()]
-    assert names.count("ProgressRecorded") == 5
-    assert names.count("StreakTicked") == 2  # 7 hours apart: two UTC days
-    assert names.count("SkillIncreased") == 5
-    assert names.count("BadgeAwarded") == 1  # first_steps at the fifth lesson
-    assert "SkillLeveledUp" not in names  # 10 vocabulary points: level 0 still
+    kinds = [type(e) for e in buddy.collect_events()]
+    assert kinds.count(Buddy.ProgressRecorded) == 5
+    assert kinds.count(Buddy.StreakTicked) == 2  # 7 hours apart: two UTC days
+    assert kinds.count(Buddy.SkillIncreased) == 5
+    assert kinds.count(Buddy.BadgeAwarded) == 1  # first_steps at the fifth lesson
+    assert Buddy.SkillLeveledUp not in kinds  # 10 vocabulary points: level 0 still
     buddy.record_progress(
         evaluate(rulebook, buddy.progress_state(ledger.wallet()), event(6)), timestamp=at(9000)
     )
     recorded = buddy.collect_events()
     progress = recorded[0]
-    assert type(progress).__name__ == "ProgressRecorded"
-    assert progress.event_id == "evt_6"  # type: ignore[attr-defined]
-    assert progress.config_version_id == buddy.config_version_id  # type: ignore[attr-defined]
+    assert isinstance(progress, Buddy.ProgressRecorded)
+    assert progress.event_id == "evt_6"
+    assert progress.config_version_id == buddy.config_version_id
     assert progress.rule_awards == [
         {"rule_id": "lesson_completed", "currency": "coins", "amount": 10}
-    ]  # type: ignore[attr-defined]
-    increased = next(e for e in recorded if type(e).__name__ == "SkillIncreased")
-    assert increased.causation == {  # type: ignore[attr-defined]
+    ]
+    increased = next(e for e in recorded if isinstance(e, Buddy.SkillIncreased))
+    assert increased.causation == {
         "event_id": "evt_6",
         "config_version_id": buddy.config_version_id,
         "rule_id": "lesson_vocabulary",
@@ -230,9 +230,9 @@ def test_readiness_and_ready_badges_are_recorded_once() -> None:
     buddy.collect_events()
     ingest(buddy, ledger, rulebook, event(0))
     ingest(buddy, ledger, rulebook, event(1))
-    names = [type(e).__name__ for e in buddy.collect_events()]
-    assert names.count("EvolutionBecameReady") == 1
-    assert names.count("BadgeBecameReady") == 1
+    kinds = [type(e) for e in buddy.collect_events()]
+    assert kinds.count(Buddy.EvolutionBecameReady) == 1
+    assert kinds.count(Buddy.BadgeBecameReady) == 1
     assert buddy.evolution_ready is True
     assert buddy.badges_ready == ["coach"]
     buddy.award_badge(badge_key="coach", actor="support@acme", timestamp=at(5))
@@ -361,8 +361,8 @@ def test_migration_moves_the_pin_and_keeps_everything_earned() -> None:
     assert buddy.config_version_id == new
     assert list(buddy.badges) == ["early_bird"]
     migrated = buddy.collect_events()[-1]
-    assert type(migrated).__name__ == "Migrated"
-    assert (migrated.from_config_version_id, migrated.to_config_version_id) == (old, new)  # type: ignore[attr-defined]
+    assert isinstance(migrated, Buddy.Migrated)
+    assert (migrated.from_config_version_id, migrated.to_config_version_id) == (old, new)
     assert (
         refusal(buddy.migrate, to_config_version_id=new, actor="x", timestamp=at(3)).code
         == "conflict"

@@ -141,8 +141,13 @@ def test_version_event_names() -> None:
     version.revise(document={}, timestamp=at(1))
     version.publish(version_number=1, timestamp=at(2))
     version.archive(timestamp=at(3))
-    names = [type(e).__name__ for e in version.collect_events()]
-    assert names == ["DraftStarted", "Revised", "Published", "Archived"]
+    kinds = [type(e) for e in version.collect_events()]
+    assert kinds == [
+        ConfigVersion.DraftStarted,
+        ConfigVersion.Revised,
+        ConfigVersion.Published,
+        ConfigVersion.Archived,
+    ]
 
 
 @pytest.mark.parametrize("status", CONFIG_STATUSES)
@@ -188,8 +193,9 @@ def test_publishing_numbers_versions_in_order_and_archives_the_previous() -> Non
     assert (catalog.published_id, catalog.archived_ids) == (third, [first, second])
     assert catalog.version_ids == [first, second, third]
     assert catalog.next_version == 4
-    published = [e for e in catalog.collect_events() if type(e).__name__ == "VersionPublished"]
-    assert [e.archived_id for e in published] == [None, first, second]  # type: ignore[attr-defined]
+    events = catalog.collect_events()
+    published = [e for e in events if isinstance(e, ConfigCatalog.VersionPublished)]
+    assert [e.archived_id for e in published] == [None, first, second]
 
 
 def test_only_one_draft_at_a_time() -> None:
@@ -267,8 +273,14 @@ def test_catalog_event_names() -> None:
     catalog.draft_discarded(draft_id=a, timestamp=at(2))
     catalog.draft_started(draft_id=b, timestamp=at(3))
     catalog.published(version_id=b, timestamp=at(4))
-    names = [type(e).__name__ for e in catalog.collect_events()]
-    assert names == ["Opened", "DraftStarted", "DraftDiscarded", "DraftStarted", "VersionPublished"]
+    kinds = [type(e) for e in catalog.collect_events()]
+    assert kinds == [
+        ConfigCatalog.Opened,
+        ConfigCatalog.DraftStarted,
+        ConfigCatalog.DraftDiscarded,
+        ConfigCatalog.DraftStarted,
+        ConfigCatalog.VersionPublished,
+    ]
 
 
 def test_publishing_the_draft_with_its_catalog_is_one_consistent_save() -> None:

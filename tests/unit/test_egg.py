@@ -101,8 +101,8 @@ def test_the_full_happy_path_records_who_and_when() -> None:
     assert (egg.status, egg.buddy_id, egg.hatched_at) == ("hatched", buddy_id, at(3))
     assert not egg.is_active
     assert egg.modified_on == at(3)
-    names = [type(e).__name__ for e in egg.collect_events()]
-    assert names == ["Laid", "MarkedReady", "HatchStarted", "Hatched"]
+    kinds = [type(e) for e in egg.collect_events()]
+    assert kinds == [Egg.Laid, Egg.MarkedReady, Egg.HatchStarted, Egg.Hatched]
 
 
 @pytest.mark.parametrize("status", ["waiting", "ready"])
@@ -190,8 +190,8 @@ def test_a_failed_hatch_returns_the_egg_to_ready_so_it_can_be_retried() -> None:
     assert (egg.status, egg.operation_id) == ("hatching", second)
     egg.hatched(buddy_id=uuid4(), timestamp=at(6))
     assert egg.status == "hatched"
-    failures = [e for e in egg.collect_events() if type(e).__name__ == "HatchFailed"]
-    assert [f.operation_id for f in failures] == [first]  # type: ignore[attr-defined]
+    failures = [e for e in egg.collect_events() if isinstance(e, Egg.HatchFailed)]
+    assert [f.operation_id for f in failures] == [first]
 
 
 def test_a_failure_without_an_operation_id_applies_to_the_current_hatch() -> None:

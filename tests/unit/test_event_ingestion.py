@@ -74,7 +74,7 @@ def test_everything_is_recorded_in_one_event() -> None:
     assert ingestion.outcome == "applied" and ingestion.accepted
     assert ingestion.error is None
     events = ingestion.collect_events()
-    assert [type(e).__name__ for e in events] == ["Recorded"]
+    assert [type(e) for e in events] == [EventIngestion.Recorded]
 
 
 def test_the_ingestion_keeps_its_own_copies() -> None:

@@ -88,19 +88,17 @@ def test_entries_are_past_tense_events_with_causation_and_balance_after() -> Non
     debit(ledger, "coins", 4)
     credit(ledger, "xp", 3)
     events = ledger.collect_events()
-    assert [type(e).__name__ for e in events] == [
-        "Opened",
-        "CoinsCredited",
-        "CoinsDebited",
-        "TokensCredited",
-    ]
-    coins_credited = events[1]
-    assert coins_credited.amount == 10  # type: ignore[attr-defined]
-    assert coins_credited.balance_after == 10  # type: ignore[attr-defined]
-    assert coins_credited.causation == {"event_id": "evt_1", "rule_id": "lesson"}  # type: ignore[attr-defined]
-    assert events[2].balance_after == 6  # type: ignore[attr-defined]
-    assert events[3].token_key == "xp"  # type: ignore[attr-defined]
-    assert events[3].timestamp == at(1)
+    opened, coins_credited, coins_debited, tokens_credited = events
+    assert isinstance(opened, Ledger.Opened)
+    assert isinstance(coins_credited, Ledger.CoinsCredited)
+    assert isinstance(coins_debited, Ledger.CoinsDebited)
+    assert isinstance(tokens_credited, Ledger.TokensCredited)
+    assert coins_credited.amount == 10
+    assert coins_credited.balance_after == 10
+    assert coins_credited.causation == {"event_id": "evt_1", "rule_id": "lesson"}
+    assert coins_debited.balance_after == 6
+    assert tokens_credited.token_key == "xp"
+    assert tokens_credited.timestamp == at(1)
 
 
 def test_a_debit_past_the_balance_is_refused_with_balance_and_required() -> None:

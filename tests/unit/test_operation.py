@@ -219,11 +219,11 @@ def test_the_event_names() -> None:
     operation.start(lease_until=at(300), timestamp=at(1))
     operation.start(lease_until=at(700), timestamp=at(400))
     operation.fail(code="hatch_failed", message="x", timestamp=at(500))
-    names = [type(e).__name__ for e in operation.collect_events()]
-    assert names == ["Requested", "Started", "Started", "Failed"]
-    assert [type(e).__name__ for e in operation_in("cancelled").collect_events()] == [
-        "Requested",
-        "Cancelled",
+    kinds = [type(e) for e in operation.collect_events()]
+    assert kinds == [Operation.Requested, Operation.Started, Operation.Started, Operation.Failed]
+    assert [type(e) for e in operation_in("cancelled").collect_events()] == [
+        Operation.Requested,
+        Operation.Cancelled,
     ]
 
 

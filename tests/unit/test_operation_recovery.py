@@ -50,7 +50,7 @@ def test_a_run_takes_the_configured_lease() -> None:
     store, _clock, operations = setup()
     operation_id = evolve_of_a_missing_buddy(store)
     operations.run(operation_id)
-    started = next(e for e in store.events.get(operation_id) if type(e).__name__ == "Started")
+    started = next(e for e in store.events.get(operation_id) if isinstance(e, Operation.Started))
     assert started.lease_until == T0 + LEASE
     assert store.load(Operation, operation_id, "op", "").status == "failed"
 

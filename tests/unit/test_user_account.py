@@ -77,7 +77,8 @@ def test_laying_the_same_egg_twice_takes_one_slot() -> None:
     for _ in range(2):
         account.egg_laid(egg_id=egg_id, max_active=3, active_summaries=(), timestamp=at(1))
     assert account.active_egg_ids == [egg_id]
-    assert [type(e).__name__ for e in account.collect_events()] == ["Opened", "EggLaid"]
+    kinds = [type(e) for e in account.collect_events()]
+    assert kinds == [UserAccount.Opened, UserAccount.EggLaid]
 
 
 def test_the_cap_refuses_one_egg_too_many_and_lists_the_active_ones() -> None:

@@ -129,7 +129,7 @@ class World:
     def deliveries(self) -> list[WebhookDelivery]:
         found = []
         for _, event in self.store.notifications_after(0, 10_000):
-            if isinstance(event, WebhookDelivery.Scheduled):  # type: ignore[attr-defined]
+            if isinstance(event, WebhookDelivery.Scheduled):
                 found.append(self.store.load(WebhookDelivery, event.originator_id, "d", ""))
         return found
 

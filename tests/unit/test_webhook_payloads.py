@@ -111,7 +111,7 @@ def test_skill_level_ups() -> None:
     buddy = hatched()
     origin = origin_of(events_of(buddy)[0])
     assert origin is not None
-    leveled = Buddy.SkillLeveledUp(  # type: ignore[attr-defined]
+    leveled = Buddy.SkillLeveledUp(
         originator_id=buddy.id,
         originator_version=7,
         timestamp=at(5),

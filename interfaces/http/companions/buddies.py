@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from application.accounts.principal import Principal
 from application.companions.buddies import Buddies, BuddyState, WalletChange
 from application.history.history import History
+from domain.economy.ledger import Credit, LedgerEntry, TokenEntry
 from domain.ingestion.rules import EvolutionCheck
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
@@ -282,13 +283,12 @@ def wallet_view(change: WalletChange) -> WalletChangeView:
 def ledger_entry_view(event: Any) -> LedgerEntryView | None:
     """A wallet event as a ledger entry; ``None`` for the wallet's other events (opened, token
     slots changed), which move no balance."""
-    if not hasattr(event, "entry_id"):
+    if not isinstance(event, LedgerEntry):
         return None
-    kind = type(event).__name__
     return LedgerEntryView(
         ledger_entry_id=public_id("ledger_entry", event.entry_id),
-        direction="credit" if kind.endswith("Credited") else "debit",
-        currency=getattr(event, "token_key", "coins"),
+        direction="credit" if isinstance(event, Credit) else "debit",
+        currency=event.token_key if isinstance(event, TokenEntry) else "coins",
         amount=event.amount,
         balance_after=event.balance_after,
         reason=event.reason,
