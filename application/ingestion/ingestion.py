@@ -37,6 +37,7 @@ from domain.companions.buddy import Buddy
 from domain.companions.user_account import UserAccount
 from domain.economy.ledger import Ledger
 from domain.ingestion.event_ingestion import EventIngestion
+from domain.ingestion.event_window import DEFAULT_BACKFILL, EventWindow
 from domain.ingestion.rules import CustomerEvent, Evaluation, evaluate
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import public_id
@@ -78,6 +79,9 @@ here bounded:
 
 @dataclass(frozen=True)
 class EventInput:
+    """One event as a caller sent it. ``session_issued_at``: sent from a widget session
+    issued then, so it may not be dated before it (``domain/ingestion/event_window.py``)."""
+
     event_id: str
     user_id: str
     type: str
@@ -85,6 +89,7 @@ class EventInput:
     properties: dict[str, Any] = field(default_factory=dict)
     audience: str | None = None
     buddy_id: UUID | None = None
+    session_issued_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -158,11 +163,18 @@ class _Loaded:
 
 class Ingestion:
     def __init__(
-        self, store: EventStore, clock: Clock, configs: Configs, *, group_commit: bool = True
+        self,
+        store: EventStore,
+        clock: Clock,
+        configs: Configs,
+        *,
+        group_commit: bool = True,
+        backfill: timedelta = DEFAULT_BACKFILL,
     ) -> None:
         self._store = store
         self._clock = clock
         self._configs = configs
+        self._backfill = backfill
         self._group: GroupCommit[Sequence[_Request], list[Outcome[Ingested]]] | None = (
             GroupCommit(self._ingest_units, MAX_GROUP_EVENTS, weight=len) if group_commit else None
         )
@@ -305,18 +317,22 @@ class Ingestion:
                 if not trusted:
                     self._check_registered(tenant, item.type, strict)
                 ingestion_id = EventIngestion.id_for(tenant, item.event_id)
+                now = self._clock.now()
+                misdated = self._misdated(item, now)
                 existing = recorded.get(ingestion_id)
-                if existing is None and not optimistic:
+                if existing is None and (misdated is not None or not optimistic):
                     existing = self._store.find(EventIngestion, ingestion_id)
                 if existing is not None:
                     outcomes.append((existing, True))
                     continue
+                if misdated is not None:
+                    raise misdated
                 targets = self._targets(tenant, item, loaded)
             except DomainError as refusal:
                 outcomes.append(refusal)
                 continue
             try:
-                ingestion = self._apply(tenant, ingestion_id, item, targets, loaded)
+                ingestion = self._apply(tenant, ingestion_id, item, targets, loaded, now)
             except Exception as error:
                 raise _Spoiled(error) from error
             recorded[ingestion_id] = ingestion
@@ -361,6 +377,23 @@ class Ingestion:
         published = self._configs.published_version(tenant)
         return frozenset(self._configs.rulebook(published.id).event_types if published else ())
 
+    def _misdated(self, item: EventInput, now: datetime) -> DomainError | None:
+        """The refusal of an ``occurred_at`` outside the window around ``now`` (decision 0018).
+
+        Answered only after the dedupe (even where an attempt otherwise trusts that the
+        event is new), so the retry of a recorded event still gets its original answer
+        when the window has moved on since."""
+        if item.occurred_at is None:
+            return None
+        window = EventWindow.at(
+            now, backfill=self._backfill, session_issued_at=item.session_issued_at
+        )
+        try:
+            window.check(item.occurred_at)
+        except DomainError as refusal:
+            return refusal
+        return None
+
     def _targets(self, tenant: Tenant, item: EventInput, loaded: _Loaded) -> list[Buddy]:
         account = loaded.find(UserAccount, UserAccount.id_for(tenant, item.user_id))
         buddy_ids = list(account.buddy_ids) if account else []
@@ -378,9 +411,10 @@ class Ingestion:
         item: EventInput,
         targets: list[Buddy],
         loaded: _Loaded,
+        now: datetime,
     ) -> EventIngestion:
-        """Evaluate the event for each target buddy, credit its ledger, record its progress."""
-        now = self._clock.now()
+        """Evaluate the event for each target buddy, credit its ledger, record its progress;
+        ``now`` is when it is received (the window was checked against it)."""
         event = CustomerEvent(
             event_id=item.event_id,
             type=item.type,

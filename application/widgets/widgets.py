@@ -139,6 +139,7 @@ class Widgets:
             user_id=buddy.user_id,
             scopes=(READ,),
             expires_at=expiry(now, ttl_seconds, EMBED_MAX_TTL_SECONDS),
+            issued_at=now,
         )
         return IssuedToken(self._tokens.issue(grant, now), grant)
 
@@ -211,7 +212,7 @@ class Widgets:
             if status == "issued":
                 session.activate(timestamp=now)
                 self._store.save(session)
-            return claimed
+            return session.grant()  # the token's grant, with the exact issue time
 
         return retry_on_conflict(attempt)
 

@@ -94,10 +94,9 @@ def explain(entry: Mapping[str, Any], *, event_type: str) -> str:
         sent_for = f"the audience {sent}" if sent else "no audience"
         return f"{rule} only counts events for the audience {entry.get('expected')}; this one was sent for {sent_for}."
     if reason in (REASON_DAILY_CAP, REASON_WEEKLY_CAP):
-        period = "today (UTC day)" if reason == REASON_DAILY_CAP else "this ISO week (UTC)"
         return (
             f"{rule} reached its {'daily' if reason == REASON_DAILY_CAP else 'weekly'} cap: "
-            f"{entry.get('count')} of {entry.get('cap')} already awarded {period}."
+            f"{entry.get('count')} of {entry.get('cap')} already awarded {_cap_period(entry)}."
         )
     if reason == REASON_TOTAL_LIMIT:
         return (
@@ -301,6 +300,20 @@ def _coins(amount: Any) -> str:
 
 def _times(count: Any) -> str:
     return "once" if count == 1 else f"{count} times"
+
+
+def _cap_period(entry: Mapping[str, Any]) -> str:
+    """The day or week a cap counted: the event's own (a late event's is not today's).
+
+    Traces recorded before the bucket was kept name only the period.
+    """
+    daily = entry.get("reason") == REASON_DAILY_CAP
+    bucket = entry.get("bucket")
+    if bucket is None:
+        return "today (UTC day)" if daily else "this ISO week (UTC)"
+    if daily:
+        return f"on {bucket}, the UTC day the event is dated"
+    return f"in {bucket}, the ISO week the event is dated"
 
 
 def _days(count: Any) -> str:

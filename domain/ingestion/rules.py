@@ -85,12 +85,7 @@ class CustomerEvent:
     audience: str | None = None
 
     def __post_init__(self) -> None:
-        if self.occurred_at.tzinfo is None or self.occurred_at.utcoffset() is None:
-            raise DomainError(
-                "validation_failed",
-                "occurred_at must carry a time zone",
-                {"fields": [{"field": "occurred_at", "reason": "must be timezone-aware"}]},
-            )
+        require_time_zone(self.occurred_at)
 
     @property
     def day(self) -> str:
@@ -99,6 +94,16 @@ class CustomerEvent:
     @property
     def week(self) -> str:
         return iso_week(self.occurred_at)
+
+
+def require_time_zone(occurred_at: datetime) -> None:
+    """Refuse a naive ``occurred_at``: its UTC day would be a guess."""
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise DomainError(
+            "validation_failed",
+            "occurred_at must carry a time zone",
+            {"fields": [{"field": "occurred_at", "reason": "must be timezone-aware"}]},
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -524,7 +529,7 @@ def _capped(
             return 0, _entry(rule_id, kind, REASON_CAP_WINDOW_EXPIRED, bucket=bucket)
         used = buckets.get(bucket, 0)
         if used >= cap:
-            return 0, _entry(rule_id, kind, reason, cap=cap, count=used)
+            return 0, _entry(rule_id, kind, reason, cap=cap, count=used, bucket=bucket)
         awarded = min(awarded, cap - used)
     return awarded, None
 

@@ -22,7 +22,7 @@ a verified token lets its bearer do.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Literal
 from uuid import UUID
@@ -85,7 +85,12 @@ def expiry(issued_at: datetime, ttl_seconds: int, max_ttl_seconds: int) -> datet
 
 @dataclass(frozen=True, kw_only=True)
 class WidgetGrant:
-    """What a verified widget token lets its bearer do: read (and maybe act on) one buddy."""
+    """What a verified widget token lets its bearer do: read (and maybe act on) one buddy.
+
+    ``issued_at`` bounds how far back the bearer may date a tracked event (decision 0018).
+    It is not compared: a token carries it in whole seconds (``iat``), a session's record to
+    the microsecond, and the two must still match as the same grant.
+    """
 
     kind: TokenKind
     tenant: Tenant
@@ -93,6 +98,7 @@ class WidgetGrant:
     user_id: str
     scopes: tuple[str, ...]
     expires_at: datetime
+    issued_at: datetime = field(compare=False)
     session_id: UUID | None = None
 
     def require(self, scope: str) -> None:
@@ -166,6 +172,7 @@ class WidgetSession(Aggregate):
             user_id=self.user_id,
             scopes=tuple(self.scopes),
             expires_at=self.expires_at,
+            issued_at=self.created_on,
             session_id=self.id,
         )
 

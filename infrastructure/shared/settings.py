@@ -32,6 +32,17 @@ def durations(text: str) -> tuple[float, ...]:
     return tuple(values)
 
 
+MAX_BACKFILL_DAYS = 3650
+
+
+def backfill_days(text: str) -> int:
+    """How many days back a secret-key caller may date an event: whole days, 0 to 3650."""
+    days = int(text)
+    if not 0 <= days <= MAX_BACKFILL_DAYS:
+        raise ValueError(f"HATCHED_EVENT_BACKFILL_DAYS must be from 0 to {MAX_BACKFILL_DAYS}")
+    return days
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("var")
@@ -60,6 +71,7 @@ class Settings:
     asset_upload_max_bytes: int = 524_288
     upload_url_ttl_seconds: int = 900
     metrics: bool = False
+    event_backfill_days: int = 35
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -98,6 +110,7 @@ class Settings:
             asset_upload_max_bytes=int(env.get("HATCHED_ASSET_UPLOAD_MAX_BYTES", "524288")),
             upload_url_ttl_seconds=int(env.get("HATCHED_UPLOAD_URL_TTL_SECONDS", "900")),
             metrics=_flag(env.get("HATCHED_METRICS", "false")),
+            event_backfill_days=backfill_days(env.get("HATCHED_EVENT_BACKFILL_DAYS", "35")),
         )
 
     @property

@@ -80,7 +80,7 @@ def _grant(claims: dict[str, Any]) -> WidgetGrant | None:
         return None
     if not isinstance(scopes, list) or not all(s in WIDGET_SCOPES for s in scopes):
         return None
-    if not isinstance(claims["exp"], int):
+    if not isinstance(claims["exp"], int) or not isinstance(claims["iat"], int):
         return None
     session = claims.get("sid")
     if (kind == "widget_session") != isinstance(session, str):
@@ -92,5 +92,6 @@ def _grant(claims: dict[str, Any]) -> WidgetGrant | None:
         user_id=claims["uid"],
         scopes=tuple(scopes),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        issued_at=datetime.fromtimestamp(claims["iat"], UTC),
         session_id=UUID(hex=session) if isinstance(session, str) else None,
     )

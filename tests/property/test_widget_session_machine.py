@@ -105,6 +105,7 @@ grants = st.builds(
     user_id=st.text(min_size=1, max_size=40),
     scopes=st.lists(st.sampled_from(WIDGET_SCOPES), min_size=1, unique=True).map(tuple),
     expires_at=st.integers(min_value=1, max_value=10**6).map(lambda s: T0 + timedelta(seconds=s)),
+    issued_at=st.just(T0),
     session_id=st.uuids(),
 )
 TOKENS = JwtWidgetTokens("property-test-secret-" + "y" * 32)
@@ -117,6 +118,7 @@ def test_a_token_reads_back_exactly_and_any_change_breaks_it(
 ) -> None:
     token = TOKENS.issue(grant, T0)
     assert TOKENS.read(token) == grant
+    assert TOKENS.read(token).issued_at == T0  # type: ignore[union-attr]
     # Change one character, never the last of a segment (its spare base64 bits may not count).
     spots = [i for i, c in enumerate(token) if c != "." and token[i + 1 : i + 2] not in (".", "")]
     where = data.draw(st.sampled_from(spots))

@@ -29,11 +29,12 @@ T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)
 
 
 class Clock:
-    def __init__(self) -> None:
+    def __init__(self, step: timedelta = timedelta(seconds=1)) -> None:
         self.moment = T0
+        self.step = step
 
     def now(self) -> datetime:
-        self.moment += timedelta(seconds=1)
+        self.moment += self.step
         return self.moment
 
     def advance(self, **delta: float) -> None:
@@ -75,9 +76,10 @@ class World:
         store: EventStore | None = None,
         limits: WhatIfLimits | None = None,
         monotonic: Any = None,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store or EventStore(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-        self.clock = Clock()
+        self.clock = clock or Clock()
         self.directory = Directory()
         extra = {"monotonic": monotonic} if monotonic else {}
         self.what_if = WhatIf(self.store, self.clock, self.directory, limits, **extra)

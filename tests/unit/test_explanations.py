@@ -71,6 +71,28 @@ LESSON = "lesson_completed"
         ),
         (
             {
+                "rule_id": "daily",
+                "kind": "coin",
+                "reason": "daily_cap_reached",
+                "cap": 50,
+                "count": 50,
+                "bucket": "2026-04-05",
+            },
+            ["coin rule daily", "daily cap", "50 of 50", "on 2026-04-05", "the event is dated"],
+        ),
+        (
+            {
+                "rule_id": "xp",
+                "kind": "token",
+                "reason": "weekly_cap_reached",
+                "cap": 500,
+                "count": 500,
+                "bucket": "2026-W14",
+            },
+            ["token rule xp", "weekly cap", "500 of 500", "in 2026-W14"],
+        ),
+        (
+            {
                 "rule_id": "xp",
                 "kind": "token",
                 "reason": "weekly_cap_reached",

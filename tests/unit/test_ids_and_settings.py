@@ -58,3 +58,13 @@ def test_settings_read_the_environment(tmp_path: Path) -> None:
         "dbname": "hatched",
     }
     assert (settings.host, settings.port, settings.secret_key) == ("0.0.0.0", 9000, "s" * 40)
+
+
+def test_the_event_backfill_is_whole_days_from_0_to_3650(tmp_path: Path) -> None:
+    base = {"HATCHED_DATA_DIR": str(tmp_path), "HATCHED_SECRET_KEY": "s" * 40}
+    assert Settings.from_env(base).event_backfill_days == 35
+    tuned = Settings.from_env({**base, "HATCHED_EVENT_BACKFILL_DAYS": "90"})
+    assert tuned.event_backfill_days == 90
+    for bad in ("-1", "3651", "1.5", "a month"):
+        with pytest.raises(ValueError):
+            Settings.from_env({**base, "HATCHED_EVENT_BACKFILL_DAYS": bad})

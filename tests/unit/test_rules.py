@@ -219,6 +219,7 @@ def test_the_daily_cap_clips_the_last_award_then_refuses() -> None:
         "reason": "daily_cap_reached",
         "cap": 25,
         "count": 25,
+        "bucket": "2026-04-08",
     }
 
 
@@ -244,7 +245,7 @@ def test_weeks_are_iso_weeks() -> None:
     _, evaluations = run(rulebook, [ev(at=T0), ev(at=sunday), ev(at=sunday), ev(at=monday)])
     assert [e.effects.coins for e in evaluations] == [10, 5, 0, 10]
     assert entry(evaluations[2], "lesson").to_dict()["reason"] == "weekly_cap_reached"
-    assert entry(evaluations[2], "lesson").details == {"cap": 15, "count": 15}
+    assert entry(evaluations[2], "lesson").details == {"cap": 15, "count": 15, "bucket": "2026-W15"}
 
 
 def test_an_iso_week_can_span_new_year() -> None:

@@ -141,6 +141,7 @@ def test_a_grant_asks_for_its_scope_and_an_embed_token_only_reads() -> None:
         user_id="u",
         scopes=("read", "events:track"),  # even if a token claimed more
         expires_at=at(60),
+        issued_at=at(0),
     )
     embed.require("read")
     with pytest.raises(DomainError) as write:

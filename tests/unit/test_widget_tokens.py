@@ -23,6 +23,7 @@ def grant(kind: str = "widget_session", **changes: object) -> WidgetGrant:
         "user_id": "user_1",
         "scopes": ("read", "events:track") if kind == "widget_session" else ("read",),
         "expires_at": NOW + timedelta(hours=1),
+        "issued_at": NOW,
         "session_id": uuid4() if kind == "widget_session" else None,
     }
     fields.update(changes)
@@ -38,6 +39,7 @@ def test_tokens_read_back_as_the_grant_they_were_issued_for() -> None:
     for issued in (grant(), grant("embed")):
         token = tokens.issue(issued, NOW)
         assert tokens.read(token) == issued
+        assert tokens.read(token).issued_at == NOW  # type: ignore[union-attr]
         assert jwt.get_unverified_header(token)["alg"] == "HS256"
         claims = claims_of(token)
         assert claims["aud"] == "hatched:widget" and claims["typ"] == issued.kind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -61,8 +62,16 @@ def to_input(data: EventRequest) -> EventInput:
     )
 
 
-def ingest_one(container: Container, tenant: Tenant, data: EventRequest) -> dict[str, Any]:
-    ingestion, duplicate = container.ingestion.ingest(tenant, to_input(data))
+def ingest_one(
+    container: Container,
+    tenant: Tenant,
+    data: EventRequest,
+    *,
+    session_issued_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Ingest ``data``; from a widget, ``session_issued_at`` is when its session was issued."""
+    item = replace(to_input(data), session_issued_at=session_issued_at)
+    ingestion, duplicate = container.ingestion.ingest(tenant, item)
     return ingestion.response(duplicate=duplicate)
 
 

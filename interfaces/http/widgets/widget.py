@@ -311,7 +311,7 @@ class WidgetController(Controller):
             properties=data.properties,
             buddy_id=public_id("buddy", widget.buddy_id),
         )
-        return ingest_one(container, widget.tenant, event)
+        return ingest_one(container, widget.tenant, event, session_issued_at=widget.issued_at)
 
     @post(
         "/appearance/rerender",
