@@ -19,6 +19,7 @@ from litestar.testing import TestClient
 from application.ingestion.ingestion import EventInput
 from domain.shared.tenancy import Tenant
 from infrastructure.persistence.parked_events import ParkedEvents
+from infrastructure.persistence.rebuild import Rebuilder
 from infrastructure.persistence.view_text import MARK
 from infrastructure.shared.settings import Settings
 from interfaces.container import Container, build_container
@@ -28,6 +29,7 @@ from projections.analytics.leaderboard import LEADERBOARD_BUDDIES
 from projections.companions.buddies import BUDDIES
 from projections.companions.eggs import EGGS
 from projections.ingestion.event_log import EVENTS
+from projections.registry import all_projections
 from tests.conftest import Account, register_account
 from tests.http.flow import apply_preset, hatch_buddy, send_event
 from tests.receiver import Receiver
@@ -36,6 +38,7 @@ from tests.waiting import eventually
 USER = "user\x00one"
 EVENT_ID = "evt\x00\x01one"
 NAME = f"Pip\x00{MARK}py"
+ODD_TYPE = "odd\x00type"
 EGG_USER = "egg\x00user"
 LISTS = (
     "/api/v1/eggs",
@@ -74,6 +77,7 @@ def poison(container: Container, tenant: Tenant) -> str:
     container.ingestion.ingest(
         tenant, EventInput(event_id=EVENT_ID, user_id=USER, type="lesson_completed")
     )
+    container.ingestion.ingest(tenant, EventInput(event_id="evt-2", user_id=USER, type=ODD_TYPE))
     return buddy_id
 
 
@@ -99,6 +103,8 @@ def assert_poison_stored_as_written(container: Container, tenant: Tenant) -> Non
     assert ranked["user_id"] == USER
     (event,) = container.views.rows(EVENTS.name, {**scope, "event_id": EVENT_ID})
     assert event["user_id"] == USER
+    (odd,) = container.views.rows(EVENTS.name, {**scope, "type": ODD_TYPE})
+    assert odd["event_id"] == "evt-2"
 
 
 def all_caught_up(container: Container) -> None:
@@ -141,6 +147,16 @@ def test_poisoned_strings_reach_every_view_and_other_tenants_keep_flowing(
 
     assert_poison_stored_as_written(container, tenant)
     eventually(lambda: all_caught_up(container))
+    assert ParkedEvents(container.views).counts() == {}
+
+    rebuilder = Rebuilder(container.store, container.views, all_projections(), chunk=40)
+    results = rebuilder.verify(rebuilder.names)
+    assert [(r.view, r.differences, r.parked) for r in results] == [
+        (name, [], []) for name in rebuilder.names
+    ]
+    rebuilder.rebuild(rebuilder.names)
+    assert_poison_stored_as_written(container, tenant)
+    assert all(not r.differences for r in rebuilder.verify(rebuilder.names))
     assert ParkedEvents(container.views).counts() == {}
 
 
