@@ -38,6 +38,7 @@ from application.eggs import Eggs
 from application.ingestion import EventInput, Ingestion
 from application.operations import Operations
 from application.ports import PasswordHasher
+from application.quotas import AUTH, LOGIN
 from application.store import EventStore
 from domain.errors import DomainError
 from domain.ids import public_id
@@ -45,8 +46,14 @@ from domain.presets import PRESET_KEYS
 from domain.tenancy import Tenant
 from infrastructure.followers import Follower
 from infrastructure.persistence import event_store_env
-from infrastructure.security import Argon2PasswordHasher, JwtDashboardTokens, digest
-from infrastructure.settings import Settings
+from infrastructure.rate_limits import RateLimiter
+from infrastructure.security import (
+    Argon2PasswordHasher,
+    JwtDashboardTokens,
+    JwtDeviceTokens,
+    digest,
+)
+from infrastructure.settings import AUTH_RATE_LIMIT, Settings
 from infrastructure.view_store import ViewStore
 from projections.registry import all_projections
 
@@ -157,6 +164,8 @@ class Workload:
             secrets,
             JwtDashboardTokens(secret_key, 3600),
             digest,
+            RateLimiter({AUTH: AUTH_RATE_LIMIT, LOGIN: AUTH_RATE_LIMIT}),
+            JwtDeviceTokens(secret_key),
         )
         self.refusals: Counter[str] = Counter()
         self.counts = dict.fromkeys(

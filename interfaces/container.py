@@ -19,6 +19,7 @@ from application.history import History
 from application.idempotency import Idempotency
 from application.ingestion import Ingestion
 from application.operations import Operations
+from application.quotas import AUTH, DEMO_VISITORS, LOGIN
 from application.stage_assets import StageAssets
 from application.store import EventStore
 from application.sweeper import Sweeper
@@ -35,10 +36,12 @@ from infrastructure.leaderboard_queries import LeaderboardQueries
 from infrastructure.operation_index import ViewOperationIndex
 from infrastructure.periodic import Periodic
 from infrastructure.persistence import event_store_env, schema_setup
+from infrastructure.rate_limits import RateLimiter
 from infrastructure.renderer import SvgRenderer
 from infrastructure.security import (
     Argon2PasswordHasher,
     JwtDashboardTokens,
+    JwtDeviceTokens,
     RandomSecrets,
     digest,
 )
@@ -118,6 +121,16 @@ def webhook_asset_links(settings: Settings) -> Callable[[str], str | None]:
     return link
 
 
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """Every quota the use cases count against, bound to its windows from the settings."""
+    quotas = {
+        AUTH: settings.auth_rate_limit,
+        LOGIN: settings.login_email_rate_limit,
+        DEMO_VISITORS: settings.demo_visitor_rate_limit,
+    }
+    return RateLimiter(quotas, settings.redis_url, settings.redis_namespace)
+
+
 def build_container(settings: Settings) -> Container:
     with schema_setup(settings):  # other processes may be creating the same tables
         return _build_container(settings)
@@ -128,6 +141,7 @@ def _build_container(settings: Settings) -> Container:
     views = ViewStore(settings)
     clock = SystemClock()
     secrets = RandomSecrets()
+    limits = rate_limiter(settings)
     accounts = Accounts(
         store,
         clock,
@@ -135,6 +149,8 @@ def _build_container(settings: Settings) -> Container:
         secrets,
         JwtDashboardTokens(settings.secret_key, settings.dashboard_token_ttl_seconds),
         digest,
+        limits,
+        JwtDeviceTokens(settings.secret_key),
     )
     directory = ViewBuddyDirectory(views)
     configs = Configs(store, clock, directory, what_if=WhatIf(store, clock, directory))

@@ -8,11 +8,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from application.accounts import KEY_CACHE_TTL, Accounts, api_key_id
+from application.quotas import AUTH, LOGIN
 from application.store import EventStore
 from domain.api_key import ApiKey
 from domain.errors import DomainError
 from domain.ids import public_id
-from infrastructure.security import Argon2PasswordHasher, JwtDashboardTokens, RandomSecrets, digest
+from infrastructure.rate_limits import RateLimiter
+from infrastructure.security import (
+    Argon2PasswordHasher,
+    JwtDashboardTokens,
+    JwtDeviceTokens,
+    RandomSecrets,
+    digest,
+)
+from infrastructure.settings import AUTH_RATE_LIMIT
 
 
 class FrozenClock:
@@ -45,6 +54,8 @@ def world() -> tuple[Accounts, CountingStore, FrozenClock]:
         RandomSecrets(),
         JwtDashboardTokens("k" * 32, 3600),
         digest,
+        RateLimiter({AUTH: AUTH_RATE_LIMIT, LOGIN: AUTH_RATE_LIMIT}),
+        JwtDeviceTokens("k" * 32),
     )
     return accounts, store, clock
 
