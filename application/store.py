@@ -26,6 +26,7 @@ from eventsourcing.persistence import IntegrityError
 from application.kept_aggregates import KeptAggregates
 from application.recent_log import RecentLog
 from domain.buddy import Buddy
+from domain.demo_pool import DemoPool
 from domain.errors import DomainError, NotFound
 from domain.ledger import Ledger
 from domain.tenancy import Tenant, ensure_owned
@@ -49,6 +50,7 @@ class EventStore(Application[UUID]):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
         Buddy: SNAPSHOT_INTERVAL,
         Ledger: SNAPSHOT_INTERVAL,
+        DemoPool: SNAPSHOT_INTERVAL,  # one event or two per new demo visitor, forever
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:

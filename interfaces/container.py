@@ -195,7 +195,17 @@ def _build_container(settings: Settings) -> Container:
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, widget_buddies, operations, directory)
     demo_eggs = Eggs(store, clock, secrets, configs)
-    demo = DemoSite(store, clock, configs, demo_eggs, operations, widget_buddies, widgets)
+    demo = DemoSite(
+        store,
+        clock,
+        configs,
+        demo_eggs,
+        operations,
+        widget_buddies,
+        widgets,
+        limits,
+        settings.demo_pool_size,
+    )
     return Container(
         settings=settings,
         store=store,
