@@ -94,8 +94,7 @@ class DemoSite:
             if not holding:
                 take(self._limits, DEMO_VISITORS, address)
                 self._admit(user_id)
-            buddy_id = self._buddy_of(user_id) or self._hatch(user_id)
-            self._assign(user_id, buddy_id)
+            buddy_id = self._assign(user_id, self._buddy_of(user_id) or self._hatch(user_id))
         session, token = self._widgets.open_session(
             DEMO_TENANT, buddy_id, user_id, DEMO_SCOPES, SESSION_MAX_TTL_SECONDS, "demo"
         )
@@ -133,6 +132,8 @@ class DemoSite:
             pool = self._store.find(DemoPool, DEMO_POOL_ID) or DemoPool(
                 id=DEMO_POOL_ID, timestamp=now
             )
+            if pool.holds(user_id, self._pool_size):
+                return  # the visitor's other request (a reload) admitted them first
             released = []
             for buddy_id in pool.released_by_admitting(self._pool_size):
                 buddy = self._store.find(Buddy, buddy_id)
@@ -144,25 +145,30 @@ class DemoSite:
 
         retry_on_conflict(attempt)
 
-    def _assign(self, user_id: str, buddy_id: str) -> None:
-        """Record the visitor's buddy in their slot. If newer visitors took the slot while
-        it hatched, the buddy is archived at once (the pool stays within its size)."""
+    def _assign(self, user_id: str, buddy_id: str) -> str:
+        """Record the visitor's buddy in their slot and answer the one the slot keeps. A buddy
+        that is not kept — the visitor's other request recorded its own first, or newer
+        visitors took the slot while it hatched — is archived at once, so the pool never
+        has more active buddies than slots."""
 
-        def attempt() -> None:
+        def attempt() -> str:
+            now = self._clock.now()
             pool = self._store.load(DemoPool, DEMO_POOL_ID, "demo pool", "demo")
             buddy = self._buddies.load(DEMO_TENANT, buddy_id)
             try:
-                pool.assign_buddy(user_id=user_id, buddy_id=buddy.id, timestamp=self._clock.now())
+                kept = pool.assign_buddy(user_id=user_id, buddy_id=buddy.id, timestamp=now)
             except DomainError:
-                if buddy.is_active:
-                    buddy.archive(timestamp=self._clock.now())
-                    self._store.save(buddy)
+                kept = None
+            if kept != buddy.id and buddy.is_active:
+                buddy.archive(timestamp=now)
+            self._store.save(pool, buddy)
+            if kept is None:
                 raise DomainError(
                     "service_unavailable", "the demo is busy right now; reload in a moment"
-                ) from None
-            self._store.save(pool)
+                )
+            return public_id("buddy", kept)
 
-        retry_on_conflict(attempt)
+        return retry_on_conflict(attempt)
 
     def _buddy_of(self, user_id: str) -> str | None:
         account = self._store.find(UserAccount, UserAccount.id_for(DEMO_TENANT, user_id))

@@ -67,14 +67,19 @@ class DemoPool(Aggregate):
             timestamp=timestamp,
         )
 
-    def assign_buddy(self, *, user_id: str, buddy_id: UUID, timestamp: datetime) -> None:
-        """Record the buddy hatched for the visitor; ``conflict`` when the visitor lost the
-        slot in the meantime (newer visitors went round the whole pool)."""
+    def assign_buddy(self, *, user_id: str, buddy_id: UUID, timestamp: datetime) -> UUID:
+        """Record the buddy hatched for the visitor, and answer the buddy the slot keeps: the
+        first one recorded (another request of the same visitor may have hatched one too).
+        ``conflict`` when the visitor lost the slot meanwhile (newer visitors went round
+        the whole pool)."""
         slot = self.slot_of(user_id)
         if slot is None:
             raise DomainError("conflict", "the demo visitor's slot went to a newer visitor")
-        if self.buddy_ids[slot] != buddy_id:
-            self._buddy_assigned(slot=slot, buddy_id=buddy_id, timestamp=timestamp)
+        kept = self.buddy_ids[slot]
+        if kept is not None:
+            return kept
+        self._buddy_assigned(slot=slot, buddy_id=buddy_id, timestamp=timestamp)
+        return buddy_id
 
     @event("VisitorAdmitted")
     def _admitted(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from litestar.testing import TestClient
 
@@ -97,3 +98,28 @@ def test_new_visitors_per_address_are_limited_and_returning_ones_are_not(
 
         assert visit(client, first[1], "10.6.0.1")[2] == first[2]  # returning: not counted
         assert visit(client, address="10.6.0.2")[0] == 200  # another address
+
+
+def test_concurrent_first_visits_of_one_visitor_admit_it_once(settings: Settings) -> None:
+    """Reloads racing each other: one slot, one buddy, and only the oldest visitor evicted."""
+    with app_client(settings, demo=True, demo_pool_size=2, demo_visitor_rate_limit=WIDE) as built:
+        client, container = built
+        held = [visit(client)[2] for _ in range(2)]
+        newcomer = "racing-visitor-" + "x" * 16
+
+        def first_visit(_: int) -> tuple[int, str | None]:
+            response = client.get(
+                "/demo", headers={**peer("10.7.0.1"), "Cookie": f"{VISITOR_COOKIE}={newcomer}"}
+            )
+            found = BUDDY_IN_PAGE.search(response.text)
+            return response.status_code, found and found.group(1)
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            answers = list(pool.map(first_visit, range(4)))
+        # Racing hatches of one egg may refuse a loser (409), as before the pool; never twice
+        # admitted, never a second buddy.
+        assert {status for status, _ in answers} <= {200, 409} and (200, None) not in answers
+        buddies = {buddy for status, buddy in answers if status == 200}
+        assert len(buddies) == 1
+        assert active(container, [*held, *buddies]) == [held[1], *buddies]
+        assert visit(client, newcomer)[2] in buddies

@@ -22,11 +22,15 @@ def visits(sizes: st.SearchStrategy[int]) -> st.SearchStrategy[list[tuple[int, i
 
 
 def assign_if_hatched(pool: DemoPool, user_id: str, hatches: bool) -> uuid.UUID | None:
-    if not hatches or pool.buddy_of(user_id) is not None:
+    """A buddy hatched for the visitor, recorded if the slot has none yet (the first one
+    recorded is kept); the new buddy's id when it was recorded."""
+    if not hatches:
         return None
-    buddy_id = uuid.uuid4()
-    pool.assign_buddy(user_id=user_id, buddy_id=buddy_id, timestamp=T0)
-    return buddy_id
+    recorded = pool.buddy_of(user_id)
+    hatched = uuid.uuid4()
+    kept = pool.assign_buddy(user_id=user_id, buddy_id=hatched, timestamp=T0)
+    assert kept == (recorded or hatched) == pool.buddy_of(user_id)
+    return hatched if recorded is None else None
 
 
 @settings(max_examples=300, deadline=None)
