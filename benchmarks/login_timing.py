@@ -49,7 +49,7 @@ def in_process() -> Iterator[Post]:
             login_email_rate_limit=RAISED,
         )
         container = build_container(settings)
-        with TestClient(create_app(container)) as client:  # type: ignore[arg-type]
+        with TestClient(create_app(container)) as client:  # type: ignore[type-var]
             yield lambda path, body: client.post(f"/api/v1{path}", json=body).status_code
         container.close()
 
@@ -65,7 +65,7 @@ def measure(post: Post, tries: int, warmup: int) -> dict[str, list[float]]:
     status = post("/auth/register", {"email": known, "password": PASSWORD, "company_name": "T"})
     if status != 201:
         raise SystemExit(f"register answered {status}")
-    kinds = {
+    kinds: dict[str, Callable[[], dict[str, str]]] = {
         "known e-mail, wrong password": lambda: {"email": known, "password": "wrong-password"},
         "unknown e-mail": lambda: {
             "email": f"nobody-{uuid.uuid4().hex[:10]}@example.com",
