@@ -38,16 +38,23 @@ from application.companions.operations import Operations
 from application.configs.configs import Configs
 from application.ingestion.ingestion import EventInput, Ingestion
 from application.shared.ports import PasswordHasher
+from application.shared.quotas import AUTH, LOGIN
 from application.shared.store import EventStore
 from domain.configs.presets import PRESET_KEYS
 from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
-from infrastructure.accounts.security import Argon2PasswordHasher, JwtDashboardTokens, digest
+from infrastructure.accounts.security import (
+    Argon2PasswordHasher,
+    JwtDashboardTokens,
+    JwtDeviceTokens,
+    digest,
+)
 from infrastructure.persistence.event_store import event_store_env
 from infrastructure.persistence.followers import Follower
 from infrastructure.persistence.view_store import ViewStore
-from infrastructure.shared.settings import Settings
+from infrastructure.shared.rate_limits import RateLimiter
+from infrastructure.shared.settings import AUTH_RATE_LIMIT, Settings
 from projections.registry import all_projections
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
@@ -157,6 +164,8 @@ class Workload:
             secrets,
             JwtDashboardTokens(secret_key, 3600),
             digest,
+            RateLimiter({AUTH: AUTH_RATE_LIMIT, LOGIN: AUTH_RATE_LIMIT}),
+            JwtDeviceTokens(secret_key),
         )
         self.refusals: Counter[str] = Counter()
         self.counts = dict.fromkeys(

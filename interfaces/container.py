@@ -22,6 +22,7 @@ from application.idempotency.idempotency import Idempotency
 from application.ingestion.ingestion import Ingestion
 from application.integrations.webhook_dispatch import WebhookDispatcher
 from application.integrations.webhooks import Webhooks
+from application.shared.quotas import AUTH, DEMO_VISITORS, LOGIN
 from application.shared.store import EventStore
 from application.shared.sweeper import Sweeper
 from application.widgets.demo import DemoSite
@@ -29,6 +30,7 @@ from application.widgets.widgets import Widgets
 from infrastructure.accounts.security import (
     Argon2PasswordHasher,
     JwtDashboardTokens,
+    JwtDeviceTokens,
     RandomSecrets,
     digest,
 )
@@ -50,6 +52,7 @@ from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.clock import SystemClock
 from infrastructure.shared.metrics import Metrics
 from infrastructure.shared.periodic import Periodic
+from infrastructure.shared.rate_limits import RateLimiter
 from infrastructure.shared.settings import Settings
 from infrastructure.shared.tasks import TaskQueue, build_broker
 from infrastructure.widgets.widget_tokens import JwtWidgetTokens
@@ -121,6 +124,16 @@ def webhook_asset_links(settings: Settings) -> Callable[[str], str | None]:
     return link
 
 
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """Every quota the use cases count against, bound to its windows from the settings."""
+    quotas = {
+        AUTH: settings.auth_rate_limit,
+        LOGIN: settings.login_email_rate_limit,
+        DEMO_VISITORS: settings.demo_visitor_rate_limit,
+    }
+    return RateLimiter(quotas, settings.redis_url, settings.redis_namespace)
+
+
 def build_container(settings: Settings) -> Container:
     with schema_setup(settings):  # other processes may be creating the same tables
         return _build_container(settings)
@@ -131,6 +144,7 @@ def _build_container(settings: Settings) -> Container:
     views = ViewStore(settings)
     clock = SystemClock()
     secrets = RandomSecrets()
+    limits = rate_limiter(settings)
     accounts = Accounts(
         store,
         clock,
@@ -138,6 +152,8 @@ def _build_container(settings: Settings) -> Container:
         secrets,
         JwtDashboardTokens(settings.secret_key, settings.dashboard_token_ttl_seconds),
         digest,
+        limits,
+        JwtDeviceTokens(settings.secret_key),
     )
     directory = ViewBuddyDirectory(views)
     configs = Configs(store, clock, directory, what_if=WhatIf(store, clock, directory))
@@ -184,7 +200,17 @@ def _build_container(settings: Settings) -> Container:
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, widget_buddies, operations, directory)
     demo_eggs = Eggs(store, clock, secrets, configs)
-    demo = DemoSite(store, clock, configs, demo_eggs, operations, widget_buddies, widgets)
+    demo = DemoSite(
+        store,
+        clock,
+        configs,
+        demo_eggs,
+        operations,
+        widget_buddies,
+        widgets,
+        limits,
+        settings.demo_pool_size,
+    )
     return Container(
         settings=settings,
         store=store,

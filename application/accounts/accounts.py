@@ -10,7 +10,16 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from application.accounts.principal import Principal
-from application.shared.ports import Clock, DashboardTokens, Digest, PasswordHasher, Secrets
+from application.shared.ports import (
+    Clock,
+    DashboardTokens,
+    DeviceTokens,
+    Digest,
+    PasswordHasher,
+    RateLimits,
+    Secrets,
+)
+from application.shared.quotas import AUTH, LOGIN, take
 from application.shared.store import EventStore, retry_on_conflict
 from application.shared.ttl_cache import TtlCache
 from domain.accounts.api_key import PUBLISHABLE_SCOPES, ApiKey
@@ -27,6 +36,14 @@ INVALID_CREDENTIALS = "invalid email or password"
 KEY_CACHE_TTL = timedelta(seconds=1)
 """How long a successful API key lookup is reused. A revocation clears it in this process at
 once; another API process may accept the revoked key for at most this long."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    token: str
+    expires_at: datetime
+    device_token: str
+    """Lets this browser's later logins past an attack on its e-mail (decision 0019)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,8 @@ class Accounts:
         secrets: Secrets,
         tokens: DashboardTokens,
         digest: Digest,
+        limits: RateLimits,
+        devices: DeviceTokens,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -55,13 +74,24 @@ class Accounts:
         self._secrets = secrets
         self._tokens = tokens
         self._digest = digest
+        self._limits = limits
+        self._devices = devices
         self._keys: TtlCache[Principal] = TtlCache(clock, KEY_CACHE_TTL)
+        self._unknown_hash: str | None = None
 
     # -- registration and login -------------------------------------------------
 
     def register(
-        self, email: str, password: str, company_name: str
+        self, email: str, password: str, company_name: str, address: str | None = None
     ) -> tuple[Customer, str, datetime]:
+        """A new account. ``address`` (the client's) is counted in the auth quota; ``None``
+        is a trusted in-process caller (a benchmark, a test), not counted.
+
+        A taken e-mail is ``conflict`` as the contract says, after the same Argon2 work as a
+        success, so only the answer tells it, at the auth quota's pace (decision 0019).
+        """
+        if address is not None:
+            take(self._limits, AUTH, address)
         now = self._clock.now()
         email = normalise_email(email)
         customer = Customer(
@@ -81,12 +111,40 @@ class Accounts:
         token, expires_at = self._tokens.issue(customer.id, now)
         return customer, token, expires_at
 
-    def login(self, email: str, password: str) -> tuple[str, datetime]:
+    def login(
+        self, email: str, password: str, address: str | None = None, device: str | None = None
+    ) -> SignIn:
+        """A dashboard token for the right password; ``unauthorized`` for anything else.
+
+        Throttled (decision 0019): every attempt counts against the client ``address`` and
+        against the e-mail — or, when ``device`` is a device token this e-mail signed in
+        with before, against that device instead, so an attacker's failures on the e-mail
+        never lock its owner's own browser out. An unknown e-mail costs the same Argon2
+        verification as a known one, so the time taken tells nothing either.
+        """
+        email = normalise_email(email)
+        if address is not None:
+            take(self._limits, AUTH, address)
+        device_id = self._devices.read(device, email) if device else None
+        counted = f"device:{device_id}" if device_id else f"email:{self._digest(email)}"
+        take(self._limits, LOGIN, counted)
         claim = self._store.find(CustomerEmail, email_claim_id(email))
         customer = self._store.find(Customer, claim.customer_id) if claim else None
-        if customer is None or not self._hasher.verify(customer.password_hash, password):
+        if customer is None:
+            self._hasher.verify(self._unknown_password_hash(), password)
             raise DomainError("unauthorized", INVALID_CREDENTIALS)
-        return self._tokens.issue(customer.id, self._clock.now())
+        if not self._hasher.verify(customer.password_hash, password):
+            raise DomainError("unauthorized", INVALID_CREDENTIALS)
+        now = self._clock.now()
+        token, expires_at = self._tokens.issue(customer.id, now)
+        return SignIn(token, expires_at, self._devices.issue(email, now))
+
+    def _unknown_password_hash(self) -> str:
+        """A hash of a random password, made by the same hasher with the same parameters as
+        every account's, for unknown e-mails to be verified against (made at first need)."""
+        if self._unknown_hash is None:
+            self._unknown_hash = self._hasher.hash(self._secrets.token("unknown-", 32))
+        return self._unknown_hash
 
     # -- who is calling -------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -21,6 +22,36 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class DeviceTokens(Protocol):
+    """Signed "this browser signed in as this e-mail before" tokens (decision 0019)."""
+
+    def issue(self, email: str, now: datetime) -> str: ...
+
+    def read(self, token: str, email: str) -> str | None:
+        """The device's id when ``token`` is valid for ``email``; else ``None``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What a rate limiter answered for one hit: whether it was allowed, and the window that
+    binds (the one that refused, else the one with the fewest requests left)."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+    """Whole seconds until that window has room for one more request."""
+
+
+class RateLimits(Protocol):
+    """Named quotas (``infrastructure/shared/rate_limits.py``), counted per key."""
+
+    def hit(self, quota: str, key: str) -> Allowance:
+        """Count one request for ``key`` if every window of ``quota`` has room."""
+        ...
 
 
 class Secrets(Protocol):

@@ -31,6 +31,7 @@ from domain.companions.buddy import Buddy
 from domain.economy.ledger import Ledger
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.tenancy import Tenant, ensure_owned
+from domain.widgets.demo_pool import DemoPool
 
 register_moved_modules()
 
@@ -53,6 +54,7 @@ class EventStore(Application[UUID]):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {
         Buddy: SNAPSHOT_INTERVAL,
         Ledger: SNAPSHOT_INTERVAL,
+        DemoPool: SNAPSHOT_INTERVAL,  # one event or two per new demo visitor, forever
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:

@@ -33,3 +33,17 @@ class InvalidStateTransition(DomainError):
             f"cannot move {kind} from {current} to {wanted}",
             {"current_status": current, "requested_status": wanted},
         )
+
+
+class RateLimited(DomainError):
+    """Too many requests counted against one quota; nothing was done.
+
+    ``retry_after`` is whole seconds (at least 1) until the quota has room again; the HTTP
+    layer sends it as ``Retry-After``. No ``details``, like the product's 429.
+    """
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "rate_limited", f"Rate limit exceeded. Please retry after {retry_after} seconds."
+        )
+        self.retry_after = retry_after

@@ -1,8 +1,9 @@
-"""Credentials: password hashing (Argon2id), random keys, signed dashboard tokens."""
+"""Credentials: password hashing (Argon2id), random keys, signed dashboard and device tokens."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -12,6 +13,9 @@ from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 DASHBOARD_AUDIENCE = "hatched:dashboard"
+DEVICE_AUDIENCE = "hatched:device"
+DEVICE_TTL = timedelta(days=30)
+_DEVICE_KEY_LABEL = b"hatched:device-tokens:v1"
 
 
 class Argon2PasswordHasher:
@@ -78,3 +82,42 @@ class JwtDashboardTokens:
             return UUID(claims["sub"])
         except (ValueError, TypeError):
             return None
+
+
+class JwtDeviceTokens:
+    """HS256-signed device tokens: "this browser signed in as this e-mail", for 30 days.
+
+    They carry the e-mail's digest, never the address, and a random id the login throttle
+    counts the device's own attempts under (decision 0019). They open nothing by themselves.
+    The key is derived from ``HATCHED_SECRET_KEY`` under a label of its own, so a device
+    token is never a dashboard token's signature and the reverse.
+    """
+
+    def __init__(self, secret_key: str) -> None:
+        self._key = hmac.new(secret_key.encode(), _DEVICE_KEY_LABEL, hashlib.sha256).digest()
+
+    def issue(self, email: str, now: datetime) -> str:
+        claims = {
+            "sub": digest(email),
+            "jti": secrets.token_urlsafe(16),
+            "aud": DEVICE_AUDIENCE,
+            "typ": "device",
+            "iat": int(now.timestamp()),
+            "exp": int((now + DEVICE_TTL).timestamp()),
+        }
+        return jwt.encode(claims, self._key, algorithm="HS256")
+
+    def read(self, token: str, email: str) -> str | None:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=["HS256"],
+                audience=DEVICE_AUDIENCE,
+                options={"require": ["exp", "sub", "aud", "jti"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        if claims.get("typ") != "device" or claims.get("sub") != digest(email):
+            return None
+        return str(claims["jti"])

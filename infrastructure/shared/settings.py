@@ -8,11 +8,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from limits import parse_many
+
 from domain.integrations.webhook_delivery import DEFAULT_SCHEDULE
 
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _positive(value: int, what: str) -> int:
+    if value < 1:
+        raise ValueError(f"the {what} size must be at least 1, not {value}")
+    return value
 
 
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -41,6 +49,20 @@ def backfill_days(text: str) -> int:
     if not 0 <= days <= MAX_BACKFILL_DAYS:
         raise ValueError(f"HATCHED_EVENT_BACKFILL_DAYS must be from 0 to {MAX_BACKFILL_DAYS}")
     return days
+
+
+def rate_limit(text: str) -> str:
+    """``"10/minute;100/day"``: one or more windows (the ``limits`` notation), checked here so
+    a typo stops the process at start rather than at the first request it would limit."""
+    if not parse_many(text):
+        raise ValueError(f"not a rate limit: {text!r}")
+    return text
+
+
+AUTH_RATE_LIMIT = "10/minute;100/day"
+"""The product's "auth burst" bucket (login, register): per client address, and per e-mail."""
+DEMO_VISITOR_RATE_LIMIT = "10/minute;100/day"
+"""New ``/demo`` visitors per client address (each one hatches a buddy)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,10 @@ class Settings:
     upload_url_ttl_seconds: int = 900
     metrics: bool = False
     event_backfill_days: int = 35
+    auth_rate_limit: str = AUTH_RATE_LIMIT
+    login_email_rate_limit: str = AUTH_RATE_LIMIT
+    demo_pool_size: int = 100
+    demo_visitor_rate_limit: str = DEMO_VISITOR_RATE_LIMIT
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -111,6 +137,14 @@ class Settings:
             upload_url_ttl_seconds=int(env.get("HATCHED_UPLOAD_URL_TTL_SECONDS", "900")),
             metrics=_flag(env.get("HATCHED_METRICS", "false")),
             event_backfill_days=backfill_days(env.get("HATCHED_EVENT_BACKFILL_DAYS", "35")),
+            auth_rate_limit=rate_limit(env.get("HATCHED_AUTH_RATE_LIMIT", AUTH_RATE_LIMIT)),
+            login_email_rate_limit=rate_limit(
+                env.get("HATCHED_LOGIN_EMAIL_RATE_LIMIT", AUTH_RATE_LIMIT)
+            ),
+            demo_pool_size=_positive(int(env.get("HATCHED_DEMO_POOL_SIZE", "100")), "demo pool"),
+            demo_visitor_rate_limit=rate_limit(
+                env.get("HATCHED_DEMO_VISITOR_RATE_LIMIT", DEMO_VISITOR_RATE_LIMIT)
+            ),
         )
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, RateLimited
 from interfaces.http.request_id import request_id_of
 
 log = logging.getLogger("hatched.http")
@@ -93,7 +93,8 @@ def error_response(
 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    return error_response(request, exc.code, exc.message, exc.details)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return error_response(request, exc.code, exc.message, exc.details, headers)
 
 
 def on_http_exception(

@@ -68,3 +68,31 @@ def test_the_event_backfill_is_whole_days_from_0_to_3650(tmp_path: Path) -> None
     for bad in ("-1", "3651", "1.5", "a month"):
         with pytest.raises(ValueError):
             Settings.from_env({**base, "HATCHED_EVENT_BACKFILL_DAYS": bad})
+
+
+def test_rate_limits_and_the_demo_pool_come_from_the_environment(tmp_path: Path) -> None:
+    base = {"HATCHED_DATA_DIR": str(tmp_path), "HATCHED_SECRET_KEY": "s" * 40}
+    defaults = Settings.from_env(base)
+    assert defaults.auth_rate_limit == defaults.login_email_rate_limit == "10/minute;100/day"
+    assert defaults.demo_pool_size == 100
+    chosen = Settings.from_env(
+        {
+            **base,
+            "HATCHED_AUTH_RATE_LIMIT": "5/minute",
+            "HATCHED_LOGIN_EMAIL_RATE_LIMIT": "3 per 10 minutes",
+            "HATCHED_DEMO_POOL_SIZE": "7",
+            "HATCHED_DEMO_VISITOR_RATE_LIMIT": "2/hour;4/day",
+        }
+    )
+    assert (chosen.auth_rate_limit, chosen.login_email_rate_limit) == (
+        "5/minute",
+        "3 per 10 minutes",
+    )
+    assert (chosen.demo_pool_size, chosen.demo_visitor_rate_limit) == (7, "2/hour;4/day")
+    for name, bad in [
+        ("HATCHED_AUTH_RATE_LIMIT", "often"),
+        ("HATCHED_DEMO_VISITOR_RATE_LIMIT", ""),
+        ("HATCHED_DEMO_POOL_SIZE", "0"),
+    ]:
+        with pytest.raises(ValueError):
+            Settings.from_env({**base, name: bad})

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from application.accounts.accounts import KEY_CACHE_TTL, Accounts, api_key_id
+from application.shared.quotas import AUTH, LOGIN
 from application.shared.store import EventStore
 from domain.accounts.api_key import ApiKey
 from domain.shared.errors import DomainError
@@ -15,9 +16,12 @@ from domain.shared.ids import public_id
 from infrastructure.accounts.security import (
     Argon2PasswordHasher,
     JwtDashboardTokens,
+    JwtDeviceTokens,
     RandomSecrets,
     digest,
 )
+from infrastructure.shared.rate_limits import RateLimiter
+from infrastructure.shared.settings import AUTH_RATE_LIMIT
 
 
 class FrozenClock:
@@ -50,6 +54,8 @@ def world() -> tuple[Accounts, CountingStore, FrozenClock]:
         RandomSecrets(),
         JwtDashboardTokens("k" * 32, 3600),
         digest,
+        RateLimiter({AUTH: AUTH_RATE_LIMIT, LOGIN: AUTH_RATE_LIMIT}),
+        JwtDeviceTokens("k" * 32),
     )
     return accounts, store, clock
 

@@ -2,7 +2,8 @@
 
 Served when ``Settings.serves_demo`` (``HATCHED_DEMO``; on by default in the embedded,
 single-process setup). The page carries a widget session token for the visitor's own demo
-buddy — never a secret key.
+buddy — never a secret key. At most ``HATCHED_DEMO_POOL_SIZE`` visitors hold a buddy, and a
+client address brings only so many new visitors (429 ``rate_limited``; decision 0019).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from litestar.params import FromPath
 
 from domain.shared.errors import NotFound
 from interfaces.http.auth import container_of
+from interfaces.http.client_address import client_address
 from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
 from interfaces.widget import demo_template, snippet
@@ -37,7 +39,7 @@ def demo_page(request: Request[Any, Any, Any]) -> Response[str]:
     visitor = request.cookies.get(VISITOR_COOKIE) or ""
     if not VISITOR.match(visitor):
         visitor = secrets.token_urlsafe(18)
-    visit = container_of(request).demo.visit(visitor)
+    visit = container_of(request).demo.visit(visitor, client_address(request))
     page = (
         demo_template()
         .replace(
