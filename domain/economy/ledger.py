@@ -120,25 +120,16 @@ class Ledger(Aggregate):
         """Add ``amount`` of ``currency``; returns the new balance."""
         self._check(currency, amount)
         after = self.balance(currency) + amount
-        if currency == COINS:
-            self._coins_credited(
-                amount=amount,
-                reason=reason,
-                entry_id=entry_id,
-                causation=causation,
-                balance_after=after,
-                timestamp=timestamp,
-            )
-        else:
-            self._tokens_credited(
-                token_key=currency,
-                amount=amount,
-                reason=reason,
-                entry_id=entry_id,
-                causation=causation,
-                balance_after=after,
-                timestamp=timestamp,
-            )
+        self._record(
+            credited=True,
+            currency=currency,
+            amount=amount,
+            reason=reason,
+            entry_id=entry_id,
+            causation=causation,
+            balance_after=after,
+            timestamp=timestamp,
+        )
         return after
 
     def debit(
@@ -171,26 +162,45 @@ class Ledger(Aggregate):
                 {"currency": currency, "balance": balance, "required": amount},
             )
         after = balance - amount
-        if currency == COINS:
-            self._coins_debited(
-                amount=amount,
-                reason=reason,
-                entry_id=entry_id,
-                causation=causation,
-                balance_after=after,
-                timestamp=timestamp,
-            )
-        else:
-            self._tokens_debited(
-                token_key=currency,
-                amount=amount,
-                reason=reason,
-                entry_id=entry_id,
-                causation=causation,
-                balance_after=after,
-                timestamp=timestamp,
-            )
+        self._record(
+            credited=False,
+            currency=currency,
+            amount=amount,
+            reason=reason,
+            entry_id=entry_id,
+            causation=causation,
+            balance_after=after,
+            timestamp=timestamp,
+        )
         return after
+
+    def _record(
+        self,
+        *,
+        credited: bool,
+        currency: str,
+        amount: int,
+        reason: str,
+        entry_id: UUID,
+        causation: dict[str, Any],
+        balance_after: int,
+        timestamp: datetime,
+    ) -> None:
+        """One ledger entry as the event of its direction and currency (coins or a token)."""
+        entry: dict[str, Any] = {
+            "amount": amount,
+            "reason": reason,
+            "entry_id": entry_id,
+            "causation": causation,
+            "balance_after": balance_after,
+            "timestamp": timestamp,
+        }
+        if currency == COINS:
+            (self._coins_credited if credited else self._coins_debited)(**entry)
+        else:
+            (self._tokens_credited if credited else self._tokens_debited)(
+                token_key=currency, **entry
+            )
 
     def change_token_keys(
         self, *, token_keys: dict[str, str], causation: dict[str, Any], timestamp: datetime
