@@ -96,28 +96,3 @@ class EventIngestion(Aggregate):
     @property
     def accepted(self) -> bool:
         return self.outcome != "rejected"
-
-    def response(self, *, duplicate: bool = False) -> dict[str, Any]:
-        """The ``POST /events`` body: ``{"accepted": true, "event_id", "effects"}``.
-
-        A repeat of the ``event_id`` gets the same body plus ``"duplicate": true``.
-        A rejected event answers ``accepted: false`` with its ``error`` instead of effects.
-        """
-        body: dict[str, Any] = {"accepted": self.accepted, "event_id": self.event_id}
-        if self.accepted:
-            body["effects"] = copy_json(self.effects)
-        else:
-            body["error"] = copy_json(self.error)
-        if duplicate:
-            body["duplicate"] = True
-        return body
-
-    def batch_result(self, *, duplicate: bool = False) -> dict[str, Any]:
-        """One item of ``POST /events/batch``: ``{event_id, status, effects? | error?}``."""
-        if not self.accepted:
-            return {"event_id": self.event_id, "status": "rejected", "error": copy_json(self.error)}
-        return {
-            "event_id": self.event_id,
-            "status": "duplicate" if duplicate else "accepted",
-            "effects": copy_json(self.effects),
-        }

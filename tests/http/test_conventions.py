@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar import get
 from litestar.testing import TestClient
 
@@ -124,6 +125,26 @@ def test_health_endpoints(client: TestClient) -> None:
     ready = client.get("/api/v1/health/ready")
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"] == "ok"
+
+
+def test_not_ready_is_a_503_in_the_envelope_with_its_reasons(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import interfaces.http.health as health
+
+    monkeypatch.setattr(health, "check_database", lambda settings: "database: refused")
+    error = assert_envelope(client.get("/api/v1/health/ready"), 503, "service_unavailable")
+    assert error["message"] == "not ready"
+    assert error["details"] == {"reasons": ["database: refused"]}
+    assert client.get("/api/v1/health/live").json() == {"status": "ok"}
+
+
+def test_ready_lists_no_parked_events_when_there_are_none(client: TestClient) -> None:
+    ready = client.get("/api/v1/health/ready").json()
+    assert ready == {
+        "status": "ready",
+        "checks": {"database": "ok", "redis": ready["checks"]["redis"], "views": "ok"},
+    }
 
 
 def test_openapi_is_served_and_documents_routes(client: TestClient) -> None:

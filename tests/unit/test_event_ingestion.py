@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import msgspec
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.persistence import RecordConflictError
@@ -11,6 +12,7 @@ from eventsourcing.persistence import RecordConflictError
 from domain.ingestion.event_ingestion import INGESTION_OUTCOMES, EventIngestion
 from domain.shared.ids import natural_id
 from domain.shared.tenancy import Tenant
+from interfaces.http.ingestion.events import batch_item, ingested_event
 
 RECEIVED = datetime(2026, 4, 8, 10, 30, 5, tzinfo=UTC)
 OCCURRED = RECEIVED - timedelta(seconds=5)
@@ -51,6 +53,11 @@ def record(event_id: str = "evt_789", **overrides: Any) -> EventIngestion:
     return EventIngestion(**fields)
 
 
+def answered(answer: Any) -> Any:
+    """An answer as its JSON says it (what the interface layer sends)."""
+    return msgspec.to_builtins(answer)
+
+
 def test_the_id_is_derived_from_tenant_and_event_id() -> None:
     assert EventIngestion.id_for(TENANT, "evt_1") == natural_id("event", TENANT.key, "evt_1")
     assert EventIngestion.id_for(TENANT, "evt_1") != EventIngestion.id_for(TENANT, "evt_2")
@@ -89,12 +96,16 @@ def test_the_ingestion_keeps_its_own_copies() -> None:
 
 def test_the_response_is_the_seeds_shape() -> None:
     ingestion = record()
-    assert ingestion.response() == {"accepted": True, "event_id": "evt_789", "effects": EFFECTS}
+    assert answered(ingested_event(ingestion)) == {
+        "accepted": True,
+        "event_id": "evt_789",
+        "effects": EFFECTS,
+    }
 
 
 def test_a_duplicate_gets_the_original_response_flagged() -> None:
     ingestion = record(effects={**EFFECTS, "coins": 25})
-    assert ingestion.response(duplicate=True) == {
+    assert answered(ingested_event(ingestion, duplicate=True)) == {
         "accepted": True,
         "event_id": "evt_789",
         "effects": {**EFFECTS, "coins": 25},
@@ -104,8 +115,35 @@ def test_a_duplicate_gets_the_original_response_flagged() -> None:
 
 def test_the_response_cannot_change_the_ingestion() -> None:
     ingestion = record()
-    ingestion.response()["effects"]["badges_awarded"].append("first_lesson")
+    ingested_event(ingestion).effects["badges_awarded"].append("first_lesson")  # type: ignore[index]
     assert ingestion.effects == EFFECTS
+
+
+def test_a_rejected_event_answers_with_its_error() -> None:
+    error = {"code": "event_type_not_registered", "message": "unknown type lesson_done"}
+    ingestion = record(effects={}, trace=[], applied_to=[], outcome="rejected", error=error)
+    assert not ingestion.accepted
+    assert answered(ingested_event(ingestion)) == {
+        "accepted": False,
+        "event_id": "evt_789",
+        "error": error,
+    }
+    assert answered(batch_item(ingestion)) == {
+        "event_id": "evt_789",
+        "status": "rejected",
+        "error": error,
+    }
+    assert answered(batch_item(ingestion, duplicate=True))["status"] == "rejected"
+
+
+def test_batch_results() -> None:
+    ingestion = record()
+    assert answered(batch_item(ingestion)) == {
+        "event_id": "evt_789",
+        "status": "accepted",
+        "effects": EFFECTS,
+    }
+    assert answered(batch_item(ingestion, duplicate=True))["status"] == "duplicate"
 
 
 def test_an_event_with_no_buddy_is_recorded_and_explained() -> None:
@@ -113,17 +151,8 @@ def test_an_event_with_no_buddy_is_recorded_and_explained() -> None:
     trace = [{"rule_id": None, "fired": False, "reason": "no_active_buddy"}]
     ingestion = record(effects=zero, trace=trace, applied_to=[], outcome="no_active_buddy")
     assert ingestion.accepted
-    assert ingestion.response()["effects"] == zero
+    assert answered(ingested_event(ingestion))["effects"] == zero
     assert ingestion.trace == trace
-
-
-def test_a_rejected_event_answers_with_its_error() -> None:
-    error = {"code": "event_type_not_registered", "message": "unknown type lesson_done"}
-    ingestion = record(effects={}, trace=[], applied_to=[], outcome="rejected", error=error)
-    assert not ingestion.accepted
-    assert ingestion.response() == {"accepted": False, "event_id": "evt_789", "error": error}
-    assert ingestion.batch_result() == {"event_id": "evt_789", "status": "rejected", "error": error}
-    assert ingestion.batch_result(duplicate=True)["status"] == "rejected"
 
 
 def test_an_error_comes_with_a_rejection_only() -> None:
@@ -133,16 +162,6 @@ def test_an_error_comes_with_a_rejection_only() -> None:
         record(outcome="applied", error={"code": "x", "message": "y"})
     with pytest.raises(ValueError):
         record(outcome="ignored")
-
-
-def test_batch_results() -> None:
-    ingestion = record()
-    assert ingestion.batch_result() == {
-        "event_id": "evt_789",
-        "status": "accepted",
-        "effects": EFFECTS,
-    }
-    assert ingestion.batch_result(duplicate=True)["status"] == "duplicate"
 
 
 @pytest.mark.parametrize("outcome", INGESTION_OUTCOMES)
@@ -165,5 +184,5 @@ def test_recording_the_same_event_id_twice_fails_in_the_store() -> None:
         app.save(record("evt_dup", effects={**EFFECTS, "coins": 999}))
     loaded: EventIngestion = app.repository.get(original.id)
     assert loaded.__dict__ == original.__dict__
-    assert loaded.response()["effects"]["coins"] == 10
+    assert answered(ingested_event(loaded))["effects"]["coins"] == 10
     app.save(record("evt_other"))  # another id is fine

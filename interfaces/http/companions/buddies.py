@@ -222,8 +222,7 @@ def buddy_state_view(state: BuddyState, origin: str = "") -> BuddyView:
 
 
 def buddy_view(state: BuddyState, origin: str = "") -> dict[str, Any]:
-    """``buddy_state_view`` as plain JSON values (datetimes kept), for the widget routes that
-    still compose their answers from dicts around it."""
+    """``buddy_state_view`` as plain JSON values (datetimes kept), to compare two states."""
     document: dict[str, Any] = msgspec.to_builtins(
         buddy_state_view(state, origin), builtin_types=(datetime,)
     )

@@ -1,26 +1,37 @@
-"""``/events``: ingest customer events (one or a batch of up to 500), list and explain them."""
+"""``/events``: ingest customer events (one or a batch of up to 500), list and explain them.
+
+The answers are built here from the recorded ``EventIngestion``. ``effects``, ``trace`` and
+``explanations`` stay JSON objects: they are what the ingestion recorded when the event came
+in, answered verbatim (a duplicate gets the original byte for byte), whatever shape the rules
+of that day gave them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from application.ingestion.ingestion import EventInput
+from application.configs.configs import Configs
+from application.history.history import History
+from application.ingestion.ingestion import EventInput, Ingestion
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id, public_id
+from domain.shared.json_values import copy_json
 from domain.shared.tenancy import Tenant
-from interfaces.container import Container
-from interfaces.http.auth import Caller, container_of
-from interfaces.http.body import Model, StrictBody
+from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, page
-from projections.ingestion.event_log import EVENTS
+from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.routing import Access, get, post
+from projections.ingestion.event_log import EVENTS, EventLogView
 from projections.shared.base import iso
 
 MAX_BATCH = 500
@@ -28,6 +39,11 @@ EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 EventType = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,63}$")]
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 Audience = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+INGEST_REFUSALS = ("event_type_not_registered", "resource_not_found", "conflict")
+"""What ingesting one event can be refused with: a type the strict config does not register,
+a ``buddy_id`` that is not the user's, a write that kept losing its race (and a bad
+``occurred_at``: ``validation_failed``, which every body can answer)."""
 
 
 class EventRequest(Model):
@@ -42,6 +58,73 @@ class EventRequest(Model):
 
 class BatchRequest(Model):
     events: Annotated[list[EventRequest], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+class EventError(msgspec.Struct):
+    code: str
+    message: str
+
+
+class IngestedEvent(msgspec.Struct, omit_defaults=True):
+    """``POST /events``: ``effects`` when accepted, ``error`` when rejected; a repeat of the
+    ``event_id`` answers the same plus ``"duplicate": true``."""
+
+    accepted: bool
+    event_id: str
+    effects: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    error: EventError | msgspec.UnsetType = msgspec.UNSET
+    duplicate: bool = False
+
+
+class BatchItem(msgspec.Struct, omit_defaults=True):
+    """One item of ``POST /events/batch``: ``effects`` when accepted (or a duplicate),
+    ``error`` when rejected (by the rules, or refused outright)."""
+
+    event_id: str
+    status: Literal["accepted", "duplicate", "rejected"]
+    effects: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    error: EventError | msgspec.UnsetType = msgspec.UNSET
+
+
+class BatchResults(msgspec.Struct):
+    results: list[BatchItem]
+
+
+class EventSummary(msgspec.Struct):
+    event_id: str
+    user_id: str
+    type: str
+    outcome: str
+    occurred_at: datetime
+    received_at: datetime
+    properties: dict[str, Any]
+    effects: dict[str, Any]
+
+
+class EventDetail(msgspec.Struct):
+    event_id: str
+    user_id: str
+    type: str
+    occurred_at: datetime
+    received_at: datetime
+    properties: dict[str, Any]
+    audience: str | None
+    buddy_id: str | None
+    outcome: str
+    applied_to: list[str]
+    effects: dict[str, Any]
+    trace: list[dict[str, Any]]
+    explanations: list[dict[str, Any]]
+
+
+class EventTypeCount(msgspec.Struct):
+    type: str
+    count: int
+    registered: bool
+
+
+class EventTypes(msgspec.Struct):
+    data: list[EventTypeCount]
 
 
 def to_input(data: EventRequest) -> EventInput:
@@ -62,47 +145,92 @@ def to_input(data: EventRequest) -> EventInput:
     )
 
 
+def event_error(error: dict[str, Any] | DomainError | None) -> EventError:
+    """A rejection as an event answers it: the recorded ``{code, message}``, or a refusal."""
+    if isinstance(error, DomainError):
+        return EventError(code=error.code, message=error.message)
+    assert error is not None, "a rejected ingestion records its error"
+    return EventError(code=error["code"], message=error["message"])
+
+
+def ingested_event(ingestion: EventIngestion, *, duplicate: bool = False) -> IngestedEvent:
+    if not ingestion.accepted:
+        return IngestedEvent(
+            accepted=False,
+            event_id=ingestion.event_id,
+            error=event_error(ingestion.error),
+            duplicate=duplicate,
+        )
+    return IngestedEvent(
+        accepted=True,
+        event_id=ingestion.event_id,
+        effects=copy_json(ingestion.effects),
+        duplicate=duplicate,
+    )
+
+
+def batch_item(ingestion: EventIngestion, *, duplicate: bool = False) -> BatchItem:
+    if not ingestion.accepted:
+        return BatchItem(
+            event_id=ingestion.event_id, status="rejected", error=event_error(ingestion.error)
+        )
+    return BatchItem(
+        event_id=ingestion.event_id,
+        status="duplicate" if duplicate else "accepted",
+        effects=copy_json(ingestion.effects),
+    )
+
+
 def ingest_one(
-    container: Container,
+    ingestion: Ingestion,
     tenant: Tenant,
     data: EventRequest,
     *,
     session_issued_at: datetime | None = None,
-) -> dict[str, Any]:
+) -> IngestedEvent:
     """Ingest ``data``; from a widget, ``session_issued_at`` is when its session was issued."""
     item = replace(to_input(data), session_issued_at=session_issued_at)
-    ingestion, duplicate = container.ingestion.ingest(tenant, item)
-    return ingestion.response(duplicate=duplicate)
+    recorded, duplicate = ingestion.ingest(tenant, item)
+    return ingested_event(recorded, duplicate=duplicate)
 
 
-def event_view(ingestion: EventIngestion) -> dict[str, Any]:
-    return {
-        "event_id": ingestion.event_id,
-        "user_id": ingestion.user_id,
-        "type": ingestion.type,
-        "occurred_at": ingestion.occurred_at,
-        "received_at": ingestion.received_at,
-        "properties": ingestion.properties,
-        "audience": ingestion.audience,
-        "buddy_id": public_id("buddy", ingestion.buddy_id) if ingestion.buddy_id else None,
-        "outcome": ingestion.outcome,
-        "applied_to": [public_id("buddy", b) for b in ingestion.applied_to],
-        "effects": ingestion.effects,
-        "trace": ingestion.trace,
-    }
+def event_detail(ingestion: EventIngestion, explanations: list[dict[str, Any]]) -> EventDetail:
+    return EventDetail(
+        event_id=ingestion.event_id,
+        user_id=ingestion.user_id,
+        type=ingestion.type,
+        occurred_at=ingestion.occurred_at,
+        received_at=ingestion.received_at,
+        properties=ingestion.properties,
+        audience=ingestion.audience,
+        buddy_id=public_id("buddy", ingestion.buddy_id) if ingestion.buddy_id else None,
+        outcome=ingestion.outcome,
+        applied_to=[public_id("buddy", b) for b in ingestion.applied_to],
+        effects=ingestion.effects,
+        trace=ingestion.trace,
+        explanations=explanations,
+    )
 
 
-def event_row_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "event_id": row["event_id"],
-        "user_id": row["user_id"],
-        "type": row["type"],
-        "outcome": row["outcome"],
-        "occurred_at": datetime.fromisoformat(row["occurred_at"]),
-        "received_at": datetime.fromisoformat(row["received_at"]),
-        "properties": row["data"]["properties"],
-        "effects": row["data"]["effects"],
-    }
+def event_row_view(row: dict[str, Any]) -> EventSummary:
+    return EventSummary(
+        event_id=row["event_id"],
+        user_id=row["user_id"],
+        type=row["type"],
+        outcome=row["outcome"],
+        occurred_at=datetime.fromisoformat(row["occurred_at"]),
+        received_at=datetime.fromisoformat(row["received_at"]),
+        properties=row["data"]["properties"],
+        effects=row["data"]["effects"],
+    )
+
+
+EVENT_LIST = TenantListing(
+    EventLogView.name,
+    EVENTS.name,
+    (("received_at", True), ("ingestion_id", True)),
+    event_row_view,
+)
 
 
 class EventController(Controller):
@@ -110,29 +238,27 @@ class EventController(Controller):
     tags = ["events"]
 
     @post(
-        "/",
-        dto=StrictBody[EventRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=EventRequest,
+        errors=INGEST_REFUSALS,
         status_code=200,
         summary="Ingest one event; a repeated event_id returns the original effects",
     )
     def ingest(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[EventRequest]
-    ) -> dict[str, Any]:
-        return ingest_one(container_of(request), principal.tenant, data)
+        self, principal: Caller, ingestion: NamedDependency[Ingestion], data: JSONBody[EventRequest]
+    ) -> IngestedEvent:
+        return ingest_one(ingestion, principal.tenant, data)
 
     @post(
         "/batch",
-        dto=StrictBody[BatchRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=BatchRequest,
         status_code=200,
         summary=f"Ingest up to {MAX_BATCH} events; each item stands alone",
     )
     def ingest_batch(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[BatchRequest]
-    ) -> dict[str, Any]:
+        self, principal: Caller, ingestion: NamedDependency[Ingestion], data: JSONBody[BatchRequest]
+    ) -> BatchResults:
         inputs: list[EventInput] = []
         refused: dict[int, DomainError] = {}
         for index, item in enumerate(data.events):
@@ -140,79 +266,77 @@ class EventController(Controller):
                 inputs.append(to_input(item))
             except DomainError as refusal:
                 refused[index] = refusal
-        outcomes = iter(container_of(request).ingestion.ingest_many(principal.tenant, inputs))
+        outcomes = iter(ingestion.ingest_many(principal.tenant, inputs))
         results = []
         for index, item in enumerate(data.events):
             outcome = refused.get(index) or next(outcomes)
             if isinstance(outcome, DomainError):
-                error = {"code": outcome.code, "message": outcome.message}
-                results.append({"event_id": item.event_id, "status": "rejected", "error": error})
+                error = event_error(outcome)
+                results.append(BatchItem(event_id=item.event_id, status="rejected", error=error))
             else:
-                ingestion, duplicate = outcome
-                results.append(ingestion.batch_result(duplicate=duplicate))
-        return {"results": results}
+                recorded, duplicate = outcome
+                results.append(batch_item(recorded, duplicate=duplicate))
+        return BatchResults(results)
 
-    @get("/", sync_to_thread=True, summary="List events (filters: user_id, type, from, to; cursor)")
+    @get(
+        access=Access.SECRET,
+        errors=("bad_request",),
+        summary="List events (filters: user_id, type, from, to; cursor)",
+    )
     def list_events(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        views: NamedDependency[ViewStore],
         user_id: FromQuery[str | None] = None,
         type: FromQuery[str | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
         to: FromQuery[datetime | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
-    ) -> Page[dict[str, Any]]:
+    ) -> Page[EventSummary]:
         if from_ and to and from_ > to:
             raise DomainError("bad_request", "`from` is later than `to`", {"from": from_, "to": to})
-        container = container_of(request)
-        read_your_writes(request, "event_log")
-        tenant = principal.tenant
-        where: dict[str, Any] = {
-            "customer_id": tenant.customer_id.hex,
-            "mode": tenant.mode,
-            "user_id": user_id,
-            "type": type,
-        }
         window = [(">=", iso(from_))] if from_ else []
         window += [("<=", iso(to))] if to else []
-        if window:
-            where["occurred_at"] = window
-        order = [("received_at", True), ("ingestion_id", True)]
-        return page(container.views, EVENTS.name, where, order, cursor, limit, event_row_view)
+        filters = {"user_id": user_id, "type": type, "occurred_at": window or None}
+        return EVENT_LIST.page(request, principal.tenant, views, filters, cursor, limit)
 
-    @get("/types", sync_to_thread=True, summary="List distinct event types seen and registered")
-    def event_types(self, request: Request[Any, Any, Any], principal: Caller) -> dict[str, Any]:
-        container = container_of(request)
-        read_your_writes(request, "event_log")
+    @get("/types", access=Access.SECRET, summary="List distinct event types seen and registered")
+    def event_types(
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        views: NamedDependency[ViewStore],
+        configs: NamedDependency[Configs],
+    ) -> EventTypes:
+        read_your_writes(request, EventLogView.name)
         tenant = principal.tenant
-        rows = container.views.rows(
-            EVENTS.name, {"customer_id": tenant.customer_id.hex, "mode": tenant.mode}
-        )
+        rows = views.rows(EVENTS.name, {"customer_id": tenant.customer_id.hex, "mode": tenant.mode})
         seen: dict[str, int] = {}
         for row in rows:
             seen[row["type"]] = seen.get(row["type"], 0) + 1
-        published = container.configs.published_version(tenant)
-        registered = (
-            set(container.configs.rulebook(published.id).event_types) if published else set()
-        )
+        published = configs.published_version(tenant)
+        registered = set(configs.rulebook(published.id).event_types) if published else set()
         names = sorted(set(seen) | registered)
-        return {
-            "data": [
-                {"type": n, "count": seen.get(n, 0), "registered": n in registered} for n in names
+        return EventTypes(
+            [
+                EventTypeCount(type=n, count=seen.get(n, 0), registered=n in registered)
+                for n in names
             ]
-        }
+        )
 
     @get(
         "/{event_id:str}",
-        sync_to_thread=True,
+        access=Access.SECRET,
         summary="An event with its effects, rule trace and plain-language explanations",
     )
     def get_event(
-        self, request: Request[Any, Any, Any], principal: Caller, event_id: FromPath[str]
-    ) -> dict[str, Any]:
-        container = container_of(request)
-        ingestion = container.ingestion.find(principal.tenant, event_id)
-        explanations = container.history.explanations(principal.tenant, ingestion)
-        return {**event_view(ingestion), "explanations": explanations}
+        self,
+        principal: Caller,
+        ingestion: NamedDependency[Ingestion],
+        history: NamedDependency[History],
+        event_id: FromPath[str],
+    ) -> EventDetail:
+        recorded = ingestion.find(principal.tenant, event_id)
+        return event_detail(recorded, history.explanations(principal.tenant, recorded))

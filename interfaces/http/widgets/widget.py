@@ -9,34 +9,51 @@ polls: everything its mounts show, with an ``ETag`` so an unchanged state costs 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from application.companions.buddies import BuddyState
-from application.widgets.widgets import BadgeTile, badge_tiles, next_up
+from application.ingestion.ingestion import Ingestion
+from application.widgets.widgets import BadgeTile, Widgets, badge_tiles, next_up
 from domain.companions.appearance import STAGE_NAMES
 from domain.companions.operation import TERMINAL_OPERATION_STATUSES
 from domain.configs.rulebook import MIN_STAGE
 from domain.ingestion.rules import check_evolution
 from domain.shared.ids import public_id
 from domain.widgets.widget_session import READ, TRACK, WidgetGrant
-from infrastructure.analytics.leaderboard_queries import Board, Ranked
+from infrastructure.analytics.leaderboard_queries import Board, LeaderboardQueries, Ranked
+from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.asset_links import public_origin
-from interfaces.http.auth import container_of
-from interfaces.http.body import Model, StrictBody
+from interfaces.http.body import Model
 from interfaces.http.browser_cors import BrowserCors
-from interfaces.http.companions.buddies import buddy_view, evolution_view
+from interfaces.http.companions.appearance import EQUIP_REFUSALS, AppearanceView
+from interfaces.http.companions.buddies import (
+    BUDDY_CHANGE_REFUSALS,
+    BuddyView,
+    EvolutionView,
+    buddy_state_view,
+    evolution_view,
+)
 from interfaces.http.companions.operations import (
     AcceptedOperation,
+    OperationView,
     accepted_operation,
     operation_view,
 )
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.etag import etag_of, matches
-from interfaces.http.ingestion.events import EventRequest, EventType, ingest_one
+from interfaces.http.ingestion.events import (
+    INGEST_REFUSALS,
+    EventRequest,
+    EventType,
+    IngestedEvent,
+    ingest_one,
+)
+from interfaces.http.routing import Access, get, post
 from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
 from projections.analytics.leaderboard import LeaderboardView
 from projections.companions.evolutions import EVOLUTIONS
@@ -66,83 +83,205 @@ class TrackRequest(Model):
     occurred_at: datetime | None = None
 
 
-def tokens_view(state: BuddyState) -> dict[str, Any]:
+WIDGET_READ_REFUSALS = ("token_expired", "token_revoked", "resource_not_found")
+"""What every widget route can answer besides its credential kind's own refusals: a token
+past its time or a revoked session, and a buddy (or its record) that is gone."""
+WIDGET_ACTION_REFUSALS = (*WIDGET_READ_REFUSALS, "forbidden")
+"""An action also refuses an embed token (read-only): ``forbidden``."""
+
+
+class CoinBalance(msgspec.Struct):
+    balance: int
+    lifetime: int
+
+
+class TokenSlot(msgspec.Struct):
+    key: str
+    label: str
+    balance: int
+    lifetime: int
+
+
+class WalletView(msgspec.Struct):
+    coins: CoinBalance
+    primary: TokenSlot
+    progression: TokenSlot
+
+
+class BadgeCondition(msgspec.Struct):
+    kind: str
+    required: Any
+    actual: Any
+
+
+class BadgeTileView(msgspec.Struct):
+    badge_key: str
+    name: str
+    description: str
+    status: str
+    awarded_at: datetime | None
+    coin_reward: int | None
+    progress: float
+    condition: BadgeCondition
+
+
+class BadgesView(msgspec.Struct):
+    data: list[BadgeTileView]
+    earned: int
+    total: int
+    next_up: list[BadgeTileView]
+
+
+class ThemeView(msgspec.Struct):
+    theme: str
+    surface: str
+    geometry: str
+    motion_profile: str
+    reward_voice: str
+    iconography: str
+    typography: str
+
+
+class RankedLine(msgspec.Struct):
+    rank: int
+    name: str
+    evolution_stage: int
+    value: int
+    me: bool
+
+
+class WidgetBoard(msgspec.Struct):
+    metric: str
+    window: str
+    total: int
+    data: list[RankedLine]
+    me: RankedLine | None
+    neighbors: list[RankedLine]
+
+
+class PendingOperation(msgspec.Struct):
+    operation_id: str
+    type: str
+    status: str
+    created_at: datetime
+
+
+class WidgetAppearance(AppearanceView):
+    """The buddy's ``appearance`` with its picture URLs alongside."""
+
+    image_url: str | None
+    base_image_url: str | None
+    thumb_url: str | None
+
+
+class WidgetState(msgspec.Struct):
+    buddy: BuddyView
+    stage_name: str | None
+    appearance: WidgetAppearance
+    token_type: str
+    scopes: list[str]
+    expires_at: datetime
+    pending_operations: list[PendingOperation]
+    tokens: WalletView
+    badges: BadgesView
+    theme: ThemeView
+
+
+class StageLine(msgspec.Struct):
+    stage: int
+    name: str
+    status: Literal["reached", "next", "locked"]
+    reached_at: datetime | None
+    operation_id: str | None
+    conditions: dict[str, Any] | None
+
+
+class WidgetEvolutions(msgspec.Struct):
+    buddy_id: str
+    max_stage: int
+    stages: list[StageLine]
+    next: EvolutionView
+
+
+def tokens_view(state: BuddyState) -> WalletView:
     ledger, slots = state.ledger, state.rulebook.token_config
     labels = {slots.primary.token_key: slots.primary.label}
     labels[slots.progression.token_key] = slots.progression.label
 
-    def slot(key: str) -> dict[str, Any]:
-        return {
-            "key": key,
-            "label": labels.get(key, key),
-            "balance": ledger.balance(key),
-            "lifetime": ledger.lifetime_earned(key),
-        }
+    def slot(key: str) -> TokenSlot:
+        return TokenSlot(
+            key=key,
+            label=labels.get(key, key),
+            balance=ledger.balance(key),
+            lifetime=ledger.lifetime_earned(key),
+        )
 
-    return {
-        "coins": {"balance": ledger.balance("coins"), "lifetime": ledger.lifetime_earned("coins")},
-        "primary": slot(ledger.token_keys["primary"]),
-        "progression": slot(ledger.token_keys["progression"]),
-    }
-
-
-def tile_view(tile: BadgeTile) -> dict[str, Any]:
-    return {
-        "badge_key": tile.badge.key,
-        "name": tile.badge.name,
-        "description": tile.badge.description,
-        "status": tile.status,
-        "awarded_at": tile.awarded_at,
-        "coin_reward": tile.badge.coin_reward,
-        "progress": round(tile.progress, 4),
-        "condition": {
-            "kind": tile.badge.condition.kind,
-            "required": tile.required,
-            "actual": tile.actual,
-        },
-    }
+    return WalletView(
+        coins=CoinBalance(
+            balance=ledger.balance("coins"), lifetime=ledger.lifetime_earned("coins")
+        ),
+        primary=slot(ledger.token_keys["primary"]),
+        progression=slot(ledger.token_keys["progression"]),
+    )
 
 
-def badges_view(state: BuddyState) -> dict[str, Any]:
+def tile_view(tile: BadgeTile) -> BadgeTileView:
+    return BadgeTileView(
+        badge_key=tile.badge.key,
+        name=tile.badge.name,
+        description=tile.badge.description,
+        status=tile.status,
+        awarded_at=tile.awarded_at,
+        coin_reward=tile.badge.coin_reward,
+        progress=round(tile.progress, 4),
+        condition=BadgeCondition(
+            kind=tile.badge.condition.kind, required=tile.required, actual=tile.actual
+        ),
+    )
+
+
+def badges_view(state: BuddyState) -> BadgesView:
     tiles = badge_tiles(state)
-    return {
-        "data": [tile_view(t) for t in tiles],
-        "earned": sum(1 for t in tiles if t.status == "earned"),
-        "total": len(tiles),
-        "next_up": [tile_view(t) for t in next_up(tiles)],
-    }
+    return BadgesView(
+        data=[tile_view(t) for t in tiles],
+        earned=sum(1 for t in tiles if t.status == "earned"),
+        total=len(tiles),
+        next_up=[tile_view(t) for t in next_up(tiles)],
+    )
 
 
-def theme_view(theme: str) -> dict[str, Any]:
-    return {"theme": theme, **THEME_AXES}
+def theme_view(theme: str) -> ThemeView:
+    return ThemeView(theme=theme, **THEME_AXES)
 
 
-def ranked_entry(entry: Ranked, grant: WidgetGrant) -> dict[str, Any]:
+def ranked_entry(entry: Ranked, grant: WidgetGrant) -> RankedLine:
     """A leaderboard line as a browser may see it: no other user's ids, only display data."""
-    return {
-        "rank": entry.rank,
-        "name": entry.name,
-        "evolution_stage": entry.evolution_stage,
-        "value": entry.score,
-        "me": entry.buddy_id == grant.buddy_id,
-    }
+    return RankedLine(
+        rank=entry.rank,
+        name=entry.name,
+        evolution_stage=entry.evolution_stage,
+        value=entry.score,
+        me=entry.buddy_id == grant.buddy_id,
+    )
 
 
-def widget_board_view(board: Board, grant: WidgetGrant) -> dict[str, Any]:
+def widget_board_view(board: Board, grant: WidgetGrant) -> WidgetBoard:
     focus = board.focus
-    return {
-        "metric": board.metric,
-        "window": board.window,
-        "total": board.total,
-        "data": [ranked_entry(e, grant) for e in board.top],
-        "me": ranked_entry(focus, grant) if focus else None,
-        "neighbors": [ranked_entry(e, grant) for e in board.neighbours],
-    }
+    return WidgetBoard(
+        metric=board.metric,
+        window=board.window,
+        total=board.total,
+        data=[ranked_entry(e, grant) for e in board.top],
+        me=ranked_entry(focus, grant) if focus else None,
+        neighbors=[ranked_entry(e, grant) for e in board.neighbours],
+    )
 
 
-def pending_operations(request: Request[Any, Any, Any], grant: WidgetGrant) -> list[dict[str, Any]]:
+def pending_operations(
+    request: Request[Any, Any, Any], views: ViewStore, grant: WidgetGrant
+) -> list[PendingOperation]:
     read_your_writes(request, "operations")
-    rows = container_of(request).views.rows(
+    rows = views.rows(
         OPERATIONS.name,
         {
             "customer_id": grant.tenant.customer_id.hex,
@@ -153,37 +292,46 @@ def pending_operations(request: Request[Any, Any, Any], grant: WidgetGrant) -> l
         order_by=[("created_at", False), ("operation_id", False)],
     )
     return [
-        {
-            "operation_id": f"op_{row['operation_id']}",
-            "type": row["type"],
-            "status": row["status"],
-            "created_at": datetime.fromisoformat(row["created_at"]),
-        }
+        PendingOperation(
+            operation_id=f"op_{row['operation_id']}",
+            type=row["type"],
+            status=row["status"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+        )
         for row in rows
     ]
 
 
-def state_view(request: Request[Any, Any, Any], grant: WidgetGrant) -> dict[str, Any]:
-    widgets = container_of(request).widgets
+def state_view(
+    request: Request[Any, Any, Any], widgets: Widgets, views: ViewStore, grant: WidgetGrant
+) -> WidgetState:
     state = widgets.state(grant)
-    buddy = buddy_view(state, public_origin(request))
-    return {
-        "buddy": buddy,
-        "stage_name": STAGE_NAMES.get(state.buddy.evolution_stage),
-        "appearance": {
-            **buddy["appearance"],
-            "image_url": buddy["image_url"],
-            "base_image_url": buddy["base_image_url"],
-            "thumb_url": buddy["thumb_url"],
-        },
-        "token_type": grant.kind,
-        "scopes": list(grant.scopes),
-        "expires_at": grant.expires_at,
-        "pending_operations": pending_operations(request, grant),
-        "tokens": tokens_view(state),
-        "badges": badges_view(state),
-        "theme": theme_view(widgets.theme(grant)),
-    }
+    buddy = buddy_state_view(state, public_origin(request))
+    return WidgetState(
+        buddy=buddy,
+        stage_name=STAGE_NAMES.get(state.buddy.evolution_stage),
+        appearance=WidgetAppearance(
+            status=buddy.appearance.status,
+            rendered_equipped_item_ids=buddy.appearance.rendered_equipped_item_ids,
+            error=buddy.appearance.error,
+            image_url=buddy.image_url,
+            base_image_url=buddy.base_image_url,
+            thumb_url=buddy.thumb_url,
+        ),
+        token_type=grant.kind,
+        scopes=list(grant.scopes),
+        expires_at=grant.expires_at,
+        pending_operations=pending_operations(request, views, grant),
+        tokens=tokens_view(state),
+        badges=badges_view(state),
+        theme=theme_view(widgets.theme(grant)),
+    )
+
+
+def stage_status(number: int, stage: int) -> Literal["reached", "next", "locked"]:
+    if number <= stage:
+        return "reached"
+    return "next" if number == stage + 1 else "locked"
 
 
 class WidgetController(Controller):
@@ -194,37 +342,70 @@ class WidgetController(Controller):
 
     @get(
         "/state",
-        sync_to_thread=True,
+        access=Access.WIDGET,
+        errors=WIDGET_READ_REFUSALS,
         summary="Everything the widget shows, with an ETag (304 when unchanged)",
     )
-    def state(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> Response[Any]:
-        body = msgspec.json.encode(state_view(request, widget))
-        etag = etag_of(body)
+    def state(
+        self,
+        request: Request[Any, Any, Any],
+        widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
+        views: NamedDependency[ViewStore],
+    ) -> Response[WidgetState]:
+        state = state_view(request, widgets, views, widget)
+        etag = etag_of(msgspec.json.encode(state))
         headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
         if matches(request.headers.get("if-none-match"), etag):
-            return Response(content=b"", status_code=304, headers=headers)
-        return Response(content=body, media_type="application/json", headers=headers)
+            unchanged = Response(content=b"", status_code=304, headers=headers)
+            return cast("Response[WidgetState]", unchanged)
+        return Response(state, headers=headers)
 
-    @get("/buddy", sync_to_thread=True, summary="The token's buddy")
-    def buddy(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> dict[str, Any]:
-        return buddy_view(container_of(request).widgets.state(widget), public_origin(request))
+    @get("/buddy", access=Access.WIDGET, errors=WIDGET_READ_REFUSALS, summary="The token's buddy")
+    def buddy(
+        self,
+        request: Request[Any, Any, Any],
+        widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
+    ) -> BuddyView:
+        return buddy_state_view(widgets.state(widget), public_origin(request))
 
-    @get("/badges", sync_to_thread=True, summary="Earned badges and the next ones to earn")
-    def badges(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> dict[str, Any]:
-        return badges_view(container_of(request).widgets.state(widget))
+    @get(
+        "/badges",
+        access=Access.WIDGET,
+        errors=WIDGET_READ_REFUSALS,
+        summary="Earned badges and the next ones to earn",
+    )
+    def badges(self, widget: WidgetCaller, widgets: NamedDependency[Widgets]) -> BadgesView:
+        return badges_view(widgets.state(widget))
 
-    @get("/tokens", sync_to_thread=True, summary="The buddy's wallet: coins and both token slots")
-    def tokens(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> dict[str, Any]:
-        return tokens_view(container_of(request).widgets.state(widget))
+    @get(
+        "/tokens",
+        access=Access.WIDGET,
+        errors=WIDGET_READ_REFUSALS,
+        summary="The buddy's wallet: coins and both token slots",
+    )
+    def tokens(self, widget: WidgetCaller, widgets: NamedDependency[Widgets]) -> WalletView:
+        return tokens_view(widgets.state(widget))
 
-    @get("/evolutions", sync_to_thread=True, summary="The buddy's stages: reached, next, locked")
-    def evolutions(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> dict[str, Any]:
-        container = container_of(request)
-        state = container.widgets.state(widget)
+    @get(
+        "/evolutions",
+        access=Access.WIDGET,
+        errors=WIDGET_READ_REFUSALS,
+        summary="The buddy's stages: reached, next, locked",
+    )
+    def evolutions(
+        self,
+        request: Request[Any, Any, Any],
+        widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
+        views: NamedDependency[ViewStore],
+    ) -> WidgetEvolutions:
+        state = widgets.state(widget)
         read_your_writes(request, "buddy_evolutions")
         reached = {
             row["stage"]: row
-            for row in container.views.rows(EVOLUTIONS.name, {"buddy_id": widget.buddy_id.hex})
+            for row in views.rows(EVOLUTIONS.name, {"buddy_id": widget.buddy_id.hex})
         }
         buddy, rulebook = state.buddy, state.rulebook
         check = check_evolution(rulebook, buddy.progress_state(state.ledger.wallet()))
@@ -233,91 +414,100 @@ class WidgetController(Controller):
             row = reached.get(number)
             configured = rulebook.evolution.stage(number)
             stages.append(
-                {
-                    "stage": number,
-                    "name": STAGE_NAMES[number],
-                    "status": "reached"
-                    if number <= buddy.evolution_stage
-                    else ("next" if number == buddy.evolution_stage + 1 else "locked"),
-                    "reached_at": datetime.fromisoformat(row["reached_at"]) if row else None,
-                    "operation_id": f"op_{row['operation_id']}"
+                StageLine(
+                    stage=number,
+                    name=STAGE_NAMES[number],
+                    status=stage_status(number, buddy.evolution_stage),
+                    reached_at=datetime.fromisoformat(row["reached_at"]) if row else None,
+                    operation_id=f"op_{row['operation_id']}"
                     if row and row["operation_id"]
                     else None,
-                    "conditions": configured.conditions.to_dict() if configured else None,
-                }
+                    conditions=configured.conditions.to_dict() if configured else None,
+                )
             )
-        return {
-            "buddy_id": public_id("buddy", buddy.id),
-            "max_stage": rulebook.max_stage,
-            "stages": stages,
-            "next": evolution_view(buddy.evolution_stage, check),
-        }
+        return WidgetEvolutions(
+            buddy_id=public_id("buddy", buddy.id),
+            max_stage=rulebook.max_stage,
+            stages=stages,
+            next=evolution_view(buddy.evolution_stage, check),
+        )
 
     @get(
         "/operations/{operation_id:str}",
-        sync_to_thread=True,
+        access=Access.WIDGET,
+        errors=WIDGET_READ_REFUSALS,
         summary="One of the buddy's operations",
     )
     def operation(
-        self, request: Request[Any, Any, Any], widget: WidgetCaller, operation_id: FromPath[str]
-    ) -> Any:
-        return operation_view(container_of(request).widgets.operation(widget, operation_id))
+        self, widget: WidgetCaller, widgets: NamedDependency[Widgets], operation_id: FromPath[str]
+    ) -> OperationView:
+        return operation_view(widgets.operation(widget, operation_id))
 
     @get(
         "/leaderboard",
-        sync_to_thread=True,
+        access=Access.WIDGET,
+        errors=WIDGET_READ_REFUSALS,
         summary="The tenant's leaderboard around the token's buddy (display names only)",
     )
     def leaderboard(
         self,
         request: Request[Any, Any, Any],
         widget: WidgetCaller,
+        leaderboard: NamedDependency[LeaderboardQueries],
         metric: FromQuery[Literal["coins_earned", "xp", "stage"]] = "coins_earned",
         window: FromQuery[Literal["all_time", "monthly", "weekly"]] = "all_time",
         limit: Annotated[
             int, QueryParameter(name="limit", ge=1, le=LEADERBOARD_MAX)
         ] = LEADERBOARD_LIMIT,
-    ) -> dict[str, Any]:
+    ) -> WidgetBoard:
         widget.require(READ)
-        container = container_of(request)
         read_your_writes(request, LeaderboardView.name)
-        board = container.leaderboard.board(
-            widget.tenant, metric, window, limit, buddy_id=widget.buddy_id
-        )
+        board = leaderboard.board(widget.tenant, metric, window, limit, buddy_id=widget.buddy_id)
         return widget_board_view(board, widget)
 
-    @get("/theme", sync_to_thread=True, summary="The customer's live widget theme")
-    def theme(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> dict[str, Any]:
-        return theme_view(container_of(request).widgets.theme(widget))
+    @get(
+        "/theme",
+        access=Access.WIDGET,
+        errors=WIDGET_READ_REFUSALS,
+        summary="The customer's live widget theme",
+    )
+    def theme(self, widget: WidgetCaller, widgets: NamedDependency[Widgets]) -> ThemeView:
+        return theme_view(widgets.theme(widget))
 
     @post(
         "/track",
-        dto=StrictBody[TrackRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.WIDGET,
+        body=TrackRequest,
+        errors=(*WIDGET_ACTION_REFUSALS, *INGEST_REFUSALS),
         status_code=200,
         summary="Track an event for the token's user and buddy; same answer as POST /events",
     )
     def track(
-        self, request: Request[Any, Any, Any], widget: WidgetCaller, data: JSONBody[TrackRequest]
-    ) -> dict[str, Any]:
+        self,
+        widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
+        ingestion: NamedDependency[Ingestion],
+        data: JSONBody[TrackRequest],
+    ) -> IngestedEvent:
         widget.require(TRACK)
-        container = container_of(request)
         event = EventRequest(
-            event_id=container.widgets.event_id(widget, data.event_id),
+            event_id=widgets.event_id(widget, data.event_id),
             user_id=widget.user_id,
             type=data.type,
             occurred_at=data.occurred_at,
             properties=data.properties,
             buddy_id=public_id("buddy", widget.buddy_id),
         )
-        return ingest_one(container, widget.tenant, event, session_issued_at=widget.issued_at)
+        return ingest_one(ingestion, widget.tenant, event, session_issued_at=widget.issued_at)
 
     @post(
         "/appearance/rerender",
-        sync_to_thread=True,
+        access=Access.WIDGET,
+        errors=(*WIDGET_ACTION_REFUSALS, *EQUIP_REFUSALS, *BUDDY_CHANGE_REFUSALS),
         status_code=202,
         summary="Draw the buddy again (an operation; poll /widget/operations/{id})",
     )
-    def rerender(self, request: Request[Any, Any, Any], widget: WidgetCaller) -> AcceptedOperation:
-        return accepted_operation(container_of(request).widgets.rerender(widget))
+    def rerender(
+        self, widget: WidgetCaller, widgets: NamedDependency[Widgets]
+    ) -> AcceptedOperation:
+        return accepted_operation(widgets.rerender(widget))

@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from application.widgets.widgets import Widgets
 from domain.shared.ids import public_id
 from domain.widgets.widget_session import (
     EMBED_MAX_TTL_SECONDS,
@@ -21,11 +23,12 @@ from domain.widgets.widget_session import (
     WIDGET_SCOPES,
     WidgetSession,
 )
-from interfaces.http.auth import DASHBOARD_ONLY, PUBLISHABLE_OK, Caller, container_of
-from interfaces.http.body import Model, StrictBody
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
 from interfaces.http.browser_cors import BrowserCors
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.ingestion.events import UserId
+from interfaces.http.routing import Access, delete, get, post
 from interfaces.widget import snippet
 
 Scope = Literal["read", "events:track", "marketplace:browse", "marketplace:purchase", "items:equip"]
@@ -49,18 +52,56 @@ class EmbedRequest(Model):
     )
 
 
-def session_view(session: WidgetSession, now: datetime) -> dict[str, Any]:
-    return {
-        "session_id": public_id("widget_session", session.id),
-        "buddy_id": public_id("buddy", session.buddy_id),
-        "user_id": session.user_id,
-        "scopes": list(session.scopes),
-        "status": session.status_at(now),
-        "expires_at": session.expires_at,
-        "created_at": session.created_on,
-        "activated_at": session.activated_at,
-        "revoked_at": session.revoked_at,
-    }
+class SessionView(msgspec.Struct):
+    session_id: str
+    buddy_id: str
+    user_id: str
+    scopes: list[str]
+    status: str
+    expires_at: datetime
+    created_at: datetime
+    activated_at: datetime | None
+    revoked_at: datetime | None
+
+
+class MintedSession(SessionView):
+    """A session as it is minted: with its token, shown only here."""
+
+    token: str
+
+
+class EmbedView(msgspec.Struct):
+    token: str
+    expires_at: datetime
+
+
+class EmbedToken(EmbedView):
+    buddy_id: str
+
+
+class PreviewView(msgspec.Struct):
+    buddy_id: str
+    session: MintedSession
+    embed: EmbedView
+    snippet: str
+
+
+def session_view(session: WidgetSession, now: datetime) -> SessionView:
+    return SessionView(
+        session_id=public_id("widget_session", session.id),
+        buddy_id=public_id("buddy", session.buddy_id),
+        user_id=session.user_id,
+        scopes=list(session.scopes),
+        status=session.status_at(now),
+        expires_at=session.expires_at,
+        created_at=session.created_on,
+        activated_at=session.activated_at,
+        revoked_at=session.revoked_at,
+    )
+
+
+def minted_session(session: WidgetSession, now: datetime, token: str) -> MintedSession:
+    return MintedSession(**msgspec.structs.asdict(session_view(session, now)), token=token)
 
 
 class WidgetSessionController(Controller):
@@ -68,17 +109,15 @@ class WidgetSessionController(Controller):
     tags = ["widgets"]
 
     @post(
-        "/",
-        dto=StrictBody[SessionRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=SessionRequest,
+        errors=("resource_not_found",),
         status_code=201,
         summary="Mint an interactive widget session token (scoped, at most 1 h, revocable)",
     )
     def create(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[SessionRequest]
-    ) -> dict[str, Any]:
-        widgets = container_of(request).widgets
+        self, principal: Caller, widgets: NamedDependency[Widgets], data: JSONBody[SessionRequest]
+    ) -> MintedSession:
         session, token = widgets.open_session(
             principal.tenant,
             data.buddy_id,
@@ -87,52 +126,48 @@ class WidgetSessionController(Controller):
             data.ttl_seconds,
             principal.actor,
         )
-        return {**session_view(session, widgets.now()), "token": token}
+        return minted_session(session, widgets.now(), token)
 
     @get(
         "/preview",
-        sync_to_thread=True,
-        opt=DASHBOARD_ONLY,
+        access=Access.DASHBOARD,
+        errors=("resource_not_found",),
         summary="Read-only preview tokens and snippet for the dashboard (15 minutes)",
     )
     def preview(
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
+        widgets: NamedDependency[Widgets],
         buddy_id: FromQuery[str | None] = None,
-    ) -> dict[str, Any]:
-        widgets = container_of(request).widgets
+    ) -> PreviewView:
         if buddy_id is None:
             read_your_writes(request, "buddies")  # the newest buddy comes from the view
         preview = widgets.preview(principal.tenant, buddy_id, principal.actor)
         script = str(request.base_url).rstrip("/") + "/widget.js"
-        return {
-            "buddy_id": preview.buddy_id,
-            "session": {
-                **session_view(preview.session, widgets.now()),
-                "token": preview.session_token,
-            },
-            "embed": {"token": preview.embed.token, "expires_at": preview.embed.grant.expires_at},
-            "snippet": snippet(script, "data-embed-token", preview.embed.token),
-        }
+        return PreviewView(
+            buddy_id=preview.buddy_id,
+            session=minted_session(preview.session, widgets.now(), preview.session_token),
+            embed=EmbedView(token=preview.embed.token, expires_at=preview.embed.grant.expires_at),
+            snippet=snippet(script, "data-embed-token", preview.embed.token),
+        )
 
-    @get("/{session_id:str}", sync_to_thread=True, summary="A widget session and its status")
+    @get("/{session_id:str}", access=Access.SECRET, summary="A widget session and its status")
     def get_session(
-        self, request: Request[Any, Any, Any], principal: Caller, session_id: FromPath[str]
-    ) -> dict[str, Any]:
-        widgets = container_of(request).widgets
+        self, principal: Caller, widgets: NamedDependency[Widgets], session_id: FromPath[str]
+    ) -> SessionView:
         return session_view(widgets.session(principal.tenant, session_id), widgets.now())
 
     @delete(
         "/{session_id:str}",
-        sync_to_thread=True,
+        access=Access.SECRET,
+        errors=("invalid_state_transition", "conflict"),
         status_code=200,
         summary="Revoke a widget session at once (its next call gets 401 token_revoked)",
     )
     def revoke(
-        self, request: Request[Any, Any, Any], principal: Caller, session_id: FromPath[str]
-    ) -> dict[str, Any]:
-        widgets = container_of(request).widgets
+        self, principal: Caller, widgets: NamedDependency[Widgets], session_id: FromPath[str]
+    ) -> SessionView:
         session = widgets.revoke(principal.tenant, session_id, principal.actor)
         return session_view(session, widgets.now())
 
@@ -143,21 +178,18 @@ class EmbedTokenController(Controller):
     middleware = [BrowserCors]
 
     @post(
-        "/",
-        dto=StrictBody[EmbedRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.READABLE,
+        body=EmbedRequest,
+        errors=("resource_not_found",),
         status_code=201,
-        opt=PUBLISHABLE_OK,
         summary="Mint a read-only, stateless embed token (at most 24 h)",
     )
     def create(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[EmbedRequest]
-    ) -> dict[str, Any]:
-        widgets = container_of(request).widgets
+        self, principal: Caller, widgets: NamedDependency[Widgets], data: JSONBody[EmbedRequest]
+    ) -> EmbedToken:
         issued = widgets.embed_token(principal.tenant, data.buddy_id, data.ttl_seconds)
-        return {
-            "token": issued.token,
-            "expires_at": issued.grant.expires_at,
-            "buddy_id": public_id("buddy", issued.grant.buddy_id),
-        }
+        return EmbedToken(
+            token=issued.token,
+            expires_at=issued.grant.expires_at,
+            buddy_id=public_id("buddy", issued.grant.buddy_id),
+        )
