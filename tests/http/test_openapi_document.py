@@ -17,11 +17,7 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 SCHEMES = {"secretKey", "dashboardToken", "publishableKey", "widgetToken"}
 
 UNFINISHED: set[str] = {
-    "DELETE /api/v1/auth/api-keys/{key_id}",
     "DELETE /api/v1/widget-sessions/{session_id}",
-    "GET /api/v1/auth/api-keys",
-    "GET /api/v1/auth/me",
-    "GET /api/v1/customers/me",
     "GET /api/v1/events",
     "GET /api/v1/events/types",
     "GET /api/v1/events/{event_id}",
@@ -38,14 +34,6 @@ UNFINISHED: set[str] = {
     "GET /api/v1/widget/state",
     "GET /api/v1/widget/theme",
     "GET /api/v1/widget/tokens",
-    "PATCH /api/v1/customers/me",
-    "PATCH /api/v1/customers/me/settings",
-    "POST /api/v1/auth/api-keys",
-    "POST /api/v1/auth/api-keys/rotate",
-    "POST /api/v1/auth/login",
-    "POST /api/v1/auth/publishable-keys",
-    "POST /api/v1/auth/register",
-    "POST /api/v1/demo/buddy/{buddy_id}/evolve",
     "POST /api/v1/embed-tokens",
     "POST /api/v1/events",
     "POST /api/v1/events/batch",
