@@ -113,12 +113,12 @@ def create_litestar(container: Container) -> Litestar:
         ],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),
-            **service_dependencies(container),
         },
     )
     served = [metrics] if container.settings.metrics else []
     app = Litestar(
         route_handlers=[api, WidgetAssetController, demo_page, *served],
+        dependencies=service_dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[IdempotencyMiddleware],
         before_request=enforce_edge_policy,

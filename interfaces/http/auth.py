@@ -3,9 +3,8 @@
 The edge (``edge_policy.py``) resolves it before the body is read, so a request without a
 good credential is ``401`` whatever its body; the dependency hands that principal over.
 
-Route handlers declare what they accept through ``opt``:
-``opt={"publishable": True}`` lets a publishable key in, ``opt={"dashboard": True}``
-lets only a dashboard token in. Everything else takes a secret key or a dashboard token.
+Each route declares the credentials it accepts with ``access=`` (``routing.py``): a dashboard
+token only, a publishable key too, or (the default kind) a secret key or a dashboard token.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from domain.shared.errors import DomainError
 from interfaces.container import Container
 from interfaces.http.routing import Access
 
-PUBLISHABLE_OK = {"publishable": True}
-DASHBOARD_ONLY = {"dashboard": True}
 PRINCIPAL_STATE = "hatched_principal"
 
 
@@ -46,11 +43,10 @@ def resolve_principal(request: Request[Any, Any, Any]) -> Principal:
     principal = container_of(request).accounts.authenticate(
         credential.strip(), request.headers.get("x-hatched-mode")
     )
-    opt = request.route_handler.opt
-    access = opt.get("access")
-    if access is Access.DASHBOARD or opt.get("dashboard"):
+    access = request.route_handler.opt.get("access")
+    if access is Access.DASHBOARD:
         principal.require_dashboard()
-    elif access is not Access.READABLE and not opt.get("publishable"):
+    elif access is not Access.READABLE:
         principal.require_secret()
     return principal
 

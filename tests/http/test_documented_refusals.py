@@ -42,8 +42,20 @@ def refused(
     body: Any = None,
     credential: str | None = None,
 ) -> tuple[int, str]:
+    return refused_with(client, method, template, path, body, account.headers(credential))
+
+
+def refused_with(
+    client: TestClient,
+    method: str,
+    template: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    """The (status, code) ``method path`` is refused with, checked against the document."""
     extra = {} if body is None else {"json": body}
-    response = client.request(method, f"{API}{path}", headers=account.headers(credential), **extra)
+    response = client.request(method, f"{API}{path}", headers=headers or {}, **extra)
     assert response.status_code >= 400, response.text
     code = str(response.json()["error"]["code"])
     assert code in documented(client, method, template).get(response.status_code, set()), (

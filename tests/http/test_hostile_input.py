@@ -231,9 +231,9 @@ def accepts(operation: Operation, credential: str) -> bool:
     if operation.credential == "widget":
         return credential in ("widget_session", "embed")
     access = operation.opt.get("access")
-    if operation.opt.get("dashboard") or access is Access.DASHBOARD:
+    if access is Access.DASHBOARD:
         return credential == "dashboard"
-    readable = operation.opt.get("publishable") or access is Access.READABLE
+    readable = access is Access.READABLE
     allowed = {"secret", "dashboard"} | ({"publishable"} if readable else set())
     return credential in allowed
 

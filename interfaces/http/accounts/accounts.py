@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from application.accounts.accounts import IssuedKey
+from application.accounts.accounts import Accounts, IssuedKey
 from domain.accounts.api_key import ApiKey
 from domain.accounts.customer import Customer
 from domain.shared.ids import parse_public_id, public_id
-from interfaces.http.auth import DASHBOARD_ONLY, Caller, container_of
-from interfaces.http.body import Model, StrictBody
+from interfaces.http.auth import Caller
+from interfaces.http.body import Model
 from interfaces.http.client_address import client_address
+from interfaces.http.routing import Access, delete, get, patch, post
 
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
@@ -73,7 +75,9 @@ class CreateKeyRequest(Model):
     name: Name | None = None
 
 
-class KeyView(msgspec.Struct):
+class KeyFields(msgspec.Struct, kw_only=True):
+    """What a key answer always says about the key; never its secret."""
+
     id: str
     kind: str
     mode: str
@@ -81,31 +85,44 @@ class KeyView(msgspec.Struct):
     name: str | None
     scopes: list[str]
     created_at: datetime
+
+
+class KeyView(KeyFields, kw_only=True):
     revoked_at: datetime | None
 
-    @classmethod
-    def of(cls, key: ApiKey) -> KeyView:
-        return cls(
-            id=public_id("api_key", key.id),
-            kind=key.kind,
-            mode=key.mode,
-            prefix=key.prefix,
-            name=key.name,
-            scopes=key.scopes,
-            created_at=key.created_on,
-            revoked_at=key.revoked_at,
-        )
 
+class IssuedKeyView(KeyFields, kw_only=True):
+    """A key as it is created: the one time its secret (``key``) is shown."""
 
-class IssuedKeyView(msgspec.Struct):
-    id: str
     key: str
-    kind: str
-    mode: str
-    prefix: str
-    name: str | None
-    scopes: list[str]
-    created_at: datetime
+
+
+class KeyList(msgspec.Struct):
+    data: list[KeyView]
+
+
+K = TypeVar("K", bound=KeyFields)
+
+
+def key_state_view(key: ApiKey) -> KeyView:
+    return _key_view(KeyView, key, revoked_at=key.revoked_at)
+
+
+def issued_key_view(issued: IssuedKey) -> IssuedKeyView:
+    return _key_view(IssuedKeyView, issued.key, key=issued.secret)
+
+
+def _key_view(shape: type[K], api_key: ApiKey, **extra: Any) -> K:
+    return shape(
+        id=public_id("api_key", api_key.id),
+        kind=api_key.kind,
+        mode=api_key.mode,
+        prefix=api_key.prefix,
+        name=api_key.name,
+        scopes=api_key.scopes,
+        created_at=api_key.created_on,
+        **extra,
+    )
 
 
 class UpdateProfileRequest(Model):
@@ -119,29 +136,16 @@ class UpdateSettingsRequest(Model):
     widget_theme: Literal["light", "dark"] | None = None
 
 
-def _issued_view(issued: IssuedKey) -> IssuedKeyView:
-    view = KeyView.of(issued.key)
-    return IssuedKeyView(
-        id=view.id,
-        key=issued.secret,
-        kind=view.kind,
-        mode=view.mode,
-        prefix=view.prefix,
-        name=view.name,
-        scopes=view.scopes,
-        created_at=view.created_at,
-    )
-
-
-def _create_key(
-    request: Request[Any, Any, Any], principal: Caller, data: CreateKeyRequest, kind: str
-) -> IssuedKeyView:
-    accounts = container_of(request).accounts
-    return _issued_view(accounts.create_key(principal.customer_id, data.mode, data.name, kind))
-
-
 def _set_fields(data: msgspec.Struct) -> dict[str, Any]:
     return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+
+
+SIGN_IN_REFUSALS = ("rate_limited", "service_unavailable")
+"""Register and login count against the auth quotas: 429 with ``Retry-After`` when one is
+spent, 503 when the limiter's store (Redis) cannot be reached (decision 0019)."""
+KEY_REFUSALS = ("conflict",)
+"""Issuing a key records it on the customer; ``conflict`` when competing writes outlast the
+server's retries (decision 0020)."""
 
 
 class AuthController(Controller):
@@ -150,35 +154,41 @@ class AuthController(Controller):
 
     @post(
         "/register",
-        dto=StrictBody[RegisterRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.PUBLIC,
+        body=RegisterRequest,
+        errors=(*SIGN_IN_REFUSALS, "conflict"),
         status_code=201,
         summary="Create a customer account",
     )
     def register(
-        self, request: Request[Any, Any, Any], data: JSONBody[RegisterRequest]
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[Accounts],
+        data: JSONBody[RegisterRequest],
     ) -> RegisterResponse:
-        customer, token, expires_at = container_of(request).accounts.register(
+        customer, token, expires_at = accounts.register(
             data.email, data.password, data.company_name, client_address(request)
         )
         return RegisterResponse(CustomerView.of(customer), token, expires_at)
 
     @post(
         "/login",
-        dto=StrictBody[LoginRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.PUBLIC,
+        body=LoginRequest,
+        errors=(*SIGN_IN_REFUSALS, "unauthorized"),
         status_code=200,
         summary="Get a dashboard token",
     )
     def login(
-        self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[Accounts],
+        data: JSONBody[LoginRequest],
     ) -> Response[TokenResponse]:
         """Throttled per client address and per e-mail (429 ``rate_limited``, ``Retry-After``).
         The ``hatched_device`` cookie it sets lets this browser sign in even while someone
         else's failures hold the e-mail back (decision 0019)."""
-        signed_in = container_of(request).accounts.login(
+        signed_in = accounts.login(
             data.email,
             data.password,
             client_address(request),
@@ -195,115 +205,114 @@ class AuthController(Controller):
         )
         return Response(TokenResponse(signed_in.token, signed_in.expires_at), cookies=[device])
 
-    @get("/me", sync_to_thread=True, opt={"publishable": True}, summary="The calling customer")
-    def me(self, request: Request[Any, Any, Any], principal: Caller) -> CustomerView:
-        return CustomerView.of(container_of(request).accounts.customer(principal.customer_id))
+    @get("/me", access=Access.READABLE, summary="The calling customer")
+    def me(self, principal: Caller, accounts: NamedDependency[Accounts]) -> CustomerView:
+        return CustomerView.of(accounts.customer(principal.customer_id))
 
     @post(
         "/api-keys",
-        dto=StrictBody[CreateKeyRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.DASHBOARD,
+        body=CreateKeyRequest,
+        errors=KEY_REFUSALS,
         status_code=201,
-        opt=DASHBOARD_ONLY,
         summary="Create a secret API key (shown once)",
     )
     def create_key(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[CreateKeyRequest]
+        self,
+        principal: Caller,
+        accounts: NamedDependency[Accounts],
+        data: JSONBody[CreateKeyRequest],
     ) -> IssuedKeyView:
-        return _create_key(request, principal, data, "secret")
+        issued = accounts.create_key(principal.customer_id, data.mode, data.name, "secret")
+        return issued_key_view(issued)
 
-    @get("/api-keys", sync_to_thread=True, opt=DASHBOARD_ONLY, summary="List API keys (no secrets)")
-    def list_keys(
-        self, request: Request[Any, Any, Any], principal: Caller
-    ) -> dict[str, list[KeyView]]:
-        keys = container_of(request).accounts.keys(principal.customer_id)
-        return {"data": [KeyView.of(key) for key in keys]}
+    @get("/api-keys", access=Access.DASHBOARD, summary="List API keys (no secrets)")
+    def list_keys(self, principal: Caller, accounts: NamedDependency[Accounts]) -> KeyList:
+        keys = accounts.keys(principal.customer_id)
+        return KeyList([key_state_view(key) for key in keys])
 
     @delete(
         "/api-keys/{key_id:str}",
-        sync_to_thread=True,
+        access=Access.DASHBOARD,
         status_code=200,
-        opt=DASHBOARD_ONLY,
         summary="Revoke an API key at once",
     )
     def revoke_key(
-        self, request: Request[Any, Any, Any], principal: Caller, key_id: FromPath[str]
+        self, principal: Caller, accounts: NamedDependency[Accounts], key_id: FromPath[str]
     ) -> KeyView:
         uuid = parse_public_id("api_key", key_id)
-        key = container_of(request).accounts.revoke_key(principal.customer_id, key_id, uuid)
-        return KeyView.of(key)
+        return key_state_view(accounts.revoke_key(principal.customer_id, key_id, uuid))
 
     @post(
         "/api-keys/rotate",
-        dto=StrictBody[CreateKeyRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.DASHBOARD,
+        body=CreateKeyRequest,
+        errors=KEY_REFUSALS,
         status_code=201,
-        opt=DASHBOARD_ONLY,
         summary="Revoke every secret key of a mode and return one new key",
     )
     def rotate_keys(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[CreateKeyRequest]
+        self,
+        principal: Caller,
+        accounts: NamedDependency[Accounts],
+        data: JSONBody[CreateKeyRequest],
     ) -> IssuedKeyView:
-        accounts = container_of(request).accounts
-        return _issued_view(accounts.rotate_keys(principal.customer_id, data.mode, data.name))
+        return issued_key_view(accounts.rotate_keys(principal.customer_id, data.mode, data.name))
 
     @post(
         "/publishable-keys",
-        dto=StrictBody[CreateKeyRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.DASHBOARD,
+        body=CreateKeyRequest,
+        errors=KEY_REFUSALS,
         status_code=201,
-        opt=DASHBOARD_ONLY,
         summary="Create a publishable key for browsers (read buddies, mint embed tokens)",
     )
     def create_publishable_key(
-        self, request: Request[Any, Any, Any], principal: Caller, data: JSONBody[CreateKeyRequest]
+        self,
+        principal: Caller,
+        accounts: NamedDependency[Accounts],
+        data: JSONBody[CreateKeyRequest],
     ) -> IssuedKeyView:
-        return _create_key(request, principal, data, "publishable")
+        issued = accounts.create_key(principal.customer_id, data.mode, data.name, "publishable")
+        return issued_key_view(issued)
 
 
 class CustomerController(Controller):
     path = "/customers/me"
     tags = ["customers"]
 
-    @get("/", sync_to_thread=True, summary="The calling customer's profile")
-    def get_profile(self, request: Request[Any, Any, Any], principal: Caller) -> CustomerView:
-        return CustomerView.of(container_of(request).accounts.customer(principal.customer_id))
+    @get("/", access=Access.SECRET, summary="The calling customer's profile")
+    def get_profile(self, principal: Caller, accounts: NamedDependency[Accounts]) -> CustomerView:
+        return CustomerView.of(accounts.customer(principal.customer_id))
 
     @patch(
         "/",
-        dto=StrictBody[UpdateProfileRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=UpdateProfileRequest,
+        errors=("conflict",),
         summary="Update the profile",
     )
     def update_profile(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        accounts: NamedDependency[Accounts],
         data: JSONBody[UpdateProfileRequest],
     ) -> CustomerView:
-        customer = container_of(request).accounts.update_profile(
-            principal.customer_id, _set_fields(data)
-        )
-        return CustomerView.of(customer)
+        changed = accounts.update_profile(principal.customer_id, _set_fields(data))
+        return CustomerView.of(changed)
 
     @patch(
         "/settings",
-        dto=StrictBody[UpdateSettingsRequest],
-        return_dto=None,
-        sync_to_thread=True,
+        access=Access.SECRET,
+        body=UpdateSettingsRequest,
+        errors=("conflict",),
         summary="Update settings",
     )
     def update_settings(
         self,
-        request: Request[Any, Any, Any],
         principal: Caller,
+        accounts: NamedDependency[Accounts],
         data: JSONBody[UpdateSettingsRequest],
     ) -> CustomerView:
-        customer = container_of(request).accounts.update_settings(
-            principal.customer_id, _set_fields(data)
-        )
-        return CustomerView.of(customer)
+        changed = accounts.update_settings(principal.customer_id, _set_fields(data))
+        return CustomerView.of(changed)

@@ -13,33 +13,50 @@ import re
 import secrets
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from application.widgets.demo import DemoSite
 from domain.shared.errors import NotFound
-from interfaces.http.auth import container_of
+from infrastructure.shared.settings import Settings
 from interfaces.http.client_address import client_address
 from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
+from interfaces.http.routing import Access, post
 from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
 from interfaces.widget import demo_template, snippet
 
 VISITOR_COOKIE = "hatched_demo_visitor"
 VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 VISITOR_DAYS = 30
+EVOLVE_REFUSALS = (
+    "token_expired",
+    "token_revoked",
+    "forbidden",
+    "invalid_state_transition",
+    "max_stage_reached",
+    "evolution_not_ready",
+)
+"""A widget token past its time or revoked; ``forbidden`` for an embed token or one not of
+the demo tenant; then what evolving any buddy can refuse (``Buddies.request_evolve``)."""
 
 
-def _require_demo(request: Request[Any, Any, Any]) -> None:
-    if not container_of(request).settings.serves_demo:
+def _require_demo(settings: Settings, request: Request[Any, Any, Any]) -> None:
+    if not settings.serves_demo:
         raise NotFound("page", request.url.path)
 
 
 @get("/demo", sync_to_thread=True, include_in_schema=False)
-def demo_page(request: Request[Any, Any, Any]) -> Response[str]:
-    _require_demo(request)
+def demo_page(
+    request: Request[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    demo: NamedDependency[DemoSite],
+) -> Response[str]:
+    _require_demo(settings, request)
     visitor = request.cookies.get(VISITOR_COOKIE) or ""
     if not VISITOR.match(visitor):
         visitor = secrets.token_urlsafe(18)
-    visit = container_of(request).demo.visit(visitor, client_address(request))
+    visit = demo.visit(visitor, client_address(request))
     page = (
         demo_template()
         .replace(
@@ -72,12 +89,18 @@ class DemoController(Controller):
 
     @post(
         "/buddy/{buddy_id:str}/evolve",
-        sync_to_thread=True,
+        access=Access.WIDGET,
+        errors=EVOLVE_REFUSALS,
         status_code=202,
         summary="Evolve the demo visitor's buddy (demo widget session only)",
     )
     def evolve(
-        self, request: Request[Any, Any, Any], widget: WidgetCaller, buddy_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        demo: NamedDependency[DemoSite],
+        widget: WidgetCaller,
+        buddy_id: FromPath[str],
     ) -> AcceptedOperation:
-        _require_demo(request)
-        return accepted_operation(container_of(request).demo.evolve(widget, buddy_id))
+        _require_demo(settings, request)
+        return accepted_operation(demo.evolve(widget, buddy_id))
