@@ -35,6 +35,7 @@ from interfaces.container import Container
 from interfaces.http.app import create_litestar
 from interfaces.http.errors import STATUS_BY_CODE
 from interfaces.http.json_hygiene import MAX_DEPTH
+from interfaces.http.routing import Access
 from interfaces.http.storable import INT_MAX, INT_MIN
 from tests.conftest import Account
 from tests.http.flow import send_event
@@ -229,11 +230,11 @@ def accepts(operation: Operation, credential: str) -> bool:
         return True
     if operation.credential == "widget":
         return credential in ("widget_session", "embed")
-    if operation.opt.get("dashboard"):
+    access = operation.opt.get("access")
+    if operation.opt.get("dashboard") or access is Access.DASHBOARD:
         return credential == "dashboard"
-    allowed = {"secret", "dashboard"} | (
-        {"publishable"} if operation.opt.get("publishable") else set()
-    )
+    readable = operation.opt.get("publishable") or access is Access.READABLE
+    allowed = {"secret", "dashboard"} | ({"publishable"} if readable else set())
     return credential in allowed
 
 
