@@ -22,6 +22,7 @@ from application.idempotency.idempotency import Idempotency
 from application.ingestion.ingestion import Ingestion
 from application.integrations.webhook_dispatch import WebhookDispatcher
 from application.integrations.webhooks import Webhooks
+from application.shared.ports import Clock, PasswordHasher, RateLimits, Secrets, WebhookSender
 from application.shared.quotas import AUTH, DEMO_VISITORS, LOGIN
 from application.shared.store import EventStore
 from application.shared.sweeper import Sweeper
@@ -134,21 +135,48 @@ def rate_limiter(settings: Settings) -> RateLimiter:
     return RateLimiter(quotas, settings.redis_url, settings.redis_namespace)
 
 
-def build_container(settings: Settings) -> Container:
+@dataclass(frozen=True)
+class Adapters:
+    """The outside world the use cases talk to through their ports (``application/shared/
+    ports.py``). ``for_settings`` gives the real ones; a test hands fakes with
+    ``dataclasses.replace(Adapters.for_settings(settings), clock=FrozenClock(...))``."""
+
+    clock: Clock
+    secrets: Secrets
+    password_hasher: PasswordHasher
+    webhook_urls: WebhookUrlGuard
+    webhook_sender: WebhookSender
+    rate_limits: RateLimits
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Adapters:
+        urls = WebhookUrlGuard(allow_private=settings.webhook_allow_private)
+        return cls(
+            clock=SystemClock(),
+            secrets=RandomSecrets(),
+            password_hasher=Argon2PasswordHasher(),
+            webhook_urls=urls,
+            webhook_sender=HttpWebhookSender(urls, timeout=settings.webhook_timeout_seconds),
+            rate_limits=rate_limiter(settings),
+        )
+
+
+def build_container(settings: Settings, adapters: Adapters | None = None) -> Container:
+    """The composition root: every service built once, from ``settings`` and ``adapters``."""
     with schema_setup(settings):  # other processes may be creating the same tables
-        return _build_container(settings)
+        return _build_container(settings, adapters or Adapters.for_settings(settings))
 
 
-def _build_container(settings: Settings) -> Container:
+def _build_container(settings: Settings, adapters: Adapters) -> Container:
     store = EventStore(env=event_store_env(settings))
     views = ViewStore(settings)
-    clock = SystemClock()
-    secrets = RandomSecrets()
-    limits = rate_limiter(settings)
+    clock = adapters.clock
+    secrets = adapters.secrets
+    limits = adapters.rate_limits
     accounts = Accounts(
         store,
         clock,
-        Argon2PasswordHasher(),
+        adapters.password_hasher,
         secrets,
         JwtDashboardTokens(settings.secret_key, settings.dashboard_token_ttl_seconds),
         digest,
@@ -167,14 +195,13 @@ def _build_container(settings: Settings) -> Container:
         lease=timedelta(seconds=settings.operation_lease_seconds),
         appearance=Appearance(store, renderer),
     )
-    url_guard = WebhookUrlGuard(allow_private=settings.webhook_allow_private)
     webhooks = Webhooks(
         store,
         clock,
         secrets,
         SealedWebhookSecrets(settings.secret_key),
-        url_guard,
-        HttpWebhookSender(url_guard, timeout=settings.webhook_timeout_seconds),
+        adapters.webhook_urls,
+        adapters.webhook_sender,
         settings.webhook_retry_schedule,
     )
     tasks = TaskQueue(build_broker(settings), operations.run, deliver_webhook=webhooks.deliver)
@@ -196,17 +223,17 @@ def _build_container(settings: Settings) -> Container:
         store.on_saved(follower.wake)
     metrics = Metrics()
     metrics.watch_parked_events([f.name for f in followers], ParkedEvents(views).counts)
-    widget_buddies = Buddies(store, clock, secrets, configs)
+    buddies = Buddies(store, clock, secrets, configs)
+    eggs = Eggs(store, clock, secrets, configs)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
-    widgets = Widgets(store, clock, secrets, widget_tokens, widget_buddies, operations, directory)
-    demo_eggs = Eggs(store, clock, secrets, configs)
+    widgets = Widgets(store, clock, secrets, widget_tokens, buddies, operations, directory)
     demo = DemoSite(
         store,
         clock,
         configs,
-        demo_eggs,
+        eggs,
         operations,
-        widget_buddies,
+        buddies,
         widgets,
         limits,
         settings.demo_pool_size,
@@ -217,7 +244,7 @@ def _build_container(settings: Settings) -> Container:
         views=views,
         accounts=accounts,
         configs=configs,
-        eggs=Eggs(store, clock, secrets, configs),
+        eggs=eggs,
         operations=operations,
         ingestion=Ingestion(
             store,
@@ -226,7 +253,7 @@ def _build_container(settings: Settings) -> Container:
             group_commit=settings.ingest_group_commit,
             backfill=timedelta(days=settings.event_backfill_days),
         ),
-        buddies=Buddies(store, clock, secrets, configs),
+        buddies=buddies,
         tasks=tasks,
         idempotency=Idempotency(store, clock),
         leaderboard=LeaderboardQueries(views, clock),
