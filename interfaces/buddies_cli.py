@@ -41,7 +41,7 @@ def add_commands(commands: Any) -> None:
     export_cmd.add_argument("--out", type=Path, default=None, help="default: standard output")
     export_cmd.set_defaults(run=export)
     import_cmd = actions.add_parser("import", help="load an export into an empty store")
-    import_cmd.add_argument("file", type=Path, metavar="FILE")
+    import_cmd.add_argument("file", type=Path, metavar="FILE", help="a file written by export")
     import_cmd.set_defaults(run=import_)
 
 
@@ -50,6 +50,7 @@ def _exports() -> Iterator[BuddyExports]:
     settings = Settings.from_env()
     store = EventStore(env=event_store_env(settings))
     views = ViewStore(settings)
+    print(f"store: {settings.describe_store()}", file=sys.stderr, flush=True)
     try:
         yield BuddyExports(store, SystemClock(), ViewOperationIndex(views))
     finally:

@@ -1,10 +1,15 @@
-"""The ``hatched`` command: ``hatched serve [--host] [--port]``."""
+"""The ``hatched`` command: ``serve``, ``worker``, ``projector``, ``projections``, ``buddies``.
+
+Every command says on standard error which store it opened, so an operator never wonders
+whether a command ran against the right database.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from infrastructure.shared.settings import Settings
 from interfaces import buddies_cli, projections_cli
@@ -21,6 +26,7 @@ def serve(args: argparse.Namespace) -> int:
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
     app = create_app(build_container(settings))
+    announce_store(settings)
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"Hatched API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)", flush=True)
@@ -45,6 +51,7 @@ def worker(args: argparse.Namespace) -> int:
         )
         return 2
     container = build_container(settings)
+    announce_store(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -59,19 +66,41 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def announce_store(settings: Settings) -> None:
+    print(f"store: {settings.describe_store()}", file=sys.stderr, flush=True)
+
+
+def hatched_version() -> str:
+    try:
+        return version("hatched")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hatched", description="Hatched gamification API")
+    parser.add_argument("--version", action="version", version=f"hatched {hatched_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="serve the HTTP API")
-    serve_cmd.add_argument("--host", default=None)
-    serve_cmd.add_argument("--port", type=int, default=None)
+    serve_cmd.add_argument(
+        "--host", default=None, help="address to bind (default: HATCHED_HOST, 127.0.0.1)"
+    )
+    serve_cmd.add_argument(
+        "--port", type=int, default=None, help="port to bind (default: HATCHED_PORT, 8000)"
+    )
     serve_cmd.set_defaults(run=serve)
     worker_cmd = commands.add_parser("worker", help="run background operations from Redis")
-    worker_cmd.add_argument("--threads", type=int, default=4)
+    worker_cmd.add_argument(
+        "--threads", type=int, default=4, help="operations run at once (default: 4)"
+    )
     worker_cmd.set_defaults(run=worker)
     projections_cli.add_commands(commands)
     buddies_cli.add_commands(commands)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return int(args.run(args))
 
 

@@ -89,6 +89,9 @@ def status(args: argparse.Namespace) -> int:
 
     with _rebuilder() as rebuilder:
         rows = rebuilder.status(REACTOR_NAMES)
+    if all(row.head == 0 for row in rows):
+        print("the event log is empty: no view or reactor has anything to follow yet")
+        return 0
     print(f"{'follower':<24} {'position':>10} {'head':>10} {'lag':>8} {'parked':>8}  rebuild")
     for row in rows:
         rebuild = "(reactor: nothing to rebuild)" if row.reactor else "-"
@@ -190,6 +193,7 @@ def projector(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     _logging(settings)
     container = build_container(settings)
+    print(f"store: {settings.describe_store()}", file=sys.stderr, flush=True)
     followers = [f for f in container.followers if f.projection is not None or settings.redis_url]
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -236,6 +240,7 @@ def _rebuilder(chunk: int = CHUNK, pause: float = 0.0) -> Iterator[Rebuilder]:
     _logging(settings, default="warning")
     store = EventStore(env=event_store_env(settings))
     views = ViewStore(settings)
+    print(f"store: {settings.describe_store()}", file=sys.stderr, flush=True)
     try:
         yield Rebuilder(store, views, all_projections(), chunk=max(1, chunk), pause=pause)
     finally:

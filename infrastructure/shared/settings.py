@@ -173,6 +173,16 @@ class Settings:
             return Path(self.database_url.removeprefix("sqlite:///"))
         return self.data_dir / "hatched.sqlite3"
 
+    def describe_store(self) -> str:
+        """Which store the settings open, for a person (never the password)."""
+        if self.uses_postgres:
+            params = self.postgres_params()
+            where = (
+                f"PostgreSQL {params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
+            )
+            return where + (f" (schema {self.database_schema})" if self.database_schema else "")
+        return f"SQLite {self.sqlite_path()}"
+
     def postgres_params(self) -> dict[str, str]:
         assert self.database_url is not None
         url = urlsplit(self.database_url)
