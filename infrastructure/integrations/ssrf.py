@@ -104,6 +104,17 @@ class ForbiddenTarget(Exception):
     """The URL must not be delivered to; the message says why (it is shown to the customer)."""
 
 
+class NotPublic(ForbiddenTarget):
+    """A URL refused only because its host is not on the public internet: an operator may
+    allow that (``HATCHED_WEBHOOK_ALLOW_PRIVATE``) for receivers on their own network."""
+
+
+ALLOW_PRIVATE_HINT = (
+    "receivers on a private network are refused unless the server is started with "
+    "HATCHED_WEBHOOK_ALLOW_PRIVATE=true"
+)
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a delivery connects: the URL's host and port, and the addresses checked for it."""
@@ -213,7 +224,8 @@ class WebhookUrlGuard:
                     return  # not resolvable yet: checked again at every delivery
                 self._check_all(host, addresses)
         except ForbiddenTarget as refusal:
-            reason = str(refusal)
+            hint = f"; {ALLOW_PRIVATE_HINT}" if isinstance(refusal, NotPublic) else ""
+            reason = f"{refusal}{hint}"
             raise DomainError(
                 "validation_failed",
                 f"url: {reason}",
@@ -257,7 +269,7 @@ class WebhookUrlGuard:
         elif not self._allow_private:
             problem = address_problem(address)
             if problem is not None:
-                raise ForbiddenTarget(f"{host} is not a public address ({problem})")
+                raise NotPublic(f"{host} is not a public address ({problem})")
         return host, port or SCHEMES[scheme], address
 
     @staticmethod
@@ -288,7 +300,7 @@ class WebhookUrlGuard:
         if self._allow_private:
             return
         if name in FORBIDDEN_NAMES or name.endswith(FORBIDDEN_SUFFIXES):
-            raise ForbiddenTarget(f"{host} names this machine or a private network")
+            raise NotPublic(f"{host} names this machine or a private network")
 
     def _check_all(self, host: str, addresses: Sequence[str]) -> None:
         if self._allow_private:
@@ -297,6 +309,6 @@ class WebhookUrlGuard:
             address = ipaddress.ip_address(text.split("%", 1)[0])
             problem = address_problem(address)
             if problem is not None:
-                raise ForbiddenTarget(
+                raise NotPublic(
                     f"{host} resolves to {address}, which is not a public address ({problem})"
                 )

@@ -48,8 +48,11 @@ def decode_strict(raw: bytes, model: type[T]) -> T:
     if unknown:
         raise DomainError(
             "validation_failed",
-            "; ".join(f"property {name} should not exist" for name in unknown),
-            {"fields": [{"field": name, "reason": "should not exist"} for name in unknown]},
+            "; ".join(
+                f"property {name} should not exist" + (f"; did you mean {hint}?" if hint else "")
+                for name, hint in unknown
+            ),
+            {"fields": [{"field": name, "reason": "should not exist"} for name, _ in unknown]},
         )
     try:
         return msgspec.convert(document, model, strict=True)
@@ -79,7 +82,16 @@ def validation_error(text: str) -> DomainError:
     )
 
 
-def _unknown_fields(value: Any, info: mi.Type, path: str) -> Iterator[str]:
+def snake_case(name: str) -> str:
+    """``eventId`` → ``event_id``: what a camelCase client most likely meant."""
+    return _CAMEL_HUMP.sub("_", name).lower()
+
+
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _unknown_fields(value: Any, info: mi.Type, path: str) -> Iterator[tuple[str, str | None]]:
+    """Each unknown field's path, with the known field it most likely meant (or ``None``)."""
     if isinstance(info, mi.UnionType):
         for option in info.types:
             if _accepts(option, value):
@@ -90,7 +102,9 @@ def _unknown_fields(value: Any, info: mi.Type, path: str) -> Iterator[str]:
         for name, item in value.items():
             where = f"{path}.{name}" if path else name
             if name not in known:
-                yield where
+                meant = snake_case(name)
+                suggestion = f"{path}.{meant}" if path else meant
+                yield where, suggestion if meant != name and meant in known else None
             else:
                 yield from _unknown_fields(item, known[name].type, where)
     elif isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType) and isinstance(value, list):

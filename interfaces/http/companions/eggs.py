@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.companions.eggs import Eggs
 from domain.companions.egg import Egg, visual_variant_for
+from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
@@ -150,4 +151,17 @@ class EggController(Controller):
     def hatch(
         self, principal: Caller, eggs: NamedDependency[Eggs], egg_id: FromPath[str]
     ) -> AcceptedOperation:
-        return accepted_operation(eggs.hatch(principal.tenant, egg_id))
+        try:
+            return accepted_operation(eggs.hatch(principal.tenant, egg_id))
+        except DomainError as refusal:
+            if (
+                refusal.code == "invalid_state_transition"
+                and (refusal.details or {}).get("current_status") == "waiting"
+            ):
+                raise DomainError(
+                    refusal.code,
+                    f"{refusal.message}: a waiting egg is marked ready first, with "
+                    f'PATCH /api/v1/eggs/{egg_id}/status {{"status": "ready"}}',
+                    refusal.details,
+                ) from None
+            raise
