@@ -16,6 +16,7 @@ document need:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -94,7 +95,7 @@ class Access(Enum):
             Access.SECRET: ("unauthorized", "publishable_key_scope"),
             Access.READABLE: ("unauthorized",),
             Access.DASHBOARD: ("unauthorized", "forbidden"),
-            Access.WIDGET: ("unauthorized", "insufficient_scope"),
+            Access.WIDGET: ("unauthorized", "token_expired", "token_revoked", "insufficient_scope"),
             Access.PUBLIC: (),
         }[self]
 
@@ -152,7 +153,7 @@ def _declare(
     errors: Iterable[str] = (),
     opt: Mapping[str, Any] | None = None,
     **kwargs: Any,
-) -> HTTPRouteHandler:
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
     codes = [*access.refusals, *errors]
     if body is not None:
         kwargs.update(dto=StrictBody[body], return_dto=None)  # type: ignore[valid-type]
@@ -160,34 +161,39 @@ def _declare(
     if "{" in path:
         codes.append("resource_not_found")
     codes += [*PARAMETER_REFUSALS, *ALWAYS]
-    kwargs.setdefault("sync_to_thread", True)
     documented = tuple(dict.fromkeys(codes))
-    handler: HTTPRouteHandler = decorator(
-        path,
-        opt={**(opt or {}), "access": access, "errors": documented},
-        security=access.security,
-        responses=error_responses(documented),
-        operation_class=EnvelopeOperation,
-        **kwargs,
-    )
-    return handler
+
+    def declare(handler_fn: Callable[..., Any]) -> HTTPRouteHandler:
+        if not inspect.iscoroutinefunction(handler_fn):
+            kwargs.setdefault("sync_to_thread", True)  # a blocking handler runs off the loop
+        handler: HTTPRouteHandler = decorator(
+            path,
+            opt={**(opt or {}), "access": access, "errors": documented},
+            security=access.security,
+            responses=error_responses(documented),
+            operation_class=EnvelopeOperation,
+            **kwargs,
+        )(handler_fn)
+        return handler
+
+    return declare
 
 
-def get(path: str = "/", **kwargs: Any) -> HTTPRouteHandler:
+def get(path: str = "/", **kwargs: Any) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
     return _declare(litestar.get, path, **kwargs)
 
 
-def post(path: str = "/", **kwargs: Any) -> HTTPRouteHandler:
+def post(path: str = "/", **kwargs: Any) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
     return _declare(litestar.post, path, **kwargs)
 
 
-def put(path: str = "/", **kwargs: Any) -> HTTPRouteHandler:
+def put(path: str = "/", **kwargs: Any) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
     return _declare(litestar.put, path, **kwargs)
 
 
-def patch(path: str = "/", **kwargs: Any) -> HTTPRouteHandler:
+def patch(path: str = "/", **kwargs: Any) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
     return _declare(litestar.patch, path, **kwargs)
 
 
-def delete(path: str = "/", **kwargs: Any) -> HTTPRouteHandler:
+def delete(path: str = "/", **kwargs: Any) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
     return _declare(litestar.delete, path, **kwargs)

@@ -134,3 +134,25 @@ def test_each_rule_section_documents_its_own_structs(
     assert items["items"]["$ref"].rsplit("/", 1)[1] == item
     for method in ("get", "put", "delete"):
         assert [p["name"] for p in one[method]["parameters"] if p["in"] == "path"] == [parameter]
+
+
+def test_every_widget_operation_documents_the_widget_tokens_refusals(
+    document: dict[str, Any],
+) -> None:
+    """An expired token and a revoked session are the widget credential's own refusals:
+    declared once on ``Access.WIDGET``, they reach every widget operation."""
+    widget_ops = [
+        (name, op)
+        for name, op in operations(document)
+        if op.get("security") == [{"widgetToken": []}]
+    ]
+    assert len(widget_ops) >= 10
+    missing = [
+        name
+        for name, op in widget_ops
+        if not all(
+            code in op["responses"]["401"]["description"]
+            for code in ("`unauthorized`", "`token_expired`", "`token_revoked`")
+        )
+    ]
+    assert missing == []

@@ -191,7 +191,6 @@ class StageAssetController(Controller):
         status_code=200,
         request_max_body_size=None,
         opt={"raw_body": True},
-        sync_to_thread=None,  # an async handler: Litestar warns about the setting otherwise
         summary="Upload the file to an upload URL (the URL is the credential)",
     )
     async def receive_upload(

@@ -30,15 +30,14 @@ VISITOR_COOKIE = "hatched_demo_visitor"
 VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 VISITOR_DAYS = 30
 EVOLVE_REFUSALS = (
-    "token_expired",
-    "token_revoked",
     "forbidden",
     "invalid_state_transition",
     "max_stage_reached",
     "evolution_not_ready",
 )
-"""A widget token past its time or revoked; ``forbidden`` for an embed token or one not of
-the demo tenant; then what evolving any buddy can refuse (``Buddies.request_evolve``)."""
+"""``forbidden`` for an embed token or one not of the demo tenant (an expired or revoked token
+is ``Access.WIDGET``'s own refusal); then what evolving any buddy can refuse
+(``Buddies.request_evolve``)."""
 
 
 def _require_demo(settings: Settings, request: Request[Any, Any, Any]) -> None:

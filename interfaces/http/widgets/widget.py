@@ -83,9 +83,9 @@ class TrackRequest(Model):
     occurred_at: datetime | None = None
 
 
-WIDGET_READ_REFUSALS = ("token_expired", "token_revoked", "resource_not_found")
-"""What every widget route can answer besides its credential kind's own refusals: a token
-past its time or a revoked session, and a buddy (or its record) that is gone."""
+WIDGET_READ_REFUSALS = ("resource_not_found",)
+"""What every widget route can answer besides its credential's own refusals (``Access.WIDGET``:
+an expired token, a revoked session): a buddy (or its record) that is gone."""
 WIDGET_ACTION_REFUSALS = (*WIDGET_READ_REFUSALS, "forbidden")
 """An action also refuses an embed token (read-only): ``forbidden``."""
 
