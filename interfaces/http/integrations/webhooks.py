@@ -7,10 +7,9 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from application.accounts.principal import Principal
 from application.integrations.webhook_payloads import EVENT_DESCRIPTIONS
 from application.integrations.webhooks import Webhooks
 from domain.integrations.webhook_delivery import WebhookDelivery
@@ -20,7 +19,7 @@ from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Listing, Page, page
+from interfaces.http.pagination import Listing, Page, TenantListing
 from interfaces.http.routing import Access, delete, get, post, put
 from projections.integrations.webhook_deliveries import (
     DELIVERIES,
@@ -214,27 +213,17 @@ def _moment(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def fresh_delivery_views(
-    request: Request[Any, Any, Any],
-    principal: NamedDependency[Principal],
-    views: NamedDependency[ViewStore],
-) -> ViewStore:
-    """The views, once the delivery views have applied every write so far.
-
-    What every list of deliveries and their health starts with. It takes the ``principal``
-    so that the credential is checked first: nobody waits on the views without one.
-    """
-    read_your_writes(request, WebhookDeliveriesView.name)
-    return views
-
-
-DELIVERY_VIEWS = {"delivery_views": Provide(fresh_delivery_views, sync_to_thread=True)}
+DELIVERY_LIST = TenantListing(
+    WebhookDeliveriesView.name,
+    DELIVERIES.name,
+    (("created_at", True), ("delivery_id", True)),
+    delivery_row_view,
+)
 
 
 class WebhookController(Controller):
     path = "/webhook-configs"
     tags = ["webhooks"]
-    dependencies = DELIVERY_VIEWS
 
     @get(
         "/events",
@@ -352,9 +341,10 @@ class WebhookController(Controller):
     )
     def deliveries(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         webhooks: NamedDependency[Webhooks],
-        delivery_views: NamedDependency[ViewStore],
+        views: NamedDependency[ViewStore],
         webhook_id: FromPath[str],
         status: FromQuery[DeliveryStatus | None] = None,
         event: FromQuery[str | None] = None,
@@ -362,9 +352,8 @@ class WebhookController(Controller):
         limit: FromQuery[int | None] = None,
     ) -> Page[DeliveryRowView]:
         endpoint = webhooks.get(principal.tenant, webhook_id)
-        where = {"endpoint_id": endpoint.id.hex, "status": status, "event": event}
-        order = [("created_at", True), ("delivery_id", True)]
-        return page(delivery_views, DELIVERIES.name, where, order, cursor, limit, delivery_row_view)
+        filters = {"endpoint_id": endpoint.id.hex, "status": status, "event": event}
+        return DELIVERY_LIST.page(request, principal.tenant, views, filters, cursor, limit)
 
     @get(
         "/{webhook_id:str}/deliveries/{delivery_id:str}",
@@ -450,7 +439,6 @@ class WebhookHealthView(msgspec.Struct, kw_only=True):
 class WebhookAnalyticsController(Controller):
     path = "/analytics/webhooks"
     tags = ["analytics", "webhooks"]
-    dependencies = DELIVERY_VIEWS
 
     @get(
         access=Access.SECRET,
@@ -463,19 +451,21 @@ class WebhookAnalyticsController(Controller):
     )
     def health(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         webhooks: NamedDependency[Webhooks],
-        delivery_views: NamedDependency[ViewStore],
+        views: NamedDependency[ViewStore],
         days: Annotated[int, QueryParameter(ge=1, le=MAX_ANALYTICS_DAYS)] = 7,
     ) -> WebhookHealthView:
+        read_your_writes(request, WebhookDeliveriesView.name)
         tenant = principal.tenant
         endpoints = webhooks.endpoints(tenant)
         today = datetime.now(UTC).date()
         first_day = today - timedelta(days=days - 1)
         scope = {"customer_id": tenant.customer_id.hex, "mode": tenant.mode}
-        daily = delivery_views.rows(HEALTH.name, {**scope, "day": (">=", first_day.isoformat())})
-        current = {r["endpoint_id"]: r for r in delivery_views.rows(ENDPOINT_HEALTH.name, scope)}
-        pending = delivery_views.count(DELIVERIES.name, {**scope, "status": "pending"})
+        daily = views.rows(HEALTH.name, {**scope, "day": (">=", first_day.isoformat())})
+        current = {r["endpoint_id"]: r for r in views.rows(ENDPOINT_HEALTH.name, scope)}
+        pending = views.count(DELIVERIES.name, {**scope, "status": "pending"})
         per_endpoint = [
             _endpoint_health(e, [r for r in daily if r["endpoint_id"] == e.id.hex], current)
             for e in endpoints
