@@ -21,7 +21,7 @@ from domain.shared.tenancy import Tenant
 from infrastructure.shared.settings import Settings
 from interfaces import cli
 from interfaces.container import Container, build_container
-from interfaces.http.companions.buddies import buddy_view
+from interfaces.http.companions.buddies import buddy_state_view
 from tests.conftest import Account, _drop_schema
 from tests.http.flow import apply_preset, hatch_buddy, send_event, wait_for_operation
 
@@ -251,7 +251,7 @@ def test_export_then_import_into_an_empty_store_gives_the_same_buddy(
     target = build_container(fresh_store)
     try:
         state = target.buddies.state(tenant_of(document), buddy_id)
-        copy = buddy_view(state, str(client.base_url).rstrip("/"))
+        copy = buddy_state_view(state, str(client.base_url).rstrip("/"))
     finally:
         target.close()
     assert json.loads(msgspec.json.encode(copy)) == original

@@ -12,7 +12,7 @@ from domain.companions.buddy import Buddy
 from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id
 from domain.shared.tenancy import Tenant
-from interfaces.http.companions.buddies import buddy_view
+from interfaces.http.companions.buddies import buddy_state_view
 from tests.unit.history_world import World
 
 
@@ -58,7 +58,7 @@ def test_an_imported_buddy_is_the_same_buddy_with_the_same_past() -> None:
     imported = exports_of(target).import_(document)
     assert imported.buddy_id == buddy_id and imported.mode == "live"
     assert imported.events == sum(len(s["events"]) for s in document["streams"])
-    assert buddy_view(target.buddies.state(tenant, buddy_id)) == buddy_view(
+    assert buddy_state_view(target.buddies.state(tenant, buddy_id)) == buddy_state_view(
         source.buddies.state(tenant, buddy_id)
     )
     assert target.history.evolutions(tenant, buddy_id) == source.history.evolutions(
@@ -67,7 +67,7 @@ def test_an_imported_buddy_is_the_same_buddy_with_the_same_past() -> None:
     timeline = source.history.timeline(tenant, buddy_id, limit=1000).entries
     assert target.history.timeline(tenant, buddy_id, limit=1000).entries == timeline
     middle = timeline[len(timeline) // 2].recorded_at
-    assert buddy_view(target.history.as_of(tenant, buddy_id, middle)) == buddy_view(
+    assert buddy_state_view(target.history.as_of(tenant, buddy_id, middle)) == buddy_state_view(
         source.history.as_of(tenant, buddy_id, middle)
     )
 
@@ -95,7 +95,7 @@ def test_two_buddies_of_one_tenant_share_their_config_version() -> None:
     target = World()
     for buddy_id in (first, second):
         exports_of(target).import_(roundtrip(exports_of(source).export(buddy_id)))
-        assert buddy_view(target.buddies.state(tenant, buddy_id)) == buddy_view(
+        assert buddy_state_view(target.buddies.state(tenant, buddy_id)) == buddy_state_view(
             source.buddies.state(tenant, buddy_id)
         )
 

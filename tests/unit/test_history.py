@@ -32,7 +32,7 @@ from domain.economy.ledger import Ledger
 from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id
 from domain.shared.tenancy import Tenant
-from interfaces.http.companions.buddies import buddy_view
+from interfaces.http.companions.buddies import buddy_state_view
 from tests.unit.event_shapes import events_of
 from tests.unit.history_world import World
 
@@ -259,7 +259,9 @@ def test_as_of_replays_the_buddy_to_any_recorded_instant() -> None:
     snapshots: list[tuple[datetime, dict[str, Any]]] = []
 
     def snap() -> None:
-        snapshots.append((world.clock.moment, buddy_view(world.buddies.state(tenant, buddy_id))))
+        snapshots.append(
+            (world.clock.moment, buddy_state_view(world.buddies.state(tenant, buddy_id)))
+        )
 
     snap()
     for i in range(SNAPSHOT_INTERVAL + 10):  # past a snapshot of the buddy and of its wallet
@@ -275,11 +277,13 @@ def test_as_of_replays_the_buddy_to_any_recorded_instant() -> None:
     world.buddies.rename(tenant, buddy_id, "Later")
     snap()
     for moment, expected in snapshots:
-        assert buddy_view(world.history.as_of(tenant, buddy_id, moment)) == expected
+        assert buddy_state_view(world.history.as_of(tenant, buddy_id, moment)) == expected
         half_second_later = moment + timedelta(milliseconds=500)  # between two facts
-        assert buddy_view(world.history.as_of(tenant, buddy_id, half_second_later)) == expected
+        assert (
+            buddy_state_view(world.history.as_of(tenant, buddy_id, half_second_later)) == expected
+        )
     future = world.clock.moment + timedelta(days=365)
-    assert buddy_view(world.history.as_of(tenant, buddy_id, future)) == snapshots[-1][1]
+    assert buddy_state_view(world.history.as_of(tenant, buddy_id, future)) == snapshots[-1][1]
 
 
 def test_as_of_before_the_buddy_existed_or_without_a_zone_is_refused() -> None:
@@ -418,6 +422,6 @@ def test_as_of_moment_is_compared_in_utc() -> None:
     world.send(tenant, buddy_id)
     moment = world.clock.moment
     elsewhere = moment.astimezone(timezone(timedelta(hours=-7)))
-    assert buddy_view(world.history.as_of(tenant, buddy_id, elsewhere)) == buddy_view(
+    assert buddy_state_view(world.history.as_of(tenant, buddy_id, elsewhere)) == buddy_state_view(
         world.history.as_of(tenant, buddy_id, moment)
     )

@@ -221,14 +221,6 @@ def buddy_state_view(state: BuddyState, origin: str = "") -> BuddyView:
     )
 
 
-def buddy_view(state: BuddyState, origin: str = "") -> dict[str, Any]:
-    """``buddy_state_view`` as plain JSON values (datetimes kept), to compare two states."""
-    document: dict[str, Any] = msgspec.to_builtins(
-        buddy_state_view(state, origin), builtin_types=(datetime,)
-    )
-    return document
-
-
 def buddy_row_view(row: dict[str, Any]) -> BuddySummary:
     return BuddySummary(
         buddy_id=f"bdy_{row['buddy_id']}",
