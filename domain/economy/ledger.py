@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -51,6 +51,39 @@ def _check_token_keys(token_keys: dict[str, str]) -> None:
             "token_keys needs two distinct keys, primary and progression, neither 'coins'",
             {"fields": [{"field": "token_keys", "reason": "invalid token slots"}]},
         )
+
+
+class _EntryRecorded(Aggregate.Event):
+    """A ledger entry: ``amount`` of its currency moved in its class's direction. The four
+    entry events differ only in those two, so they share one way to apply."""
+
+    amount: int
+    reason: str
+    entry_id: UUID
+    causation: dict[str, Any]
+    balance_after: int
+
+    credited: ClassVar[bool]
+
+    @property
+    def currency(self) -> str:
+        return COINS
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate._move(self.currency, self.amount, credited=self.credited)
+
+
+class _TokenKeyed(Aggregate.Event):
+    token_key: str
+
+
+class _TokenEntryRecorded(_EntryRecorded, _TokenKeyed):
+    """A token entry. Its bases in this order store ``token_key`` before the entry's fields,
+    as token entries have been stored from the start."""
+
+    @property
+    def currency(self) -> str:
+        return self.token_key
 
 
 class Ledger(Aggregate):
@@ -196,10 +229,10 @@ class Ledger(Aggregate):
             "timestamp": timestamp,
         }
         if currency == COINS:
-            (self._coins_credited if credited else self._coins_debited)(**entry)
+            self.trigger_event(self.CoinsCredited if credited else self.CoinsDebited, **entry)
         else:
-            (self._tokens_credited if credited else self._tokens_debited)(
-                token_key=currency, **entry
+            self.trigger_event(
+                self.TokensCredited if credited else self.TokensDebited, token_key=currency, **entry
             )
 
     def change_token_keys(
@@ -237,99 +270,23 @@ class Ledger(Aggregate):
 
     # Events --------------------------------------------------------------------------
 
-    def _add(self, currency: str, amount: int) -> None:
-        self.balances[currency] = self.balances.get(currency, 0) + amount
-        self.earned[currency] = self.earned.get(currency, 0) + amount
+    def _move(self, currency: str, amount: int, *, credited: bool) -> None:
+        self.balances[currency] = self.balances.get(currency, 0) + (amount if credited else -amount)
+        totals = self.earned if credited else self.spent
+        totals[currency] = totals.get(currency, 0) + amount
         self.entry_count += 1
 
-    def _take(self, currency: str, amount: int) -> None:
-        self.balances[currency] = self.balances.get(currency, 0) - amount
-        self.spent[currency] = self.spent.get(currency, 0) + amount
-        self.entry_count += 1
+    class CoinsCredited(_EntryRecorded):
+        credited = True
 
-    class CoinsCredited(Aggregate.Event):
-        amount: int
-        reason: str
-        entry_id: UUID
-        causation: dict[str, Any]
-        balance_after: int
+    class CoinsDebited(_EntryRecorded):
+        credited = False
 
-    @event(CoinsCredited)
-    def _coins_credited(
-        self,
-        *,
-        amount: int,
-        reason: str,
-        entry_id: UUID,
-        causation: dict[str, Any],
-        balance_after: int,
-        timestamp: datetime,
-    ) -> None:
-        self._add(COINS, amount)
+    class TokensCredited(_TokenEntryRecorded):
+        credited = True
 
-    class CoinsDebited(Aggregate.Event):
-        amount: int
-        reason: str
-        entry_id: UUID
-        causation: dict[str, Any]
-        balance_after: int
-
-    @event(CoinsDebited)
-    def _coins_debited(
-        self,
-        *,
-        amount: int,
-        reason: str,
-        entry_id: UUID,
-        causation: dict[str, Any],
-        balance_after: int,
-        timestamp: datetime,
-    ) -> None:
-        self._take(COINS, amount)
-
-    class TokensCredited(Aggregate.Event):
-        token_key: str
-        amount: int
-        reason: str
-        entry_id: UUID
-        causation: dict[str, Any]
-        balance_after: int
-
-    @event(TokensCredited)
-    def _tokens_credited(
-        self,
-        *,
-        token_key: str,
-        amount: int,
-        reason: str,
-        entry_id: UUID,
-        causation: dict[str, Any],
-        balance_after: int,
-        timestamp: datetime,
-    ) -> None:
-        self._add(token_key, amount)
-
-    class TokensDebited(Aggregate.Event):
-        token_key: str
-        amount: int
-        reason: str
-        entry_id: UUID
-        causation: dict[str, Any]
-        balance_after: int
-
-    @event(TokensDebited)
-    def _tokens_debited(
-        self,
-        *,
-        token_key: str,
-        amount: int,
-        reason: str,
-        entry_id: UUID,
-        causation: dict[str, Any],
-        balance_after: int,
-        timestamp: datetime,
-    ) -> None:
-        self._take(token_key, amount)
+    class TokensDebited(_TokenEntryRecorded):
+        credited = False
 
     class TokenKeysChanged(Aggregate.Event):
         token_keys: dict[str, str]
