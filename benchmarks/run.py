@@ -431,7 +431,7 @@ class Bench:
                 f"to {rss:,.0f} MiB ({per_event_kib:+.3f} KiB per event); extrapolated "
                 f"linearly, 1,000,000 events would leave it near {projected:,.0f} MiB. This is "
                 "an extrapolation, not a measurement; the process keeps no per-event state (its "
-                "caches are bounded: 20,000 written aggregates, 5,000 kept aggregates, "
+                "caches are bounded: 5,000 kept aggregates, "
                 "10,000 keys, 1,024 rulebooks)."
             )
         self.add(

@@ -18,7 +18,7 @@ being applied, every request is ingested on its own, so no request can fail the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -31,7 +31,6 @@ from application.economy.wallets import credit_effects, ledger_id_for
 from application.ingestion.group_commit import GroupCommit, Outcome
 from application.shared.ports import Clock
 from application.shared.store import EventStore, retry_on_conflict
-from application.shared.ttl_cache import TtlCache
 from domain.accounts.customer import Customer
 from domain.companions.buddy import Buddy
 from domain.companions.user_account import UserAccount
@@ -53,27 +52,20 @@ MAX_GROUP_EVENTS = 500
 """Events per group, so per transaction (a batch chunk counts for all its events)."""
 GROUP_ATTEMPTS = 2
 """How often a group is decided after a conflict (from fresh loads) before going one by one."""
-WRITTEN_TTL = timedelta(seconds=1)
-"""How long a buddy or ledger the pipeline wrote is reused without a reload.
+FRESH_ENOUGH = timedelta(seconds=1)
+"""How old a kept copy of a buddy, wallet, account or customer a group's first attempt
+accepts (``EventStore.find``'s ``max_age``; ``application/shared/kept_aggregates.py``).
 
-A busy buddy receives events many times a second; reloading it and its wallet (a query and
-a copy each) for every group would cost more than deciding the event.
-After a group commits, the buddies and ledgers it changed are exactly as stored (their
-save succeeded on their versions), so the next group starts from them. The ones it only read
-are not kept: a save by another thread while the group held them could not drop them (the
-group had taken them), and they would come back stale.
+A busy buddy receives events many times a second; catching it and its wallet up with the
+store (a query each) for every group would cost more than deciding the event. A copy this
+process saved or checked within the last second is used as it is.
 
-Correctness of writes does not rest on this cache: a stale aggregate that the next group
-changes fails its save on the stream version, and the group is decided again from fresh
-loads. A stale aggregate the group only *reads* (a wallet not credited because a cap is
+Correctness of writes does not rest on it: a stale aggregate that the group changes fails its
+save on the stream version, and the group is decided again from loads that accept nothing
+old. A stale aggregate the group only *reads* (a wallet not credited because a cap is
 reached) is the read skew every load-decide-save cycle has between its load and its save,
-here bounded:
-
-* an entry is dropped as soon as any other save in this process writes that aggregate
-  (``EventStore.on_written``);
-* an entry lives at most this long (a write by another API process is seen within it);
-* ``take`` removes the entry, so two threads never share an aggregate object: a concurrent
-  user of the same aggregate loads its own copy from the store.
+here bounded by this age; writes by this process are never missed (the store keeps what it
+saves).
 """
 
 
@@ -95,15 +87,11 @@ class EventInput:
 @dataclass(frozen=True)
 class _Request:
     """One event to ingest in a group. ``checked`` when the caller already made sure the
-    event_id is new and the type accepted; ``read_ahead`` when it looked up the user's
-    ``account`` and ``prefetched`` the buddies and ledgers the group needs (see ``_Loaded``)."""
+    event_id is new and the type accepted."""
 
     tenant: Tenant
     item: EventInput
     checked: bool = False
-    read_ahead: bool = False
-    account: UserAccount | None = None
-    prefetched: tuple[Aggregate, ...] = ()
 
 
 class _Spoiled(Exception):
@@ -115,39 +103,18 @@ class _Spoiled(Exception):
 
 
 class _Loaded:
-    """The aggregates one group has read, each loaded once and shared by its requests.
+    """The aggregates one group works on, each loaded once and shared by its requests (a
+    buddy touched twice in a group is decided against its evolving state), as fresh as the
+    attempt asks of the store (``max_age``)."""
 
-    With ``written``, buddies and ledgers the pipeline wrote recently are taken from there
-    instead of being reloaded; failing that, a copy a caller ``offer``ed (read from the store
-    in its own thread while the previous group was being written) is used; only then is the
-    store read, by the leader, while every other request of the group waits. An offered copy
-    can be older than the store when a write the pipeline did not keep came in between; the
-    save then fails on the stream version and the group is decided again from fresh loads.
-    """
-
-    def __init__(self, store: EventStore, written: TtlCache[Aggregate] | None) -> None:
+    def __init__(self, store: EventStore, max_age: timedelta | None) -> None:
         self._store = store
-        self._written = written
+        self._max_age = max_age
         self._found: dict[UUID, Any] = {}
-        self._offered: dict[UUID, Aggregate] = {}
-
-    def offer(self, aggregates: Sequence[Aggregate]) -> None:
-        for aggregate in aggregates:
-            held = self._offered.get(aggregate.id)
-            if held is None or aggregate.version > held.version:
-                self._offered[aggregate.id] = aggregate
-
-    def seed(self, aggregate_id: UUID, aggregate: Any) -> None:
-        """Use an aggregate a caller already read, unless the group holds a newer one."""
-        held = self._found.get(aggregate_id)
-        if held is None or (aggregate is not None and aggregate.version > held.version):
-            self._found[aggregate_id] = aggregate
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         if aggregate_id not in self._found:
-            reused = self._written.take(aggregate_id) if self._written is not None else None
-            reused = reused or self._offered.pop(aggregate_id, None)
-            self._found[aggregate_id] = reused or self._store.find(cls, aggregate_id)
+            self._found[aggregate_id] = self._store.find(cls, aggregate_id, max_age=self._max_age)
         found = self._found[aggregate_id]
         return found if isinstance(found, cls) else None
 
@@ -178,17 +145,14 @@ class Ingestion:
         self._group: GroupCommit[Sequence[_Request], list[Outcome[Ingested]]] | None = (
             GroupCommit(self._ingest_units, MAX_GROUP_EVENTS, weight=len) if group_commit else None
         )
-        self._written: TtlCache[Aggregate] = TtlCache(clock, WRITTEN_TTL, max_entries=20_000)
-        self._lenient: TtlCache[bool] = TtlCache(clock, WRITTEN_TTL)
-        store.on_written(lambda ids: self._written.discard(*ids))
-        store.on_written(lambda ids: self._lenient.discard(*ids))
 
     def ingest(self, tenant: Tenant, item: EventInput) -> Ingested:
         """Record ``item`` once; returns the ingestion and whether it was a duplicate.
 
         With group commit on, the caller's thread does the reads that need no ordering (is
-        the event new, is its type accepted, which buddies has the user) while the current
-        group is being written, then joins the next group (see the module doc).
+        the event new, is its type accepted, which buddies has the user, are they current)
+        while the current group is being written, then joins the next group (see the module
+        doc).
         """
         if self._group is None:
             return _raised(self._ingest_alone(_Request(tenant, item)))
@@ -196,8 +160,8 @@ class Ingestion:
         existing = self._store.find(EventIngestion, EventIngestion.id_for(tenant, item.event_id))
         if existing is not None:
             return existing, True
-        request = self._read_ahead(tenant, item, {}, checked=True)
-        return _raised(self._group.submit([request])[0])
+        self._read_ahead(tenant, item.user_id, set())
+        return _raised(self._group.submit([_Request(tenant, item, checked=True)])[0])
 
     def ingest_many(
         self, tenant: Tenant, items: Sequence[EventInput]
@@ -211,48 +175,30 @@ class Ingestion:
             if self._group is None:
                 outcomes = self._ingest_group([_Request(tenant, item) for item in chunk_items])
             else:
-                accounts: dict[str, _Request] = {}
-                chunk = [self._read_ahead(tenant, item, accounts) for item in chunk_items]
-                outcomes = self._group.submit(chunk)
+                users: set[str] = set()
+                for item in chunk_items:
+                    self._read_ahead(tenant, item.user_id, users)
+                outcomes = self._group.submit([_Request(tenant, item) for item in chunk_items])
             for outcome in outcomes:
                 if isinstance(outcome, BaseException) and not isinstance(outcome, DomainError):
                     raise outcome
                 answers.append(outcome)
         return answers
 
-    def _read_ahead(
-        self,
-        tenant: Tenant,
-        item: EventInput,
-        by_user: dict[str, _Request],
-        *,
-        checked: bool = False,
-    ) -> _Request:
-        """The request for ``item`` with the reads the group will need done in the caller's
-        thread, while the current group is being written (``by_user`` shares them between the
-        events of one batch chunk)."""
-        known = by_user.get(item.user_id)
-        if known is None:
-            account = self._store.find(UserAccount, UserAccount.id_for(tenant, item.user_id))
-            known = _Request(
-                tenant, item, read_ahead=True, account=account, prefetched=self._prefetch(account)
-            )
-            by_user[item.user_id] = known
-        return replace(known, item=item, checked=checked)
-
-    def _prefetch(self, account: UserAccount | None) -> tuple[Aggregate, ...]:
-        """The user's buddies and ledgers the next group will need and the pipeline does not
-        hold, read here so that the group's leader does not read them one after the other."""
-        if account is None:
-            return ()
-        wanted = [
-            (cls, aggregate_id)
-            for buddy_id in account.buddy_ids
-            for cls, aggregate_id in ((Buddy, buddy_id), (Ledger, ledger_id_for(buddy_id)))
-            if self._written.get(aggregate_id) is None
-        ]
-        found = (self._store.find(cls, aggregate_id) for cls, aggregate_id in wanted)
-        return tuple(aggregate for aggregate in found if aggregate is not None)
+    def _read_ahead(self, tenant: Tenant, user_id: str, done: set[str]) -> None:
+        """Bring the store's kept copies of the user's account, buddies and wallets up to
+        date in the caller's thread, while the current group is being written, so that the
+        next group's leader finds them fresh enough and reads nothing (``done``: the users
+        a batch chunk already read ahead)."""
+        if user_id in done:
+            return
+        done.add(user_id)
+        account = self._store.find(
+            UserAccount, UserAccount.id_for(tenant, user_id), max_age=FRESH_ENOUGH
+        )
+        for buddy_id in account.buddy_ids if account else ():
+            self._store.refresh(Buddy, buddy_id, max_age=FRESH_ENOUGH)
+            self._store.refresh(Ledger, ledger_id_for(buddy_id), max_age=FRESH_ENOUGH)
 
     def find(self, tenant: Tenant, event_id: str) -> EventIngestion:
         ingestion = self._store.find(EventIngestion, EventIngestion.id_for(tenant, event_id))
@@ -275,8 +221,9 @@ class Ingestion:
         return answers
 
     def _ingest_group(self, requests: Sequence[_Request]) -> list[Outcome[Ingested]]:
-        """The first attempt trusts the callers' checks and reuses written aggregates; after
-        a conflict everything is read again; after a second one, each request goes alone."""
+        """The first attempt trusts the callers' checks and accepts kept aggregates checked
+        within ``FRESH_ENOUGH``; after a conflict everything is read again; after a second
+        one, each request goes alone."""
         for attempt in range(GROUP_ATTEMPTS):
             try:
                 return self._attempt(requests, optimistic=attempt == 0)
@@ -299,20 +246,17 @@ class Ingestion:
     ) -> list[Outcome[Ingested]]:
         """Decide every request in order against shared state, then save them all at once.
 
-        ``optimistic``: skip the checks the callers made, reuse written aggregates, and
-        assume a batch's event ids are new (a repeated one fails the save, and the next
-        attempt looks each one up).
+        ``optimistic``: skip the checks the callers made, accept kept aggregates checked
+        within ``FRESH_ENOUGH``, and assume a batch's event ids are new (a repeated one fails
+        the save, and the next attempt looks each one up).
         """
-        loaded = _Loaded(self._store, self._written if optimistic else None)
+        loaded = _Loaded(self._store, FRESH_ENOUGH if optimistic else None)
         strict: dict[UUID, frozenset[str] | None] = {}
         recorded: dict[UUID, EventIngestion] = {}
         outcomes: list[Outcome[Ingested]] = []
         for request in requests:
             tenant, item = request.tenant, request.item
             trusted = optimistic and request.checked
-            if optimistic and request.read_ahead:
-                loaded.seed(UserAccount.id_for(tenant, item.user_id), request.account)
-                loaded.offer(request.prefetched)
             try:
                 if not trusted:
                     self._check_registered(tenant, item.type, strict)
@@ -338,11 +282,7 @@ class Ingestion:
             recorded[ingestion_id] = ingestion
             outcomes.append((ingestion, False))
         if recorded:
-            changed = loaded.changed()
-            self._store.save(*recorded.values(), *changed)
-            for aggregate in changed:
-                if isinstance(aggregate, Buddy | Ledger):
-                    self._written.put(aggregate.id, aggregate)
+            self._store.save(*recorded.values(), *loaded.changed())
         return outcomes
 
     # -- one event -----------------------------------------------------------------
@@ -365,14 +305,12 @@ class Ingestion:
     def _registered_types(self, tenant: Tenant) -> frozenset[str] | None:
         """The types a strict customer accepts; ``None`` when the customer is not strict.
 
-        "Not strict" is remembered for ``WRITTEN_TTL`` (forgotten at once when this process
-        writes the customer), so most events cost no customer load.
+        The customer is read as kept within ``FRESH_ENOUGH``, so most events cost no query.
         """
-        if self._lenient.get(tenant.customer_id):
-            return None
-        customer = self._store.load(Customer, tenant.customer_id, "customer", "me")
+        customer = self._store.find(Customer, tenant.customer_id, max_age=FRESH_ENOUGH)
+        if customer is None:
+            raise NotFound("customer", "me")
         if not customer.settings.get("strict_event_types"):
-            self._lenient.put(tenant.customer_id, True)
             return None
         published = self._configs.published_version(tenant)
         return frozenset(self._configs.rulebook(published.id).event_types if published else ())

@@ -1,21 +1,29 @@
-"""Loaded aggregates kept between loads, and caught up with what was recorded since.
+"""The aggregates this process loaded or saved, kept between loads: the one cache of them.
 
-A load of a kept buddy or wallet reads only the events recorded after the kept version (one
-query, instead of a snapshot query and an events query) and applies them to the kept copy.
-When more than ``catch_up_limit`` events came since (the pipeline wrote a busy buddy a
-thousand times while nobody loaded it through here), the copy is dropped and the aggregate
-is reconstructed from its snapshot instead, so a load never replays a long history.
+A kept buddy or wallet is *checked* when it is caught up with the store (the events recorded
+after its version are read and applied: one query, instead of a snapshot query and an events
+query) and when this process saves it (a save that succeeded on the stream's version leaves it
+exactly as stored). The one freshness rule: a load answers as stored now, unless its caller
+accepts a copy checked less than ``max_age`` seconds ago, which then costs no query at all.
+The ingestion pipeline accepts one second on its first attempt at a group: a stale copy it
+changes fails its save on the stream version, and the group is decided again from loads
+that accept nothing old.
 
-Every load hands out a deep copy: a use case that changes its copy and then fails (a
-refusal, a lost race) leaves the kept one as stored. Each entry has its own lock, so loads
-of different aggregates never wait for each other.
+When more than ``catch_up_limit`` events came since a kept version (a busy buddy written a
+thousand times by another process), the copy is dropped and the aggregate is reconstructed
+from its snapshot instead, so a load never replays a long history.
+
+Every load hands out a deep copy and every save keeps one: a use case that changes its copy
+and then fails (a refusal, a lost race) leaves the kept one as stored. Each entry has its own
+lock, so loads of different aggregates never wait for each other.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from copy import deepcopy
 from typing import Any
 from uuid import UUID
@@ -25,41 +33,89 @@ EventsAfter = Callable[[int, int], Sequence[Any]]
 
 
 class _Entry:
-    __slots__ = ("aggregate", "lock")
+    __slots__ = ("aggregate", "checked_at", "lock")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.aggregate: Any = None
+        self.checked_at = float("-inf")
 
 
 class KeptAggregates:
     def __init__(
-        self, capacity: int, catch_up_limit: int, apply: Callable[[Any, Sequence[Any]], Any]
+        self,
+        capacity: int,
+        catch_up_limit: int,
+        apply: Callable[[Any, Sequence[Any]], Any],
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._capacity = capacity
         self._catch_up_limit = catch_up_limit
         self._apply = apply
+        self._now = now
         self._entries: OrderedDict[UUID, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def load(
-        self, aggregate_id: UUID, events_after: EventsAfter, reconstruct: Callable[[], Any]
+        self,
+        aggregate_id: UUID,
+        events_after: EventsAfter,
+        reconstruct: Callable[[], Any],
+        *,
+        max_age: float = 0.0,
     ) -> Any:
-        """A copy of the aggregate as stored now; ``None`` if there is none."""
+        """A copy of the aggregate as stored now, or as checked less than ``max_age`` seconds
+        ago; ``None`` if there is none."""
+        return self._checked(aggregate_id, events_after, reconstruct, max_age, deepcopy)
+
+    def refresh(
+        self,
+        aggregate_id: UUID,
+        events_after: EventsAfter,
+        reconstruct: Callable[[], Any],
+        *,
+        max_age: float = 0.0,
+    ) -> None:
+        """Check the kept copy now (unless checked within ``max_age``), so that a later load
+        accepting that age costs no query; nothing is copied."""
+        self._checked(aggregate_id, events_after, reconstruct, max_age, lambda _: None)
+
+    def saved(self, aggregates: Iterable[Any]) -> None:
+        """Keep copies of aggregates whose save just succeeded: they are as stored."""
+        for aggregate in aggregates:
+            entry = self._entry(aggregate.id)
+            with entry.lock:
+                held = entry.aggregate
+                if held is None or aggregate.version >= held.version:
+                    entry.aggregate = deepcopy(aggregate)
+                    entry.checked_at = self._now()
+
+    def _checked(
+        self,
+        aggregate_id: UUID,
+        events_after: EventsAfter,
+        reconstruct: Callable[[], Any],
+        max_age: float,
+        hand_out: Callable[[Any], Any],
+    ) -> Any:
+        """What ``hand_out`` makes of the checked copy, while no other thread can touch it."""
         entry = self._entry(aggregate_id)
         with entry.lock:
+            now = self._now()
             kept, entry.aggregate = entry.aggregate, None
-            if kept is not None:
+            if kept is not None and now - entry.checked_at >= max_age:
                 newer = events_after(kept.version, self._catch_up_limit)
                 too_far_behind = len(newer) >= self._catch_up_limit
                 kept = None if too_far_behind else self._apply(kept, newer)
+                entry.checked_at = now
             if kept is None:
                 kept = reconstruct()
+                entry.checked_at = now
             if kept is None:
                 self._forget(aggregate_id)
                 return None
             entry.aggregate = kept
-            return deepcopy(kept)
+            return hand_out(kept)
 
     def _entry(self, aggregate_id: UUID) -> _Entry:
         with self._lock:

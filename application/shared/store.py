@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import timedelta
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -27,7 +28,9 @@ from eventsourcing.persistence import IntegrityError
 from application.shared.kept_aggregates import KeptAggregates
 from application.shared.moved_topics import register_moved_modules
 from application.shared.recent_log import RecentLog
+from domain.accounts.customer import Customer
 from domain.companions.buddy import Buddy
+from domain.companions.user_account import UserAccount
 from domain.economy.ledger import Ledger
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.tenancy import Tenant, ensure_owned
@@ -43,7 +46,10 @@ CONFLICT_BACKOFF_SECONDS = 0.002
 """The longest wait after a first lost race; it doubles with every further loss."""
 DECODED_KEPT = 4096
 AGGREGATES_KEPT = 5_000
-"""Buddies and ledgers kept in memory between loads (``application/shared/kept_aggregates.py``)."""
+"""Aggregates kept in memory between loads (``application/shared/kept_aggregates.py``)."""
+KEPT_TYPES: tuple[type[Aggregate], ...] = (Buddy, Ledger, UserAccount, Customer)
+"""What every customer event reads: the user's account and buddies, their wallets, and
+(for its strict event types) the customer."""
 SNAPSHOT_INTERVAL = 50
 """Streams that grow with every customer event are snapshotted every this many events, so
 loading one reads a snapshot and fewer than this many events, whatever its history."""
@@ -61,7 +67,6 @@ class EventStore(Application[UUID]):
         super().__init__(env=env)
         self._kept = KeptAggregates(AGGREGATES_KEPT, SNAPSHOT_INTERVAL, replay)
         self._saved_listeners: list[Callable[[], None]] = []
-        self._written_listeners: list[Callable[[set[UUID]], None]] = []
         self._decoded_events: OrderedDict[int, Any] = OrderedDict()
         self._decoded_lock = threading.Lock()
         self.recent = RecentLog(self.notifications_after, DECODED_KEPT)
@@ -71,15 +76,15 @@ class EventStore(Application[UUID]):
         """Call ``listener`` after every save (followers use it to wake up early)."""
         self._saved_listeners.append(listener)
 
-    def on_written(self, listener: Callable[[set[UUID]], None]) -> None:
-        """Call ``listener`` with the ids of the aggregates each save wrote to."""
-        self._written_listeners.append(listener)
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Record the aggregates' pending events in one transaction; the kept types among
+        them are then kept as saved (``KeptAggregates.saved``)."""
+        changed = [o for o in objs if isinstance(o, KEPT_TYPES) and o.pending_events]
+        recordings = super().save(*objs, **kwargs)
+        self._kept.saved(changed)
+        return recordings
 
     def _notify(self, recordings: list[Any]) -> None:
-        if self._written_listeners:
-            written = {r.domain_event.originator_id for r in recordings}
-            for written_listener in self._written_listeners:
-                written_listener(written)
         for listener in self._saved_listeners:
             listener()
 
@@ -131,19 +136,41 @@ class EventStore(Application[UUID]):
             raise NotFound(kind, public_id)
         return aggregate
 
-    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        if cls not in self.snapshotting_intervals:
-            # Never snapshotted: skip the repository's snapshot lookup (one round trip).
-            replayed: object = replay(None, self.events.get(aggregate_id))
-            return replayed if isinstance(replayed, cls) else None
-        aggregate: object = self._kept.load(
-            aggregate_id,
-            lambda version, limit: list(self.events.get(aggregate_id, gt=version, limit=limit)),
-            lambda: self._from_snapshot(aggregate_id),
-        )
+    def find(
+        self, cls: type[A], aggregate_id: UUID, *, max_age: timedelta | None = None
+    ) -> A | None:
+        """The aggregate as stored now, or ``None``. For the kept types a caller may accept
+        a copy checked against the store at most ``max_age`` ago, at no query's cost
+        (``application/shared/kept_aggregates.py``)."""
+        if cls not in KEPT_TYPES:
+            aggregate: object = self._reconstruct(cls, aggregate_id)
+        else:
+            aggregate = self._kept.load(
+                aggregate_id, *self._sources(cls, aggregate_id), max_age=_seconds(max_age)
+            )
         return aggregate if isinstance(aggregate, cls) else None
 
-    def _from_snapshot(self, aggregate_id: UUID) -> Any:
+    def refresh(self, cls: type[Aggregate], aggregate_id: UUID, *, max_age: timedelta) -> None:
+        """Check the kept copy of a kept type's aggregate against the store now, unless that
+        was done within ``max_age``: a later ``find`` accepting that age then reads nothing.
+        Callers do it in their own thread ahead of a group's leader (see ingestion)."""
+        self._kept.refresh(
+            aggregate_id, *self._sources(cls, aggregate_id), max_age=_seconds(max_age)
+        )
+
+    def _sources(
+        self, cls: type[Aggregate], aggregate_id: UUID
+    ) -> tuple[Callable[[int, int], list[Any]], Callable[[], Any]]:
+        """How to catch a kept copy up, and how to build one from scratch."""
+        return (
+            lambda version, limit: list(self.events.get(aggregate_id, gt=version, limit=limit)),
+            lambda: self._reconstruct(cls, aggregate_id),
+        )
+
+    def _reconstruct(self, cls: type[Aggregate], aggregate_id: UUID) -> Any:
+        if cls not in self.snapshotting_intervals:
+            # Never snapshotted: skip the repository's snapshot lookup (one round trip).
+            return replay(None, self.events.get(aggregate_id))
         try:
             return self.repository.get(aggregate_id, projector_func=replay)
         except AggregateNotFoundError:
@@ -156,6 +183,10 @@ class EventStore(Application[UUID]):
         aggregate = self.load(cls, aggregate_id, kind, public_id)
         ensure_owned(aggregate, tenant, kind, public_id)  # type: ignore[arg-type]
         return aggregate
+
+
+def _seconds(max_age: timedelta | None) -> float:
+    return 0.0 if max_age is None else max_age.total_seconds()
 
 
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:

@@ -1,7 +1,7 @@
 """A small thread-safe cache whose entries expire after a fixed time.
 
-For lookups that are hot and almost never change (API key → principal), and for handing the
-ingestion pipeline's last-written aggregates to its next group (``take``). Time comes from
+For lookups that are hot and almost never change (API key → principal); aggregates are kept
+by the event store instead (``application/shared/kept_aggregates.py``). Time comes from
 the ``Clock`` port, so expiry is testable without sleeping.
 """
 
@@ -35,15 +35,6 @@ class TtlCache(Generic[V]):
                 del self._entries[key]
                 return None
             return entry[0]
-
-    def take(self, key: Hashable) -> V | None:
-        """Like ``get``, but the entry leaves the cache: its value is the caller's alone."""
-        now = self._clock.now().timestamp()
-        with self._lock:
-            entry = self._entries.pop(key, None)
-        if entry is None or entry[1] <= now:
-            return None
-        return entry[0]
 
     def put(self, key: Hashable, value: V) -> None:
         """Keep ``value``; past ``max_entries`` the entries put longest ago make room."""

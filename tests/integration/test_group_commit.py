@@ -16,7 +16,7 @@ from uuid import UUID
 import pytest
 
 from application.economy.wallets import ledger_id_for
-from application.ingestion.ingestion import SAVE_CHUNK, EventInput, Ingestion
+from application.ingestion.ingestion import SAVE_CHUNK, EventInput, Ingestion, _Request
 from application.shared.store import EventStore
 from domain.companions.buddy import Buddy
 from domain.configs.rulebook import COINS
@@ -228,21 +228,36 @@ def test_a_write_behind_the_pipelines_back_is_caught_by_the_save(
 def test_a_copy_read_ahead_and_then_written_elsewhere_is_caught_by_the_save(
     container: Container, tenant: Tenant
 ) -> None:
-    """A caller reads the buddy and its wallet ahead for the group; another process writes
-    both before the group is decided: the stale copies fail the save, the group is decided
-    again from fresh state, and nothing is lost."""
+    """The store keeps the buddy and its wallet as this process saved them; another
+    process writes both before the group is decided: the group accepts the kept copies
+    (saved within ``FRESH_ENOUGH``), they fail the save, the group is decided again from
+    fresh state, and nothing is lost."""
     buddy_id = adopt(container, tenant, "ahead")
     ingestion = container.ingestion
-    request = ingestion._read_ahead(tenant, event("ahead"), {}, checked=True)
-    assert {a.id for a in request.prefetched} == {buddy_id, ledger_id_for(buddy_id)}
+    ingestion._read_ahead(tenant, "ahead", set())
     write_elsewhere(container, buddy_id)
+    loads = count_loads(container.store)
     assert ingestion._group is not None
-    answer = ingestion._group.submit([request])[0]
+    answer = ingestion._group.submit([_Request(tenant, event("ahead"), checked=True)])[0]
+    assert loads.count(buddy_id) == 1  # read only by the attempt after the conflict
     assert not isinstance(answer, BaseException)
     assert answer[0].effects["coins"] == 10
     assert coins(container.store, buddy_id) == 7 + 10
     found = container.store.find(Buddy, buddy_id)
     assert found is not None and found.name == "Renamed elsewhere"
+
+
+def count_loads(store: EventStore) -> list[UUID]:
+    """Record the id of every stream the store reads events of from now on."""
+    loads: list[UUID] = []
+    read = store.events.get
+
+    def counted(originator_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        loads.append(originator_id)
+        return read(originator_id, *args, **kwargs)
+
+    store.events.get = counted  # type: ignore[method-assign]
+    return loads
 
 
 def test_ingestion_and_spending_at_once_never_overdraw(
@@ -322,14 +337,18 @@ def test_a_batch_larger_than_a_chunk_keeps_order_and_dedupes_across_chunks(
     assert answers[SAVE_CHUNK + 5][0] == answers[3][0]  # type: ignore[index]
 
 
-def test_only_what_a_group_changed_is_kept_for_the_next_group(
+def test_the_next_group_reads_nothing_this_process_wrote_or_checked_within_a_second(
     container: Container, tenant: Tenant
 ) -> None:
-    """A wallet the group only read could have been written by another thread meanwhile
-    (the group held it, so that write could not drop it): it is not kept."""
+    """The store keeps what a group saved (the buddy) and what it caught up (the wallet it
+    only read); the next group within ``FRESH_ENOUGH`` reads neither again, and a plain
+    ``find`` still reads the store."""
     buddy_id = adopt(container, tenant, "reader")
     answer, _ = container.ingestion.ingest(tenant, event("reader", type="custom_thing"))
     assert answer.effects["coins"] == 0
-    written = container.ingestion._written
-    assert written.get(buddy_id) is not None
-    assert written.get(ledger_id_for(buddy_id)) is None
+    loads = count_loads(container.store)
+    answer, _ = container.ingestion.ingest(tenant, event("reader", type="custom_thing"))
+    assert answer.effects["coins"] == 0 and not answer.effects["badges_awarded"]
+    assert buddy_id not in loads and ledger_id_for(buddy_id) not in loads
+    assert container.store.find(Buddy, buddy_id) is not None
+    assert loads.count(buddy_id) == 1

@@ -17,6 +17,7 @@ LIMIT = 5
 
 class Counter:
     def __init__(self) -> None:
+        self.id: UUID | None = None
         self.version = 0
         self.values: list[int] = []
 
@@ -49,7 +50,11 @@ class Streams:
         def from_scratch() -> Counter | None:
             self.reconstructed += 1
             stored = self.events.get(aggregate_id)
-            return apply(None, stored) if stored else None
+            if not stored:
+                return None
+            counter = apply(None, stored)
+            counter.id = aggregate_id
+            return counter
 
         return from_scratch
 
@@ -114,3 +119,89 @@ def test_an_aggregate_that_does_not_exist_is_none_and_not_kept() -> None:
     assert streams.load(kept, missing) is None
     assert streams.load(kept, missing) is None
     assert streams.reconstructed == 2 and streams.caught_up == []
+
+
+class Ticks:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+freshness_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["written elsewhere", "saved here", "load", "tick"]),
+        st.integers(1, 3),
+        st.sampled_from([0.0, 0.5, 1.0, 5.0]),
+    ),
+    max_size=60,
+)
+
+
+@given(steps=freshness_steps, capacity=st.integers(1, 2))
+def test_a_load_is_as_stored_or_as_checked_within_the_age_its_caller_accepts(
+    steps: list[tuple[str, int, float]], capacity: int
+) -> None:
+    """One freshness rule: a load accepting ``max_age`` answers a state the store held at
+    most that long ago, never one older, never one that was not stored; with no age it
+    answers the store as it is. A save here is kept as saved."""
+    streams, ticks = Streams(), Ticks()
+    aggregate_id = uuid4()
+    streams.events[aggregate_id] = [0]
+    stored_at = [(float("-inf"), 1)]  # (since when, version stored)
+    kept = KeptAggregates(capacity, LIMIT, apply, now=ticks)
+    for action, count, age in steps:
+        stream = streams.events[aggregate_id]
+        if action == "tick":
+            ticks.now += age
+        elif action == "written elsewhere":
+            stream += list(range(count))
+            stored_at.append((ticks.now, len(stream)))
+        elif action == "saved here":
+            mine = streams.load(kept, aggregate_id)
+            assert mine is not None
+            apply(mine, list(range(count)))
+            stream += list(range(count))
+            stored_at.append((ticks.now, len(stream)))
+            kept.saved([mine])
+        else:
+            loaded = kept.load(
+                aggregate_id,
+                streams.after(aggregate_id),
+                streams.reconstruct(aggregate_id),
+                max_age=age,
+            )
+            assert loaded is not None
+            assert loaded.values == stream[: loaded.version]  # a state that was stored
+            oldest_acceptable = max(v for since, v in stored_at if since <= ticks.now - age)
+            assert loaded.version >= oldest_acceptable
+            if age == 0.0:
+                assert loaded.version == len(stream)
+
+
+def test_a_fresh_enough_copy_costs_no_read_and_a_save_here_is_never_missed() -> None:
+    streams, ticks = Streams(), Ticks()
+    aggregate_id = uuid4()
+    streams.events[aggregate_id] = [1, 2]
+    kept = KeptAggregates(10, LIMIT, apply, now=ticks)
+    mine = streams.load(kept, aggregate_id)
+    assert mine is not None and streams.reconstructed == 1
+    apply(mine, [3])
+    streams.events[aggregate_id].append(3)
+    kept.saved([mine])
+    ticks.now += 0.9
+    fresh = kept.load(
+        aggregate_id, streams.after(aggregate_id), streams.reconstruct(aggregate_id), max_age=1.0
+    )
+    assert fresh is not None and fresh.values == [1, 2, 3] and fresh is not mine
+    assert streams.caught_up == [] and streams.reconstructed == 1  # nothing read
+    streams.events[aggregate_id].append(4)  # written elsewhere
+    ticks.now += 0.2
+    caught_up = kept.load(
+        aggregate_id, streams.after(aggregate_id), streams.reconstruct(aggregate_id), max_age=1.0
+    )
+    assert caught_up is not None and caught_up.values == [1, 2, 3, 4]
+    assert streams.caught_up == [1]

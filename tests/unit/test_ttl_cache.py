@@ -1,4 +1,4 @@
-"""The expiring cache: entries taken once, discarded on other writes, expiring, bounded."""
+"""The expiring cache: entries kept until discarded or expired, and bounded."""
 
 from __future__ import annotations
 
@@ -21,23 +21,13 @@ class FrozenClock:
         return self.moment
 
 
-def test_an_entry_is_taken_once() -> None:
-    cache = TtlCache[Thing](FrozenClock(), timedelta(seconds=1))
-    thing = Thing()
-    cache.put(thing.id, thing)
-    assert cache.take(thing.id) is thing
-    assert cache.take(thing.id) is None
-
-
-def test_getting_an_entry_does_not_take_it() -> None:
+def test_an_entry_is_got_until_it_expires() -> None:
     clock = FrozenClock()
     cache = TtlCache[Thing](clock, timedelta(seconds=1))
     thing = Thing()
     assert cache.get(thing.id) is None
     cache.put(thing.id, thing)
-    assert cache.get(thing.id) is thing and cache.take(thing.id) is thing
-    assert cache.get(thing.id) is None
-    cache.put(thing.id, thing)
+    assert cache.get(thing.id) is thing and cache.get(thing.id) is thing
     clock.moment += timedelta(seconds=1)
     assert cache.get(thing.id) is None
 
@@ -48,8 +38,8 @@ def test_a_discarded_entry_is_gone() -> None:
     cache.put(kept.id, kept)
     cache.put(other.id, other)
     cache.discard(kept.id)
-    assert cache.take(kept.id) is None
-    assert cache.take(other.id) is other
+    assert cache.get(kept.id) is None
+    assert cache.get(other.id) is other
 
 
 def test_an_entry_expires_after_the_ttl() -> None:
@@ -58,10 +48,10 @@ def test_an_entry_expires_after_the_ttl() -> None:
     thing = Thing()
     cache.put(thing.id, thing)
     clock.moment += timedelta(milliseconds=999)
-    assert cache.take(thing.id) is thing
+    assert cache.get(thing.id) is thing
     cache.put(thing.id, thing)
     clock.moment += timedelta(seconds=1)
-    assert cache.take(thing.id) is None
+    assert cache.get(thing.id) is None
 
 
 def test_the_oldest_entries_make_room() -> None:
@@ -70,5 +60,5 @@ def test_the_oldest_entries_make_room() -> None:
     cache.put(first.id, first)
     cache.put(second.id, second)
     cache.put(third.id, third)
-    assert cache.take(first.id) is None
-    assert cache.take(second.id) is second and cache.take(third.id) is third
+    assert cache.get(first.id) is None
+    assert cache.get(second.id) is second and cache.get(third.id) is third
