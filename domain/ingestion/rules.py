@@ -515,9 +515,14 @@ def _capped(
     week: str,
     daily_cap: int | None,
     weekly_cap: int | None,
-) -> tuple[int, TraceEntry | None]:
-    """Clip ``requested`` to the room the daily and weekly caps leave; a refusal when none."""
-    awarded = requested
+) -> tuple[int, TraceEntry | None, dict[str, Any]]:
+    """Clip ``requested`` to the room the daily and weekly caps leave; a refusal when none.
+
+    The third value names the cap that clipped the award (``limited_by``, ``cap``, ``count``
+    already awarded, ``bucket``) for the fired entry's trace, empty when none did: a caller
+    reading the trace can then say "daily cap reached" for a partial award too.
+    """
+    awarded, clipped_by = requested, {}
     checks = (
         (daily_cap, counter.daily, day, _day_number, DAILY_WINDOW_DAYS, REASON_DAILY_CAP),
         (weekly_cap, counter.weekly, week, _week_number, WEEKLY_WINDOW_WEEKS, REASON_WEEKLY_CAP),
@@ -526,12 +531,14 @@ def _capped(
         if cap is None:
             continue
         if _window_expired(buckets, bucket, number, window):
-            return 0, _entry(rule_id, kind, REASON_CAP_WINDOW_EXPIRED, bucket=bucket)
+            return 0, _entry(rule_id, kind, REASON_CAP_WINDOW_EXPIRED, bucket=bucket), {}
         used = buckets.get(bucket, 0)
         if used >= cap:
-            return 0, _entry(rule_id, kind, reason, cap=cap, count=used, bucket=bucket)
-        awarded = min(awarded, cap - used)
-    return awarded, None
+            return 0, _entry(rule_id, kind, reason, cap=cap, count=used, bucket=bucket), {}
+        if cap - used < awarded:
+            awarded = cap - used
+            clipped_by = {"limited_by": reason, "cap": cap, "count": used, "bucket": bucket}
+    return awarded, None, clipped_by
 
 
 def _coin_rule(
@@ -552,7 +559,7 @@ def _coin_rule(
             rule.id, "coin", REASON_TOTAL_LIMIT, limit=rule.total_limit, count=counter.total_count
         )
     requested = rule.effective_amount
-    awarded, refusal = _capped(
+    awarded, refusal, clipped_by = _capped(
         rule.id, "coin", counter, requested, day, week, rule.daily_cap, rule.weekly_cap
     )
     if refusal is not None:
@@ -565,6 +572,7 @@ def _coin_rule(
         amount=awarded,
         requested=requested,
         clipped=awarded < requested,
+        **clipped_by,
     )
 
 
@@ -603,7 +611,7 @@ def _token_rule(
     failed = _first_false(rule.conditions, event.properties)
     if failed is not None:
         return None, _entry(rule.id, "token", REASON_CONDITION_FALSE, **failed)
-    awarded, refusal = _capped(
+    awarded, refusal, clipped_by = _capped(
         rule.id, "token", state.counter(rule.id), rule.amount, day, week, None, rule.weekly_cap
     )
     if refusal is not None:
@@ -625,6 +633,7 @@ def _token_rule(
         amount=awarded,
         requested=rule.amount,
         clipped=awarded < rule.amount,
+        **clipped_by,
     )
 
 

@@ -146,7 +146,9 @@
 
   function portrait(buddy) {
     var name = buddy.name + ", stage " + buddy.evolution_stage + " " + (STAGES[buddy.evolution_stage] || "");
-    var url = buddy.image_url || (buddy.appearance && buddy.appearance.image_url);
+    // The thumbnail is the picture cropped to the buddy: in a 112 px frame the whole scene
+    // would leave a hatchling a third of it.
+    var url = buddy.thumb_url || buddy.image_url || (buddy.appearance && buddy.appearance.image_url);
     if (url) {
       return '<img src="' + esc(new URL(url, cfg.api + "/").href) + '" alt="' + esc(name) +
         '" data-stage="' + buddy.evolution_stage + '">';
@@ -278,12 +280,16 @@
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
-  function describe(effects) {
-    var parts = [];
+  function describe(answer) {
+    var effects = answer.effects, parts = [], capped = {};
     if (effects.coins) parts.push("+" + effects.coins + " coins");
     (effects.tokens || []).forEach(function (t) { var kv = t.split(":"); parts.push("+" + kv[1] + " " + kv[0]); });
     (effects.badges_awarded || []).forEach(function (b) { parts.push("Badge earned: " + b); });
     if (effects.evolution_ready) parts.push("Ready to evolve!");
+    (answer.caps_reached || []).forEach(function (c) {  // a coin rule's cap held the reward back
+      var note = (c.period === "day" ? "Daily" : "Weekly") + " cap reached (" + c.cap + "/" + c.period + ")";
+      if (c.kind === "coin" && !capped[note]) { capped[note] = 1; parts.push(note); }
+    });
     return parts.join(" · ");
   }
 
@@ -314,7 +320,7 @@
     return act(send().catch(function (e) { if (e.code === "network") return send(); throw e; }))
       .then(function (res) {
         credit(res.data);
-        say(describe(res.data.effects) || "Nothing new this time.");
+        say(describe(res.data) || "Nothing new this time.");
         return poll().then(function () { return res.data; });
       });
   }

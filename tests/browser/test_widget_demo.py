@@ -138,3 +138,58 @@ def test_network_expiry_and_read_only_errors_are_specific(
     page.evaluate("window.__HATCHED_WIDGET__.refresh()")
     expect(page.locator(f"{BUDDY} [data-error=token_expired]")).to_contain_text("expired")
     assert api.get("/api/v1/widget/state", headers=bearer(short["token"])).status_code == 401
+
+
+def test_a_lesson_past_the_daily_cap_says_so(
+    page: Any, live_server: LiveServer, backend: str
+) -> None:
+    page.goto(f"{live_server.url}/demo")
+    expect(page.locator(COINS)).to_have_text("0")
+    lesson = page.get_by_role("button", name="Finish the lesson")
+    for coins in ("10", "20", "30", "40", "75"):  # the fifth also earns First Steps (+25)
+        lesson.click()
+        expect(page.locator(COINS)).to_have_text(coins)
+    lesson.click()  # the sixth lesson of the UTC day: lessons pay at most 50 coins a day
+    expect(page.locator("#status")).to_have_text(
+        "Finish the lesson: +0 coins — daily cap reached (50/day)"
+    )
+    expect(page.locator(f"{BUDDY} .toast")).to_have_text("Daily cap reached (50/day)")
+    expect(page.locator(COINS)).to_have_text("75")
+    screenshot(page, f"demo-capped-{backend}")
+
+
+def test_the_demo_fits_a_390_px_phone(browser: Any, live_server: LiveServer, backend: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/demo")
+        expect(page.locator(COINS)).to_have_text("0")
+        screenshot(page, f"demo-390-{backend}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways: {width} px wide"
+    finally:
+        context.close()
+
+
+CREATURE_SHARE = """() => {
+  const box = document.getElementById("creature").getBBox();
+  const view = document.documentElement.viewBox.baseVal;
+  return [box.width / view.width, box.height / view.height];
+}"""
+
+
+def test_the_hatchling_fills_its_frame(page: Any, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/demo")
+    portrait = page.locator(PORTRAIT)
+    expect(portrait).to_have_attribute("data-stage", "1")
+    # In one evaluation: every poll draws the widget again, so two reads could see two elements.
+    shown, frame, src = portrait.evaluate(
+        """img => [img.getBoundingClientRect(), img.parentElement.getBoundingClientRect(), img.src]
+             .map(b => b.width === undefined ? b : [b.width, b.height])"""
+    )
+    assert shown == frame == [112, 112]  # the picture fills the frame...
+    picture = page.context.new_page()
+    picture.goto(src)
+    width, height = picture.evaluate(CREATURE_SHARE)
+    # ...and the buddy fills the picture: the whole 512 px scene left it about a third
+    assert width >= 0.5 and height >= 0.5, f"the buddy fills {width:.0%} x {height:.0%}"

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.configs.rulebook import Rulebook
+from domain.ingestion.cap_hits import cap_hits
 from domain.ingestion.rules import (
     CustomerEvent,
     ProgressState,
@@ -206,3 +207,30 @@ def test_effects_are_never_negative_and_add_up(
     }
     awarded = [b.badge_key for e in evaluations for b in e.effects.badges_awarded]
     assert len(awarded) == len(set(awarded))  # a badge is awarded at most once
+
+
+@PROPERTY_SETTINGS
+@given(rulebook=rulebooks(), history=events)
+def test_every_coin_award_short_of_its_request_names_the_cap_that_held_it_back(
+    rulebook: Rulebook, history: list[CustomerEvent]
+) -> None:
+    state = ProgressState()
+    for event in history:
+        evaluation = evaluate(rulebook, state, event)
+        state = apply(state, evaluation)
+        hits = {hit.rule_id: hit for hit in cap_hits([t.to_dict() for t in evaluation.trace])}
+        for credit in evaluation.effects.coin_credits:
+            if credit.amount < credit.requested:
+                hit = hits[credit.rule_id]
+                assert (hit.awarded, hit.cap - hit.count) == (credit.amount, credit.amount)
+            else:
+                assert credit.rule_id not in hits
+        credited = {c.rule_id for c in evaluation.effects.coin_credits}
+        credited |= {t.rule_id for t in evaluation.effects.token_credits}
+        for hit in hits.values():
+            period = hit.bucket == (evaluation.day if hit.period == "day" else evaluation.week)
+            assert period, (hit, evaluation.day, evaluation.week)
+            if hit.rule_id not in credited:
+                assert hit.awarded == 0 and hit.count >= hit.cap
+            else:
+                assert 0 < hit.awarded <= hit.cap - hit.count

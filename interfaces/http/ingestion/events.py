@@ -3,11 +3,13 @@
 The answers are built here from the recorded ``EventIngestion``. ``effects``, ``trace`` and
 ``explanations`` stay JSON objects: they are what the ingestion recorded when the event came
 in, answered verbatim (a duplicate gets the original byte for byte), whatever shape the rules
-of that day gave them.
+of that day gave them. ``caps_reached`` is typed: read from that recorded trace (so a
+duplicate answers it the same), it names the caps that held a reward back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -20,6 +22,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from application.configs.configs import Configs
 from application.history.history import History
 from application.ingestion.ingestion import EventInput, Ingestion
+from domain.ingestion.cap_hits import cap_hits
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id, public_id
@@ -65,24 +68,43 @@ class EventError(msgspec.Struct):
     message: str
 
 
+class CapReached(msgspec.Struct):
+    """A rule whose daily or weekly cap held back (all or part of) a buddy's reward for the
+    event: ``cap`` per ``period``, ``count`` already awarded in ``bucket`` (the event's UTC day
+    or ISO week) before it, ``awarded`` what the event still got from the rule (0 when none)."""
+
+    buddy_id: str
+    rule_id: str
+    kind: Literal["coin", "token"]
+    period: Literal["day", "week"]
+    bucket: str
+    cap: int
+    count: int
+    awarded: int
+
+
 class IngestedEvent(msgspec.Struct, omit_defaults=True):
     """``POST /events``: ``effects`` when accepted, ``error`` when rejected; a repeat of the
-    ``event_id`` answers the same plus ``"duplicate": true``."""
+    ``event_id`` answers the same plus ``"duplicate": true``. ``caps_reached``, only when a
+    cap held a reward back, says which (``"coins": 0`` alone cannot tell a cap from no rule)."""
 
     accepted: bool
     event_id: str
     effects: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    caps_reached: list[CapReached] = []
     error: EventError | msgspec.UnsetType = msgspec.UNSET
     duplicate: bool = False
 
 
 class BatchItem(msgspec.Struct, omit_defaults=True):
-    """One item of ``POST /events/batch``: ``effects`` when accepted (or a duplicate),
-    ``error`` when rejected (by the rules, or refused outright)."""
+    """One item of ``POST /events/batch``: ``effects`` (and ``caps_reached``, as for one
+    event) when accepted (or a duplicate), ``error`` when rejected (by the rules, or refused
+    outright)."""
 
     event_id: str
     status: Literal["accepted", "duplicate", "rejected"]
     effects: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    caps_reached: list[CapReached] = []
     error: EventError | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -165,6 +187,7 @@ def ingested_event(ingestion: EventIngestion, *, duplicate: bool = False) -> Ing
         accepted=True,
         event_id=ingestion.event_id,
         effects=copy_json(ingestion.effects),
+        caps_reached=caps_reached(ingestion),
         duplicate=duplicate,
     )
 
@@ -178,7 +201,12 @@ def batch_item(ingestion: EventIngestion, *, duplicate: bool = False) -> BatchIt
         event_id=ingestion.event_id,
         status="duplicate" if duplicate else "accepted",
         effects=copy_json(ingestion.effects),
+        caps_reached=caps_reached(ingestion),
     )
+
+
+def caps_reached(ingestion: EventIngestion) -> list[CapReached]:
+    return [CapReached(**dataclasses.asdict(hit)) for hit in cap_hits(ingestion.trace)]
 
 
 def ingest_one(
