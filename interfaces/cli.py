@@ -7,11 +7,11 @@ whether a command ran against the right database.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from infrastructure.shared.settings import Settings
+from infrastructure.shared.structured_logs import announce, configure_logging
 from interfaces import buddies_cli, projections_cli
 
 
@@ -22,15 +22,29 @@ def serve(args: argparse.Namespace) -> int:
     from interfaces.http.app import create_app
 
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
-    app = create_app(build_container(settings))
+    configure_logging(settings.log_level, settings.log_format)
+    container = build_container(settings)
+    app = create_app(container)
     announce_store(settings)
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"Hatched API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level, lifespan="on")
+    if settings.metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(
+            settings.metrics_port, addr=host, registry=container.metrics.exposition_registry
+        )
+        announce(f"Hatched metrics on http://{host}:{settings.metrics_port}/metrics")
+    announce(f"Hatched API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        log_config=None,  # uvicorn's records go through our handler (structured_logs.py)
+        access_log=False,  # ours has the request id, tenant and route (access_log.py)
+        lifespan="on",
+    )
     return 0
 
 
@@ -42,9 +56,7 @@ def worker(args: argparse.Namespace) -> int:
     from interfaces.container import build_container
 
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     if not settings.redis_url:
         print(
             "hatched worker needs HATCHED_REDIS_URL; `hatched serve` runs its own worker otherwise"
@@ -58,16 +70,14 @@ def worker(args: argparse.Namespace) -> int:
     container.tasks.start_worker(threads=args.threads)
     if container.sweeper is not None:
         container.sweeper.start()  # re-enqueues work whose message Redis lost
-    print(
-        f"Hatched worker consuming from {settings.redis_url} ({args.threads} threads)", flush=True
-    )
+    announce(f"Hatched worker consuming from {settings.redis_url} ({args.threads} threads)")
     stop.wait()
     container.close()
     return 0
 
 
 def announce_store(settings: Settings) -> None:
-    print(f"store: {settings.describe_store()}", file=sys.stderr, flush=True)
+    announce(f"store: {settings.describe_store()}")
 
 
 def hatched_version() -> str:

@@ -12,7 +12,7 @@ from application.companions.auto_evolve import AutoEvolver
 from application.companions.buddies import Buddies
 from application.companions.dispatch import OperationDispatcher
 from application.companions.eggs import Eggs
-from application.companions.operations import Operations
+from application.companions.operations import OperationBusy, Operations
 from application.companions.stage_assets import StageAssets
 from application.configs.configs import Configs
 from application.configs.what_if import WhatIf
@@ -24,7 +24,7 @@ from application.integrations.webhook_dispatch import WebhookDispatcher
 from application.integrations.webhooks import Webhooks
 from application.shared.ports import Clock, PasswordHasher, RateLimits, Secrets, WebhookSender
 from application.shared.quotas import AUTH, DEMO_VISITORS, LOGIN
-from application.shared.store import EventStore
+from application.shared.store import CONFLICTS, EventStore
 from application.shared.sweeper import Sweeper
 from application.widgets.demo import DemoSite
 from application.widgets.widgets import Widgets
@@ -40,15 +40,18 @@ from infrastructure.companions.assets import FileAssetStore
 from infrastructure.companions.directory import ViewBuddyDirectory
 from infrastructure.companions.image_checks import SafeImageInspector
 from infrastructure.companions.operation_index import ViewOperationIndex
+from infrastructure.companions.operation_metrics import OperationGauges
 from infrastructure.companions.renderer import SvgRenderer
 from infrastructure.companions.stalled_work import ViewStalledWork
 from infrastructure.companions.upload_tokens import JwtUploadTokens
+from infrastructure.integrations.counted_webhook_sender import CountedWebhookSender
 from infrastructure.integrations.ssrf import WebhookUrlGuard
 from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
 from infrastructure.integrations.webhook_sender import HttpWebhookSender
 from infrastructure.persistence.event_store import event_store_env, schema_setup
 from infrastructure.persistence.followers import Follower
 from infrastructure.persistence.parked_events import ParkedEvents
+from infrastructure.persistence.view_lag_metrics import ViewLag
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.clock import SystemClock
 from infrastructure.shared.metrics import Metrics
@@ -100,6 +103,7 @@ class Container:
                 self.sweeper.start()
 
     def close(self) -> None:
+        CONFLICTS.remove(self.metrics.conflict_retried)
         if self.sweeper is not None:
             self.sweeper.stop()
         for follower in self.followers:
@@ -171,6 +175,8 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     store = EventStore(env=event_store_env(settings))
     views = ViewStore(settings)
     clock = adapters.clock
+    metrics = Metrics(settings.metrics_dir)
+    CONFLICTS.add(metrics.conflict_retried)
     secrets = adapters.secrets
     limits = adapters.rate_limits
     accounts = Accounts(
@@ -201,10 +207,15 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         secrets,
         SealedWebhookSecrets(settings.secret_key),
         adapters.webhook_urls,
-        adapters.webhook_sender,
+        CountedWebhookSender(adapters.webhook_sender, metrics.webhook_attempted),
         settings.webhook_retry_schedule,
     )
-    tasks = TaskQueue(build_broker(settings), operations.run, deliver_webhook=webhooks.deliver)
+    tasks = TaskQueue(
+        build_broker(settings),
+        operations.run,
+        deliver_webhook=webhooks.deliver,
+        retry_later=(OperationBusy,),
+    )
     log = store.recent  # every follower of this process shares the reads of new events
     followers = [Follower.for_projection(p, log, views) for p in all_projections()]
     followers.append(Follower.for_reactor(OperationDispatcher(tasks), log, views))
@@ -221,8 +232,9 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     )
     for follower in followers:
         store.on_saved(follower.wake)
-    metrics = Metrics()
     metrics.watch_parked_events([f.name for f in followers], ParkedEvents(views).counts)
+    metrics.watch(ViewLag([f.name for f in followers], views, store.head))
+    metrics.watch(OperationGauges(views, clock))
     buddies = Buddies(store, clock, secrets, configs)
     eggs = Eggs(store, clock, secrets, configs)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
@@ -252,6 +264,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             configs,
             group_commit=settings.ingest_group_commit,
             backfill=timedelta(days=settings.event_backfill_days),
+            telemetry=metrics,
         ),
         buddies=buddies,
         tasks=tasks,

@@ -28,6 +28,7 @@ from infrastructure.persistence.rebuild import (
 )
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.settings import Settings
+from infrastructure.shared.structured_logs import announce, configure_logging
 from projections.registry import all_projections
 
 RESUME_CHECK_SECONDS = 15.0
@@ -193,7 +194,7 @@ def projector(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     _logging(settings)
     container = build_container(settings)
-    print(f"store: {settings.describe_store()}", file=sys.stderr, flush=True)
+    announce(f"store: {settings.describe_store()}")
     followers = [f for f in container.followers if f.projection is not None or settings.redis_url]
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -207,7 +208,7 @@ def projector(args: argparse.Namespace) -> int:
     )
     resumer.start()
     names = ", ".join(f.name for f in followers)
-    print(f"Hatched projector running: {names}", flush=True)
+    announce(f"Hatched projector running: {names}")
     stop.wait()
     resumer.join(timeout=30)
     if wake_up is not None:
@@ -265,7 +266,7 @@ def _resolve(rebuilder: Rebuilder, names: list[str]) -> list[str] | None:
 
 def _logging(settings: Settings, default: str | None = None) -> None:
     level = default if default and settings.log_level == "info" else settings.log_level
-    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(level, settings.log_format)
 
 
 class _Bars:

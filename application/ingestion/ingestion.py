@@ -29,7 +29,7 @@ from eventsourcing.persistence import IntegrityError
 from application.configs.configs import Configs
 from application.economy.wallets import credit_effects, ledger_id_for
 from application.ingestion.group_commit import GroupCommit, Outcome
-from application.shared.ports import Clock
+from application.shared.ports import Clock, NoTelemetry, Telemetry
 from application.shared.store import EventStore, retry_on_conflict
 from domain.accounts.customer import Customer
 from domain.companions.buddy import Buddy
@@ -137,8 +137,10 @@ class Ingestion:
         *,
         group_commit: bool = True,
         backfill: timedelta = DEFAULT_BACKFILL,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._store = store
+        self._telemetry = telemetry or NoTelemetry()
         self._clock = clock
         self._configs = configs
         self._backfill = backfill
@@ -147,7 +149,17 @@ class Ingestion:
         )
 
     def ingest(self, tenant: Tenant, item: EventInput) -> Ingested:
-        """Record ``item`` once; returns the ingestion and whether it was a duplicate.
+        """Record ``item`` once; returns the ingestion and whether it was a duplicate."""
+        try:
+            ingested = self._ingest(tenant, item)
+        except DomainError:
+            self._telemetry.events_ingested("rejected")
+            raise
+        self._telemetry.events_ingested(outcome_of(ingested))
+        return ingested
+
+    def _ingest(self, tenant: Tenant, item: EventInput) -> Ingested:
+        """``ingest``, uncounted.
 
         With group commit on, the caller's thread does the reads that need no ordering (is
         the event new, is its type accepted, which buddies has the user, are they current)
@@ -183,6 +195,10 @@ class Ingestion:
                 if isinstance(outcome, BaseException) and not isinstance(outcome, DomainError):
                     raise outcome
                 answers.append(outcome)
+        for answer in answers:
+            self._telemetry.events_ingested(
+                "rejected" if isinstance(answer, DomainError) else outcome_of(answer)
+            )
         return answers
 
     def _read_ahead(self, tenant: Tenant, user_id: str, done: set[str]) -> None:
@@ -391,6 +407,14 @@ class Ingestion:
             error=None,
             timestamp=now,
         )
+
+
+def outcome_of(ingested: Ingested) -> str:
+    """How an ingested event is counted: ``duplicate``, ``accepted`` or ``rejected``."""
+    recorded, duplicate = ingested
+    if duplicate:
+        return "duplicate"
+    return "accepted" if recorded.accepted else "rejected"
 
 
 def _raised(outcome: Outcome[Ingested]) -> Ingested:

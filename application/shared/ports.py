@@ -18,6 +18,22 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class Telemetry(Protocol):
+    """What use cases report for the operator's metrics (``GET /metrics``); write-only."""
+
+    def events_ingested(self, outcome: str) -> None:
+        """One customer event ``accepted``, a ``duplicate`` of one, or ``rejected`` (by the
+        rules, or refused outright)."""
+        ...
+
+
+class NoTelemetry:
+    """Reports nothing: the default of a use case built without metrics (most tests)."""
+
+    def events_ingested(self, outcome: str) -> None:
+        return None
+
+
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 

@@ -231,6 +231,29 @@ class _WriteLines:
 WRITE_LINES = _WriteLines()
 
 
+class ConflictWatchers:
+    """Who is told each time ``retry_on_conflict`` lost a race and tries again (the metrics'
+    ``hatched_write_conflicts_retried_total``). Process-wide, as the function is: a container
+    adds its watcher when built and removes it when closed."""
+
+    def __init__(self) -> None:
+        self._watchers: list[Callable[[], None]] = []
+
+    def add(self, watcher: Callable[[], None]) -> None:
+        self._watchers.append(watcher)
+
+    def remove(self, watcher: Callable[[], None]) -> None:
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+
+    def retried(self) -> None:
+        for watcher in list(self._watchers):
+            watcher()
+
+
+CONFLICTS = ConflictWatchers()
+
+
 def retry_on_conflict(
     attempt: Callable[[], R], retries: int = CONFLICT_RETRIES, *, line: object | None = None
 ) -> R:
@@ -248,6 +271,7 @@ def retry_on_conflict(
             try:
                 return attempt()
             except IntegrityError:
+                CONFLICTS.retried()
                 time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * 2**lost))
         try:
             return attempt()

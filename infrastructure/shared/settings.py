@@ -59,6 +59,19 @@ def rate_limit(text: str) -> str:
     return text
 
 
+LOG_FORMATS = ("console", "json")
+
+
+def log_format(text: str) -> str:
+    """``console`` (lines for a person) or ``json`` (one object a line, for a collector)."""
+    value = text.strip().lower()
+    if value not in LOG_FORMATS:
+        raise ValueError(
+            f"HATCHED_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {text!r}"
+        )
+    return value
+
+
 AUTH_RATE_LIMIT = "10/minute;100/day"
 """The product's "auth burst" bucket (login, register): per client address, and per e-mail."""
 DEMO_VISITOR_RATE_LIMIT = "10/minute;100/day"
@@ -82,6 +95,7 @@ class Settings:
     ingest_group_commit: bool = True
     event_encoding: str = "msgpack"
     log_level: str = "info"
+    log_format: str = "console"
     demo: bool | None = None
     webhook_retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
     webhook_allow_private: bool = False
@@ -93,6 +107,8 @@ class Settings:
     asset_upload_max_bytes: int = 524_288
     upload_url_ttl_seconds: int = 900
     metrics: bool = False
+    metrics_port: int | None = None
+    metrics_dir: Path | None = None
     event_backfill_days: int = 35
     auth_rate_limit: str = AUTH_RATE_LIMIT
     login_email_rate_limit: str = AUTH_RATE_LIMIT
@@ -123,6 +139,7 @@ class Settings:
             ingest_group_commit=_flag(env.get("HATCHED_INGEST_GROUP_COMMIT", "true")),
             event_encoding=env.get("HATCHED_EVENT_ENCODING", "msgpack").strip().lower(),
             log_level=env.get("HATCHED_LOG_LEVEL", "info"),
+            log_format=log_format(env.get("HATCHED_LOG_FORMAT", "console")),
             demo=_flag(env["HATCHED_DEMO"]) if "HATCHED_DEMO" in env else None,
             webhook_retry_schedule=durations(env["HATCHED_WEBHOOK_RETRY_SCHEDULE"])
             if "HATCHED_WEBHOOK_RETRY_SCHEDULE" in env
@@ -136,6 +153,12 @@ class Settings:
             asset_upload_max_bytes=int(env.get("HATCHED_ASSET_UPLOAD_MAX_BYTES", "524288")),
             upload_url_ttl_seconds=int(env.get("HATCHED_UPLOAD_URL_TTL_SECONDS", "900")),
             metrics=_flag(env.get("HATCHED_METRICS", "false")),
+            metrics_port=int(env["HATCHED_METRICS_PORT"])
+            if env.get("HATCHED_METRICS_PORT")
+            else None,
+            metrics_dir=Path(env["HATCHED_METRICS_DIR"])
+            if env.get("HATCHED_METRICS_DIR")
+            else None,
             event_backfill_days=backfill_days(env.get("HATCHED_EVENT_BACKFILL_DAYS", "35")),
             auth_rate_limit=rate_limit(env.get("HATCHED_AUTH_RATE_LIMIT", AUTH_RATE_LIMIT)),
             login_email_rate_limit=rate_limit(

@@ -48,11 +48,18 @@ class TaskQueue:
         broker: dramatiq.Broker,
         run_operation: Callable[[UUID], None],
         deliver_webhook: Callable[[UUID, int], None] | None = None,
+        retry_later: tuple[type[Exception], ...] = (),
     ) -> None:
+        """``retry_later``: what ``run_operation`` raises when another worker is on it: the
+        message is retried after the backoff, logged at info, never as an error."""
         self.broker = broker
+        expected = retry_later
 
         def run_operation_message(operation_id: str) -> None:
-            run_operation(UUID(operation_id))
+            try:
+                run_operation(UUID(operation_id))
+            except expected as busy:
+                raise dramatiq.Retry(f"{type(busy).__name__}: {busy}") from None
 
         self._run_operation = dramatiq.actor(
             actor_name="run_operation",

@@ -12,6 +12,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components
 
 from interfaces.container import Container
+from interfaces.http.access_log import AccessLogMiddleware
 from interfaces.http.accounts.accounts import AuthController, CustomerController
 from interfaces.http.analytics.analytics import AnalyticsController
 from interfaces.http.api_docs import api_docs, api_docs_assets
@@ -134,6 +135,7 @@ def create_litestar(container: Container) -> Litestar:
         ),
         on_startup=[container.start],
         on_shutdown=[container.close],
+        logging_config=None,  # the process's logging is ours (structured_logs.py)
         debug=False,
     )
     app.state.container = container
@@ -141,4 +143,5 @@ def create_litestar(container: Container) -> Litestar:
 
 
 def create_app(container: Container) -> RequestIdMiddleware:
-    return RequestIdMiddleware(create_litestar(container))
+    app = AccessLogMiddleware(create_litestar(container), container.metrics.request_answered)
+    return RequestIdMiddleware(app)

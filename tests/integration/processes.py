@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from infrastructure.shared.settings import Settings
@@ -103,3 +105,57 @@ def worker(settings: Settings, threads: int = 1) -> Iterator[HatchedProcess]:
         yield process
     finally:
         process.stop()
+
+
+class ServeProcess:
+    """``hatched serve`` on a free port with a data dir of its own (an embedded SQLite store),
+    ``env`` on top; ready once ``/health`` answers, stopped when the ``with`` block ends."""
+
+    def __init__(self, data_dir: Path, **env: str) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.base = f"http://127.0.0.1:{self.port}"
+        handle, name = tempfile.mkstemp(prefix="hatched-serve-", suffix=".log")
+        self._log = Path(name)
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("HATCHED_")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env={**base_env, "HATCHED_DATA_DIR": str(data_dir), **env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        os.close(handle)
+
+    def output(self) -> str:
+        return self._log.read_text(errors="replace")
+
+    def __enter__(self) -> ServeProcess:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.base}/api/v1/health", timeout=0.5).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"hatched serve did not start:\n{self.output()[-3000:]}")
+            time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Terminate (SIGTERM) and wait; the output stays readable until ``close``."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def close(self) -> None:
+        self._log.unlink(missing_ok=True)
