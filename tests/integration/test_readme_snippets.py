@@ -65,3 +65,17 @@ def test_every_readme_snippet_runs_twice_against_a_real_server(tmp_path: Path) -
             assert done.returncode == 0, shown
             assert error_codes(done.stdout) <= EXPECTED_REFUSALS, shown
             assert '"accepted":true' in done.stdout, shown
+
+
+def test_readme_and_docs_point_only_at_what_the_repository_holds() -> None:
+    """The design notes the project started from are not shipped; links must resolve."""
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    outside = re.compile(r"CONTRACT\.md|DESIGN\.md|DESIGN §|seeds/|\.\./shared|reference §")
+    broken = []
+    for document in documents:
+        text = document.read_text()
+        broken += [f"{document.name}: {m.group(0)}" for m in outside.finditer(text)]
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+            if not (document.parent / target).exists():
+                broken.append(f"{document.name}: link to {target}")
+    assert broken == []
