@@ -109,8 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+CANNOT_OPEN_STORE = 4
+"""Exit status of any command whose database cannot be opened (``projections`` uses 1 to 3)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from infrastructure.persistence.event_store import store_problem
+
+    problem = store_problem(Settings.from_env())  # every command opens the store
+    if problem:
+        print(f"hatched: {problem}", file=sys.stderr, flush=True)
+        return CANNOT_OPEN_STORE
     return int(args.run(args))
 
 

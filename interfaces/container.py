@@ -59,6 +59,7 @@ from infrastructure.shared.periodic import Periodic
 from infrastructure.shared.rate_limits import RateLimiter
 from infrastructure.shared.settings import Settings
 from infrastructure.shared.tasks import TaskQueue, build_broker
+from infrastructure.shared.worker_heartbeats import WorkerHeartbeats
 from infrastructure.widgets.widget_tokens import JwtWidgetTokens
 from projections.registry import all_projections
 
@@ -88,6 +89,7 @@ class Container:
     webhooks: Webhooks
     assets: FileAssetStore
     stage_assets: StageAssets
+    heartbeats: WorkerHeartbeats
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     metrics: Metrics = field(default_factory=Metrics)
@@ -109,6 +111,7 @@ class Container:
         for follower in self.followers:
             follower.stop()
         self.tasks.stop_worker()
+        self.heartbeats.close()
         self.views.close()
         self.store.close()
 
@@ -210,11 +213,13 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         CountedWebhookSender(adapters.webhook_sender, metrics.webhook_attempted),
         settings.webhook_retry_schedule,
     )
+    heartbeats = WorkerHeartbeats(settings.redis_url, settings.redis_namespace)
     tasks = TaskQueue(
         build_broker(settings),
         operations.run,
         deliver_webhook=webhooks.deliver,
         retry_later=(OperationBusy,),
+        heartbeats=heartbeats,
     )
     log = store.recent  # every follower of this process shares the reads of new events
     followers = [Follower.for_projection(p, log, views) for p in all_projections()]
@@ -287,6 +292,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             upload_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
             max_upload_bytes=settings.asset_upload_max_bytes,
         ),
+        heartbeats=heartbeats,
         followers=followers,
         sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
         metrics=metrics,

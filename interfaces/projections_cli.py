@@ -2,7 +2,8 @@
 
 Exit status: 0 done; 1 differences or parked events found (verify), events still parked
 (retry), or the work failed; 2 a view name is unknown; 3 another process is rebuilding (or
-verifying) that view. Progress bars go to stderr, results to stdout.
+verifying) that view; 4 the database cannot be opened (``hatched`` says why in one line).
+Progress bars go to stderr, results to stdout.
 """
 
 from __future__ import annotations

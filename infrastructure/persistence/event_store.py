@@ -101,6 +101,30 @@ def check_database(settings: Settings) -> str | None:
     return None
 
 
+def store_problem(settings: Settings) -> str | None:
+    """``None`` when the configured PostgreSQL database accepts a connection, else one line
+    for a person saying what is wrong and, for a database that does not exist, how to
+    create it. Commands check this first, so an operator reads that line rather than a
+    driver's traceback (or a pool's 30-second wait). SQLite files are created on demand."""
+    if not settings.uses_postgres:
+        return None
+    params = settings.postgres_params()
+    where = f"{params['host']}:{params['port']}"
+    try:
+        with psycopg.connect(make_conninfo("", **params, connect_timeout=10)):
+            return None
+    except psycopg.Error as error:
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if f'database "{params["dbname"]}" does not exist' in detail:
+            return (
+                f'PostgreSQL database "{params["dbname"]}" does not exist on {where}; create it'
+                f" with: createdb -h {params['host']} -p {params['port']} -U {params['user']}"
+                f" {params['dbname']}"
+            )
+        detail = detail.split(" failed: ", 1)[-1].replace("FATAL:  ", "")
+        return f"cannot connect to {settings.describe_store()}: {detail}"
+
+
 def check_redis(settings: Settings) -> str | None:
     if not settings.redis_url:
         return None

@@ -172,10 +172,10 @@ class Settings:
 
     @property
     def runs_worker_in_process(self) -> bool:
-        """Without Redis the serving process is the worker; with Redis, `hatched worker` is."""
-        if self.embedded_worker is not None:
-            return self.embedded_worker
-        return self.redis_url is None
+        """``hatched serve`` works the operation queue itself unless told a separate
+        ``hatched worker`` does (``HATCHED_EMBEDDED_WORKER=false``), Redis or not: a server
+        that accepts hatches and never runs them is the surprise to avoid (decision 0028)."""
+        return self.embedded_worker is not False
 
     @property
     def serves_demo(self) -> bool:

@@ -16,6 +16,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, TimeLimit
 
 from infrastructure.shared.settings import Settings
+from infrastructure.shared.worker_heartbeats import WorkerHeartbeats
 
 log = logging.getLogger("hatched.tasks")
 
@@ -49,11 +50,13 @@ class TaskQueue:
         run_operation: Callable[[UUID], None],
         deliver_webhook: Callable[[UUID, int], None] | None = None,
         retry_later: tuple[type[Exception], ...] = (),
+        heartbeats: WorkerHeartbeats | None = None,
     ) -> None:
         """``retry_later``: what ``run_operation`` raises when another worker is on it: the
         message is retried after the backoff, logged at info, never as an error."""
         self.broker = broker
         expected = retry_later
+        self.heartbeats = heartbeats
 
         def run_operation_message(operation_id: str) -> None:
             try:
@@ -103,8 +106,12 @@ class TaskQueue:
         """Run consumers in this process (the embedded default, and `hatched worker`)."""
         self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
         self._worker.start()
+        if self.heartbeats is not None:
+            self.heartbeats.start(threads)
 
     def stop_worker(self) -> None:
+        if self.heartbeats is not None:
+            self.heartbeats.stop()
         if self._worker is not None:
             self._worker.stop(timeout=10_000)
             self._worker = None

@@ -143,7 +143,13 @@ def test_ready_lists_no_parked_events_when_there_are_none(client: TestClient) ->
     ready = client.get("/api/v1/health/ready").json()
     assert ready == {
         "status": "ready",
-        "checks": {"database": "ok", "redis": ready["checks"]["redis"], "views": "ok"},
+        "checks": {
+            "database": "ok",
+            "redis": ready["checks"]["redis"],
+            "views": "ok",
+            "workers": "ok",
+        },
+        "queue": {"workers": 1, "pending_operations": 0, "oldest_pending_seconds": None},
     }
 
 

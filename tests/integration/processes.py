@@ -22,6 +22,7 @@ import pytest
 
 from infrastructure.shared.settings import Settings
 from tests.conftest import REDIS_URL
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,3 +160,26 @@ class ServeProcess:
 
     def close(self) -> None:
         self._log.unlink(missing_ok=True)
+
+
+@contextmanager
+def serving(settings: Settings, **env: str) -> Iterator[httpx.Client]:
+    """A running ``hatched serve`` on a free port, with a client for it once it answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = HatchedProcess(settings, "serve", HATCHED_PORT=str(port), **env)
+    try:
+        server.wait_for_output("Hatched API on")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            eventually(lambda: _answers(client), 60.0)
+            yield client
+    finally:
+        server.stop()
+
+
+def _answers(client: httpx.Client) -> None:
+    try:
+        assert client.get("/api/v1/health").status_code == 200
+    except httpx.TransportError as error:
+        raise AssertionError("not answering yet") from error

@@ -1,14 +1,21 @@
-"""The ``hatched`` command as an operator meets it: version, help, which store, an empty log."""
+"""The ``hatched`` command as an operator meets it: version, help, which store, an empty log,
+a database that is not there."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 from importlib.metadata import version
+from pathlib import Path
 
+import psycopg
 import pytest
 
 from infrastructure.shared.settings import Settings
-from interfaces.cli import build_parser, main
+from interfaces.cli import CANNOT_OPEN_STORE, build_parser, main
+from tests.integration.processes import ROOT
 from tests.integration.test_projections_cli import Run, hatched  # noqa: F401 - the fixture
 
 
@@ -53,3 +60,43 @@ def test_the_store_description_never_shows_a_password() -> None:
     settings = Settings(database_url="postgresql://app:s3cret@db.internal:5433/hatched")
     assert settings.describe_store() == "PostgreSQL app@db.internal:5433/hatched"
     assert "s3cret" not in settings.describe_store()
+
+
+MISSING_DATABASE = "postgresql://postgres@127.0.0.1:5432/hatched_does_not_exist"
+
+
+def postgres_answers() -> bool:
+    try:
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres"):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.mark.parametrize("command", [["serve"], ["projections", "status"], ["worker"]])
+def test_a_missing_database_is_one_line_saying_how_to_create_it(
+    command: list[str], tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HATCHED_")}
+    env |= {"HATCHED_DATABASE_URL": MISSING_DATABASE, "HATCHED_DATA_DIR": str(tmp_path)}
+    env["HATCHED_REDIS_URL"] = "redis://127.0.0.1:6379/14"
+    done = subprocess.run(
+        [sys.executable, "-m", "interfaces.cli", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == CANNOT_OPEN_STORE, done
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("hatched: ")
+    if postgres_answers():  # without a server the line says the connection was refused
+        assert line == (
+            'hatched: PostgreSQL database "hatched_does_not_exist" does not exist on'
+            " 127.0.0.1:5432; create it with: createdb -h 127.0.0.1 -p 5432 -U postgres"
+            " hatched_does_not_exist"
+        )
+    else:
+        assert line.startswith("hatched: cannot connect to PostgreSQL postgres@127.0.0.1")
