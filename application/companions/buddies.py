@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from application.configs.configs import Configs
-from application.economy.wallets import ledger_id_for
+from application.economy.wallets import ledger_id_for, settle
 from application.shared.ports import Clock, Secrets
 from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.buddy import Buddy, arrange_equipment
@@ -172,7 +172,7 @@ class Buddies:
                 values=values, skills=rulebook.skills, actor=actor, timestamp=self._clock.now()
             )
 
-        return self._change(tenant, buddy_id, change, recheck=True)
+        return self._change(tenant, buddy_id, change, settled_by=actor)
 
     def award_badge(self, tenant: Tenant, buddy_id: str, badge_key: str, actor: str) -> Buddy:
         def attempt() -> Buddy:
@@ -194,7 +194,7 @@ class Buddies:
                     causation={"actor": actor, "badge_key": badge_key},
                     timestamp=now,
                 )
-            self._recheck(state)
+            self._settle(state, actor)
             self._store.save(state.buddy, state.ledger)
             return state.buddy
 
@@ -224,6 +224,7 @@ class Buddies:
                     causation={"actor": actor, "item_id": item_id},
                     timestamp=now,
                 )
+            self._settle(state, actor)
             self._store.save(state.buddy, state.ledger)
             return state.buddy
 
@@ -265,32 +266,40 @@ class Buddies:
                 causation={"actor": actor},
                 timestamp=self._clock.now(),
             )
-            self._recheck(state)
+            self._settle(state, actor)
             self._store.save(state.buddy, state.ledger)
             return WalletChange(state.buddy.id, chosen, amount, balance, entry_id)
 
         return retry_on_conflict(attempt, line=buddy_id)
 
-    def _recheck(self, state: BuddyState) -> None:
-        if not state.buddy.is_active:
-            return
-        check = check_evolution(state.rulebook, state.buddy.progress_state(state.ledger.wallet()))
-        state.buddy.update_evolution_readiness(
-            ready=check.ready, causation={"source": "manual_override"}, timestamp=self._clock.now()
+    def _settle(self, state: BuddyState, actor: str) -> None:
+        """Badges and readiness the override earned, in its own save (``wallets.settle``)."""
+        settle(
+            state.buddy,
+            state.ledger,
+            state.rulebook,
+            {"source": "manual_override", "actor": actor},
+            self._clock.now(),
         )
 
-    def _change(self, tenant: Tenant, buddy_id: str, change: Any, recheck: bool = False) -> Buddy:
+    def _change(
+        self, tenant: Tenant, buddy_id: str, change: Any, settled_by: str | None = None
+    ) -> Buddy:
+        """Load, change and save a buddy; ``settled_by`` (the actor of an override that may
+        earn something) settles it, and saves its wallet with it."""
+
         def attempt() -> Buddy:
-            if recheck:
+            if settled_by is not None:
                 state = self.state(tenant, buddy_id)
                 change(state.buddy)
-                self._recheck(state)
-                buddy = state.buddy
+                self._settle(state, settled_by)
+                self._store.save(state.buddy, state.ledger)
+                return state.buddy
             else:
                 buddy = self.load(tenant, buddy_id)
                 change(buddy)
-            self._store.save(buddy)
-            return buddy
+                self._store.save(buddy)
+                return buddy
 
         return retry_on_conflict(attempt, line=buddy_id)
 

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from application.companions.appearance import Appearance
 from application.configs.configs import Configs
-from application.economy.wallets import ledger_id_for, open_ledger
+from application.economy.wallets import ledger_id_for, open_ledger, settle
 from application.shared.ports import Clock
 from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.buddy import Buddy
@@ -22,7 +22,6 @@ from domain.companions.operation import Operation
 from domain.companions.user_account import UserAccount
 from domain.configs.rulebook import Rulebook
 from domain.economy.ledger import Ledger
-from domain.ingestion.rules import check_evolution
 from domain.shared.errors import DomainError
 from domain.shared.ids import natural_id, parse_public_id, public_id
 from domain.shared.tenancy import Tenant
@@ -170,6 +169,7 @@ class Operations:
         )
         account.egg_closed(egg_id=egg.id, timestamp=now)
         account.buddy_adopted(buddy_id=buddy_id, timestamp=now)
+        settle(buddy, ledger, rulebook, {"operation_id": operation.public_id}, now)
         self._draw(buddy, rulebook, now)
         return [egg, buddy, ledger, account], result
 
@@ -179,16 +179,13 @@ class Operations:
         to_stage = int(operation.params["to_stage"])
         buddy.evolve(to_stage=to_stage, operation_id=operation.id, timestamp=now)
         rulebook = self._configs.rulebook(buddy.config_version_id)
-        check = check_evolution(rulebook, buddy.progress_state(ledger.wallet()))
-        buddy.update_evolution_readiness(
-            ready=check.ready, causation={"operation_id": operation.public_id}, timestamp=now
-        )
+        settle(buddy, ledger, rulebook, {"operation_id": operation.public_id}, now)
         self._draw(buddy, rulebook, now)
         result = {
             "buddy_id": public_id("buddy", buddy.id),
             "evolution_stage": buddy.evolution_stage,
         }
-        return [buddy], result
+        return [buddy, ledger], result
 
     def _equip(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
         buddy, _ = self._buddy_and_ledger(operation)

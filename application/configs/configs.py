@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from application.configs.what_if import WhatIf
-from application.economy.wallets import ledger_id_for
+from application.economy.wallets import ledger_id_for, settle
 from application.shared.ports import BuddyDirectory, Clock
 from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.buddy import Buddy
@@ -30,7 +30,6 @@ from domain.configs.presets import PRESET_SUMMARIES, preset_document, preset_sum
 from domain.configs.rulebook import Rulebook
 from domain.configs.rulebook_diff import describe_changes
 from domain.economy.ledger import Ledger
-from domain.ingestion.rules import check_evolution
 from domain.shared.errors import DomainError, InvalidStateTransition, NotFound
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import Tenant, ensure_owned
@@ -379,8 +378,7 @@ class Configs:
                 ledger.change_token_keys(
                     token_keys=rulebook.token_config.token_keys, causation=cause, timestamp=now
                 )
-                check = check_evolution(rulebook, buddy.progress_state(ledger.wallet()))
-                buddy.update_evolution_readiness(ready=check.ready, causation=cause, timestamp=now)
+                settle(buddy, ledger, rulebook, cause, now)
             self._store.save(buddy, ledger)
             return "migrated"
 

@@ -31,7 +31,15 @@ from domain.configs.rulebook import (
     SkillDef,
 )
 from domain.economy.ledger import WalletBalances
-from domain.ingestion.rules import Evaluation, ProgressState, RuleCounter, count_event, record_award
+from domain.ingestion.rules import (
+    BadgeAward,
+    Evaluation,
+    ProgressState,
+    RuleCounter,
+    Settlement,
+    count_event,
+    record_award,
+)
 from domain.shared.errors import DomainError, InvalidStateTransition
 from domain.shared.tenancy import Mode
 
@@ -222,7 +230,37 @@ class Buddy(Aggregate):
                 causation=cause,
                 timestamp=timestamp,
             )
-        for award in e.badges_awarded:
+        self._record_badges(e.badges_awarded, e.badges_ready, cause, timestamp)
+        if e.evolution_ready and not self.evolution_ready:
+            self._evolution_became_ready(
+                stage=self.evolution_stage,
+                next_stage=e.next_stage,
+                causation=cause,
+                timestamp=timestamp,
+            )
+
+    def record_settlement(
+        self, settlement: Settlement, *, causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        """Apply ``rules.settle`` run after a change that was not a customer event (an evolve,
+        an override, a purchase, a migration): the same ``BadgeAwarded`` (``source: rule``)
+        and ``BadgeBecameReady`` an event would have recorded, then the readiness as
+        ``update_evolution_readiness`` records it. The wallet credits the badges' coins."""
+        self._require_active("settling badges")
+        cause = {**causation, "config_version_id": self.config_version_id}
+        self._record_badges(settlement.badges_awarded, settlement.badges_ready, cause, timestamp)
+        self.update_evolution_readiness(
+            ready=settlement.evolution.ready, causation=causation, timestamp=timestamp
+        )
+
+    def _record_badges(
+        self,
+        awarded: Sequence[BadgeAward],
+        ready: Sequence[str],
+        cause: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        for award in awarded:
             if award.badge_key not in self.badges:
                 self._badge_awarded(
                     badge_key=award.badge_key,
@@ -232,20 +270,13 @@ class Buddy(Aggregate):
                     causation={**cause, "badge_key": award.badge_key},
                     timestamp=timestamp,
                 )
-        for badge_key in e.badges_ready:
+        for badge_key in ready:
             if badge_key not in self.badges and badge_key not in self.badges_ready:
                 self._badge_became_ready(
                     badge_key=badge_key,
                     causation={**cause, "badge_key": badge_key},
                     timestamp=timestamp,
                 )
-        if e.evolution_ready and not self.evolution_ready:
-            self._evolution_became_ready(
-                stage=self.evolution_stage,
-                next_stage=e.next_stage,
-                causation=cause,
-                timestamp=timestamp,
-            )
 
     def update_evolution_readiness(
         self, *, ready: bool, causation: dict[str, Any], timestamp: datetime
