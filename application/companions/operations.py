@@ -22,6 +22,7 @@ from domain.companions.operation import Operation
 from domain.companions.user_account import UserAccount
 from domain.configs.rulebook import Rulebook
 from domain.economy.ledger import Ledger
+from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError
 from domain.shared.ids import natural_id, parse_public_id, public_id
 from domain.shared.tenancy import Tenant
@@ -159,6 +160,7 @@ class Operations:
             egg_id=egg.id,
             config_version_id=egg.config_version_id,
             name=DEFAULT_BUDDY_NAME,
+            correlation_id=operation.correlation_id,
             timestamp=now,
         )
         ledger = open_ledger(buddy_id, egg.customer_id, egg.mode, rulebook, now)
@@ -169,7 +171,7 @@ class Operations:
         )
         account.egg_closed(egg_id=egg.id, timestamp=now)
         account.buddy_adopted(buddy_id=buddy_id, timestamp=now)
-        settle(buddy, ledger, rulebook, {"operation_id": operation.public_id}, now)
+        settle(buddy, ledger, rulebook, _cause(operation), now)
         self._draw(buddy, rulebook, now)
         return [egg, buddy, ledger, account], result
 
@@ -177,9 +179,14 @@ class Operations:
         buddy, ledger = self._buddy_and_ledger(operation)
         now = self._clock.now()
         to_stage = int(operation.params["to_stage"])
-        buddy.evolve(to_stage=to_stage, operation_id=operation.id, timestamp=now)
+        buddy.evolve(
+            to_stage=to_stage,
+            operation_id=operation.id,
+            correlation_id=operation.correlation_id,
+            timestamp=now,
+        )
         rulebook = self._configs.rulebook(buddy.config_version_id)
-        settle(buddy, ledger, rulebook, {"operation_id": operation.public_id}, now)
+        settle(buddy, ledger, rulebook, _cause(operation), now)
         self._draw(buddy, rulebook, now)
         result = {
             "buddy_id": public_id("buddy", buddy.id),
@@ -215,3 +222,9 @@ class Operations:
         buddy = self._store.load(Buddy, operation.buddy_id, "buddy", str(operation.buddy_id))
         ledger = self._store.load(Ledger, ledger_id_for(buddy.id), "ledger", str(buddy.id))
         return buddy, ledger
+
+
+def _cause(operation: Operation) -> dict[str, Any]:
+    """What the facts an operation records name as their cause: the operation, and the
+    correlation id of the request that asked for it (decision 0031)."""
+    return {"operation_id": operation.public_id, **correlated(operation.correlation_id)}

@@ -40,6 +40,7 @@ from domain.ingestion.rules import (
     count_event,
     record_award,
 )
+from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, InvalidStateTransition
 from domain.shared.tenancy import Mode
 
@@ -105,12 +106,20 @@ class Buddy(Aggregate):
     appearance: dict[str, Any] | None = None
 
     class Hatched(Aggregate.Created):
+        """Version 2 added ``correlation_id``, the hatch operation's (``Operation``)."""
+
+        class_version = 2
         customer_id: UUID
         mode: Mode
         user_id: str
         egg_id: UUID
         config_version_id: UUID
         name: str
+        correlation_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["correlation_id"] = None
 
     @event(Hatched)
     def __init__(
@@ -123,6 +132,7 @@ class Buddy(Aggregate):
         egg_id: UUID,
         config_version_id: UUID,
         name: str,
+        correlation_id: str | None,
         timestamp: datetime,
     ) -> None:
         self.customer_id = customer_id
@@ -173,7 +183,9 @@ class Buddy(Aggregate):
 
     # Commands: progression -----------------------------------------------------------
 
-    def record_progress(self, evaluation: Evaluation, *, timestamp: datetime) -> None:
+    def record_progress(
+        self, evaluation: Evaluation, *, correlation_id: str | None = None, timestamp: datetime
+    ) -> None:
         """Apply the non-wallet effects of ``evaluation`` (the wallet ones go to the Ledger).
 
         Emits ``ProgressRecorded`` always (the event is counted even when no rule fired),
@@ -186,6 +198,7 @@ class Buddy(Aggregate):
         cause: dict[str, Any] = {
             "event_id": evaluation.event_id,
             "config_version_id": self.config_version_id,
+            **correlated(correlation_id),
         }
         self._progress_recorded(
             event_id=evaluation.event_id,
@@ -297,8 +310,16 @@ class Buddy(Aggregate):
         else:
             self._evolution_readiness_withdrawn(causation=causation, timestamp=timestamp)
 
-    def evolve(self, *, to_stage: int, operation_id: UUID, timestamp: datetime) -> None:
+    def evolve(
+        self,
+        *,
+        to_stage: int,
+        operation_id: UUID,
+        correlation_id: str | None = None,
+        timestamp: datetime,
+    ) -> None:
         """Move to the next stage. Repeating the same operation changes nothing.
+        ``correlation_id`` is the operation's, recorded with the fact.
 
         ``invalid_state_transition`` when archived, ``max_stage_reached`` at stage 5,
         ``evolution_not_ready`` unless readiness was recorded, ``conflict`` when
@@ -331,6 +352,7 @@ class Buddy(Aggregate):
             from_stage=self.evolution_stage,
             to_stage=to_stage,
             operation_id=operation_id,
+            correlation_id=correlation_id,
             timestamp=timestamp,
         )
 
@@ -371,7 +393,13 @@ class Buddy(Aggregate):
         )
 
     def award_badge(
-        self, *, badge_key: str, actor: str, coin_reward: int = 0, timestamp: datetime
+        self,
+        *,
+        badge_key: str,
+        actor: str,
+        coin_reward: int = 0,
+        correlation_id: str | None = None,
+        timestamp: datetime,
     ) -> None:
         """Manual award (also how a manual badge that became ready is given).
 
@@ -390,7 +418,11 @@ class Buddy(Aggregate):
             coin_reward=coin_reward,
             source="manual",
             actor=actor,
-            causation={"actor": actor, "config_version_id": self.config_version_id},
+            causation={
+                "actor": actor,
+                "config_version_id": self.config_version_id,
+                **correlated(correlation_id),
+            },
             timestamp=timestamp,
         )
 
@@ -649,13 +681,27 @@ class Buddy(Aggregate):
         self.evolution_ready = False
 
     class Evolved(Aggregate.Event):
+        """Version 2 added ``correlation_id``, the evolve operation's (``Operation``)."""
+
+        class_version = 2
         from_stage: int
         to_stage: int
         operation_id: UUID
+        correlation_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["correlation_id"] = None
 
     @event(Evolved)
     def _evolved(
-        self, *, from_stage: int, to_stage: int, operation_id: UUID, timestamp: datetime
+        self,
+        *,
+        from_stage: int,
+        to_stage: int,
+        operation_id: UUID,
+        correlation_id: str | None,
+        timestamp: datetime,
     ) -> None:
         self.evolution_stage = to_stage
         self.evolution_ready = False
