@@ -16,6 +16,7 @@ from application.configs.configs import Configs
 from application.shared.store import EventStore
 from domain.companions.buddy import Buddy
 from domain.companions.operation import Operation
+from domain.shared.correlation import CORRELATION_ID
 from domain.shared.ids import natural_id
 
 
@@ -44,6 +45,8 @@ class AutoEvolver:
             buddy_id=buddy.id,
             egg_id=None,
             params={"to_stage": event.next_stage, "requested_by": "auto_evolve"},
+            # The request that made the buddy ready is the one this evolve answers.
+            correlation_id=event.causation.get(CORRELATION_ID),
             timestamp=event.timestamp,
         )
         try:

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from application.configs.configs import Configs
-from application.economy.wallets import ledger_id_for
+from application.economy.wallets import ledger_id_for, settle
 from application.shared.ports import Clock, Secrets
 from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.buddy import Buddy, arrange_equipment
@@ -17,6 +17,7 @@ from domain.companions.user_account import UserAccount
 from domain.configs.rulebook import COINS, MAX_STAGE, Rulebook
 from domain.economy.ledger import Ledger
 from domain.ingestion.rules import EvolutionCheck, check_evolution
+from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import Tenant
@@ -90,7 +91,9 @@ class Buddies:
 
     # -- operations ----------------------------------------------------------------
 
-    def request_evolve(self, tenant: Tenant, buddy_id: str) -> Operation:
+    def request_evolve(
+        self, tenant: Tenant, buddy_id: str, correlation_id: str | None = None
+    ) -> Operation:
         buddy, check = self.evolution(tenant, buddy_id)
         if not buddy.is_active:
             raise DomainError(
@@ -110,9 +113,16 @@ class Buddies:
                 f"the conditions for stage {buddy.evolution_stage + 1} are not met yet",
                 {"stage": buddy.evolution_stage, "unmet": [dict(u) for u in check.unmet]},
             )
-        return self._request(buddy, "evolve", {"to_stage": buddy.evolution_stage + 1})
+        params = {"to_stage": buddy.evolution_stage + 1}
+        return self._request(buddy, "evolve", params, correlation_id)
 
-    def request_equip(self, tenant: Tenant, buddy_id: str, item_ids: list[str]) -> Operation:
+    def request_equip(
+        self,
+        tenant: Tenant,
+        buddy_id: str,
+        item_ids: list[str],
+        correlation_id: str | None = None,
+    ) -> Operation:
         state = self.state(tenant, buddy_id)
         if not state.buddy.is_active:
             raise DomainError(
@@ -123,9 +133,11 @@ class Buddies:
         arranged = arrange_equipment(
             item_ids, state.buddy.owned_item_ids, state.rulebook.item_categories
         )
-        return self._request(state.buddy, "equip_item", {"item_ids": arranged})
+        return self._request(state.buddy, "equip_item", {"item_ids": arranged}, correlation_id)
 
-    def _request(self, buddy: Buddy, kind: str, params: dict[str, Any]) -> Operation:
+    def _request(
+        self, buddy: Buddy, kind: str, params: dict[str, Any], correlation_id: str | None
+    ) -> Operation:
         operation = Operation(
             id=self._secrets.uuid(),
             customer_id=buddy.customer_id,
@@ -134,6 +146,7 @@ class Buddies:
             buddy_id=buddy.id,
             egg_id=None,
             params=params,
+            correlation_id=correlation_id,
             timestamp=self._clock.now(),
         )
         self._store.save(operation)
@@ -149,8 +162,10 @@ class Buddies:
         amount: int,
         reason: str,
         actor: str,
+        correlation_id: str | None = None,
     ) -> WalletChange:
-        return self._wallet(tenant, buddy_id, currency, amount, reason, actor, spend=False)
+        cause = _override(actor, correlation_id)
+        return self._wallet(tenant, buddy_id, currency, amount, reason, cause, spend=False)
 
     def spend(
         self,
@@ -160,11 +175,18 @@ class Buddies:
         amount: int,
         reason: str,
         actor: str,
+        correlation_id: str | None = None,
     ) -> WalletChange:
-        return self._wallet(tenant, buddy_id, currency, amount, reason, actor, spend=True)
+        cause = _override(actor, correlation_id)
+        return self._wallet(tenant, buddy_id, currency, amount, reason, cause, spend=True)
 
     def set_skills(
-        self, tenant: Tenant, buddy_id: str, values: dict[str, int], actor: str
+        self,
+        tenant: Tenant,
+        buddy_id: str,
+        values: dict[str, int],
+        actor: str,
+        correlation_id: str | None = None,
     ) -> Buddy:
         def change(buddy: Buddy) -> None:
             rulebook = self._configs.rulebook(buddy.config_version_id)
@@ -172,9 +194,18 @@ class Buddies:
                 values=values, skills=rulebook.skills, actor=actor, timestamp=self._clock.now()
             )
 
-        return self._change(tenant, buddy_id, change, recheck=True)
+        return self._change(tenant, buddy_id, change, _override(actor, correlation_id))
 
-    def award_badge(self, tenant: Tenant, buddy_id: str, badge_key: str, actor: str) -> Buddy:
+    def award_badge(
+        self,
+        tenant: Tenant,
+        buddy_id: str,
+        badge_key: str,
+        actor: str,
+        correlation_id: str | None = None,
+    ) -> Buddy:
+        cause = _override(actor, correlation_id)
+
         def attempt() -> Buddy:
             state = self.state(tenant, buddy_id)
             badge = state.rulebook.badge(badge_key)
@@ -183,7 +214,11 @@ class Buddies:
             now = self._clock.now()
             reward = badge.coin_reward or 0
             state.buddy.award_badge(
-                badge_key=badge_key, actor=actor, coin_reward=reward, timestamp=now
+                badge_key=badge_key,
+                actor=actor,
+                coin_reward=reward,
+                correlation_id=correlation_id,
+                timestamp=now,
             )
             if reward:
                 state.ledger.credit(
@@ -191,17 +226,25 @@ class Buddies:
                     amount=reward,
                     reason=f"badge:{badge_key}",
                     entry_id=self._secrets.uuid(),
-                    causation={"actor": actor, "badge_key": badge_key},
+                    causation={**cause, "badge_key": badge_key},
                     timestamp=now,
                 )
-            self._recheck(state)
+            self._settle(state, cause)
             self._store.save(state.buddy, state.ledger)
             return state.buddy
 
         return retry_on_conflict(attempt, line=buddy_id)
 
-    def purchase_item(self, tenant: Tenant, buddy_id: str, item_id: str, actor: str) -> Buddy:
+    def purchase_item(
+        self,
+        tenant: Tenant,
+        buddy_id: str,
+        item_id: str,
+        actor: str,
+        correlation_id: str | None = None,
+    ) -> Buddy:
         """Buy a catalog item with coins: the debit and the ownership land together or not at all."""
+        cause = _override(actor, correlation_id)
 
         def attempt() -> Buddy:
             state = self.state(tenant, buddy_id)
@@ -212,7 +255,7 @@ class Buddies:
             entry_id = self._secrets.uuid()
             state.buddy.acquire_item(
                 item_id=item_id,
-                causation={"actor": actor, "ledger_entry_id": public_id("ledger_entry", entry_id)},
+                causation={**cause, "ledger_entry_id": public_id("ledger_entry", entry_id)},
                 timestamp=now,
             )
             if item.price_coins > 0:
@@ -221,9 +264,10 @@ class Buddies:
                     amount=item.price_coins,
                     reason=f"item:{item_id}",
                     entry_id=entry_id,
-                    causation={"actor": actor, "item_id": item_id},
+                    causation={**cause, "item_id": item_id},
                     timestamp=now,
                 )
+            self._settle(state, cause)
             self._store.save(state.buddy, state.ledger)
             return state.buddy
 
@@ -236,7 +280,7 @@ class Buddies:
         currency: str | None,
         amount: int,
         reason: str,
-        actor: str,
+        cause: dict[str, Any],
         *,
         spend: bool,
     ) -> WalletChange:
@@ -262,35 +306,43 @@ class Buddies:
                 amount=amount,
                 reason=reason,
                 entry_id=entry_id,
-                causation={"actor": actor},
+                causation=dict(cause),
                 timestamp=self._clock.now(),
             )
-            self._recheck(state)
+            self._settle(state, cause)
             self._store.save(state.buddy, state.ledger)
             return WalletChange(state.buddy.id, chosen, amount, balance, entry_id)
 
         return retry_on_conflict(attempt, line=buddy_id)
 
-    def _recheck(self, state: BuddyState) -> None:
-        if not state.buddy.is_active:
-            return
-        check = check_evolution(state.rulebook, state.buddy.progress_state(state.ledger.wallet()))
-        state.buddy.update_evolution_readiness(
-            ready=check.ready, causation={"source": "manual_override"}, timestamp=self._clock.now()
+    def _settle(self, state: BuddyState, cause: dict[str, Any]) -> None:
+        """Badges and readiness the override earned, in its own save (``wallets.settle``)."""
+        settle(
+            state.buddy,
+            state.ledger,
+            state.rulebook,
+            {"source": "manual_override", **cause},
+            self._clock.now(),
         )
 
-    def _change(self, tenant: Tenant, buddy_id: str, change: Any, recheck: bool = False) -> Buddy:
+    def _change(
+        self, tenant: Tenant, buddy_id: str, change: Any, settled_by: dict[str, Any] | None = None
+    ) -> Buddy:
+        """Load, change and save a buddy; ``settled_by`` (the cause of an override that may
+        earn something) settles it, and saves its wallet with it."""
+
         def attempt() -> Buddy:
-            if recheck:
+            if settled_by is not None:
                 state = self.state(tenant, buddy_id)
                 change(state.buddy)
-                self._recheck(state)
-                buddy = state.buddy
+                self._settle(state, settled_by)
+                self._store.save(state.buddy, state.ledger)
+                return state.buddy
             else:
                 buddy = self.load(tenant, buddy_id)
                 change(buddy)
-            self._store.save(buddy)
-            return buddy
+                self._store.save(buddy)
+                return buddy
 
         return retry_on_conflict(attempt, line=buddy_id)
 
@@ -298,3 +350,8 @@ class Buddies:
         return self._store.load(
             Ledger, ledger_id_for(buddy.id), "ledger", public_id("buddy", buddy.id)
         )
+
+
+def _override(actor: str, correlation_id: str | None) -> dict[str, Any]:
+    """The cause an override records: who did it, and the request it came in (decision 0031)."""
+    return {"actor": actor, **correlated(correlation_id)}

@@ -103,9 +103,10 @@ class Eggs:
 
         return retry_on_conflict(attempt)
 
-    def hatch(self, tenant: Tenant, egg_id: str) -> Operation:
+    def hatch(self, tenant: Tenant, egg_id: str, correlation_id: str | None = None) -> Operation:
         """Start the hatch: the egg moves to ``hatching`` and a pending operation is recorded,
-        in one transaction. A follower of the log hands the operation to a worker."""
+        in one transaction. A follower of the log hands the operation to a worker. The facts
+        the worker records carry ``correlation_id`` (the request's id; decision 0031)."""
 
         def attempt() -> Operation:
             egg = self.get(tenant, egg_id)
@@ -118,6 +119,7 @@ class Eggs:
                 buddy_id=None,
                 egg_id=egg.id,
                 params={},
+                correlation_id=correlation_id,
                 timestamp=now,
             )
             egg.start_hatching(operation_id=operation.id, timestamp=now)

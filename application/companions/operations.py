@@ -13,7 +13,7 @@ from uuid import UUID
 
 from application.companions.appearance import Appearance
 from application.configs.configs import Configs
-from application.economy.wallets import ledger_id_for, open_ledger
+from application.economy.wallets import ledger_id_for, open_ledger, settle
 from application.shared.ports import Clock
 from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.buddy import Buddy
@@ -22,7 +22,7 @@ from domain.companions.operation import Operation
 from domain.companions.user_account import UserAccount
 from domain.configs.rulebook import Rulebook
 from domain.economy.ledger import Ledger
-from domain.ingestion.rules import check_evolution
+from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError
 from domain.shared.ids import natural_id, parse_public_id, public_id
 from domain.shared.tenancy import Tenant
@@ -160,6 +160,7 @@ class Operations:
             egg_id=egg.id,
             config_version_id=egg.config_version_id,
             name=DEFAULT_BUDDY_NAME,
+            correlation_id=operation.correlation_id,
             timestamp=now,
         )
         ledger = open_ledger(buddy_id, egg.customer_id, egg.mode, rulebook, now)
@@ -170,6 +171,7 @@ class Operations:
         )
         account.egg_closed(egg_id=egg.id, timestamp=now)
         account.buddy_adopted(buddy_id=buddy_id, timestamp=now)
+        settle(buddy, ledger, rulebook, _cause(operation), now)
         self._draw(buddy, rulebook, now)
         return [egg, buddy, ledger, account], result
 
@@ -177,18 +179,20 @@ class Operations:
         buddy, ledger = self._buddy_and_ledger(operation)
         now = self._clock.now()
         to_stage = int(operation.params["to_stage"])
-        buddy.evolve(to_stage=to_stage, operation_id=operation.id, timestamp=now)
-        rulebook = self._configs.rulebook(buddy.config_version_id)
-        check = check_evolution(rulebook, buddy.progress_state(ledger.wallet()))
-        buddy.update_evolution_readiness(
-            ready=check.ready, causation={"operation_id": operation.public_id}, timestamp=now
+        buddy.evolve(
+            to_stage=to_stage,
+            operation_id=operation.id,
+            correlation_id=operation.correlation_id,
+            timestamp=now,
         )
+        rulebook = self._configs.rulebook(buddy.config_version_id)
+        settle(buddy, ledger, rulebook, _cause(operation), now)
         self._draw(buddy, rulebook, now)
         result = {
             "buddy_id": public_id("buddy", buddy.id),
             "evolution_stage": buddy.evolution_stage,
         }
-        return [buddy], result
+        return [buddy, ledger], result
 
     def _equip(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
         buddy, _ = self._buddy_and_ledger(operation)
@@ -218,3 +222,9 @@ class Operations:
         buddy = self._store.load(Buddy, operation.buddy_id, "buddy", str(operation.buddy_id))
         ledger = self._store.load(Ledger, ledger_id_for(buddy.id), "ledger", str(buddy.id))
         return buddy, ledger
+
+
+def _cause(operation: Operation) -> dict[str, Any]:
+    """What the facts an operation records name as their cause: the operation, and the
+    correlation id of the request that asked for it (decision 0031)."""
+    return {"operation_id": operation.public_id, **correlated(operation.correlation_id)}

@@ -21,7 +21,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from application.configs.what_if import WhatIf
-from application.economy.wallets import ledger_id_for
+from application.economy.wallets import ledger_id_for, settle
 from application.shared.ports import BuddyDirectory, Clock
 from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.buddy import Buddy
@@ -30,7 +30,7 @@ from domain.configs.presets import PRESET_SUMMARIES, preset_document, preset_sum
 from domain.configs.rulebook import Rulebook
 from domain.configs.rulebook_diff import describe_changes
 from domain.economy.ledger import Ledger
-from domain.ingestion.rules import check_evolution
+from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, InvalidStateTransition, NotFound
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import Tenant, ensure_owned
@@ -324,6 +324,7 @@ class Configs:
         config_version_id: str,
         buddy_ids: builtins.list[UUID] | None,
         actor: str = "api",
+        correlation_id: str | None = None,
     ) -> dict[str, Any]:
         """Pin buddies (``None``: all the tenant's active buddies) to a published version.
 
@@ -347,7 +348,7 @@ class Configs:
                 self._buddy(tenant, buddy_id)
         outcome = {"migrated": 0, "already_on_version": 0, "skipped": 0}
         for buddy_id in targets:
-            outcome[self._migrate_one(tenant, buddy_id, version.id, actor)] += 1
+            outcome[self._migrate_one(tenant, buddy_id, version.id, actor, correlation_id)] += 1
         return {
             "config_version_id": version.public_id,
             "version": version.version_number,
@@ -357,7 +358,14 @@ class Configs:
 
     # -- helpers --------------------------------------------------------------------
 
-    def _migrate_one(self, tenant: Tenant, buddy_id: UUID, target: UUID, actor: str) -> str:
+    def _migrate_one(
+        self,
+        tenant: Tenant,
+        buddy_id: UUID,
+        target: UUID,
+        actor: str,
+        correlation_id: str | None,
+    ) -> str:
         def attempt() -> str:
             buddy = self._store.find(Buddy, buddy_id)
             if (
@@ -375,12 +383,11 @@ class Configs:
             ledger = self._store.find(Ledger, ledger_id_for(buddy.id))
             if ledger is not None:
                 rulebook = self.rulebook(target)
-                cause = {"actor": actor, "config_version_id": target}
+                cause = {"actor": actor, "config_version_id": target, **correlated(correlation_id)}
                 ledger.change_token_keys(
                     token_keys=rulebook.token_config.token_keys, causation=cause, timestamp=now
                 )
-                check = check_evolution(rulebook, buddy.progress_state(ledger.wallet()))
-                buddy.update_evolution_readiness(ready=check.ready, causation=cause, timestamp=now)
+                settle(buddy, ledger, rulebook, cause, now)
             self._store.save(buddy, ledger)
             return "migrated"
 

@@ -1,4 +1,4 @@
-"""Where a buddy's wallet lives, and how rule effects reach it."""
+"""Where a buddy's wallet lives, and how rule effects (and settled badges) reach it."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.companions.buddy import Buddy
 from domain.configs.rulebook import COINS, Rulebook
 from domain.economy.ledger import Ledger
-from domain.ingestion.rules import Evaluation
+from domain.ingestion import rules
+from domain.ingestion.rules import BadgeAward, Evaluation, Settlement
 from domain.shared.ids import natural_id
 from domain.shared.tenancy import Mode
 
@@ -52,15 +54,8 @@ def credit_effects(
                 timestamp=timestamp,
             )
     for badge in effects.badges_awarded:
-        if badge.coin_reward > 0:
-            ledger.credit(
-                currency=COINS,
-                amount=badge.coin_reward,
-                reason=f"badge:{badge.badge_key}",
-                entry_id=natural_id("ledger_entry", scope, "badge", badge.badge_key),
-                causation={**cause, "badge_key": badge.badge_key},
-                timestamp=timestamp,
-            )
+        entry_id = natural_id("ledger_entry", scope, "badge", badge.badge_key)
+        _credit_badge(ledger, badge, entry_id, cause, timestamp)
     for token in effects.token_credits:
         if token.amount > 0:
             ledger.credit(
@@ -71,3 +66,41 @@ def credit_effects(
                 causation={**cause, "rule_id": token.rule_id},
                 timestamp=timestamp,
             )
+
+
+def settle(
+    buddy: Buddy,
+    ledger: Ledger,
+    rulebook: Rulebook,
+    causation: dict[str, Any],
+    timestamp: datetime,
+) -> Settlement:
+    """After a change that was not a customer event, award what the buddy's state now earns.
+
+    ``rules.settle`` decides (the engine's own badge pass); the buddy records the badges and
+    its readiness, the ledger the badges' coins, in the caller's save. Nothing for an
+    archived buddy: it is read-only.
+    """
+    settlement = rules.settle(rulebook, buddy.progress_state(ledger.wallet()))
+    if not buddy.is_active:
+        return settlement
+    buddy.record_settlement(settlement, causation=causation, timestamp=timestamp)
+    for badge in settlement.badges_awarded:
+        # A buddy earns a badge once, so the badge names its entry.
+        entry_id = natural_id("ledger_entry", ledger.id.hex, "settled_badge", badge.badge_key)
+        _credit_badge(ledger, badge, entry_id, causation, timestamp)
+    return settlement
+
+
+def _credit_badge(
+    ledger: Ledger, badge: BadgeAward, entry_id: UUID, cause: dict[str, Any], timestamp: datetime
+) -> None:
+    if badge.coin_reward > 0:
+        ledger.credit(
+            currency=COINS,
+            amount=badge.coin_reward,
+            reason=f"badge:{badge.badge_key}",
+            entry_id=entry_id,
+            causation={**cause, "badge_key": badge.badge_key},
+            timestamp=timestamp,
+        )

@@ -54,6 +54,7 @@ from domain.ingestion.explanations import (
     explain_pin,
     explain_trace,
 )
+from domain.shared.correlation import without_correlation
 from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
@@ -132,6 +133,7 @@ _ENVELOPE: Final = frozenset(
         "originator_topic",
         "timestamp",
         "causation",
+        "correlation_id",  # for webhooks (decision 0031), not a fact
         "customer_id",
         "mode",
     }
@@ -262,7 +264,8 @@ def _public(key: str, value: Any) -> Any:
 def _causation(stream: str, stream_id: UUID, event: Any) -> dict[str, Any]:
     """``event_id``, ``rule_id``, ``config_version_id``, ``operation_id``, ``actor`` when known,
     plus whatever else the event recorded as its cause (``badge_key``, ``item_id``, ...)."""
-    cause = {k: _public(k, v) for k, v in (getattr(event, "causation", None) or {}).items()}
+    recorded = without_correlation(getattr(event, "causation", None) or {})
+    cause = {k: _public(k, v) for k, v in recorded.items()}
     if "rule_id" not in cause and "badge_key" in cause:
         cause["rule_id"] = cause["badge_key"]  # a badge is the rule that awarded it
     target = getattr(event, "to_config_version_id", None)

@@ -38,6 +38,7 @@ from domain.economy.ledger import Ledger
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.ingestion.event_window import DEFAULT_BACKFILL, EventWindow
 from domain.ingestion.rules import CustomerEvent, Evaluation, evaluate
+from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
@@ -72,7 +73,9 @@ saves).
 @dataclass(frozen=True)
 class EventInput:
     """One event as a caller sent it. ``session_issued_at``: sent from a widget session
-    issued then, so it may not be dated before it (``domain/ingestion/event_window.py``)."""
+    issued then, so it may not be dated before it (``domain/ingestion/event_window.py``).
+    ``correlation_id``: the id of the request it came in, recorded in the causation of every
+    fact it causes (decision 0031); each event of a group keeps its own."""
 
     event_id: str
     user_id: str
@@ -82,6 +85,7 @@ class EventInput:
     audience: str | None = None
     buddy_id: UUID | None = None
     session_issued_at: datetime | None = None
+    correlation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -385,9 +389,10 @@ class Ingestion:
             cause = {
                 "event_id": item.event_id,
                 "config_version_id": public_id("config_version", buddy.config_version_id),
+                **correlated(item.correlation_id),
             }
             credit_effects(ledger, evaluation, cause, now)
-            buddy.record_progress(evaluation, timestamp=now)
+            buddy.record_progress(evaluation, correlation_id=item.correlation_id, timestamp=now)
             evaluations.append((buddy, evaluation))
         return EventIngestion(
             id=ingestion_id,

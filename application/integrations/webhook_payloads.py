@@ -2,8 +2,9 @@
 
 The payloads follow the product's catalogue (reference §19): ``coins.earned`` is
 ``{buddy_id, amount, balance, reason, reference_id, ledger_id, is_lucky}`` and so on, plus
-``user_id`` wherever a buddy is concerned and ``occurred_at`` (when the fact happened; the
-``X-Hatched-Timestamp`` header says when it was sent). There is no envelope: the body is
+``user_id`` wherever a buddy is concerned, ``request_id`` (the ``X-Request-Id`` of the API
+request that caused the fact, ``None`` when none did; decision 0031) and ``occurred_at``
+(when the fact happened; the ``X-Hatched-Timestamp`` header says when it was sent). There is no envelope: the body is
 the payload itself. Values are JSON-native (public ids, ISO 8601 UTC timestamps).
 
 A buddy's pictures are drawn by the operation that hatches or evolves it and recorded in the
@@ -29,6 +30,7 @@ from domain.companions.buddy import Buddy
 from domain.companions.operation import Operation
 from domain.economy.ledger import Ledger, LedgerEntry, TokenEntry
 from domain.integrations.webhook_endpoint import TEST_EVENT
+from domain.shared.correlation import CORRELATION_ID
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
 
@@ -70,7 +72,12 @@ def origin_of(first: DomainEvent | None, buddy_first: DomainEvent | None = None)
         user_id = buddy_first.user_id if isinstance(buddy_first, Buddy.Hatched) else None
         return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, user_id)
     if isinstance(first, Operation.Requested):
-        operation = {"type": first.type, "buddy_id": first.buddy_id, "egg_id": first.egg_id}
+        operation = {
+            "type": first.type,
+            "buddy_id": first.buddy_id,
+            "egg_id": first.egg_id,
+            CORRELATION_ID: first.correlation_id,
+        }
         return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, operation=operation)
     return None
 
@@ -84,8 +91,26 @@ def webhook_event(
             name, payload = build(event, origin)
             if kind in PICTURED_EVENTS:
                 payload = {**payload, "image_url": None, "thumb_url": None, **(pictures or {})}
-            return name, {**payload, "occurred_at": iso(event.timestamp)}
+            return name, {
+                **payload,
+                "request_id": request_id_of(event, origin),
+                "occurred_at": iso(event.timestamp),
+            }
     return None
+
+
+def request_id_of(event: DomainEvent, origin: Origin) -> str | None:
+    """The id of the HTTP request that caused ``event``, as its correlation id recorded it
+    (decision 0031): in the fact's ``causation``, in its own field (``Buddy.Hatched``,
+    ``Buddy.Evolved``), or, for an operation's outcome, in the request of the operation.
+    ``None`` for a fact recorded before correlation ids existed or outside any request."""
+    if isinstance(event, Operation.Completed | Operation.Failed):
+        found = (origin.operation or {}).get(CORRELATION_ID)
+    elif isinstance(event, Buddy.Hatched | Buddy.Evolved):
+        found = event.correlation_id
+    else:
+        found = (getattr(event, "causation", None) or {}).get(CORRELATION_ID)
+    return found if isinstance(found, str) else None
 
 
 def sample_payload(event_name: str, webhook_id: str, now: datetime) -> dict[str, Any]:
@@ -142,7 +167,7 @@ def sample_payload(event_name: str, webhook_id: str, now: datetime) -> dict[str,
         samples[name] = {**wallet, "reason": "example", "is_lucky": False}
     for name in ("token.earned", "token.spent"):
         samples[name] = {**wallet, "token_type": "gems", "reason": "example"}
-    return {**samples[event_name], "test": True, "occurred_at": iso(now)}
+    return {**samples[event_name], "test": True, "request_id": None, "occurred_at": iso(now)}
 
 
 def iso(moment: datetime) -> str:

@@ -31,7 +31,16 @@ from domain.configs.rulebook import (
     SkillDef,
 )
 from domain.economy.ledger import WalletBalances
-from domain.ingestion.rules import Evaluation, ProgressState, RuleCounter, count_event, record_award
+from domain.ingestion.rules import (
+    BadgeAward,
+    Evaluation,
+    ProgressState,
+    RuleCounter,
+    Settlement,
+    count_event,
+    record_award,
+)
+from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, InvalidStateTransition
 from domain.shared.tenancy import Mode
 
@@ -97,12 +106,20 @@ class Buddy(Aggregate):
     appearance: dict[str, Any] | None = None
 
     class Hatched(Aggregate.Created):
+        """Version 2 added ``correlation_id``, the hatch operation's (``Operation``)."""
+
+        class_version = 2
         customer_id: UUID
         mode: Mode
         user_id: str
         egg_id: UUID
         config_version_id: UUID
         name: str
+        correlation_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["correlation_id"] = None
 
     @event(Hatched)
     def __init__(
@@ -115,6 +132,7 @@ class Buddy(Aggregate):
         egg_id: UUID,
         config_version_id: UUID,
         name: str,
+        correlation_id: str | None,
         timestamp: datetime,
     ) -> None:
         self.customer_id = customer_id
@@ -165,7 +183,9 @@ class Buddy(Aggregate):
 
     # Commands: progression -----------------------------------------------------------
 
-    def record_progress(self, evaluation: Evaluation, *, timestamp: datetime) -> None:
+    def record_progress(
+        self, evaluation: Evaluation, *, correlation_id: str | None = None, timestamp: datetime
+    ) -> None:
         """Apply the non-wallet effects of ``evaluation`` (the wallet ones go to the Ledger).
 
         Emits ``ProgressRecorded`` always (the event is counted even when no rule fired),
@@ -178,6 +198,7 @@ class Buddy(Aggregate):
         cause: dict[str, Any] = {
             "event_id": evaluation.event_id,
             "config_version_id": self.config_version_id,
+            **correlated(correlation_id),
         }
         self._progress_recorded(
             event_id=evaluation.event_id,
@@ -222,7 +243,37 @@ class Buddy(Aggregate):
                 causation=cause,
                 timestamp=timestamp,
             )
-        for award in e.badges_awarded:
+        self._record_badges(e.badges_awarded, e.badges_ready, cause, timestamp)
+        if e.evolution_ready and not self.evolution_ready:
+            self._evolution_became_ready(
+                stage=self.evolution_stage,
+                next_stage=e.next_stage,
+                causation=cause,
+                timestamp=timestamp,
+            )
+
+    def record_settlement(
+        self, settlement: Settlement, *, causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        """Apply ``rules.settle`` run after a change that was not a customer event (an evolve,
+        an override, a purchase, a migration): the same ``BadgeAwarded`` (``source: rule``)
+        and ``BadgeBecameReady`` an event would have recorded, then the readiness as
+        ``update_evolution_readiness`` records it. The wallet credits the badges' coins."""
+        self._require_active("settling badges")
+        cause = {**causation, "config_version_id": self.config_version_id}
+        self._record_badges(settlement.badges_awarded, settlement.badges_ready, cause, timestamp)
+        self.update_evolution_readiness(
+            ready=settlement.evolution.ready, causation=causation, timestamp=timestamp
+        )
+
+    def _record_badges(
+        self,
+        awarded: Sequence[BadgeAward],
+        ready: Sequence[str],
+        cause: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        for award in awarded:
             if award.badge_key not in self.badges:
                 self._badge_awarded(
                     badge_key=award.badge_key,
@@ -232,20 +283,13 @@ class Buddy(Aggregate):
                     causation={**cause, "badge_key": award.badge_key},
                     timestamp=timestamp,
                 )
-        for badge_key in e.badges_ready:
+        for badge_key in ready:
             if badge_key not in self.badges and badge_key not in self.badges_ready:
                 self._badge_became_ready(
                     badge_key=badge_key,
                     causation={**cause, "badge_key": badge_key},
                     timestamp=timestamp,
                 )
-        if e.evolution_ready and not self.evolution_ready:
-            self._evolution_became_ready(
-                stage=self.evolution_stage,
-                next_stage=e.next_stage,
-                causation=cause,
-                timestamp=timestamp,
-            )
 
     def update_evolution_readiness(
         self, *, ready: bool, causation: dict[str, Any], timestamp: datetime
@@ -266,8 +310,16 @@ class Buddy(Aggregate):
         else:
             self._evolution_readiness_withdrawn(causation=causation, timestamp=timestamp)
 
-    def evolve(self, *, to_stage: int, operation_id: UUID, timestamp: datetime) -> None:
+    def evolve(
+        self,
+        *,
+        to_stage: int,
+        operation_id: UUID,
+        correlation_id: str | None = None,
+        timestamp: datetime,
+    ) -> None:
         """Move to the next stage. Repeating the same operation changes nothing.
+        ``correlation_id`` is the operation's, recorded with the fact.
 
         ``invalid_state_transition`` when archived, ``max_stage_reached`` at stage 5,
         ``evolution_not_ready`` unless readiness was recorded, ``conflict`` when
@@ -300,6 +352,7 @@ class Buddy(Aggregate):
             from_stage=self.evolution_stage,
             to_stage=to_stage,
             operation_id=operation_id,
+            correlation_id=correlation_id,
             timestamp=timestamp,
         )
 
@@ -340,7 +393,13 @@ class Buddy(Aggregate):
         )
 
     def award_badge(
-        self, *, badge_key: str, actor: str, coin_reward: int = 0, timestamp: datetime
+        self,
+        *,
+        badge_key: str,
+        actor: str,
+        coin_reward: int = 0,
+        correlation_id: str | None = None,
+        timestamp: datetime,
     ) -> None:
         """Manual award (also how a manual badge that became ready is given).
 
@@ -359,7 +418,11 @@ class Buddy(Aggregate):
             coin_reward=coin_reward,
             source="manual",
             actor=actor,
-            causation={"actor": actor, "config_version_id": self.config_version_id},
+            causation={
+                "actor": actor,
+                "config_version_id": self.config_version_id,
+                **correlated(correlation_id),
+            },
             timestamp=timestamp,
         )
 
@@ -618,13 +681,27 @@ class Buddy(Aggregate):
         self.evolution_ready = False
 
     class Evolved(Aggregate.Event):
+        """Version 2 added ``correlation_id``, the evolve operation's (``Operation``)."""
+
+        class_version = 2
         from_stage: int
         to_stage: int
         operation_id: UUID
+        correlation_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["correlation_id"] = None
 
     @event(Evolved)
     def _evolved(
-        self, *, from_stage: int, to_stage: int, operation_id: UUID, timestamp: datetime
+        self,
+        *,
+        from_stage: int,
+        to_stage: int,
+        operation_id: UUID,
+        correlation_id: str | None,
+        timestamp: datetime,
     ) -> None:
         self.evolution_stage = to_stage
         self.evolution_ready = False

@@ -46,12 +46,22 @@ TERMINAL_OPERATION_STATUSES: frozenset[str] = frozenset({"completed", "failed", 
 
 class Operation(Aggregate):
     class Requested(Aggregate.Created):
+        """Version 2 added ``correlation_id``: an opaque id the caller gives to tie the facts
+        the operation causes to whatever asked for it (the HTTP request id; decision 0031).
+        Operations requested before it exists are upcast with ``None``."""
+
+        class_version = 2
         customer_id: UUID
         mode: Mode
         type: OperationType
         buddy_id: UUID | None
         egg_id: UUID | None
         params: dict[str, Any]
+        correlation_id: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["correlation_id"] = None
 
     @event(Requested)
     def __init__(
@@ -64,6 +74,7 @@ class Operation(Aggregate):
         buddy_id: UUID | None,
         egg_id: UUID | None,
         params: dict[str, Any],
+        correlation_id: str | None,
         timestamp: datetime,
     ) -> None:
         if type not in OPERATION_TYPES:
@@ -78,6 +89,7 @@ class Operation(Aggregate):
         self.buddy_id = buddy_id
         self.egg_id = egg_id
         self.params: dict[str, Any] = deepcopy(params)
+        self.correlation_id = correlation_id
         self.status: OperationStatus = "pending"
         self.attempts = 0
         self.lease_until: datetime | None = None

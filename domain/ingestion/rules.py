@@ -14,6 +14,8 @@ Order of evaluation for one event:
    rewards) are visible to the other badges: the pass repeats until nothing new is awarded;
 4. evolution readiness on the final state: every condition of the next stage holds.
 
+Steps 3 and 4 are ``settle``, which every other change of a buddy's state runs as well.
+
 The trace has one entry per rule (plus the streak and the next evolution stage) saying
 whether it fired and, if not, why. Reason codes are the ``REASON_*`` constants below.
 """
@@ -772,6 +774,50 @@ def _award_badges(
     return state, awarded, ready, trace
 
 
+@dataclass(frozen=True, kw_only=True)
+class Settlement:
+    """What a buddy's state owes it: the auto badges whose condition holds and are not held
+    yet (with their coin rewards), the manual ones now ready, and the next stage's readiness
+    on the state after those badges. ``trace`` has one entry per badge, then the evolution's.
+    """
+
+    state: ProgressState
+    badges_awarded: tuple[BadgeAward, ...]
+    badges_ready: tuple[str, ...]
+    evolution: EvolutionCheck
+    trace: tuple[TraceEntry, ...]
+
+    @property
+    def badge_coins(self) -> int:
+        return sum(b.coin_reward for b in self.badges_awarded)
+
+
+def settle(rulebook: Rulebook, state: ProgressState) -> Settlement:
+    """Badges and evolution readiness for ``state``: the last steps of ``evaluate``, and what
+    every other change of a buddy's state (an evolve, an override, a purchase, a migration)
+    runs too, so a badge whose condition holds is awarded by the change that made it hold."""
+    final, awarded, ready, trace = _award_badges(rulebook, state)
+    evolution = check_evolution(rulebook, final)
+    trace.append(
+        _entry(
+            "evolution",
+            "evolution",
+            evolution.reason,
+            fired=evolution.ready,
+            stage=final.stage,
+            next_stage=evolution.next_stage,
+            **({"unmet": list(evolution.unmet)} if evolution.unmet else {}),
+        )
+    )
+    return Settlement(
+        state=final,
+        badges_awarded=tuple(awarded),
+        badges_ready=tuple(ready),
+        evolution=evolution,
+        trace=tuple(trace),
+    )
+
+
 def _add(totals: Mapping[str, int], deltas: Iterable[tuple[str, int]]) -> dict[str, int]:
     out = dict(totals)
     for key, amount in deltas:
@@ -832,8 +878,14 @@ def evaluate(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> 
         event_counts=count_event(state.event_counts, event.type),
         streaks=streaks,
     )
-    final, awarded, ready, badge_trace = _award_badges(rulebook, interim)
-    trace.extend(badge_trace)
+    settled = settle(rulebook, interim)
+    final, awarded, ready, evolution = (
+        settled.state,
+        settled.badges_awarded,
+        settled.badges_ready,
+        settled.evolution,
+    )
+    trace.extend(settled.trace)
 
     level_ups: list[SkillLevelUp] = []
     for skill_key in sorted({i.skill_key for i in increments}):
@@ -841,19 +893,6 @@ def evaluate(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> 
         after = _skill_level(rulebook, final, skill_key)
         if after > before:
             level_ups.append(SkillLevelUp(skill_key, before, after, final.skills[skill_key]))
-
-    evolution = check_evolution(rulebook, final)
-    trace.append(
-        _entry(
-            "evolution",
-            "evolution",
-            evolution.reason,
-            fired=evolution.ready,
-            stage=final.stage,
-            next_stage=evolution.next_stage,
-            **({"unmet": list(evolution.unmet)} if evolution.unmet else {}),
-        )
-    )
 
     effects = Effects(
         coins=rule_coins + sum(a.coin_reward for a in awarded),

@@ -20,6 +20,12 @@ def request_id_of(scope: Any) -> str:
     return str(scope.get("state", {}).get("request_id", ""))
 
 
+def correlation_of(request: Any) -> str | None:
+    """The request's id as the correlation id a use case records with the facts it causes,
+    so the webhooks those facts become carry it (decision 0031)."""
+    return request_id_of(request.scope) or None
+
+
 class RequestIdMiddleware:
     def __init__(self, app: Any) -> None:
         self.app = app

@@ -96,6 +96,7 @@ def hatch_buddy(
         egg_id=uuid4(),
         config_version_id=version_uuid,
         name="Pip",
+        correlation_id=None,
         timestamp=now,
     )
     rulebook = container.configs.rulebook(version_uuid)

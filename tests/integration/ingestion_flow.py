@@ -39,6 +39,7 @@ def adopt(container: Container, tenant: Tenant, user_id: str) -> UUID:
         egg_id=uuid.uuid4(),
         config_version_id=published.id,
         name="Pip",
+        correlation_id=None,
         timestamp=now,
     )
     ledger = open_ledger(buddy_id, tenant.customer_id, tenant.mode, rulebook, now)

@@ -41,6 +41,7 @@ class Pet:
             egg_id=uuid4(),
             config_version_id=uuid4(),
             name="Pip",
+            correlation_id=None,
             timestamp=at,
         )
         self.ledger = Ledger(

@@ -40,6 +40,7 @@ class OperationMachine(RuleBasedStateMachine):
             buddy_id=None,
             egg_id=uuid4(),
             params={},
+            correlation_id=None,
             timestamp=self.now,
         )
         self.model = "pending"

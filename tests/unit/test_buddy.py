@@ -38,6 +38,7 @@ def hatch(**overrides: Any) -> Buddy:
         "egg_id": uuid4(),
         "config_version_id": uuid4(),
         "name": "Pip",
+        "correlation_id": None,
         "timestamp": T0,
     }
     fields.update(overrides)

@@ -46,6 +46,7 @@ def buddy(at: datetime = T0) -> Buddy:
         egg_id=uuid4(),
         config_version_id=uuid4(),
         name="Pip",
+        correlation_id=None,
         timestamp=at,
     )
 

@@ -27,6 +27,7 @@ def request(kind: str = "hatch", **overrides: Any) -> Operation:
         "buddy_id": None if kind == "hatch" else uuid4(),
         "egg_id": uuid4() if kind == "hatch" else None,
         "params": {"items": ["hat"]} if kind == "equip_item" else {},
+        "correlation_id": None,
         "timestamp": T0,
     }
     fields.update(overrides)

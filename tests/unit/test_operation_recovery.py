@@ -40,6 +40,7 @@ def evolve_of_a_missing_buddy(store: EventStore) -> UUID:
         buddy_id=uuid4(),
         egg_id=None,
         params={"to_stage": 2},
+        correlation_id=None,
         timestamp=T0,
     )
     store.save(operation)

@@ -65,6 +65,7 @@ def operation(store: EventStore, status: str, lease_seconds: float = 30) -> UUID
         buddy_id=uuid4(),
         egg_id=None,
         params={"to_stage": 2},
+        correlation_id=None,
         timestamp=T0 - timedelta(minutes=10),
     )
     if status != "pending":

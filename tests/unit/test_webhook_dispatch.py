@@ -102,6 +102,7 @@ class World:
             egg_id=uuid4(),
             config_version_id=uuid4(),
             name="Pip",
+            correlation_id=None,
             timestamp=now,
         )
         ledger = Ledger(
@@ -213,6 +214,7 @@ def test_hatched_and_evolved_carry_the_pictures_drawn_with_them(world: World) ->
         egg_id=uuid4(),
         config_version_id=uuid4(),
         name="Pip",
+        correlation_id=None,
         timestamp=now,
     )
     buddy.record_appearance(images=RenderedImages("a.svg", "b.svg", "c.svg"), timestamp=now)

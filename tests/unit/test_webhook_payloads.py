@@ -44,6 +44,7 @@ def hatched() -> Buddy:
         egg_id=uuid4(),
         config_version_id=uuid4(),
         name="Pip",
+        correlation_id=None,
         timestamp=T0,
     )
 
@@ -90,6 +91,7 @@ def test_buddy_events() -> None:
             "config_version_id": "cfg_" + buddy.config_version_id.hex,
             "image_url": None,
             "thumb_url": None,
+            "request_id": None,
             "occurred_at": "2026-04-08T10:30:00Z",
         },
     )
@@ -131,6 +133,7 @@ def test_skill_level_ups() -> None:
             "new_level": 2,
             "value": 100,
             "reference_id": "evt_3",
+            "request_id": None,
             "occurred_at": "2026-04-08T10:35:00Z",
         },
     )
@@ -176,6 +179,7 @@ def test_wallet_events_carry_the_catalogue_fields() -> None:
             "reference_id": "evt_1",
             "ledger_id": "led_" + entry.hex,
             "is_lucky": False,
+            "request_id": None,
             "occurred_at": "2026-04-08T10:31:00Z",
         },
     )
@@ -197,6 +201,7 @@ def test_operation_outcomes() -> None:
         buddy_id=None,
         egg_id=egg_id,
         params={},
+        correlation_id=None,
         timestamp=T0,
     )
     hatch.start(lease_until=at(5), timestamp=at(1))
@@ -213,6 +218,7 @@ def test_operation_outcomes() -> None:
             "egg_id": "egg_" + egg_id.hex,
             "status": "completed",
             "result": {"buddy_id": "bdy_" + buddy_id.hex},
+            "request_id": None,
             "occurred_at": "2026-04-08T10:32:00Z",
         },
     )
@@ -224,6 +230,7 @@ def test_operation_outcomes() -> None:
         buddy_id=buddy_id,
         egg_id=None,
         params={"to_stage": 2},
+        correlation_id=None,
         timestamp=T0,
     )
     evolve.start(lease_until=at(5), timestamp=at(1))
@@ -233,6 +240,81 @@ def test_operation_outcomes() -> None:
     assert name == "operation.failed"
     assert payload["error"] == {"code": "evolve_failed", "message": "not ready"}
     assert payload["buddy_id"] == "bdy_" + buddy_id.hex and payload["egg_id"] is None
+
+
+def test_payloads_carry_the_correlation_id_as_request_id() -> None:
+    """From the causation, from the fact's own field, or from the operation's request."""
+    buddy = Buddy(
+        id=uuid4(),
+        customer_id=uuid4(),
+        mode="live",
+        user_id="user_1",
+        egg_id=uuid4(),
+        config_version_id=uuid4(),
+        name="Pip",
+        correlation_id="req-hatch",
+        timestamp=T0,
+    )
+    buddy.update_evolution_readiness(
+        ready=True, causation={"correlation_id": "req-event"}, timestamp=at(1)
+    )
+    buddy.evolve(to_stage=2, operation_id=uuid4(), correlation_id="req-evolve", timestamp=at(2))
+    buddy.award_badge(badge_key="b", actor="x", correlation_id="req-award", timestamp=at(3))
+    ledger = ledger_of(buddy)
+    ledger.credit(
+        currency="coins",
+        amount=3,
+        reason="t",
+        entry_id=uuid4(),
+        causation={"actor": "x", "correlation_id": "req-credit"},
+        timestamp=at(4),
+    )
+    created, ready, evolved, badge = events_of(buddy)
+    origin = origin_of(created)
+    assert origin is not None
+    ids = [
+        (webhook_event(e, origin) or ("", {}))[1]["request_id"]
+        for e in (created, ready, evolved, badge)
+    ]
+    assert ids == ["req-hatch", "req-event", "req-evolve", "req-award"]
+    opened, credited = events_of(ledger)
+    ledger_origin = origin_of(opened, created)
+    assert ledger_origin is not None
+    assert (webhook_event(credited, ledger_origin) or ("", {}))[1]["request_id"] == "req-credit"
+    operation = Operation(
+        id=uuid4(),
+        customer_id=uuid4(),
+        mode="live",
+        type="evolve",
+        buddy_id=buddy.id,
+        egg_id=None,
+        params={"to_stage": 2},
+        correlation_id="req-op",
+        timestamp=T0,
+    )
+    operation.start(lease_until=at(5), timestamp=at(1))
+    operation.complete(result={}, timestamp=at(2))
+    requested, _, completed = events_of(operation)
+    op_origin = origin_of(requested)
+    assert op_origin is not None
+    assert (webhook_event(completed, op_origin) or ("", {}))[1]["request_id"] == "req-op"
+
+
+def test_facts_recorded_before_correlation_ids_have_a_null_request_id() -> None:
+    """Stored version 1 events are upcast with no correlation id; old causations lack one."""
+    created_v1 = {k: v for k, v in vars(events_of(hatched())[0]).items() if k != "correlation_id"}
+    Buddy.Hatched.upcast_v1_v2(created_v1)
+    created = Buddy.Hatched(**created_v1)
+    origin = origin_of(created)
+    assert origin is not None
+    assert (webhook_event(created, origin) or ("", {}))[1]["request_id"] is None
+    requested_v1: dict[str, Any] = {"params": {}}
+    Operation.Requested.upcast_v1_v2(requested_v1)
+    assert requested_v1["correlation_id"] is None
+    buddy = hatched()
+    buddy.update_evolution_readiness(ready=True, causation={"event_id": "e"}, timestamp=at(1))
+    _, ready = events_of(buddy)
+    assert (webhook_event(ready, origin) or ("", {}))[1]["request_id"] is None
 
 
 def test_events_without_a_webhook_form_give_none() -> None:
@@ -249,6 +331,7 @@ def test_events_without_a_webhook_form_give_none() -> None:
 def test_every_event_has_a_sample_marked_as_a_test(name: str) -> None:
     payload = sample_payload(name, "wh_1", T0)
     assert payload["test"] is True and payload["occurred_at"] == "2026-04-08T10:30:00Z"
+    assert payload["request_id"] is None
     json.dumps(payload)
 
 

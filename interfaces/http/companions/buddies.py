@@ -16,6 +16,7 @@ from application.companions.buddies import Buddies, BuddyState, WalletChange
 from application.history.history import History
 from domain.economy.ledger import Credit, LedgerEntry, TokenEntry
 from domain.ingestion.rules import EvolutionCheck
+from domain.shared.correlation import without_correlation
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
 from infrastructure.persistence.view_store import ViewStore
@@ -32,6 +33,7 @@ from interfaces.http.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, patch, post
 from projections.companions.buddies import BUDDIES, BuddiesView
 
@@ -283,7 +285,7 @@ def ledger_entry_view(event: Any) -> LedgerEntryView | None:
         amount=event.amount,
         balance_after=event.balance_after,
         reason=event.reason,
-        causation=event.causation,
+        causation=without_correlation(event.causation),
         created_at=event.timestamp,
     )
 
@@ -298,11 +300,12 @@ def current_buddy(
     return buddy_state_view(buddies.state(tenant, buddy_id), public_origin(request))
 
 
-WalletMove = Callable[[Tenant, str, str | None, int, str, str], WalletChange]
+WalletMove = Callable[[Tenant, str, str | None, int, str, str, str | None], WalletChange]
 
 
 def move_wallet(
     move: WalletMove,
+    request: Request[Any, Any, Any],
     principal: Principal,
     buddy_id: str,
     currency: str | None,
@@ -310,7 +313,15 @@ def move_wallet(
 ) -> WalletChangeView:
     """A manual credit or spend (``Buddies.credit``/``spend``) of ``currency`` (``None``:
     coins), in the caller's name, answered with the wallet's change."""
-    change = move(principal.tenant, buddy_id, currency, data.amount, data.reason, principal.actor)
+    change = move(
+        principal.tenant,
+        buddy_id,
+        currency,
+        data.amount,
+        data.reason,
+        principal.actor,
+        correlation_of(request),
+    )
     return wallet_view(change)
 
 
@@ -409,9 +420,14 @@ class BuddyController(Controller):
         summary="Start an asynchronous evolution to the next stage",
     )
     def evolve(
-        self, principal: Caller, buddies: NamedDependency[Buddies], buddy_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        buddies: NamedDependency[Buddies],
+        buddy_id: FromPath[str],
     ) -> AcceptedOperation:
-        return accepted_operation(buddies.request_evolve(principal.tenant, buddy_id))
+        operation = buddies.request_evolve(principal.tenant, buddy_id, correlation_of(request))
+        return accepted_operation(operation)
 
     @patch(
         "/{buddy_id:str}/equipped-items",
@@ -423,12 +439,16 @@ class BuddyController(Controller):
     )
     def equip(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[EquipRequest],
     ) -> AcceptedOperation:
-        return accepted_operation(buddies.request_equip(principal.tenant, buddy_id, data.item_ids))
+        operation = buddies.request_equip(
+            principal.tenant, buddy_id, data.item_ids, correlation_of(request)
+        )
+        return accepted_operation(operation)
 
     @get(
         "/users/{user_id:str}/summary",
@@ -463,7 +483,9 @@ class BuddyController(Controller):
         buddy_id: FromPath[str],
         data: JSONBody[SkillsRequest],
     ) -> BuddyView:
-        buddies.set_skills(principal.tenant, buddy_id, data.skills, actor=principal.actor)
+        buddies.set_skills(
+            principal.tenant, buddy_id, data.skills, principal.actor, correlation_of(request)
+        )
         return current_buddy(request, buddies, principal.tenant, buddy_id)
 
     @post(
@@ -476,12 +498,13 @@ class BuddyController(Controller):
     )
     def credit_coins(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[CoinsRequest],
     ) -> WalletChangeView:
-        return move_wallet(buddies.credit, principal, buddy_id, None, data)
+        return move_wallet(buddies.credit, request, principal, buddy_id, None, data)
 
     @post(
         "/{buddy_id:str}/coins/spend",
@@ -493,12 +516,13 @@ class BuddyController(Controller):
     )
     def spend(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[SpendRequest],
     ) -> WalletChangeView:
-        return move_wallet(buddies.spend, principal, buddy_id, data.token_key, data)
+        return move_wallet(buddies.spend, request, principal, buddy_id, data.token_key, data)
 
     @post(
         "/{buddy_id:str}/tokens",
@@ -510,12 +534,13 @@ class BuddyController(Controller):
     )
     def credit_tokens(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
         data: JSONBody[TokensRequest],
     ) -> WalletChangeView:
-        return move_wallet(buddies.credit, principal, buddy_id, data.token_key, data)
+        return move_wallet(buddies.credit, request, principal, buddy_id, data.token_key, data)
 
     @post(
         "/{buddy_id:str}/badges",
@@ -533,7 +558,9 @@ class BuddyController(Controller):
         buddy_id: FromPath[str],
         data: JSONBody[BadgeRequest],
     ) -> BuddyView:
-        buddies.award_badge(principal.tenant, buddy_id, data.badge_key, principal.actor)
+        buddies.award_badge(
+            principal.tenant, buddy_id, data.badge_key, principal.actor, correlation_of(request)
+        )
         return current_buddy(request, buddies, principal.tenant, buddy_id)
 
     @post(
@@ -552,7 +579,9 @@ class BuddyController(Controller):
         buddy_id: FromPath[str],
         data: JSONBody[PurchaseRequest],
     ) -> BuddyView:
-        buddies.purchase_item(principal.tenant, buddy_id, data.item_id, principal.actor)
+        buddies.purchase_item(
+            principal.tenant, buddy_id, data.item_id, principal.actor, correlation_of(request)
+        )
         return current_buddy(request, buddies, principal.tenant, buddy_id)
 
 

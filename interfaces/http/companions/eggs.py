@@ -20,6 +20,7 @@ from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, patch, post
 from projections.companions.eggs import EGGS, EggsView
 
@@ -149,10 +150,14 @@ class EggController(Controller):
         summary="Start an asynchronous hatch; poll the operation",
     )
     def hatch(
-        self, principal: Caller, eggs: NamedDependency[Eggs], egg_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        eggs: NamedDependency[Eggs],
+        egg_id: FromPath[str],
     ) -> AcceptedOperation:
         try:
-            return accepted_operation(eggs.hatch(principal.tenant, egg_id))
+            return accepted_operation(eggs.hatch(principal.tenant, egg_id, correlation_of(request)))
         except DomainError as refusal:
             if (
                 refusal.code == "invalid_state_transition"

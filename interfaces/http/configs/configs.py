@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -19,6 +19,7 @@ from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.configs.impact import ImpactView, MigrationView
 from interfaces.http.pagination import Listing
+from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, patch, post
 
 MAX_MIGRATE_IDS = 1000
@@ -246,6 +247,7 @@ class ConfigVersionController(Controller):
     )
     def migrate_buddies(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         configs: NamedDependency[Configs],
         version_id: FromPath[str],
@@ -254,6 +256,10 @@ class ConfigVersionController(Controller):
         targets = _migration_targets(data)
         buddy_ids = None if targets is None else [parse_public_id("buddy", b) for b in targets]
         outcome = configs.migrate_buddies(
-            principal.tenant, version_id, buddy_ids, actor=actor_of(principal)
+            principal.tenant,
+            version_id,
+            buddy_ids,
+            actor=actor_of(principal),
+            correlation_id=correlation_of(request),
         )
         return msgspec.convert(outcome, MigrationView)

@@ -33,6 +33,7 @@ from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
 from projections.ingestion.event_log import EVENTS, EventLogView
 from projections.shared.base import iso
@@ -213,11 +214,17 @@ def ingest_one(
     ingestion: Ingestion,
     tenant: Tenant,
     data: EventRequest,
+    request: Request[Any, Any, Any],
     *,
     session_issued_at: datetime | None = None,
 ) -> IngestedEvent:
-    """Ingest ``data``; from a widget, ``session_issued_at`` is when its session was issued."""
-    item = replace(to_input(data), session_issued_at=session_issued_at)
+    """Ingest ``data``, the body of ``request``; from a widget, ``session_issued_at`` is when
+    its session was issued."""
+    item = replace(
+        to_input(data),
+        session_issued_at=session_issued_at,
+        correlation_id=correlation_of(request),
+    )
     recorded, duplicate = ingestion.ingest(tenant, item)
     return ingested_event(recorded, duplicate=duplicate)
 
@@ -273,9 +280,13 @@ class EventController(Controller):
         summary="Ingest one event; a repeated event_id returns the original effects",
     )
     def ingest(
-        self, principal: Caller, ingestion: NamedDependency[Ingestion], data: JSONBody[EventRequest]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        ingestion: NamedDependency[Ingestion],
+        data: JSONBody[EventRequest],
     ) -> IngestedEvent:
-        return ingest_one(ingestion, principal.tenant, data)
+        return ingest_one(ingestion, principal.tenant, data, request)
 
     @post(
         "/batch",
@@ -285,13 +296,18 @@ class EventController(Controller):
         summary=f"Ingest up to {MAX_BATCH} events; each item stands alone",
     )
     def ingest_batch(
-        self, principal: Caller, ingestion: NamedDependency[Ingestion], data: JSONBody[BatchRequest]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        ingestion: NamedDependency[Ingestion],
+        data: JSONBody[BatchRequest],
     ) -> BatchResults:
         inputs: list[EventInput] = []
         refused: dict[int, DomainError] = {}
+        correlation_id = correlation_of(request)
         for index, item in enumerate(data.events):
             try:
-                inputs.append(to_input(item))
+                inputs.append(replace(to_input(item), correlation_id=correlation_id))
             except DomainError as refusal:
                 refused[index] = refusal
         outcomes = iter(ingestion.ingest_many(principal.tenant, inputs))

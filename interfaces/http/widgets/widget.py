@@ -484,6 +484,7 @@ class WidgetController(Controller):
     )
     def track(
         self,
+        request: Request[Any, Any, Any],
         widget: WidgetCaller,
         widgets: NamedDependency[Widgets],
         ingestion: NamedDependency[Ingestion],
@@ -498,7 +499,9 @@ class WidgetController(Controller):
             properties=data.properties,
             buddy_id=public_id("buddy", widget.buddy_id),
         )
-        return ingest_one(ingestion, widget.tenant, event, session_issued_at=widget.issued_at)
+        return ingest_one(
+            ingestion, widget.tenant, event, request, session_issued_at=widget.issued_at
+        )
 
     @post(
         "/appearance/rerender",
