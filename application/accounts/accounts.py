@@ -25,7 +25,7 @@ from application.shared.ttl_cache import TtlCache
 from domain.accounts.api_key import PUBLISHABLE_SCOPES, ApiKey
 from domain.accounts.customer import SETTING_TYPES, Customer
 from domain.accounts.customer_email import CustomerEmail, email_claim_id, normalise_email
-from domain.shared.errors import DomainError, NotFound
+from domain.shared.errors import DomainError, NotFound, Unauthorized
 from domain.shared.ids import natural_id, public_id
 from domain.shared.tenancy import Mode
 
@@ -132,9 +132,9 @@ class Accounts:
         customer = self._store.find(Customer, claim.customer_id) if claim else None
         if customer is None:
             self._hasher.verify(self._unknown_password_hash(), password)
-            raise DomainError("unauthorized", INVALID_CREDENTIALS)
+            raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
         if not self._hasher.verify(customer.password_hash, password):
-            raise DomainError("unauthorized", INVALID_CREDENTIALS)
+            raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
         now = self._clock.now()
         token, expires_at = self._tokens.issue(customer.id, now)
         return SignIn(token, expires_at, self._devices.issue(email, now))
@@ -156,15 +156,17 @@ class Accounts:
             if cached is not None:
                 return cached
             key = self._store.find(ApiKey, key_id)
-            if key is None or not key.is_active:
-                raise DomainError("unauthorized", "API key is invalid or revoked")
+            if key is None:
+                raise Unauthorized("invalid", "this API key is not one we issued")
+            if not key.is_active:
+                raise Unauthorized("revoked", "this API key was revoked; use an active key")
             kind = "secret_key" if key.kind == "secret" else "publishable_key"
             principal = Principal(kind, key.customer_id, key.mode, key.id, tuple(key.scopes))  # type: ignore[arg-type]
             self._keys.put(key_id, principal)
             return principal
         customer_id = self._tokens.verify(credential)
-        if customer_id is None or self._store.find(Customer, customer_id) is None:
-            raise DomainError("unauthorized", "token is invalid or expired")
+        if self._store.find(Customer, customer_id) is None:
+            raise Unauthorized("invalid", "this token's account does not exist")
         mode: Mode = "test" if requested_mode == "test" else "live"
         return Principal("dashboard", customer_id, mode)
 

@@ -88,17 +88,19 @@ class Operations:
             return
         if operation.attempts >= MAX_ATTEMPTS and operation.lease_expired(self._clock.now()):
             message = f"gave up after {operation.attempts} attempts that never finished"
-            self._fail_with(operation_id, DomainError("worker_lost", message))
+            self._fail_with(operation_id, message)
             return
         if not self._take_lease(operation_id):
             return
         try:
             retry_on_conflict(lambda: self._perform(operation_id))
         except DomainError as refusal:
-            self._fail_with(operation_id, refusal)
+            self._fail_with(operation_id, refusal.message)
 
-    def _fail_with(self, operation_id: UUID, refusal: DomainError) -> None:
-        retry_on_conflict(lambda: self._fail(operation_id, refusal))
+    def _fail_with(self, operation_id: UUID, message: str) -> None:
+        """Record the failure under the operation type's code (``FAILURE_CODES``): the
+        refusal's own code is an HTTP one, the message says what happened."""
+        retry_on_conflict(lambda: self._fail(operation_id, message))
 
     def _take_lease(self, operation_id: UUID) -> bool:
         """Start an attempt; ``False`` when a twin of this message finished it meanwhile."""
@@ -130,12 +132,12 @@ class Operations:
         operation.complete(result=result, timestamp=now)
         self._store.save(operation, *changed)
 
-    def _fail(self, operation_id: UUID, refusal: DomainError) -> None:
+    def _fail(self, operation_id: UUID, message: str) -> None:
         operation = self._store.load(Operation, operation_id, "operation", str(operation_id))
         if operation.is_terminal:
             return
         now = self._clock.now()
-        operation.fail(code=FAILURE_CODES[operation.type], message=refusal.message, timestamp=now)
+        operation.fail(code=FAILURE_CODES[operation.type], message=message, timestamp=now)
         changed: list[Any] = [operation]
         if operation.type == "hatch" and operation.egg_id is not None:
             egg = self._store.load(Egg, operation.egg_id, "egg", str(operation.egg_id))

@@ -79,7 +79,9 @@ class Secrets(Protocol):
 class DashboardTokens(Protocol):
     def issue(self, customer_id: UUID, now: datetime) -> tuple[str, datetime]: ...
 
-    def verify(self, token: str) -> UUID | None: ...
+    def verify(self, token: str) -> UUID:
+        """The customer of a good token; else ``Unauthorized`` with its reason."""
+        ...
 
 
 class Digest(Protocol):
@@ -99,11 +101,12 @@ class TaskQueue(Protocol):
 
 
 class WidgetTokens(Protocol):
-    """Signs widget session and embed tokens, and reads them back (``None``: not ours)."""
+    """Signs widget session and embed tokens, and reads them back (``Unauthorized`` with its
+    reason when one is not ours; expiry is the application's to judge)."""
 
     def issue(self, grant: WidgetGrant, issued_at: datetime) -> str: ...
 
-    def read(self, token: str) -> WidgetGrant | None: ...
+    def read(self, token: str) -> WidgetGrant: ...
 
 
 class WebhookSecrets(Protocol):
@@ -171,5 +174,6 @@ class UploadTokens(Protocol):
     def issue(self, grant: UploadGrant) -> str: ...
 
     def verify(self, token: str, now: datetime) -> UploadGrant:
-        """``invalid_upload_token`` or ``upload_token_expired`` (401) when it is not valid."""
+        """``Unauthorized`` (401, ``details.reason``: ``invalid``, ``expired`` or
+        ``wrong_audience``) when it is not valid."""
         ...

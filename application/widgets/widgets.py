@@ -8,8 +8,9 @@ widget_tokens.py``):
   very next request;
 * an **embed token** (``POST /embed-tokens``): read-only, up to a day, stateless.
 
-``authenticate`` turns a bearer token into a ``WidgetGrant`` or refuses it with a code the
-widget can explain to a person: ``token_expired``, ``token_revoked`` or ``unauthorized``.
+``authenticate`` turns a bearer token into a ``WidgetGrant`` or refuses it with
+``401 unauthorized`` and a ``details.reason`` the widget can explain to a person: ``expired``
+("reload"), ``revoked`` ("sign in again"), ``invalid`` or ``wrong_audience`` (decision 0029).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from domain.accounts.customer import Customer
 from domain.companions.operation import Operation
 from domain.configs.rulebook import BadgeDef, CollectionCondition
 from domain.ingestion.rules import badge_condition_holds
-from domain.shared.errors import DomainError, NotFound
+from domain.shared.errors import DomainError, NotFound, Unauthorized
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import Tenant
 from domain.widgets.widget_session import (
@@ -187,8 +188,6 @@ class Widgets:
 
     def authenticate(self, token: str) -> WidgetGrant:
         claimed = self._tokens.read(token)
-        if claimed is None:
-            raise DomainError("unauthorized", "the widget token is invalid")
         if claimed.kind == "embed":
             if self._clock.now() >= claimed.expires_at:
                 raise _expired(claimed)
@@ -198,12 +197,12 @@ class Widgets:
         def attempt() -> WidgetGrant:
             session = self._store.find(WidgetSession, claimed.session_id)  # type: ignore[arg-type]
             if session is None or session.grant() != claimed:
-                raise DomainError("unauthorized", "the widget token is invalid")
+                raise Unauthorized("invalid", "the widget token is invalid")
             now = self._clock.now()
             status = session.status_at(now)
             if status == "revoked":
-                raise DomainError(
-                    "token_revoked",
+                raise Unauthorized(
+                    "revoked",
                     "this widget session was revoked",
                     {"session_id": public_id("widget_session", session.id)},
                 )
@@ -241,9 +240,9 @@ class Widgets:
         return request_rerender(self._buddies, grant.tenant, public_id("buddy", grant.buddy_id))
 
 
-def _expired(grant: WidgetGrant) -> DomainError:
-    return DomainError(
-        "token_expired",
+def _expired(grant: WidgetGrant) -> Unauthorized:
+    return Unauthorized(
+        "expired",
         f"this {'embed token' if grant.kind == 'embed' else 'widget session'} has expired; "
         "mint a new one",
         {"expired_at": grant.expires_at.isoformat()},

@@ -13,13 +13,13 @@ document raises one ``DomainError("validation_failed")`` listing *every* offendi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, ClassVar, Final, Literal, TypeVar, cast
 
 from domain.shared.errors import DomainError
+from domain.shared.text_patterns import AUDIENCE, EVENT_TYPE, RULE_ID, SNAKE_KEY, TextPattern
 
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists"]
 OPERATORS: Final[tuple[Operator, ...]] = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "exists")
@@ -47,9 +47,6 @@ COINS: Final = "coins"
 
 Scalar = str | int | float | bool | None
 
-_SNAKE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
-_EVENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,63}$")
 _MAX_AMOUNT: Final = 1_000_000
 _MAX_CAP: Final = 100_000_000
 _MAX_MULTIPLIER: Final = 100.0
@@ -550,7 +547,7 @@ class _Reader:
         self,
         key: str,
         *,
-        pattern: re.Pattern[str] | None = None,
+        pattern: TextPattern | None = None,
         max_length: int = 200,
         required: bool = True,
         default: str | None = None,
@@ -563,8 +560,8 @@ class _Reader:
         if not isinstance(value, str):
             self.fail(key, "must be a string")
             return default
-        if pattern is not None and not pattern.match(value):
-            self.fail(key, f"must match {pattern.pattern}")
+        if pattern is not None and not pattern.compiled.match(value):
+            self.fail(key, pattern.requirement)
             return default
         if pattern is None and required and not value.strip():
             self.fail(key, "must not be blank")
@@ -683,7 +680,7 @@ def _conditions(r: _Reader, problems: _Problems) -> tuple[Condition, ...]:
 
 def _parse_skill(raw: object, path: str, problems: _Problems) -> SkillDef | None:
     r = _Reader(raw, path, problems, ("key", "name", "max_value", "points_per_level"))
-    key = r.string("key", pattern=_SNAKE)
+    key = r.string("key", pattern=SNAKE_KEY)
     name = r.string("name")
     max_value = r.integer("max_value", minimum=1, maximum=_MAX_CAP, required=False, default=100)
     per_level = r.integer(
@@ -713,14 +710,14 @@ def _parse_coin_rule(raw: object, path: str, problems: _Problems) -> CoinRule | 
             "audience",
         ),
     )
-    rule_id = r.string("id", pattern=_RULE_ID)
-    event_type = r.string("event_type", pattern=_EVENT_TYPE)
+    rule_id = r.string("id", pattern=RULE_ID)
+    event_type = r.string("event_type", pattern=EVENT_TYPE)
     amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
     conditions = _conditions(r, problems)
     daily_cap = r.integer("daily_cap", minimum=1, required=False)
     weekly_cap = r.integer("weekly_cap", minimum=1, required=False)
     total_limit = r.integer("total_limit", minimum=1, required=False)
-    audience = r.string("audience", pattern=re.compile(r"^[a-z][a-z0-9_]{0,31}$"), required=False)
+    audience = r.string("audience", pattern=AUDIENCE, required=False)
     multiplier = 1.0
     raw_multiplier = r.data.get("multiplier")
     if raw_multiplier is not None:
@@ -749,9 +746,9 @@ def _parse_coin_rule(raw: object, path: str, problems: _Problems) -> CoinRule | 
 
 def _parse_skill_rule(raw: object, path: str, problems: _Problems) -> SkillRule | None:
     r = _Reader(raw, path, problems, ("id", "event_type", "skill_key", "amount", "conditions"))
-    rule_id = r.string("id", pattern=_RULE_ID)
-    event_type = r.string("event_type", pattern=_EVENT_TYPE)
-    skill_key = r.string("skill_key", pattern=_SNAKE)
+    rule_id = r.string("id", pattern=RULE_ID)
+    event_type = r.string("event_type", pattern=EVENT_TYPE)
+    skill_key = r.string("skill_key", pattern=SNAKE_KEY)
     amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
     conditions = _conditions(r, problems)
     if not r.ok or rule_id is None or event_type is None or skill_key is None or amount is None:
@@ -767,8 +764,8 @@ def _parse_skill_rule(raw: object, path: str, problems: _Problems) -> SkillRule 
 
 def _parse_token_rule(raw: object, path: str, problems: _Problems) -> TokenEarnRule | None:
     r = _Reader(raw, path, problems, ("id", "event_type", "amount", "conditions", "weekly_cap"))
-    rule_id = r.string("id", pattern=_RULE_ID)
-    event_type = r.string("event_type", pattern=_EVENT_TYPE)
+    rule_id = r.string("id", pattern=RULE_ID)
+    event_type = r.string("event_type", pattern=EVENT_TYPE)
     amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
     conditions = _conditions(r, problems)
     weekly_cap = r.integer("weekly_cap", minimum=1, required=False)
@@ -785,7 +782,7 @@ def _parse_token_rule(raw: object, path: str, problems: _Problems) -> TokenEarnR
 
 def _parse_slot(raw: object, path: str, problems: _Problems, *, primary: bool) -> TokenSlot | None:
     r = _Reader(raw, path, problems, ("token_key", "label", "earn_rules", "max_balance"))
-    token_key = r.string("token_key", pattern=_SNAKE)
+    token_key = r.string("token_key", pattern=SNAKE_KEY)
     if token_key == COINS:
         r.fail("token_key", f"{COINS!r} is the wallet's coin currency; pick another token key")
     label = r.string("label", max_length=64)
@@ -851,7 +848,7 @@ def _parse_badge_condition(raw: object, path: str, problems: _Problems) -> Badge
     r = _Reader(raw, path, problems, _CONDITION_FIELDS[str(kind)])
     condition: BadgeCondition | None = None
     if kind == "milestone":
-        event_type = r.string("event_type", pattern=_EVENT_TYPE)
+        event_type = r.string("event_type", pattern=EVENT_TYPE)
         count = r.integer("count", minimum=1)
         if event_type is not None and count is not None:
             condition = MilestoneCondition(event_type=event_type, count=count)
@@ -860,7 +857,7 @@ def _parse_badge_condition(raw: object, path: str, problems: _Problems) -> Badge
         if coins is not None:
             condition = CoinThresholdCondition(coins=coins)
     elif kind == "skill_level":
-        skill_key = r.string("skill_key", pattern=_SNAKE)
+        skill_key = r.string("skill_key", pattern=SNAKE_KEY)
         level = r.integer("level", minimum=1)
         if skill_key is not None and level is not None:
             condition = SkillLevelCondition(skill_key=skill_key, level=level)
@@ -881,7 +878,7 @@ def _parse_badge_condition(raw: object, path: str, problems: _Problems) -> Badge
         else:
             condition = CollectionCondition(item_ids=tuple(item_ids))
     else:
-        streak_key = r.string("streak_key", pattern=_SNAKE)
+        streak_key = r.string("streak_key", pattern=SNAKE_KEY)
         days = r.integer("days", minimum=1, maximum=100_000)
         if streak_key is not None and days is not None:
             condition = StreakCondition(streak_key=streak_key, days=days)
@@ -895,7 +892,7 @@ def _parse_badge(raw: object, path: str, problems: _Problems) -> BadgeDef | None
         problems,
         ("key", "name", "description", "condition", "coin_reward", "auto_award"),
     )
-    key = r.string("key", pattern=_SNAKE)
+    key = r.string("key", pattern=SNAKE_KEY)
     name = r.string("name")
     description = r.string("description", max_length=1000, required=False, default="")
     condition: BadgeCondition | None = None
@@ -937,7 +934,7 @@ def _parse_stage(raw: object, path: str, problems: _Problems) -> EvolutionStage 
             c.fail("min_skill_levels", "must be an object of skill_key: level")
         else:
             for skill_key, level in raw_levels.items():
-                if not isinstance(skill_key, str) or not _SNAKE.match(skill_key):
+                if not isinstance(skill_key, str) or not SNAKE_KEY.compiled.match(skill_key):
                     c.fail(f"min_skill_levels.{skill_key}", "must be a snake_case skill key")
                 elif not _is_int(level) or level < 1:
                     c.fail(f"min_skill_levels.{skill_key}", "must be an integer of at least 1")
@@ -947,7 +944,7 @@ def _parse_stage(raw: object, path: str, problems: _Problems) -> EvolutionStage 
     raw_badges = c.data.get("badges")
     if raw_badges is not None:
         if not isinstance(raw_badges, list) or not all(
-            isinstance(b, str) and _SNAKE.match(b) for b in raw_badges
+            isinstance(b, str) and SNAKE_KEY.compiled.match(b) for b in raw_badges
         ):
             c.fail("badges", "must be a list of badge keys")
         elif len(set(raw_badges)) != len(raw_badges):
@@ -983,8 +980,8 @@ def _parse_evolution(raw: object, path: str, problems: _Problems) -> Evolution |
 
 def _parse_streak(raw: object, path: str, problems: _Problems) -> StreakDef | None:
     r = _Reader(raw, path, problems, ("key", "event_type", "period"))
-    key = r.string("key", pattern=_SNAKE)
-    event_type = r.string("event_type", pattern=_EVENT_TYPE)
+    key = r.string("key", pattern=SNAKE_KEY)
+    event_type = r.string("event_type", pattern=EVENT_TYPE)
     period = r.data.get("period", "daily")
     if period != "daily":
         r.fail("period", "must be daily")
@@ -995,7 +992,7 @@ def _parse_streak(raw: object, path: str, problems: _Problems) -> StreakDef | No
 
 def _parse_item(raw: object, path: str, problems: _Problems) -> ItemDef | None:
     r = _Reader(raw, path, problems, ("item_id", "name", "category", "price_coins"))
-    item_id = r.string("item_id", pattern=_RULE_ID)
+    item_id = r.string("item_id", pattern=RULE_ID)
     name = r.string("name")
     category = r.data.get("category")
     if category not in LAYER_ORDER:
@@ -1009,8 +1006,8 @@ def _parse_item(raw: object, path: str, problems: _Problems) -> ItemDef | None:
 
 
 def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None:
-    if not isinstance(raw, str) or not _EVENT_TYPE.match(raw):
-        problems.add(path, f"must be an event type name matching {_EVENT_TYPE.pattern}")
+    if not isinstance(raw, str) or not EVENT_TYPE.compiled.match(raw):
+        problems.add(path, f"must be an event type name: {EVENT_TYPE.description}")
         return None
     return raw
 

@@ -19,6 +19,32 @@ class DomainError(Exception):
         self.details = details
 
 
+UNAUTHORIZED_REASONS = (
+    "missing",
+    "invalid",
+    "expired",
+    "revoked",
+    "wrong_audience",
+    "invalid_credentials",
+)
+"""Why a credential was refused (decision 0029): no credential; not one we issued (forged,
+tampered, unknown, malformed); past its expiry; revoked; genuinely ours but for another
+audience (a widget token on a secret-key route, an API key on the widget API); a sign-in
+with a wrong e-mail or password."""
+
+
+class Unauthorized(DomainError):
+    """401, always the code ``unauthorized`` (SDKs branch on it); why is ``details.reason``,
+    one of ``UNAUTHORIZED_REASONS``, so a client knows to refresh an expired token rather
+    than sign in again."""
+
+    def __init__(self, reason: str, message: str, details: dict[str, Any] | None = None) -> None:
+        if reason not in UNAUTHORIZED_REASONS:
+            raise ValueError(f"undocumented 401 reason {reason!r}")
+        super().__init__("unauthorized", message, {"reason": reason, **(details or {})})
+        self.reason = reason
+
+
 class NotFound(DomainError):
     """The thing does not exist for this tenant (other tenants' ids land here too)."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -12,10 +11,15 @@ import jwt
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
-DASHBOARD_AUDIENCE = "hatched:dashboard"
-DEVICE_AUDIENCE = "hatched:device"
+from domain.shared.errors import Unauthorized
+from infrastructure.shared.signed_tokens import (
+    AUDIENCES,
+    DASHBOARD_AUDIENCE,
+    DEVICE_AUDIENCE,
+    refusal,
+)
+
 DEVICE_TTL = timedelta(days=30)
-_DEVICE_KEY_LABEL = b"hatched:device-tokens:v1"
 
 
 class Argon2PasswordHasher:
@@ -65,7 +69,8 @@ class JwtDashboardTokens:
         }
         return jwt.encode(claims, self._key, algorithm="HS256"), expires_at
 
-    def verify(self, token: str) -> UUID | None:
+    def verify(self, token: str) -> UUID:
+        """The customer a good token is for; else ``Unauthorized`` saying why."""
         try:
             claims = jwt.decode(
                 token,
@@ -74,14 +79,14 @@ class JwtDashboardTokens:
                 audience=DASHBOARD_AUDIENCE,
                 options={"require": ["exp", "sub", "aud"]},
             )
-        except jwt.PyJWTError:
-            return None
-        if claims.get("typ") != "dashboard":
-            return None
+        except jwt.PyJWTError as error:
+            raise refusal(token, self._key, DASHBOARD_AUDIENCE, error) from None
         try:
-            return UUID(claims["sub"])
+            if claims.get("typ") == "dashboard":
+                return UUID(claims["sub"])
         except (ValueError, TypeError):
-            return None
+            pass
+        raise Unauthorized("invalid", "this token is not one we issued, or was changed")
 
 
 class JwtDeviceTokens:
@@ -94,7 +99,7 @@ class JwtDeviceTokens:
     """
 
     def __init__(self, secret_key: str) -> None:
-        self._key = hmac.new(secret_key.encode(), _DEVICE_KEY_LABEL, hashlib.sha256).digest()
+        self._key = AUDIENCES[DEVICE_AUDIENCE].key(secret_key)
 
     def issue(self, email: str, now: datetime) -> str:
         claims = {

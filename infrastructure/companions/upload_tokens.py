@@ -10,10 +10,9 @@ from uuid import UUID
 import jwt
 
 from domain.companions.stage_art import UploadGrant
-from domain.shared.errors import DomainError
+from domain.shared.errors import Unauthorized
 from domain.shared.tenancy import MODES, Tenant
-
-UPLOAD_AUDIENCE = "hatched:stage-asset-upload"
+from infrastructure.shared.signed_tokens import UPLOAD_AUDIENCE, refusal
 
 
 class JwtUploadTokens:
@@ -50,13 +49,13 @@ class JwtUploadTokens:
                 content_type=str(claims["ct"]),
                 expires_at=expires_at,
             )
-        except (jwt.PyJWTError, KeyError, ValueError, TypeError):
-            raise DomainError(
-                "invalid_upload_token", "this upload URL is not one we issued"
-            ) from None
+        except jwt.PyJWTError as error:
+            raise refusal(token, self._key, UPLOAD_AUDIENCE, error) from None
+        except (KeyError, ValueError, TypeError):
+            raise Unauthorized("invalid", "this upload URL is not one we issued") from None
         if grant.expires_at <= now:
-            raise DomainError(
-                "upload_token_expired",
+            raise Unauthorized(
+                "expired",
                 "this upload URL has expired; ask for a new one (POST /stage-assets/upload-url)",
                 {"expired_at": grant.expires_at.isoformat()},
             )

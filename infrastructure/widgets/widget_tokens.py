@@ -11,8 +11,6 @@ revoked-and-expired session can be told apart and tests can move time.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -20,25 +18,26 @@ from uuid import UUID
 
 import jwt
 
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, Unauthorized
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import MODES, Tenant
 from domain.widgets.widget_session import WIDGET_SCOPES, WidgetGrant
+from infrastructure.shared.signed_tokens import ALGORITHM, AUDIENCES, WIDGET_AUDIENCE, refusal
 
-WIDGET_AUDIENCE = "hatched:widget"
 ISSUER = "hatched"
-ALGORITHM = "HS256"
 TOKEN_TYPES = ("widget_session", "embed")
-_KEY_LABEL = b"hatched:widget-tokens:v1"
 _REQUIRED = ["iss", "aud", "typ", "sub", "cus", "mode", "uid", "scp", "iat", "exp"]
 
 
 def widget_signing_key(secret_key: str) -> bytes:
-    return hmac.new(secret_key.encode(), _KEY_LABEL, hashlib.sha256).digest()
+    key = AUDIENCES[WIDGET_AUDIENCE].key(secret_key)
+    assert isinstance(key, bytes)
+    return key
 
 
 class JwtWidgetTokens:
     def __init__(self, secret_key: str) -> None:
+        self._secret_key = secret_key
         self._key = widget_signing_key(secret_key)
 
     def issue(self, grant: WidgetGrant, issued_at: datetime) -> str:
@@ -59,7 +58,8 @@ class JwtWidgetTokens:
             claims["sid"] = grant.session_id.hex
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
-    def read(self, token: str) -> WidgetGrant | None:
+    def read(self, token: str) -> WidgetGrant:
+        """The grant a token we signed carries (expired or not); else ``Unauthorized``."""
         try:
             claims = jwt.decode(
                 token,
@@ -69,9 +69,14 @@ class JwtWidgetTokens:
                 issuer=ISSUER,
                 options={"require": _REQUIRED, "verify_exp": False},
             )
-            return _grant(claims)
-        except (jwt.PyJWTError, DomainError, ValueError, TypeError, KeyError):
-            return None
+            grant = _grant(claims)
+        except jwt.PyJWTError as error:
+            raise refusal(token, self._secret_key, WIDGET_AUDIENCE, error) from None
+        except (DomainError, ValueError, TypeError, KeyError):
+            grant = None
+        if grant is None:
+            raise Unauthorized("invalid", "the widget token is invalid")
+        return grant
 
 
 def _grant(claims: dict[str, Any]) -> WidgetGrant | None:

@@ -15,7 +15,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 
 from application.accounts.principal import Principal
-from domain.shared.errors import DomainError
+from domain.shared.errors import Unauthorized
 from interfaces.container import Container
 from interfaces.http.routing import Access
 
@@ -39,7 +39,7 @@ def resolve_principal(request: Request[Any, Any, Any]) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():
-        raise DomainError("unauthorized", "send a credential as 'Authorization: Bearer <key>'")
+        raise Unauthorized("missing", "send a credential as 'Authorization: Bearer <key>'")
     principal = container_of(request).accounts.authenticate(
         credential.strip(), request.headers.get("x-hatched-mode")
     )

@@ -20,11 +20,17 @@ from litestar.openapi.spec import Reference, Schema
 from litestar.typing import FieldDefinition
 
 from domain.shared.errors import DomainError
+from domain.shared.text_patterns import TEXT_PATTERNS
 
 T = TypeVar("T", bound=msgspec.Struct)
 
 _PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _MISSING = re.compile(r"missing required field `(?P<name>[^`]+)`")
+_PATTERN_FAILURES = {
+    f"Expected `str` matching regex {pattern.regex!r}": pattern.requirement
+    for pattern in TEXT_PATTERNS
+}
+"""msgspec's words for a pattern failure → ours (``domain/shared/text_patterns.py``)."""
 
 
 class Model(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -57,7 +63,7 @@ def decode_strict(raw: bytes, model: type[T]) -> T:
     try:
         return msgspec.convert(document, model, strict=True)
     except msgspec.ValidationError as error:
-        raise validation_error(str(error)) from None
+        raise validation_error(str(error), _type_info(model)) from None
 
 
 @functools.cache
@@ -65,11 +71,19 @@ def _type_info(model: type[msgspec.Struct]) -> mi.Type:
     return mi.type_info(model)
 
 
-def validation_error(text: str) -> DomainError:
-    """Turn a msgspec message (``Expected `int`, got `str` - at `$.amount```) into ours."""
+def validation_error(text: str, info: mi.Type | None = None) -> DomainError:
+    """Turn a msgspec message (``Expected `int`, got `str` - at `$.amount```) into ours; a
+    pattern failure says what the text must be, in words."""
     match = _PATH.search(text)
     path = match.group("path") if match else ""
     reason = _PATH.sub("", text)
+    reason = _PATTERN_FAILURES.get(reason, reason)
+    not_allowed = _NOT_ALLOWED.fullmatch(reason)
+    allowed = _literal_values(info, path) if not_allowed and info is not None else None
+    if not_allowed and allowed:
+        reason = f"unknown value {not_allowed.group('value')}; allowed: " + ", ".join(
+            str(value) for value in allowed
+        )
     missing = _MISSING.search(reason)
     if missing:
         path = f"{path}.{missing.group('name')}" if path else missing.group("name")
@@ -80,6 +94,35 @@ def validation_error(text: str) -> DomainError:
         f"{field}: {reason}",
         {"fields": [{"field": field, "reason": reason}]},
     )
+
+
+_NOT_ALLOWED = re.compile(r"Invalid enum value (?P<value>.+)")
+_STEP = re.compile(r"\.?(?P<name>[^.\[]+)|\[(?P<index>\d+)\]")
+
+
+def _literal_values(info: mi.Type, path: str) -> tuple[object, ...] | None:
+    """The values the ``Literal`` at ``path`` (``scopes[1]``, ``items[0].kind``) allows."""
+    for step in _STEP.finditer(path):
+        while isinstance(info, mi.UnionType):
+            options = [t for t in info.types if not isinstance(t, mi.NoneType)]
+            if len(options) != 1:
+                return None
+            info = options[0]
+        if step.group("name") is not None and isinstance(info, mi.StructType):
+            found = [f.type for f in info.fields if f.encode_name == step.group("name")]
+            if not found:
+                return None
+            info = found[0]
+        elif step.group("index") is not None and isinstance(info, mi.ListType):
+            info = info.item_type
+        else:
+            return None
+    while isinstance(info, mi.UnionType):
+        literals = [t for t in info.types if isinstance(t, mi.LiteralType)]
+        if len(literals) != 1:
+            return None
+        info = literals[0]
+    return info.values if isinstance(info, mi.LiteralType) else None
 
 
 def snake_case(name: str) -> str:

@@ -1,6 +1,8 @@
 """One error envelope for every failure: ``{"error": {code, message, details?, requestId}}``.
 
-Codes are stable and each maps to one status (CONTRACT.md); never a stack trace.
+Codes are stable and each maps to one status: ``STATUS_BY_CODE`` is the table of decision
+0001, and a test holds the two equal. A code missing from it is never sent: it is logged and
+answered as ``500 internal_error``. Never a stack trace.
 """
 
 from __future__ import annotations
@@ -27,10 +29,6 @@ STATUS_BY_CODE: dict[str, int] = {
     "unknown_audience": 400,
     "progression_not_spendable": 400,
     "unauthorized": 401,
-    "token_expired": 401,
-    "token_revoked": 401,
-    "invalid_upload_token": 401,
-    "upload_token_expired": 401,
     "credit_insufficient": 402,
     "event_quota_exceeded": 402,
     "plan_feature_locked": 402,
@@ -80,13 +78,17 @@ def error_response(
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
+    status = STATUS_BY_CODE.get(code)
+    if status is None:
+        log.error("refusing to answer the undocumented error code %r (%s)", code, message)
+        code, message, details, status = "internal_error", "an unexpected error occurred", None, 500
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
     body["requestId"] = request_id_of(request.scope)
     return Response(
         {"error": body},
-        status_code=STATUS_BY_CODE.get(code, 500),
+        status_code=status,
         media_type=MediaType.JSON,
         headers=headers,
     )
@@ -113,8 +115,9 @@ def on_http_exception(
         "method_not_allowed": f"method {request.method} is not allowed on this route",
         "payload_too_large": "request body is larger than the server accepts",
     }
+    details = {"reason": "invalid"} if code == "unauthorized" else None  # decision 0029
     return error_response(
-        request, code, messages.get(code, str(exc.detail)), headers=exc.headers or None
+        request, code, messages.get(code, str(exc.detail)), details, headers=exc.headers or None
     )
 
 

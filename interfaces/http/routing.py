@@ -28,6 +28,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation, SecurityScheme
 
+from domain.shared.errors import UNAUTHORIZED_REASONS
 from interfaces.http.body import Model, StrictBody
 from interfaces.http.errors import STATUS_BY_CODE
 
@@ -95,7 +96,7 @@ class Access(Enum):
             Access.SECRET: ("unauthorized", "publishable_key_scope"),
             Access.READABLE: ("unauthorized",),
             Access.DASHBOARD: ("unauthorized", "forbidden"),
-            Access.WIDGET: ("unauthorized", "token_expired", "token_revoked", "insufficient_scope"),
+            Access.WIDGET: ("unauthorized", "insufficient_scope"),
             Access.PUBLIC: (),
         }[self]
 
@@ -137,11 +138,19 @@ def error_responses(codes: Iterable[str]) -> dict[int, ResponseSpec]:
     return {
         status: ResponseSpec(
             data_container=ErrorEnvelope,
-            description=f"{status} " + ", ".join(f"`{code}`" for code in sorted(found)),
+            description=f"{status} "
+            + ", ".join(f"`{code}`" for code in sorted(found))
+            + (UNAUTHORIZED_NOTE if status == 401 else ""),
             generate_examples=False,
         )
         for status, found in sorted(by_status.items())
     }
+
+
+UNAUTHORIZED_NOTE = "; why is `details.reason`: " + ", ".join(
+    f"`{reason}`" for reason in UNAUTHORIZED_REASONS
+)
+"""Every 401 is ``unauthorized``; its reason says whether to refresh, sign in or give up."""
 
 
 def _declare(

@@ -4,7 +4,8 @@ Every ``/widget/*`` route declares ``widget: WidgetCaller``. The dependency read
 token and has ``Widgets.authenticate`` check it on every call — signature and algorithm,
 audience and type, expiry, and for a session its record (revoked?) — yielding a
 ``WidgetGrant`` bound to one tenant and one buddy; each route then asks the grant for its
-scope. The ``principal`` dependency of every other route is untouched: it knows only API keys
+scope. Every refusal is ``401 unauthorized`` with ``details.reason`` (decision 0029); an API
+key of ours, or a dashboard token, is ``wrong_audience``. The ``principal`` dependency of every other route is untouched: it knows only API keys
 and dashboard tokens, so a widget token anywhere else is ``401`` and a widget principal
 never reaches a non-widget route.
 """
@@ -16,7 +17,8 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
-from domain.shared.errors import DomainError
+from application.accounts.accounts import PUBLISHABLE_PREFIX, SECRET_PREFIXES
+from domain.shared.errors import Unauthorized
 from domain.widgets.widget_session import WidgetGrant
 from interfaces.http.auth import container_of
 
@@ -33,8 +35,16 @@ def provide_widget(request: Request[Any, Any, Any]) -> WidgetGrant:
 def resolve_widget(request: Request[Any, Any, Any]) -> WidgetGrant:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise DomainError("unauthorized", "send a widget token as 'Authorization: Bearer <token>'")
-    return container_of(request).widgets.authenticate(token.strip())
+        raise Unauthorized("missing", "send a widget token as 'Authorization: Bearer <token>'")
+    token = token.strip()
+    if token.startswith((*SECRET_PREFIXES.values(), PUBLISHABLE_PREFIX)):
+        container_of(request).accounts.authenticate(token, None)  # ours, and still active?
+        raise Unauthorized(
+            "wrong_audience",
+            "an API key does not open the widget API: mint a widget session "
+            "(POST /api/v1/widget-sessions) or an embed token (POST /api/v1/embed-tokens)",
+        )
+    return container_of(request).widgets.authenticate(token)
 
 
 WIDGET_DEPENDENCIES = {"widget": Provide(provide_widget, sync_to_thread=False)}

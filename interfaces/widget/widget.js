@@ -13,8 +13,6 @@
   var STAGES = ["", "Hatchling", "Fledgling", "Juvenile", "Adult", "Elder"];
   var MESSAGES = {
     no_token: "No widget token: add data-session-token or data-embed-token to the script tag.",
-    token_expired: "This buddy session has expired. Reload the page to continue.",
-    token_revoked: "This buddy session was revoked. Sign in again to see your buddy.",
     unauthorized: "This widget's token is not valid, so your buddy can't be shown.",
     insufficient_scope: "This widget's token is not allowed to do that.",
     forbidden: "This widget is read-only: it can show your buddy but not change it.",
@@ -23,7 +21,11 @@
     network: "Can't reach Hatched. Check your connection; retrying…",
     server: "Hatched is having trouble right now (HTTP {status}). Retrying…"
   };
-  var FATAL = { no_token: 1, token_expired: 1, token_revoked: 1, unauthorized: 1, resource_not_found: 1 };
+  var REASONS = {  // a 401 is `unauthorized`; details.reason says what to do
+    expired: "This buddy session has expired. Reload the page to continue.",
+    revoked: "This buddy session was revoked. Sign in again to see your buddy."
+  };
+  var FATAL = { no_token: 1, unauthorized: 1, resource_not_found: 1 };
 
   var cfg = {}, state = null, etag = null, error = null, notice = null, toast = "";
   var timer = null, failures = 0, stopped = false, busy = 0, board = null, boardKey = null;
@@ -76,9 +78,14 @@
     }, function () { throw fail("network", 0); });
   }
 
+  function reasonOf(e) {
+    var r = e.code === "unauthorized" && e.details && e.details.reason;
+    return REASONS.hasOwnProperty(r) ? r : "";
+  }
+
   function messageOf(e) {
-    var text = MESSAGES[e.code] || (e.status >= 500 ? MESSAGES.server : e.serverMessage) ||
-      MESSAGES.server;
+    var text = REASONS[reasonOf(e)] || MESSAGES[e.code] ||
+      (e.status >= 500 ? MESSAGES.server : e.serverMessage) || MESSAGES.server;
     return text.replace("{status}", e.status);
   }
 
@@ -171,7 +178,9 @@
 
   function errorBlock(e) {
     var retry = FATAL[e.code] ? "" : '<button type="button" data-action="retry">Retry now</button>';
-    return '<p class="err" role="alert" data-error="' + esc(e.code) + '">' + esc(messageOf(e)) + retry + "</p>";
+    var reason = reasonOf(e) ? '" data-reason="' + reasonOf(e) : "";
+    return '<p class="err" role="alert" data-error="' + esc(e.code) + reason + '">' +
+      esc(messageOf(e)) + retry + "</p>";
   }
 
   function renderBuddy() {

@@ -100,7 +100,7 @@ def test_a_revoked_session_says_so_on_a_customers_page(
     )
     assert revoked.status_code == 200
     page.evaluate("window.__HATCHED_WIDGET__.refresh()")
-    alert = page.locator(f"{BUDDY} [data-error=token_revoked]")
+    alert = page.locator(f"{BUDDY} [data-error=unauthorized][data-reason=revoked]")
     expect(alert).to_have_text("This buddy session was revoked. Sign in again to see your buddy.")
     expect(alert).to_have_attribute("role", "alert")
     expect(page.locator(COINS)).to_have_count(0)  # nothing stale stays on screen
@@ -136,7 +136,9 @@ def test_network_expiry_and_read_only_errors_are_specific(
     expires = datetime.fromisoformat(short["expires_at"])
     time.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.05)
     page.evaluate("window.__HATCHED_WIDGET__.refresh()")
-    expect(page.locator(f"{BUDDY} [data-error=token_expired]")).to_contain_text("expired")
+    expect(page.locator(f"{BUDDY} [data-error=unauthorized][data-reason=expired]")).to_contain_text(
+        "expired"
+    )
     assert api.get("/api/v1/widget/state", headers=bearer(short["token"])).status_code == 401
 
 

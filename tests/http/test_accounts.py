@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 import jwt
 from litestar.testing import TestClient
 
+from domain.companions.stage_art import UploadGrant
+from domain.shared.tenancy import Tenant
+from infrastructure.companions.upload_tokens import JwtUploadTokens
 from interfaces.container import Container
 from tests.conftest import Account
 
@@ -113,7 +118,8 @@ def test_revoked_key_is_refused_at_once(client: TestClient, account: Account) ->
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     refused = client.get("/api/v1/auth/me", headers=bearer(account.live_key))
     assert refused.status_code == 401
-    assert refused.json()["error"]["code"] == "unauthorized"
+    error = refused.json()["error"]
+    assert (error["code"], error["details"]["reason"]) == ("unauthorized", "revoked")
     again = client.delete(f"/api/v1/auth/api-keys/{live['id']}", headers=bearer(account.token))
     assert again.status_code == 409
 
@@ -144,20 +150,21 @@ def test_missing_malformed_and_forged_credentials_are_401(
         == 200
     )
     tampered = account.token[:-3] + ("AAA" if not account.token.endswith("AAA") else "BBB")
-    for headers in (
-        {},
-        {"Authorization": account.live_key},
-        {"Authorization": "Basic abc"},
-        bearer("hatch_live_doesnotexist"),
-        bearer(forged_none),
-        bearer(forged_key),
-        bearer(expired),
-        bearer(wrong_audience),
-        bearer(tampered),
+    for headers, reason in (
+        ({}, "missing"),
+        ({"Authorization": account.live_key}, "missing"),
+        ({"Authorization": "Basic abc"}, "missing"),
+        (bearer("hatch_live_doesnotexist"), "invalid"),
+        (bearer(forged_none), "invalid"),
+        (bearer(forged_key), "invalid"),
+        (bearer(expired), "expired"),
+        (bearer(wrong_audience), "invalid"),  # claims the widget audience, not its key
+        (bearer(tampered), "invalid"),
     ):
         response = client.get("/api/v1/auth/me", headers=headers)
         assert response.status_code == 401, headers
-        assert response.json()["error"]["code"] == "unauthorized"
+        error = response.json()["error"]
+        assert (error["code"], error["details"]["reason"]) == ("unauthorized", reason), headers
 
 
 def test_wrong_credential_kind_is_403(client: TestClient, account: Account) -> None:
@@ -226,3 +233,31 @@ def test_other_customers_see_their_own_profile(
         == other_account.customer_id
     )
     assert account.customer_id != other_account.customer_id
+
+
+def test_a_sign_in_refusal_and_a_genuine_token_of_another_kind_say_why(
+    client: TestClient, account: Account, container: Container
+) -> None:
+    """Every 401 is ``unauthorized``; ``details.reason`` tells a wrong password from a
+    credential that is ours but opens other routes (decision 0029)."""
+    login = client.post(
+        "/api/v1/auth/login", json={"email": account.email, "password": "nope-nope"}
+    )
+    error = login.json()["error"]
+    assert (login.status_code, error["code"]) == (401, "unauthorized")
+    assert error["details"] == {"reason": "invalid_credentials"}
+    grant = UploadGrant(
+        Tenant(UUID(hex=account.customer_id.removeprefix("cus_")), "live"),
+        uuid4(),
+        "image/png",
+        datetime.now(UTC) + timedelta(minutes=5),
+    )
+    upload_token = JwtUploadTokens(container.settings.secret_key).issue(grant)
+    refused = client.get("/api/v1/auth/me", headers=bearer(upload_token))
+    error = refused.json()["error"]
+    assert (refused.status_code, error["code"]) == (401, "unauthorized")
+    assert error["details"] == {
+        "reason": "wrong_audience",
+        "audience": "hatched:stage-asset-upload",
+    }
+    assert "PUT /api/v1/stage-assets/uploads/" in error["message"]

@@ -29,6 +29,21 @@ def register_a_private_webhook(client: TestClient, account: Account) -> Any:
     return client.post("/api/v1/webhook-configs", json=body, headers=account.headers())
 
 
+def mint_a_widget_session_with_an_unknown_scope(client: TestClient, account: Account) -> Any:
+    body = {"buddy_id": "bdy_unknown", "scopes": ["read", "admin"]}
+    return client.post("/api/v1/widget-sessions", json=body, headers=account.headers())
+
+
+def send_an_event_type_with_spaces(client: TestClient, account: Account) -> Any:
+    body = {"event_id": f"evt_{uuid.uuid4().hex}", "user_id": "u1", "type": "Lesson Done"}
+    return client.post("/api/v1/events", json=body, headers=account.headers())
+
+
+def register_with_an_address_that_is_no_email(client: TestClient, account: Account) -> Any:
+    body = {"email": "owner.example.com", "password": "correct horse", "company_name": "A"}
+    return client.post("/api/v1/auth/register", json=body)
+
+
 def lay_an_egg_with_an_empty_body(client: TestClient, account: Account) -> Any:
     return client.post("/api/v1/eggs", content=b"", headers=account.headers())
 
@@ -53,6 +68,26 @@ CASES: list[tuple[Callable[[TestClient, Account], Any], int, str, str]] = [
         "validation_failed",
         "url: 192.168.1.20 is not a public address (private); receivers on a private network "
         "are refused unless the server is started with HATCHED_WEBHOOK_ALLOW_PRIVATE=true",
+    ),
+    (
+        mint_a_widget_session_with_an_unknown_scope,
+        422,
+        "validation_failed",
+        "scopes[1]: unknown value 'admin'; allowed: events:track, items:equip, "
+        "marketplace:browse, marketplace:purchase, read",
+    ),
+    (
+        send_an_event_type_with_spaces,
+        422,
+        "validation_failed",
+        "type: must be 1 to 64 lowercase letters, digits, `_`, `.` or `-`, starting with a letter "
+        "or a digit",
+    ),
+    (
+        register_with_an_address_that_is_no_email,
+        422,
+        "validation_failed",
+        "email: must be an e-mail address such as name@example.com",
     ),
     (lay_an_egg_with_an_empty_body, 422, "validation_failed", "user_id: is required"),
 ]

@@ -101,7 +101,7 @@ def cases(client: TestClient, account: Account) -> list[Case]:
          {"json": {"content_type": "text/html"}, **secret}, "validation_failed"),
         ("PUT", "/stage-assets/uploads/{token}", "/stage-assets/uploads/nope",
          {"content": b"<svg/>", "headers": {"Content-Type": "image/svg+xml"}},
-         "invalid_upload_token"),
+         "unauthorized"),
         ("PUT", "/stage-assets/{stage}", "/stage-assets/9", {"json": {"upload_id": "x"}, **secret},
          "validation_failed"),
         ("POST", "/stage-assets/{stage}/regenerate", "/stage-assets/2/regenerate",

@@ -140,7 +140,8 @@ def test_every_widget_operation_documents_the_widget_tokens_refusals(
     document: dict[str, Any],
 ) -> None:
     """An expired token and a revoked session are the widget credential's own refusals:
-    declared once on ``Access.WIDGET``, they reach every widget operation."""
+    declared once on ``Access.WIDGET``, they reach every widget operation, as ``unauthorized``
+    with the reason named (decision 0029)."""
     widget_ops = [
         (name, op)
         for name, op in operations(document)
@@ -152,7 +153,7 @@ def test_every_widget_operation_documents_the_widget_tokens_refusals(
         for name, op in widget_ops
         if not all(
             code in op["responses"]["401"]["description"]
-            for code in ("`unauthorized`", "`token_expired`", "`token_revoked`")
+            for code in ("`unauthorized`", "`details.reason`", "`expired`", "`revoked`")
         )
     ]
     assert missing == []

@@ -23,6 +23,7 @@ from tests.http.widget_flow import (
     error_of,
     mint_embed,
     mint_session,
+    refusal_of,
     widget_buddy,
 )
 
@@ -53,7 +54,11 @@ def test_a_session_is_issued_then_active_then_revoked_at_once(
 
     revoked = client.delete(path, headers=owner)
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
-    assert error_of(client.get(STATE, headers=bearer(minted["token"]))) == (401, "token_revoked")
+    assert refusal_of(client.get(STATE, headers=bearer(minted["token"]))) == (
+        401,
+        "unauthorized",
+        "revoked",
+    )
     assert error_of(client.delete(path, headers=owner)) == (409, "invalid_state_transition")
 
 
@@ -172,21 +177,23 @@ def test_forged_tampered_and_confused_tokens_are_401(
         json.dumps({**claims, "scp": ["read", "events:track"]}).encode()
     )
     assert client.get(STATE, headers=bearer(_forge(token, key, "HS256"))).status_code == 200
-    for forged in (
-        f"{header}.{grown.decode().rstrip('=')}.{signature}",  # more scopes, old signature
-        _forge(token, None, "none"),  # alg: none
-        _forge(token, key, "HS512"),  # another algorithm with our key
-        _forge(token, "a-foreign-secret-long-enough-for-hs256!!", "HS256"),
-        _forge(token, container.settings.secret_key, "HS256"),  # the dashboard tokens' key
-        _forge(token, key, "HS256", aud="hatched:dashboard"),
-        _forge(token, key, "HS256", typ="dashboard"),
-        _forge(token, key, "HS256", scp=["read", "items:equip"]),  # more than the session has
-        "not.a.token",
-        buddy.account.token,  # a dashboard token
-        buddy.account.live_key,  # a secret key
+    for forged, reason in (
+        (f"{header}.{grown.decode().rstrip('=')}.{signature}", "invalid"),  # more scopes
+        (_forge(token, None, "none"), "invalid"),  # alg: none
+        (_forge(token, key, "HS512"), "invalid"),  # another algorithm with our key
+        (_forge(token, "a-foreign-secret-long-enough-for-hs256!!", "HS256"), "invalid"),
+        (_forge(token, container.settings.secret_key, "HS256"), "invalid"),  # dashboards' key
+        (_forge(token, key, "HS256", aud="hatched:dashboard"), "invalid"),  # not a real one
+        (_forge(token, key, "HS256", typ="dashboard"), "invalid"),
+        (_forge(token, key, "HS256", scp=["read", "items:equip"]), "invalid"),  # more scopes
+        ("not.a.token", "invalid"),
+        ("hatch_live_" + "x" * 43, "invalid"),  # shaped like a secret key, not one of ours
+        (buddy.account.token, "wrong_audience"),  # a dashboard token
+        (buddy.account.live_key, "wrong_audience"),  # a secret key
     ):
-        assert error_of(client.get(STATE, headers=bearer(forged))) == (401, "unauthorized")
-    assert error_of(client.get(STATE)) == (401, "unauthorized")
+        refused = client.get(STATE, headers=bearer(forged))
+        assert refusal_of(refused) == (401, "unauthorized", reason), forged
+    assert refusal_of(client.get(STATE)) == (401, "unauthorized", "missing")
 
 
 def test_widget_tokens_never_reach_other_routes(client: TestClient, buddy: WidgetBuddy) -> None:
@@ -199,7 +206,9 @@ def test_widget_tokens_never_reach_other_routes(client: TestClient, buddy: Widge
             ("POST", "/api/v1/embed-tokens", {"buddy_id": buddy.buddy_id}),
         ):
             response = client.request(method, path, headers=bearer(token), json=body)
-            assert error_of(response) == (401, "unauthorized"), (method, path)
+            refusal = (401, "unauthorized", "wrong_audience")
+            assert refusal_of(response) == refusal, (method, path)
+            assert "/api/v1/widget/" in response.json()["error"]["message"]
 
 
 def test_an_expired_session_and_an_expired_embed_token_say_so(
@@ -209,14 +218,22 @@ def test_an_expired_session_and_an_expired_embed_token_say_so(
     key = widget_signing_key(container.settings.secret_key)
     embed = mint_embed(client, buddy)["token"]
     stale_embed = _forge(embed, key, "HS256", exp=int(time.time()) - 1)
-    assert error_of(client.get(STATE, headers=bearer(stale_embed))) == (401, "token_expired")
+    assert refusal_of(client.get(STATE, headers=bearer(stale_embed))) == (
+        401,
+        "unauthorized",
+        "expired",
+    )
     time.sleep(
         max(
             0.0, (datetime.fromisoformat(session["expires_at"]) - datetime.now(UTC)).total_seconds()
         )
         + 0.05
     )
-    assert error_of(client.get(STATE, headers=bearer(session["token"]))) == (401, "token_expired")
+    assert refusal_of(client.get(STATE, headers=bearer(session["token"]))) == (
+        401,
+        "unauthorized",
+        "expired",
+    )
     status = client.get(
         f"/api/v1/widget-sessions/{session['session_id']}", headers=buddy.account.headers()
     ).json()["status"]
@@ -258,7 +275,7 @@ def test_a_revocation_racing_with_reads_wins_for_every_later_read(
         statuses = list(reads)
     assert revoke.result().status_code == 200
     assert set(statuses) <= {200, 401}
-    assert error_of(client.get(STATE, headers=headers)) == (401, "token_revoked")
+    assert refusal_of(client.get(STATE, headers=headers)) == (401, "unauthorized", "revoked")
 
 
 def test_preview_tokens_are_for_the_dashboard(client: TestClient, account: Account) -> None:

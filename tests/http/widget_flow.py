@@ -51,3 +51,9 @@ def mint_embed(client: TestClient, buddy: WidgetBuddy, **extra: Any) -> dict[str
 
 def error_of(response: Any) -> tuple[int, str]:
     return response.status_code, response.json()["error"]["code"]
+
+
+def refusal_of(response: Any) -> tuple[int, str, str | None]:
+    """Status, code and ``details.reason`` (every 401 says why: decision 0029)."""
+    error = response.json()["error"]
+    return response.status_code, error["code"], (error.get("details") or {}).get("reason")

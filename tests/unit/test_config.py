@@ -75,6 +75,22 @@ def test_unknown_properties_are_rejected_with_their_path() -> None:
     assert {"field": "coin_rules[0].userId", "reason": "property userId should not exist"} in found
 
 
+def test_a_key_of_the_wrong_shape_is_told_what_it_must_be_in_words() -> None:
+    found = problems(doc(coin_rules=[coin_rule(id="Lesson!", event_type="Lesson Done")]))
+    assert found == [
+        {
+            "field": "coin_rules[0].id",
+            "reason": "must be 1 to 64 lowercase letters, digits, `_` or `-`, starting with a "
+            "letter or a digit",
+        },
+        {
+            "field": "coin_rules[0].event_type",
+            "reason": "must be 1 to 64 lowercase letters, digits, `_`, `.` or `-`, starting "
+            "with a letter or a digit",
+        },
+    ]
+
+
 def test_an_unknown_operator_is_a_validation_failure_naming_the_field() -> None:
     found = problems(
         doc(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import jwt
+import pytest
 
+from domain.shared.errors import Unauthorized
 from domain.shared.tenancy import Tenant
 from domain.widgets.widget_session import WidgetGrant
+from infrastructure.accounts.security import JwtDashboardTokens
 from infrastructure.widgets.widget_tokens import JwtWidgetTokens, widget_signing_key
 
 SECRET = "a-test-secret-" + "x" * 40
@@ -39,7 +44,7 @@ def test_tokens_read_back_as_the_grant_they_were_issued_for() -> None:
     for issued in (grant(), grant("embed")):
         token = tokens.issue(issued, NOW)
         assert tokens.read(token) == issued
-        assert tokens.read(token).issued_at == NOW  # type: ignore[union-attr]
+        assert tokens.read(token).issued_at == NOW
         assert jwt.get_unverified_header(token)["alg"] == "HS256"
         claims = claims_of(token)
         assert claims["aud"] == "hatched:widget" and claims["typ"] == issued.kind
@@ -83,4 +88,17 @@ def test_anything_but_our_hs256_signature_over_valid_claims_is_refused() -> None
         "",
         "a.b.c",
     ]
-    assert [tokens.read(token) for token in refused] == [None] * len(refused)
+    reasons = [reason_of(functools.partial(tokens.read, token)) for token in refused]
+    assert reasons == ["invalid"] * len(refused)
+
+
+def test_a_dashboard_token_is_ours_but_for_another_audience() -> None:
+    dashboard, _ = JwtDashboardTokens(SECRET, 3600).issue(uuid4(), NOW)
+    assert reason_of(lambda: JwtWidgetTokens(SECRET).read(dashboard)) == "wrong_audience"
+    assert reason_of(lambda: JwtWidgetTokens(SECRET + "!").read(dashboard)) == "invalid"
+
+
+def reason_of(action: Callable[[], object]) -> str:
+    with pytest.raises(Unauthorized) as refused:
+        action()
+    return refused.value.reason

@@ -15,12 +15,13 @@ from application.accounts.accounts import Accounts, IssuedKey
 from domain.accounts.api_key import ApiKey
 from domain.accounts.customer import Customer
 from domain.shared.ids import parse_public_id, public_id
+from domain.shared.text_patterns import EMAIL
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.client_address import client_address
 from interfaces.http.routing import Access, delete, get, patch, post
 
-Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Email = Annotated[str, msgspec.Meta(pattern=EMAIL.regex, max_length=254)]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 

@@ -19,6 +19,7 @@ from domain.ingestion.rules import EvolutionCheck
 from domain.shared.correlation import without_correlation
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
+from domain.shared.text_patterns import SNAKE_KEY
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.asset_links import public_origin
 from interfaces.http.auth import Caller
@@ -39,7 +40,7 @@ from projections.companions.buddies import BUDDIES, BuddiesView
 
 Amount = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-TokenKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+TokenKey = Annotated[str, msgspec.Meta(pattern=SNAKE_KEY.regex)]
 
 BUDDY_CHANGE_REFUSALS = ("invalid_state_transition", "conflict")
 """What any change of a buddy can be refused with: it is archived, or a write raced it."""

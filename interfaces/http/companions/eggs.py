@@ -15,6 +15,7 @@ from application.companions.eggs import Eggs
 from domain.companions.egg import Egg, visual_variant_for
 from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
+from domain.shared.text_patterns import AUDIENCE
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
@@ -25,7 +26,7 @@ from interfaces.http.routing import Access, get, patch, post
 from projections.companions.eggs import EGGS, EggsView
 
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-Audience = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+Audience = Annotated[str, msgspec.Meta(pattern=AUDIENCE.regex)]
 
 
 class CreateEggRequest(Model):
@@ -88,7 +89,7 @@ class EggController(Controller):
     @post(
         access=Access.SECRET,
         body=CreateEggRequest,
-        errors=("no_published_config", "active_egg_limit", "unknown_audience"),
+        errors=("no_published_config", "active_egg_limit"),
         summary="Create a pending egg for a user (ensure=true reuses a waiting/ready one)",
         status_code=201,
     )

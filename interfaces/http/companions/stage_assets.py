@@ -132,8 +132,7 @@ STAGE_CHANGE_REFUSALS = ("conflict",)
 """A stage's art changes on the tenant's one stream: a write that keeps losing a race."""
 
 UPLOAD_REFUSALS = (
-    "invalid_upload_token",
-    "upload_token_expired",
+    "unauthorized",
     "unsupported_media_type",
     "upload_content_type_mismatch",
     "payload_too_large",

@@ -28,6 +28,7 @@ from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.json_values import copy_json
 from domain.shared.tenancy import Tenant
+from domain.shared.text_patterns import AUDIENCE, EVENT_TYPE
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
@@ -40,9 +41,9 @@ from projections.shared.base import iso
 
 MAX_BATCH = 500
 EventId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-EventType = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,63}$")]
+EventType = Annotated[str, msgspec.Meta(pattern=EVENT_TYPE.regex)]
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-Audience = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+Audience = Annotated[str, msgspec.Meta(pattern=AUDIENCE.regex)]
 
 INGEST_REFUSALS = ("event_type_not_registered", "resource_not_found", "conflict")
 """What ingesting one event can be refused with: a type the strict config does not register,

@@ -163,7 +163,7 @@ class WidgetSessionController(Controller):
         access=Access.SECRET,
         errors=("invalid_state_transition", "conflict"),
         status_code=200,
-        summary="Revoke a widget session at once (its next call gets 401 token_revoked)",
+        summary="Revoke a widget session at once (its next call gets 401, reason revoked)",
     )
     def revoke(
         self, principal: Caller, widgets: NamedDependency[Widgets], session_id: FromPath[str]
