@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from litestar import Controller, Request
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.accounts.principal import Principal
@@ -301,34 +302,62 @@ def current_buddy(
     return buddy_state_view(buddies.state(tenant, buddy_id), public_origin(request))
 
 
+T = TypeVar("T")
+BuddyChange = Callable[[Tenant, str, T, str, str | None], object]
+"""A ``Buddies`` override: (tenant, buddy id, what to set, actor, correlation id)."""
 WalletMove = Callable[[Tenant, str, str | None, int, str, str, str | None], WalletChange]
+"""``Buddies.credit``/``spend``: (tenant, buddy id, currency, amount, reason, actor,
+correlation id)."""
 
 
-def move_wallet(
-    move: WalletMove,
+@dataclass(frozen=True)
+class Override:
+    """One manual override of one buddy, in the caller's name and under the request's id:
+    what every override route needs, so each route says only what it changes."""
+
+    request: Request[Any, Any, Any]
+    principal: Principal
+    buddies: Buddies
+    buddy_id: str
+
+    def buddy_after(self, change: BuddyChange[T], value: T) -> BuddyView:
+        """Apply ``change`` with ``value``, answered with the buddy as it is now."""
+        tenant = self.principal.tenant
+        change(tenant, self.buddy_id, value, self.principal.actor, correlation_of(self.request))
+        return current_buddy(self.request, self.buddies, tenant, self.buddy_id)
+
+    def wallet_after(
+        self,
+        move: WalletMove,
+        currency: str | None,
+        data: CoinsRequest | SpendRequest | TokensRequest,
+    ) -> WalletChangeView:
+        """A credit or spend of ``currency`` (``None``: coins), answered with the change."""
+        change = move(
+            self.principal.tenant,
+            self.buddy_id,
+            currency,
+            data.amount,
+            data.reason,
+            self.principal.actor,
+            correlation_of(self.request),
+        )
+        return wallet_view(change)
+
+
+def provide_override(
     request: Request[Any, Any, Any],
-    principal: Principal,
-    buddy_id: str,
-    currency: str | None,
-    data: CoinsRequest | SpendRequest | TokensRequest,
-) -> WalletChangeView:
-    """A manual credit or spend (``Buddies.credit``/``spend``) of ``currency`` (``None``:
-    coins), in the caller's name, answered with the wallet's change."""
-    change = move(
-        principal.tenant,
-        buddy_id,
-        currency,
-        data.amount,
-        data.reason,
-        principal.actor,
-        correlation_of(request),
-    )
-    return wallet_view(change)
+    principal: Caller,
+    buddies: NamedDependency[Buddies],
+    buddy_id: FromPath[str],
+) -> Override:
+    return Override(request, principal, buddies, buddy_id)
 
 
 class BuddyController(Controller):
     path = "/buddies"
     tags = ["buddies"]
+    dependencies = {"override": Provide(provide_override, sync_to_thread=False)}
 
     @get(
         access=Access.READABLE,
@@ -477,17 +506,9 @@ class BuddyController(Controller):
         summary="Manual override: set skill values",
     )
     def set_skills(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        buddies: NamedDependency[Buddies],
-        buddy_id: FromPath[str],
-        data: JSONBody[SkillsRequest],
+        self, override: NamedDependency[Override], data: JSONBody[SkillsRequest]
     ) -> BuddyView:
-        buddies.set_skills(
-            principal.tenant, buddy_id, data.skills, principal.actor, correlation_of(request)
-        )
-        return current_buddy(request, buddies, principal.tenant, buddy_id)
+        return override.buddy_after(override.buddies.set_skills, data.skills)
 
     @post(
         "/{buddy_id:str}/coins",
@@ -498,14 +519,9 @@ class BuddyController(Controller):
         summary="Manual override: credit coins",
     )
     def credit_coins(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        buddies: NamedDependency[Buddies],
-        buddy_id: FromPath[str],
-        data: JSONBody[CoinsRequest],
+        self, override: NamedDependency[Override], data: JSONBody[CoinsRequest]
     ) -> WalletChangeView:
-        return move_wallet(buddies.credit, request, principal, buddy_id, None, data)
+        return override.wallet_after(override.buddies.credit, None, data)
 
     @post(
         "/{buddy_id:str}/coins/spend",
@@ -516,14 +532,9 @@ class BuddyController(Controller):
         summary="Spend coins (or the primary token)",
     )
     def spend(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        buddies: NamedDependency[Buddies],
-        buddy_id: FromPath[str],
-        data: JSONBody[SpendRequest],
+        self, override: NamedDependency[Override], data: JSONBody[SpendRequest]
     ) -> WalletChangeView:
-        return move_wallet(buddies.spend, request, principal, buddy_id, data.token_key, data)
+        return override.wallet_after(override.buddies.spend, data.token_key, data)
 
     @post(
         "/{buddy_id:str}/tokens",
@@ -534,14 +545,9 @@ class BuddyController(Controller):
         summary="Manual override: credit a token",
     )
     def credit_tokens(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        buddies: NamedDependency[Buddies],
-        buddy_id: FromPath[str],
-        data: JSONBody[TokensRequest],
+        self, override: NamedDependency[Override], data: JSONBody[TokensRequest]
     ) -> WalletChangeView:
-        return move_wallet(buddies.credit, request, principal, buddy_id, data.token_key, data)
+        return override.wallet_after(override.buddies.credit, data.token_key, data)
 
     @post(
         "/{buddy_id:str}/badges",
@@ -552,17 +558,9 @@ class BuddyController(Controller):
         summary="Manual override: award a badge",
     )
     def award_badge(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        buddies: NamedDependency[Buddies],
-        buddy_id: FromPath[str],
-        data: JSONBody[BadgeRequest],
+        self, override: NamedDependency[Override], data: JSONBody[BadgeRequest]
     ) -> BuddyView:
-        buddies.award_badge(
-            principal.tenant, buddy_id, data.badge_key, principal.actor, correlation_of(request)
-        )
-        return current_buddy(request, buddies, principal.tenant, buddy_id)
+        return override.buddy_after(override.buddies.award_badge, data.badge_key)
 
     @post(
         "/{buddy_id:str}/items",
@@ -573,17 +571,9 @@ class BuddyController(Controller):
         summary="Buy an item of the catalog with coins",
     )
     def purchase_item(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        buddies: NamedDependency[Buddies],
-        buddy_id: FromPath[str],
-        data: JSONBody[PurchaseRequest],
+        self, override: NamedDependency[Override], data: JSONBody[PurchaseRequest]
     ) -> BuddyView:
-        buddies.purchase_item(
-            principal.tenant, buddy_id, data.item_id, principal.actor, correlation_of(request)
-        )
-        return current_buddy(request, buddies, principal.tenant, buddy_id)
+        return override.buddy_after(override.buddies.purchase_item, data.item_id)
 
 
 class EconomyController(Controller):
