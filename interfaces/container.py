@@ -12,6 +12,7 @@ from application.companions.auto_evolve import AutoEvolver
 from application.companions.buddies import Buddies
 from application.companions.dispatch import OperationDispatcher
 from application.companions.eggs import Eggs
+from application.companions.gate_unlocks import GateUnlocks
 from application.companions.operations import Operations
 from application.companions.stage_assets import StageAssets
 from application.configs.configs import Configs
@@ -85,6 +86,7 @@ class Container:
     webhooks: Webhooks
     assets: FileAssetStore
     stage_assets: StageAssets
+    gate_unlocks: GateUnlocks
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     metrics: Metrics = field(default_factory=Metrics)
@@ -274,6 +276,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             upload_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
             max_upload_bytes=settings.asset_upload_max_bytes,
         ),
+        gate_unlocks=GateUnlocks(store, clock, configs),
         followers=followers,
         sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
         metrics=metrics,
