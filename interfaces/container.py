@@ -12,6 +12,7 @@ from application.companions.auto_evolve import AutoEvolver
 from application.companions.buddies import Buddies
 from application.companions.dispatch import OperationDispatcher
 from application.companions.eggs import Eggs
+from application.companions.gate_unlocks import GateUnlocks
 from application.companions.operations import OperationBusy, Operations
 from application.companions.stage_assets import StageAssets
 from application.configs.configs import Configs
@@ -90,6 +91,7 @@ class Container:
     assets: FileAssetStore
     stage_assets: StageAssets
     heartbeats: WorkerHeartbeats
+    gate_unlocks: GateUnlocks
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     metrics: Metrics = field(default_factory=Metrics)
@@ -293,6 +295,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             max_upload_bytes=settings.asset_upload_max_bytes,
         ),
         heartbeats=heartbeats,
+        gate_unlocks=GateUnlocks(store, clock, configs),
         followers=followers,
         sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
         metrics=metrics,

@@ -51,6 +51,7 @@ SKILL_RULES = Section(
     lambda rule: f"{rule['event_type']}_{rule['skill_key']}",
 )
 BADGES = Section("badges", "key", "badge definition")
+GATES = Section("gates", "gate_key", "gate")
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,24 @@ class ConfigItems:
 
         draft = self._configs.edit_draft(tenant, change)
         return Edited(replaced["item"], draft)
+
+    def upsert(self, tenant: Tenant, section: Section, item_id: str, item: Document) -> Edited:
+        """Replace the item with ``item_id``, or add it when there is none (``PUT`` on a key
+        the caller chooses): the same request twice leaves one item, as it was sent."""
+        stored: dict[str, Document] = {}
+
+        def change(document: Document) -> Document:
+            items = document[section.name]
+            entry = {**item, section.key: item_id}
+            known = [i for i, old in enumerate(items) if old.get(section.key) == item_id]
+            index = known[0] if known else len(items)
+            items[index : index + 1] = [entry]
+            checked = _checked_part(document, [(f"{section.name}[{index}]", "")], section.kind)
+            stored["item"] = checked[section.name][index]
+            return document
+
+        draft = self._configs.edit_draft(tenant, change)
+        return Edited(stored["item"], draft)
 
     def delete(self, tenant: Tenant, section: Section, item_id: str) -> Edited:
         removed: dict[str, Document] = {}

@@ -3,8 +3,9 @@
 The export holds every stream the buddy's state and history are made of: the buddy, its
 wallet (``Ledger``), the egg it hatched from, its operations (every hatch attempt of the
 egg, the evolve and equip operations of the operations view, and any operation the
-buddy's own events name), and every config version it was pinned to (the one it hatched
-on, and each migration's target). Events are written as the store maps them (topic and
+buddy's own events name), every config version it was pinned to (the one it hatched
+on, and each migration's target), and its gate unlocks (one stream per gate, found through
+the wallet's debits that paid for them). Events are written as the store maps them (topic and
 state, at their current class version: older events are upcast on the way out), so an
 import inserts exactly the same facts, with their original versions and timestamps, in
 one transaction.
@@ -43,13 +44,15 @@ from application.shared.streams import (
     related_operation_ids,
 )
 from domain.companions.buddy import Buddy
+from domain.economy.gate_unlock import GateUnlock
+from domain.economy.ledger import Ledger
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import Tenant
 
 FORMAT: Final = "hatched.buddy-export"
 FORMAT_VERSION: Final = 1
-_KINDS: Final = ("buddy", "wallet", "egg", "operation", "config_version")
+_KINDS: Final = ("buddy", "wallet", "egg", "operation", "config_version", "gate_unlock")
 
 # Event states travel in the library's JSON form (``{"_type_": "uuid_hex", ...}`` markers),
 # whatever the store's own encoding (``HATCHED_EVENT_ENCODING``) is.
@@ -89,17 +92,22 @@ class BuddyExports:
         versions = [born.config_version_id] + [
             e.to_config_version_id for e in buddy_events if isinstance(e, Buddy.Migrated)
         ]
+        wallet_events = list(read_stream(self._store, ledger_id_for(uuid)))
+        unlocks = [
+            GateUnlock.id_for(uuid, e.causation["gate_key"])
+            for e in wallet_events
+            if isinstance(e, Ledger.TokensDebited) and e.reason.startswith("gate:")
+        ]
         streams = [
             self._stream("buddy", uuid, buddy_events),
-            self._stream(
-                "wallet", ledger_id_for(uuid), read_stream(self._store, ledger_id_for(uuid))
-            ),
+            self._stream("wallet", ledger_id_for(uuid), wallet_events),
             self._stream("egg", born.egg_id, egg_events),
             *(self._stream("operation", o, read_stream(self._store, o)) for o in operations),
             *(
                 self._stream("config_version", v, read_stream(self._store, v))
                 for v in dict.fromkeys(versions)
             ),
+            *(self._stream("gate_unlock", u, read_stream(self._store, u)) for u in unlocks),
         ]
         return {
             "format": FORMAT,

@@ -164,6 +164,7 @@ def _rulebook(
         "streak": streak,
         "evolution": {"auto_evolve": False, "stages": stages},
         "items": items,
+        "gates": [],
     }
 
 

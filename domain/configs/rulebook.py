@@ -13,6 +13,7 @@ document raises one ``DomainError("validation_failed")`` listing *every* offendi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -52,6 +53,8 @@ _MAX_CAP: Final = 100_000_000
 _MAX_MULTIPLIER: Final = 100.0
 _MAX_CONDITIONS: Final = 10
 _MAX_IN_VALUES: Final = 100
+MAX_GATES: Final = 200
+MAX_GATE_METADATA_CHARS: Final = 4096
 
 
 # --------------------------------------------------------------------------------------------
@@ -412,6 +415,26 @@ class ItemDef:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GateDef:
+    """A token gate: a feature of the customer's product a buddy unlocks once, for ``cost``
+    of the primary token (``token_key`` always names the primary slot of the same rulebook).
+    ``metadata`` is the customer's own JSON object, handed back as it was given."""
+
+    gate_key: str
+    token_key: str
+    cost: int
+    metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gate_key": self.gate_key,
+            "token_key": self.token_key,
+            "cost": self.cost,
+            "metadata": json.loads(json.dumps(self.metadata)),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rulebook:
     """The validated rulebook of one config version."""
 
@@ -424,6 +447,7 @@ class Rulebook:
     streak: StreakDef | None = None
     evolution: Evolution = field(default_factory=Evolution)
     items: tuple[ItemDef, ...] = ()
+    gates: tuple[GateDef, ...] = ()
 
     SECTIONS: ClassVar[tuple[str, ...]] = (
         "event_types",
@@ -435,6 +459,7 @@ class Rulebook:
         "streak",
         "evolution",
         "items",
+        "gates",
     )
 
     @classmethod
@@ -454,6 +479,7 @@ class Rulebook:
             "streak": self.streak.to_dict() if self.streak else None,
             "evolution": self.evolution.to_dict(),
             "items": [i.to_dict() for i in self.items],
+            "gates": [g.to_dict() for g in self.gates],
         }
 
     # Lookups -------------------------------------------------------------------------
@@ -466,6 +492,9 @@ class Rulebook:
 
     def item(self, item_id: str) -> ItemDef | None:
         return next((i for i in self.items if i.item_id == item_id), None)
+
+    def gate(self, gate_key: str) -> GateDef | None:
+        return next((g for g in self.gates if g.gate_key == gate_key), None)
 
     @property
     def item_categories(self) -> dict[str, str]:
@@ -1005,6 +1034,31 @@ def _parse_item(raw: object, path: str, problems: _Problems) -> ItemDef | None:
     )
 
 
+def _parse_gate(raw: object, path: str, problems: _Problems) -> GateDef | None:
+    r = _Reader(raw, path, problems, ("gate_key", "token_key", "cost", "metadata"))
+    gate_key = r.string("gate_key", pattern=SNAKE_KEY)
+    token_key = r.string("token_key", pattern=SNAKE_KEY)
+    cost = r.integer("cost", minimum=1, maximum=_MAX_AMOUNT)
+    metadata = r.data.get("metadata")
+    if metadata is None:
+        metadata = {}
+    elif not isinstance(metadata, Mapping):
+        r.fail("metadata", "must be a JSON object")
+    else:
+        try:
+            size = len(json.dumps(metadata, separators=(",", ":"), allow_nan=False))
+        except (TypeError, ValueError):
+            r.fail("metadata", "must hold JSON values only")
+        else:
+            if size > MAX_GATE_METADATA_CHARS:
+                r.fail("metadata", f"must be at most {MAX_GATE_METADATA_CHARS} characters as JSON")
+    if not r.ok or gate_key is None or token_key is None or cost is None:
+        return None
+    return GateDef(
+        gate_key=gate_key, token_key=token_key, cost=cost, metadata=json.loads(json.dumps(metadata))
+    )
+
+
 def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None:
     if not isinstance(raw, str) or not EVENT_TYPE.compiled.match(raw):
         problems.add(path, f"must be an event type name: {EVENT_TYPE.description}")
@@ -1032,6 +1086,7 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     skill_rules = r.items("skill_rules", lambda v, p: _parse_skill_rule(v, p, problems))
     badges = r.items("badges", lambda v, p: _parse_badge(v, p, problems))
     items = r.items("items", lambda v, p: _parse_item(v, p, problems), limit=1000)
+    gates = r.items("gates", lambda v, p: _parse_gate(v, p, problems), limit=MAX_GATES)
     token_config: TokenConfig | None = None
     if r.data.get("token_config") is None:
         r.fail("token_config", "is required")
@@ -1049,6 +1104,15 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     _unique([s.key for s in skills], "skills", "skill key", problems)
     _unique([b.key for b in badges], "badges", "badge key", problems)
     _unique([i.item_id for i in items], "items", "item id", problems)
+    _unique([g.gate_key for g in gates], "gates", "gate key", problems)
+    if token_config is not None:
+        primary_key = token_config.primary.token_key
+        for index, gate in enumerate(gates):
+            if gate.token_key != primary_key:
+                problems.add(
+                    f"gates[{index}].token_key",
+                    f"must be the primary token {primary_key!r}: gates cost the spendable token",
+                )
     rule_paths: list[tuple[str, str]] = [
         (f"coin_rules[{i}].id", x.id) for i, x in enumerate(coin_rules)
     ]
@@ -1117,4 +1181,5 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
         streak=streak,
         evolution=evolution,
         items=tuple(items),
+        gates=tuple(gates),
     )

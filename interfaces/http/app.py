@@ -21,6 +21,7 @@ from interfaces.http.companions.appearance import AppearanceController
 from interfaces.http.companions.assets import AssetController
 from interfaces.http.companions.buddies import BuddyController, EconomyController
 from interfaces.http.companions.eggs import EggController
+from interfaces.http.companions.gates import BuddyGateController
 from interfaces.http.companions.operations import OperationController
 from interfaces.http.companions.stage_assets import StageAssetController
 from interfaces.http.configs.configs import (
@@ -28,6 +29,7 @@ from interfaces.http.configs.configs import (
     ConfigVersionController,
     PresetController,
 )
+from interfaces.http.configs.gates import GateController
 from interfaces.http.configs.rule_editors import (
     BadgeDefinitionController,
     CoinRuleController,
@@ -103,6 +105,8 @@ def create_litestar(container: Container) -> Litestar:
             BadgeDefinitionController,
             SkillSetController,
             TokenConfigController,
+            GateController,
+            BuddyGateController,
             WidgetSessionController,
             EmbedTokenController,
             WidgetController,

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from application.companions.gate_unlocks import GateUnlocks
+from application.configs.rule_editors import GATES, ConfigItems
 from application.history.buddy_export import FORMAT, BuddyExports
 from domain.companions.buddy import Buddy
 from domain.shared.errors import DomainError
@@ -167,3 +169,35 @@ def test_old_events_leave_at_their_current_class_version() -> None:
     renamed = next(e for e in stream["events"] if e["topic"].endswith("Buddy.Renamed"))
     assert renamed["state"]["class_version"] == 2
     assert renamed["state"]["previous_name"] == "Buddy"
+
+
+def test_an_imported_buddy_keeps_the_gates_it_paid_for() -> None:
+    """Its unlocks travel with it, so the imported buddy is not asked to pay again."""
+    source = World()
+    tenant = source.open_tenant()
+    buddy_id = source.hatch(tenant)
+    draft = (
+        ConfigItems(source.configs)
+        .upsert(tenant, GATES, "advanced_mode", {"token_key": "stars", "cost": 30})
+        .draft
+    )
+    source.configs.publish(tenant, draft.public_id)
+    source.buddies.credit(tenant, buddy_id, "stars", 50, "gift", "secret_key:x")
+    unlocks = GateUnlocks(source.store, source.clock, source.configs)
+    paid = unlocks.unlock(tenant, buddy_id, "advanced_mode", "secret_key:x")
+    document = roundtrip(exports_of(source).export(buddy_id))
+    assert [s["kind"] for s in document["streams"]].count("gate_unlock") == 1
+
+    target = World()
+    target.configs.apply_preset(tenant, "language-learning")
+    exports_of(target).import_(document)
+    draft = (
+        ConfigItems(target.configs)
+        .upsert(tenant, GATES, "advanced_mode", {"token_key": "stars", "cost": 30})
+        .draft
+    )
+    target.configs.publish(tenant, draft.public_id)
+    again = GateUnlocks(target.store, target.clock, target.configs)
+    repeat = again.unlock(tenant, buddy_id, "advanced_mode", "secret_key:x")
+    assert repeat.already_unlocked
+    assert repeat.unlock.ledger_entry_id == paid.unlock.ledger_entry_id

@@ -1,0 +1,1 @@
+"""Economy: the views of what buddies paid for (gate unlocks)."""
