@@ -255,7 +255,7 @@ class Buddies:
             entry_id = self._secrets.uuid()
             state.buddy.acquire_item(
                 item_id=item_id,
-                causation={**cause, "ledger_entry_id": public_id("ledger_entry", entry_id)},
+                causation={**cause, "ledger_entry_id": entry_id},
                 timestamp=now,
             )
             if item.price_coins > 0:

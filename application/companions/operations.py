@@ -229,4 +229,4 @@ class Operations:
 def _cause(operation: Operation) -> dict[str, Any]:
     """What the facts an operation records name as their cause: the operation, and the
     correlation id of the request that asked for it (decision 0031)."""
-    return {"operation_id": operation.public_id, **correlated(operation.correlation_id)}
+    return {"operation_id": operation.id, **correlated(operation.correlation_id)}

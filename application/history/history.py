@@ -32,6 +32,7 @@ from eventsourcing.domain import DomainEvent
 from application.companions.buddies import BuddyState
 from application.configs.configs import Configs
 from application.economy.wallets import ledger_id_for
+from application.shared.public_values import public_causation, public_value
 from application.shared.store import EventStore
 from application.shared.streams import (
     OperationIndex,
@@ -54,7 +55,6 @@ from domain.ingestion.explanations import (
     explain_pin,
     explain_trace,
 )
-from domain.shared.correlation import without_correlation
 from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
@@ -138,16 +138,6 @@ _ENVELOPE: Final = frozenset(
         "mode",
     }
 )
-_PUBLIC_KINDS: Final = {
-    "buddy_id": "buddy",
-    "egg_id": "egg",
-    "operation_id": "operation",
-    "config_version_id": "config_version",
-    "from_config_version_id": "config_version",
-    "to_config_version_id": "config_version",
-    "entry_id": "ledger_entry",
-    "ledger_entry_id": "ledger_entry",
-}
 _CAUSE_FIELDS: Final = ("event_id", "config_version_id", "operation_id", "actor")
 
 
@@ -239,7 +229,7 @@ def to_entry(stream: str, stream_id: UUID, event: DomainEvent) -> TimelineEntry:
         occurred_at=getattr(event, "occurred_at", None) or event.timestamp,
         recorded_at=event.timestamp,
         data={
-            ("ledger_entry_id" if k == "entry_id" else k): _public(k, v)
+            ("ledger_entry_id" if k == "entry_id" else k): public_value(k, v)
             for k, v in vars(event).items()
             if k not in _ENVELOPE
         },
@@ -250,22 +240,10 @@ def to_entry(stream: str, stream_id: UUID, event: DomainEvent) -> TimelineEntry:
     )
 
 
-def _public(key: str, value: Any) -> Any:
-    if isinstance(value, UUID):
-        kind = _PUBLIC_KINDS.get(key)
-        return public_id(kind, value) if kind else str(value)
-    if isinstance(value, dict):
-        return {k: _public(k, v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_public(key, v) for v in value]
-    return value
-
-
 def _causation(stream: str, stream_id: UUID, event: Any) -> dict[str, Any]:
     """``event_id``, ``rule_id``, ``config_version_id``, ``operation_id``, ``actor`` when known,
     plus whatever else the event recorded as its cause (``badge_key``, ``item_id``, ...)."""
-    recorded = without_correlation(getattr(event, "causation", None) or {})
-    cause = {k: _public(k, v) for k, v in recorded.items()}
+    cause = public_causation(getattr(event, "causation", None) or {})
     if "rule_id" not in cause and "badge_key" in cause:
         cause["rule_id"] = cause["badge_key"]  # a badge is the rule that awarded it
     target = getattr(event, "to_config_version_id", None)
@@ -274,7 +252,7 @@ def _causation(stream: str, stream_id: UUID, event: Any) -> dict[str, Any]:
     for field in _CAUSE_FIELDS:
         value = getattr(event, field, None)
         if value is not None and field not in cause:
-            cause[field] = _public(field, value)
+            cause[field] = public_value(field, value)
     if stream == "operation":
         cause["operation_id"] = public_id("operation", stream_id)
     return cause

@@ -388,7 +388,7 @@ class Ingestion:
             evaluation = evaluate(rulebook, buddy.progress_state(ledger.wallet()), event)
             cause = {
                 "event_id": item.event_id,
-                "config_version_id": public_id("config_version", buddy.config_version_id),
+                "config_version_id": buddy.config_version_id,
                 **correlated(item.correlation_id),
             }
             credit_effects(ledger, evaluation, cause, now)

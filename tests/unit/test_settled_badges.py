@@ -72,7 +72,7 @@ def test_evolving_to_stage_2_awards_the_stage_badge_in_the_same_save() -> None:
     fledgling = [e for e in awarded_events(world, buddy_id) if e.badge_key == "fledgling"]
     assert len(fledgling) == 1
     assert (fledgling[0].source, fledgling[0].coin_reward) == ("rule", 30)
-    assert fledgling[0].causation["operation_id"] == operation.public_id
+    assert fledgling[0].causation["operation_id"] == operation.id
     # The badge, its coins and the stage were written by the operation's one transaction.
     evolved = next(
         e

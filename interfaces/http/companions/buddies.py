@@ -15,9 +15,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from application.accounts.principal import Principal
 from application.companions.buddies import Buddies, BuddyState, WalletChange
 from application.history.history import History
+from application.shared.public_values import public_causation
 from domain.economy.ledger import Credit, LedgerEntry, TokenEntry
 from domain.ingestion.rules import EvolutionCheck
-from domain.shared.correlation import without_correlation
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
 from domain.shared.text_patterns import SNAKE_KEY
@@ -287,7 +287,7 @@ def ledger_entry_view(event: Any) -> LedgerEntryView | None:
         amount=event.amount,
         balance_after=event.balance_after,
         reason=event.reason,
-        causation=without_correlation(event.causation),
+        causation=public_causation(event.causation),
         created_at=event.timestamp,
     )
 
