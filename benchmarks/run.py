@@ -5,7 +5,7 @@ and is reported as a ratio to a baseline measured in the same run (see ``benchma
 in ``docs/scaling.md`` for what each number means). A full run takes about ten minutes;
 ``--quick`` is a one-minute smoke run of the same code with short durations and small sizes.
 
-Usage: ``python -m benchmarks.run [--quick] [--no-profiles] [--out DIR]``
+Usage: ``python -m benchmarks.run [--quick] [--no-profiles] [--ingestion-only] [--out DIR]``
 """
 
 from __future__ import annotations
@@ -88,10 +88,11 @@ class Plan:
 
 
 class Bench:
-    def __init__(self, plan: Plan, out: Path, profiles: bool) -> None:
+    def __init__(self, plan: Plan, out: Path, profiles: bool, ingestion_only: bool = False) -> None:
         self.plan = plan
         self.out = out
         self.profiles = profiles
+        self.ingestion_only = ingestion_only
         self.run_id = uuid.uuid4().hex[:8]
         self.results: dict[str, Result] = {}
         self.notes: list[str] = []
@@ -164,6 +165,9 @@ class Bench:
             tenant = self.tenant(server)
             self.warm_up(server, tenant)
             self.single(server, tenant)
+            if self.ingestion_only:
+                self.batch(server, tenant)
+                return
             self.reads(server, tenant)
             self.rebuild(server)
             self.batch(server, tenant)
@@ -546,6 +550,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--render", action="store_true", help="only rewrite RESULTS.md from results.json"
     )
+    parser.add_argument(
+        "--ingestion-only",
+        action="store_true",
+        help="only pgbench and the ingestion scenarios (single events off/on, batches): "
+        "a few minutes, to compare two versions of the ingestion path on one machine",
+    )
     args = parser.parse_args(argv)
     if args.render:
         render(args.out)
@@ -555,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     plan = Plan.quick() if args.quick else Plan.full()
-    Bench(plan, args.out, profiles=not args.no_profiles).run()
+    Bench(plan, args.out, profiles=not args.no_profiles, ingestion_only=args.ingestion_only).run()
     return 0
 
 
