@@ -17,6 +17,7 @@ being applied, every request is ingested on its own, so no request can fail the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -96,6 +97,9 @@ class _Request:
     tenant: Tenant
     item: EventInput
     checked: bool = False
+    read_from: float | None = None
+    """When (``time.monotonic``) the caller began reading ahead: the store's copy of the
+    user's account was checked after it, so the group may take that copy as it is."""
 
 
 class _Spoiled(Exception):
@@ -116,9 +120,13 @@ class _Loaded:
         self._max_age = max_age
         self._found: dict[UUID, Any] = {}
 
-    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+    def find(
+        self, cls: type[A], aggregate_id: UUID, *, max_age: timedelta | None = None
+    ) -> A | None:
+        """The aggregate, as old as the attempt accepts, or as ``max_age`` says for it."""
         if aggregate_id not in self._found:
-            self._found[aggregate_id] = self._store.find(cls, aggregate_id, max_age=self._max_age)
+            age = max_age if max_age is not None else self._max_age
+            self._found[aggregate_id] = self._store.find(cls, aggregate_id, max_age=age)
         found = self._found[aggregate_id]
         return found if isinstance(found, cls) else None
 
@@ -176,8 +184,10 @@ class Ingestion:
         existing = self._store.find(EventIngestion, EventIngestion.id_for(tenant, item.event_id))
         if existing is not None:
             return existing, True
+        read_from = time.monotonic()
         self._read_ahead(tenant, item.user_id, set())
-        return _raised(self._group.submit([_Request(tenant, item, checked=True)])[0])
+        request = _Request(tenant, item, checked=True, read_from=read_from)
+        return _raised(self._group.submit([request])[0])
 
     def ingest_many(
         self, tenant: Tenant, items: Sequence[EventInput]
@@ -192,9 +202,11 @@ class Ingestion:
                 outcomes = self._ingest_group([_Request(tenant, item) for item in chunk_items])
             else:
                 users: set[str] = set()
+                read_from = time.monotonic()
                 for item in chunk_items:
                     self._read_ahead(tenant, item.user_id, users)
-                outcomes = self._group.submit([_Request(tenant, item) for item in chunk_items])
+                chunk = [_Request(tenant, item, read_from=read_from) for item in chunk_items]
+                outcomes = self._group.submit(chunk)
             for outcome in outcomes:
                 if isinstance(outcome, BaseException) and not isinstance(outcome, DomainError):
                     raise outcome
@@ -209,13 +221,15 @@ class Ingestion:
         """Bring the store's kept copies of the user's account, buddies and wallets up to
         date in the caller's thread, while the current group is being written, so that the
         next group's leader finds them fresh enough and reads nothing (``done``: the users
-        a batch chunk already read ahead)."""
+        a batch chunk already read ahead).
+
+        The account is always caught up with the store: the group only reads it, so a stale
+        copy would fail no save, and a buddy hatched by a worker process a moment before the
+        event arrived would be missed."""
         if user_id in done:
             return
         done.add(user_id)
-        account = self._store.find(
-            UserAccount, UserAccount.id_for(tenant, user_id), max_age=FRESH_ENOUGH
-        )
+        account = self._store.find(UserAccount, UserAccount.id_for(tenant, user_id))
         for buddy_id in account.buddy_ids if account else ():
             self._store.refresh(Buddy, buddy_id, max_age=FRESH_ENOUGH)
             self._store.refresh(Ledger, ledger_id_for(buddy_id), max_age=FRESH_ENOUGH)
@@ -271,6 +285,7 @@ class Ingestion:
         the save, and the next attempt looks each one up).
         """
         loaded = _Loaded(self._store, FRESH_ENOUGH if optimistic else None)
+        read_from = _read_from_by_user(requests) if optimistic else {}
         strict: dict[UUID, frozenset[str] | None] = {}
         recorded: dict[UUID, EventIngestion] = {}
         outcomes: list[Outcome[Ingested]] = []
@@ -291,7 +306,7 @@ class Ingestion:
                     continue
                 if misdated is not None:
                     raise misdated
-                targets = self._targets(tenant, item, loaded)
+                targets = self._targets(tenant, item, loaded, read_from.get(item.user_id))
             except DomainError as refusal:
                 outcomes.append(refusal)
                 continue
@@ -352,8 +367,15 @@ class Ingestion:
             return refusal
         return None
 
-    def _targets(self, tenant: Tenant, item: EventInput, loaded: _Loaded) -> list[Buddy]:
-        account = loaded.find(UserAccount, UserAccount.id_for(tenant, item.user_id))
+    def _targets(
+        self, tenant: Tenant, item: EventInput, loaded: _Loaded, read_from: float | None
+    ) -> list[Buddy]:
+        """The user's active buddies (or the one the event names). The account is taken as
+        checked since the user's requests were read ahead (``read_from``), else read now."""
+        age = None if read_from is None else timedelta(seconds=time.monotonic() - read_from)
+        account = loaded.find(
+            UserAccount, UserAccount.id_for(tenant, item.user_id), max_age=age or _NOW
+        )
         buddy_ids = list(account.buddy_ids) if account else []
         if item.buddy_id is not None:
             if item.buddy_id not in buddy_ids:
@@ -420,6 +442,21 @@ def outcome_of(ingested: Ingested) -> str:
     if duplicate:
         return "duplicate"
     return "accepted" if recorded.accepted else "rejected"
+
+
+_NOW = timedelta(0)
+"""An age no kept copy has: read the store now."""
+
+
+def _read_from_by_user(requests: Sequence[_Request]) -> dict[str, float]:
+    """For each user of a group, when the last of its requests began reading ahead: the
+    account must have been checked after every one of them arrived."""
+    latest: dict[str, float] = {}
+    for request in requests:
+        if request.read_from is not None:
+            user = request.item.user_id
+            latest[user] = max(latest.get(user, request.read_from), request.read_from)
+    return latest
 
 
 def _raised(outcome: Outcome[Ingested]) -> Ingested:

@@ -184,6 +184,10 @@ def test_the_hatchling_fills_its_frame(page: Any, live_server: LiveServer) -> No
     page.goto(f"{live_server.url}/demo")
     portrait = page.locator(PORTRAIT)
     expect(portrait).to_have_attribute("data-stage", "1")
+    page.wait_for_function(  # loaded and laid out: right after it is drawn it measures 0
+        "img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0",
+        arg=portrait.element_handle(),
+    )
     # In one evaluation: every poll draws the widget again, so two reads could see two elements.
     shown, frame, src = portrait.evaluate(
         """img => [img.getBoundingClientRect(), img.parentElement.getBoundingClientRect(), img.src]

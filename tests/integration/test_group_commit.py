@@ -247,6 +247,35 @@ def test_a_copy_read_ahead_and_then_written_elsewhere_is_caught_by_the_save(
     assert found is not None and found.name == "Renamed elsewhere"
 
 
+def test_a_buddy_hatched_by_another_process_a_moment_ago_gets_the_event(
+    container: Container, tenant: Tenant
+) -> None:
+    """The user's account was saved here (its egg) a moment ago; a worker process hatches
+    the buddy and the customer sends an event at once. The account is only read by the
+    group, so a stale copy would fail no save: it is always read after the event arrived."""
+    adopt(container, tenant, "fresh")  # the account, kept here as saved a moment ago
+    other = EventStore(env=event_store_env(container.settings))
+    try:
+        hatched = adopt_in(other, container, tenant, "fresh")
+    finally:
+        other.close()
+    answer, _ = container.ingestion.ingest(tenant, event("fresh"))
+    assert public_id("buddy", hatched) in {b["buddy_id"] for b in answer.effects["buddies"]}
+    answers = container.ingestion.ingest_many(tenant, [event("fresh")])
+    assert not isinstance(answers[0], DomainError)
+    assert len(answers[0][0].effects["buddies"]) == 2
+
+
+def adopt_in(store: EventStore, container: Container, tenant: Tenant, user_id: str) -> UUID:
+    """``adopt``, written through ``store`` (another process) instead of the container's."""
+    saved = container.store
+    container.store = store
+    try:
+        return adopt(container, tenant, user_id)
+    finally:
+        container.store = saved
+
+
 def count_loads(store: EventStore) -> list[UUID]:
     """Record the id of every stream the store reads events of from now on."""
     loads: list[UUID] = []
