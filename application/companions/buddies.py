@@ -201,7 +201,8 @@ class Buddies:
         return retry_on_conflict(attempt, line=buddy_id)
 
     def purchase_item(self, tenant: Tenant, buddy_id: str, item_id: str, actor: str) -> Buddy:
-        """Buy a catalog item with coins: the debit and the ownership land together or not at all."""
+        """Buy a catalog item at its prices (coins, the primary token, or both): the debits and
+        the ownership land together or not at all."""
 
         def attempt() -> Buddy:
             state = self.state(tenant, buddy_id)
@@ -215,12 +216,15 @@ class Buddies:
                 causation={"actor": actor, "ledger_entry_id": public_id("ledger_entry", entry_id)},
                 timestamp=now,
             )
-            if item.price_coins > 0:
+            primary = state.rulebook.token_config.primary.token_key
+            prices = ((COINS, item.price_coins), (primary, item.price_tokens))
+            charges = [(currency, price) for currency, price in prices if price]
+            for number, (currency, price) in enumerate(charges):
                 state.ledger.debit(
-                    currency=COINS,
-                    amount=item.price_coins,
+                    currency=currency,
+                    amount=price,
                     reason=f"item:{item_id}",
-                    entry_id=entry_id,
+                    entry_id=entry_id if number == 0 else self._secrets.uuid(),
                     causation={"actor": actor, "item_id": item_id},
                     timestamp=now,
                 )

@@ -27,6 +27,7 @@ from interfaces.http.configs.configs import (
     ConfigVersionController,
     PresetController,
 )
+from interfaces.http.configs.marketplaces import MarketplaceController
 from interfaces.http.configs.rule_editors import (
     BadgeDefinitionController,
     CoinRuleController,
@@ -102,6 +103,7 @@ def create_litestar(container: Container) -> Litestar:
             BadgeDefinitionController,
             SkillSetController,
             TokenConfigController,
+            MarketplaceController,
             WidgetSessionController,
             EmbedTokenController,
             WidgetController,

@@ -16,9 +16,9 @@ from domain.companions.egg import Egg, visual_variant_for
 from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
-from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.pagination import Page, TenantListing
 from interfaces.http.routing import Access, get, patch, post
 from projections.companions.eggs import EGGS, EggsView
