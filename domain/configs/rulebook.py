@@ -636,6 +636,8 @@ class _Reader:
         self.path = path
         self.problems = problems
         self.ok = True
+        # Where each parsed list element stood in the document (failed ones are left out).
+        self.positions: dict[str, list[int]] = {}
         if not isinstance(raw, Mapping):
             problems.add(path or "document", "must be an object")
             self.data: Mapping[str, Any] = {}
@@ -729,12 +731,14 @@ class _Reader:
             self.fail(key, f"must have at most {limit} entries")
             return []
         parsed: list[T] = []
+        positions = self.positions.setdefault(key, [])
         for index, element in enumerate(value):
             item = parse(element, f"{self._at(key)}[{index}]")
             if item is None:
                 self.ok = False
             else:
                 parsed.append(item)
+                positions.append(index)
         return parsed
 
 
@@ -1244,16 +1248,24 @@ def _parse_marketplace(raw: object, path: str, problems: _Problems) -> Marketpla
 
 
 def _check_catalogue(
+    r: _Reader,
     items: Sequence[ItemDef],
     marketplaces: Sequence[MarketplaceDef],
     badge_keys: set[str],
-    problems: _Problems,
 ) -> None:
     """Every item's marketplace exists, and its requirements name badges and items we have."""
-    _unique([m.id for m in marketplaces], "marketplaces", "marketplace id", problems)
+    problems = r.problems
+    _unique(
+        [m.id for m in marketplaces],
+        "marketplaces",
+        "marketplace id",
+        problems,
+        r.positions.get("marketplaces"),
+    )
+    _unique([i.item_id for i in items], "items", "item id", problems, r.positions.get("items"))
     shops = {m.id for m in marketplaces}
     item_ids = {i.item_id for i in items}
-    for index, item in enumerate(items):
+    for index, item in zip(r.positions.get("items", []), items, strict=True):
         at = f"items[{index}]"
         if item.marketplace_id is not None and item.marketplace_id not in shops:
             problems.add(f"{at}.marketplace_id", f"unknown marketplace {item.marketplace_id!r}")
@@ -1275,10 +1287,19 @@ def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None
     return raw
 
 
-def _unique(values: Sequence[str], path: str, what: str, problems: _Problems) -> None:
+def _unique(
+    values: Sequence[str],
+    path: str,
+    what: str,
+    problems: _Problems,
+    positions: Sequence[int] | None = None,
+) -> None:
+    """A repeated value is reported at its place in the document (``positions``, when some
+    elements failed to parse and are not in ``values``)."""
     seen: set[str] = set()
-    for index, value in enumerate(values):
+    for number, value in enumerate(values):
         if value in seen:
+            index = positions[number] if positions is not None else number
             problems.add(f"{path}[{index}]", f"duplicate {what} {value!r}")
         seen.add(value)
 
@@ -1311,10 +1332,9 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
         streak = _parse_streak(r.data["streak"], "streak", problems)
 
     # Uniqueness and cross-references (only meaningful once the parts parsed).
-    _unique(event_types, "event_types", "event type", problems)
-    _unique([s.key for s in skills], "skills", "skill key", problems)
-    _unique([b.key for b in badges], "badges", "badge key", problems)
-    _unique([i.item_id for i in items], "items", "item id", problems)
+    _unique(event_types, "event_types", "event type", problems, r.positions.get("event_types"))
+    _unique([s.key for s in skills], "skills", "skill key", problems, r.positions.get("skills"))
+    _unique([b.key for b in badges], "badges", "badge key", problems, r.positions.get("badges"))
     rule_paths: list[tuple[str, str]] = [
         (f"coin_rules[{i}].id", x.id) for i, x in enumerate(coin_rules)
     ]
@@ -1334,7 +1354,7 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     skill_defs = {s.key: s for s in skills}
     badge_keys = {b.key for b in badges}
     item_ids = {i.item_id for i in items}
-    _check_catalogue(items, marketplaces, badge_keys, problems)
+    _check_catalogue(r, items, marketplaces, badge_keys)
     for index, rule in enumerate(skill_rules):
         if rule.skill_key not in skill_defs:
             problems.add(f"skill_rules[{index}].skill_key", f"unknown skill {rule.skill_key!r}")

@@ -93,9 +93,12 @@ def _unmet(requirement: Requirement, shopper: Shopper) -> Unmet | None:
     audiences = tuple(value) if isinstance(value, tuple) else (str(value),)
     if shopper.audience in audiences:
         return None
-    shown = shopper.audience or "no audience"
+    shown = shopper.audience or "none"
     return Unmet(
-        op, audiences, shopper.audience, f"only for {', '.join(audiences)}; the buddy is {shown}"
+        op,
+        audiences,
+        shopper.audience,
+        f"only for {', '.join(audiences)}; the buddy's audience is {shown}",
     )
 
 
