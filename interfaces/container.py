@@ -13,9 +13,11 @@ from application.companions.buddies import Buddies
 from application.companions.dispatch import OperationDispatcher
 from application.companions.eggs import Eggs
 from application.companions.gate_unlocks import GateUnlocks
+from application.companions.item_art import ItemArt
 from application.companions.operations import OperationBusy, Operations
 from application.companions.stage_assets import StageAssets
 from application.configs.configs import Configs
+from application.configs.marketplaces import Marketplaces
 from application.configs.what_if import WhatIf
 from application.history.buddy_export import BuddyExports
 from application.history.history import History
@@ -23,6 +25,7 @@ from application.idempotency.idempotency import Idempotency
 from application.ingestion.ingestion import Ingestion
 from application.integrations.webhook_dispatch import WebhookDispatcher
 from application.integrations.webhooks import Webhooks
+from application.shared.images import ImageIntake
 from application.shared.ports import Clock, PasswordHasher, RateLimits, Secrets, WebhookSender
 from application.shared.quotas import AUTH, DEMO_VISITORS, LOGIN
 from application.shared.store import CONFLICTS, EventStore
@@ -92,6 +95,8 @@ class Container:
     stage_assets: StageAssets
     heartbeats: WorkerHeartbeats
     gate_unlocks: GateUnlocks
+    marketplaces: Marketplaces
+    item_art: ItemArt
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     metrics: Metrics = field(default_factory=Metrics)
@@ -199,12 +204,16 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     operation_index = ViewOperationIndex(views)
     assets = FileAssetStore(settings.data_dir / "assets")
     renderer = SvgRenderer(assets)
+    intake = ImageIntake(assets, SafeImageInspector(), settings.asset_upload_max_bytes)
+    marketplaces = Marketplaces(configs)
+    item_art = ItemArt(store, clock, secrets, configs, marketplaces, renderer, intake)
     operations = Operations(
         store,
         clock,
         configs,
         lease=timedelta(seconds=settings.operation_lease_seconds),
         appearance=Appearance(store, renderer),
+        item_art=item_art,
     )
     webhooks = Webhooks(
         store,
@@ -288,14 +297,14 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             clock,
             secrets,
             renderer,
-            assets,
-            SafeImageInspector(),
+            intake,
             JwtUploadTokens(settings.secret_key),
             upload_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
-            max_upload_bytes=settings.asset_upload_max_bytes,
         ),
         heartbeats=heartbeats,
         gate_unlocks=GateUnlocks(store, clock, configs),
+        marketplaces=marketplaces,
+        item_art=item_art,
         followers=followers,
         sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
         metrics=metrics,

@@ -42,5 +42,6 @@ class Principal:
         if self.kind == "publishable_key":
             raise DomainError(
                 "publishable_key_scope",
-                "a publishable key can only read buddies and operations and mint embed tokens",
+                "a publishable key can only read buddies, operations and the published catalogue,"
+                " and mint embed tokens",
             )

@@ -243,7 +243,8 @@ class Buddies:
         actor: str,
         correlation_id: str | None = None,
     ) -> Buddy:
-        """Buy a catalog item with coins: the debit and the ownership land together or not at all."""
+        """Buy a catalog item at its prices (coins, the primary token, or both): the debits and
+        the ownership land together or not at all."""
         cause = _override(actor, correlation_id)
 
         def attempt() -> Buddy:
@@ -258,12 +259,15 @@ class Buddies:
                 causation={**cause, "ledger_entry_id": entry_id},
                 timestamp=now,
             )
-            if item.price_coins > 0:
+            primary = state.rulebook.token_config.primary.token_key
+            prices = ((COINS, item.price_coins), (primary, item.price_tokens))
+            charges = [(currency, price) for currency, price in prices if price]
+            for number, (currency, price) in enumerate(charges):
                 state.ledger.debit(
-                    currency=COINS,
-                    amount=item.price_coins,
+                    currency=currency,
+                    amount=price,
                     reason=f"item:{item_id}",
-                    entry_id=entry_id,
+                    entry_id=entry_id if number == 0 else self._secrets.uuid(),
                     causation={**cause, "item_id": item_id},
                     timestamp=now,
                 )

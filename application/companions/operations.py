@@ -1,4 +1,5 @@
-"""Asynchronous operations (hatch, evolve, equip): reading, cancelling, and running them.
+"""Asynchronous operations (hatch, evolve, equip, an item's icon): reading, cancelling, and
+running them.
 
 ``run`` is what a worker executes for a queued operation id. It is safe to run twice: a
 finished operation is left alone, a hatch derives its buddy id from the operation id, and
@@ -12,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from application.companions.appearance import Appearance
+from application.companions.item_art import ItemArt
 from application.configs.configs import Configs
 from application.economy.wallets import ledger_id_for, open_ledger, settle
 from application.shared.ports import Clock
@@ -30,7 +32,12 @@ from domain.shared.tenancy import Tenant
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 """Attempts whose worker died mid-job (its lease ran out) before the operation is failed."""
-FAILURE_CODES = {"hatch": "hatch_failed", "evolve": "evolve_failed", "equip_item": "equip_failed"}
+FAILURE_CODES = {
+    "hatch": "hatch_failed",
+    "evolve": "evolve_failed",
+    "equip_item": "equip_failed",
+    "regenerate_item_image": "item_image_failed",
+}
 DEFAULT_BUDDY_NAME = "Buddy"
 
 
@@ -51,13 +58,16 @@ class Operations:
         configs: Configs,
         lease: timedelta = LEASE,
         appearance: Appearance | None = None,
+        item_art: ItemArt | None = None,
     ) -> None:
-        """Without ``appearance`` (test worlds that need no pictures) nothing is drawn."""
+        """Without ``appearance`` (test worlds that need no pictures) nothing is drawn; without
+        ``item_art`` an item icon operation fails."""
         self._store = store
         self._clock = clock
         self._configs = configs
         self._lease = lease
         self._appearance = appearance
+        self._item_art = item_art
 
     def get(self, tenant: Tenant, operation_id: str) -> Operation:
         uuid = parse_public_id("operation", operation_id)
@@ -127,6 +137,10 @@ class Operations:
             changed, result = self._hatch(operation)
         elif operation.type == "evolve":
             changed, result = self._evolve(operation)
+        elif operation.type == "regenerate_item_image":
+            if self._item_art is None:
+                raise DomainError("internal_error", "this process draws no item icons")
+            changed, result = self._item_art.perform(operation)
         else:
             changed, result = self._equip(operation)
         operation.complete(result=result, timestamp=now)

@@ -14,14 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from application.shared.ports import (
-    AssetStore,
-    Clock,
-    ImageInspector,
-    Renderer,
-    Secrets,
-    UploadTokens,
-)
+from application.shared.images import UPLOAD_TYPES, ImageIntake, check_upload_type
+from application.shared.ports import Clock, Renderer, Secrets, UploadTokens
 from application.shared.store import EventStore, retry_on_conflict
 from domain.accounts.customer import Customer
 from domain.companions.appearance import CreatureStyle, check_stage, creature_style_of
@@ -31,7 +25,6 @@ from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import parse_public_id
 from domain.shared.tenancy import Tenant
 
-UPLOAD_TYPES = ("image/svg+xml", "image/png")
 DEFAULT_LIBRARY_SEED = 0
 MAX_SEED = 2**31 - 1
 
@@ -59,22 +52,19 @@ class StageAssets:
         clock: Clock,
         secrets: Secrets,
         renderer: Renderer,
-        assets: AssetStore,
-        inspector: ImageInspector,
+        intake: ImageIntake,
         tokens: UploadTokens,
         *,
         upload_ttl: timedelta,
-        max_upload_bytes: int,
     ) -> None:
         self._store = store
         self._clock = clock
         self._secrets = secrets
         self._renderer = renderer
-        self._assets = assets
-        self._inspector = inspector
+        self._intake = intake
         self._tokens = tokens
         self._upload_ttl = upload_ttl
-        self.max_upload_bytes = max_upload_bytes
+        self.max_upload_bytes = intake.max_bytes
 
     # -- reads ---------------------------------------------------------------------
 
@@ -123,12 +113,7 @@ class StageAssets:
         return self._tokens.verify(token, self._clock.now())
 
     def check_content_type(self, grant: UploadGrant, content_type: str) -> None:
-        if content_type not in UPLOAD_TYPES:
-            raise DomainError(
-                "unsupported_media_type",
-                f"upload one of {', '.join(UPLOAD_TYPES)}",
-                {"accepted": list(UPLOAD_TYPES)},
-            )
+        check_upload_type(content_type)
         if content_type != grant.content_type:
             raise DomainError(
                 "upload_content_type_mismatch",
@@ -139,16 +124,7 @@ class StageAssets:
     def receive(self, grant: UploadGrant, content_type: str, data: bytes) -> dict[str, Any]:
         """Keep an uploaded file: checked, stored by content, recorded for the tenant."""
         self.check_content_type(grant, content_type)
-        if len(data) > self.max_upload_bytes:
-            raise DomainError(
-                "payload_too_large",
-                f"an upload may be at most {self.max_upload_bytes} bytes",
-                {"max_bytes": self.max_upload_bytes},
-            )
-        if not data:
-            raise DomainError("invalid_image", "the upload is empty", {"reason": "empty"})
-        self._inspector.check(content_type, data)
-        asset = self._assets.put(data, content_type)
+        asset = self._intake.keep(content_type, data)
 
         def attempt() -> dict[str, Any]:
             art = self._open(grant.tenant)

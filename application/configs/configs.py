@@ -201,21 +201,31 @@ class Configs:
         """
 
         def attempt() -> ConfigVersion:
-            catalog = self._open_catalog(tenant)
-            draft = self._load(catalog.draft_id) if catalog.draft_id else None
-            base = draft.document if draft is not None else self._base_document(catalog)
-            document = validated(change(deepcopy(base)))
-            if draft is None:
-                draft = self._start_draft(
-                    tenant, catalog, document, catalog.published_id, self._clock.now()
-                )
-                self._store.save(catalog, draft)
-            elif document != draft.document:
-                draft.revise(document=document, timestamp=self._clock.now())
-                self._store.save(draft)
+            draft, touched = self.draft_edit(tenant, change)
+            if touched:
+                self._store.save(*touched)
             return draft
 
         return retry_on_conflict(attempt)
+
+    def draft_edit(
+        self, tenant: Tenant, change: Callable[[Document], Document]
+    ) -> tuple[ConfigVersion, builtins.list[ConfigCatalog | ConfigVersion]]:
+        """``edit_draft`` without the save: the draft and what the caller must save, so a
+        worker can save the edit together with its own aggregates (in its own retry)."""
+        catalog = self._open_catalog(tenant)
+        draft = self._load(catalog.draft_id) if catalog.draft_id else None
+        base = draft.document if draft is not None else self._base_document(catalog)
+        document = validated(change(deepcopy(base)))
+        if draft is None:
+            draft = self._start_draft(
+                tenant, catalog, document, catalog.published_id, self._clock.now()
+            )
+            return draft, [catalog, draft]
+        if document != draft.document:
+            draft.revise(document=document, timestamp=self._clock.now())
+            return draft, [draft]
+        return draft, []
 
     def publish(self, tenant: Tenant, config_version_id: str) -> ConfigVersion:
         """Publish the draft as the next version number; the previous one is archived."""

@@ -105,7 +105,7 @@ class ConfigItems:
             taken = _taken(document, section)
             entry = dict(item)
             if entry.get(section.key) is None and section.default_id is not None:
-                entry[section.key] = _free_id(section.default_id(entry), taken)
+                entry[section.key] = free_id(section.default_id(entry), taken)
             if entry.get(section.key) in taken:
                 raise DomainError(
                     "conflict",
@@ -114,7 +114,7 @@ class ConfigItems:
                 )
             items = document[section.name]
             items.append(entry)
-            created["item"] = _checked_part(
+            created["item"] = checked_part(
                 document, [(f"{section.name}[{len(items) - 1}]", "")], section.kind
             )[section.name][-1]
             return document
@@ -137,7 +137,7 @@ class ConfigItems:
             items = document[section.name]
             index = _index(items, section, item_id)
             items[index] = {**item, section.key: item_id}
-            checked = _checked_part(document, [(f"{section.name}[{index}]", "")], section.kind)
+            checked = checked_part(document, [(f"{section.name}[{index}]", "")], section.kind)
             replaced["item"] = checked[section.name][index]
             return document
 
@@ -155,7 +155,7 @@ class ConfigItems:
             known = [i for i, old in enumerate(items) if old.get(section.key) == item_id]
             index = known[0] if known else len(items)
             items[index : index + 1] = [entry]
-            checked = _checked_part(document, [(f"{section.name}[{index}]", "")], section.kind)
+            checked = checked_part(document, [(f"{section.name}[{index}]", "")], section.kind)
             stored["item"] = checked[section.name][index]
             return document
 
@@ -199,7 +199,7 @@ class ConfigItems:
             first = len(existing)
             existing.extend(dict(s) for s in skills)
             rewrites = [(f"skills[{first + i}]", f"skills[{i}]") for i in range(len(skills))]
-            return _checked_part(document, rewrites, "skill set")
+            return checked_part(document, rewrites, "skill set")
 
         draft = self._configs.edit_draft(tenant, change)
         return Edited(draft.document["skills"], draft)
@@ -209,7 +209,7 @@ class ConfigItems:
 
         def change(document: Document) -> Document:
             document["skills"] = [dict(s) for s in skills]
-            return _checked_part(document, [("skills", "skills")], "skill set")
+            return checked_part(document, [("skills", "skills")], "skill set")
 
         draft = self._configs.edit_draft(tenant, change)
         return Edited(draft.document["skills"], draft)
@@ -234,7 +234,7 @@ class ConfigItems:
             config = document["token_config"]
             for slot, fields in slots.items():
                 config[slot] = {**config[slot], **fields}
-            return _checked_part(document, [("token_config", "")], "token config")
+            return checked_part(document, [("token_config", "")], "token config")
 
         draft = self._configs.edit_draft(tenant, change)
         return Edited(draft.document["token_config"], draft)
@@ -262,7 +262,7 @@ def _taken(document: Document, section: Section) -> set[str]:
     return {rule["id"] for rule in rules}
 
 
-def _free_id(base: str, taken: set[str]) -> str:
+def free_id(base: str, taken: set[str]) -> str:
     stem = _ID_CHARS.sub("_", base.lower()).strip("_-")[: _MAX_ID - 4] or "rule"
     candidate, number = stem, 1
     while candidate in taken:
@@ -271,7 +271,7 @@ def _free_id(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def _checked_part(document: Document, rewrites: list[Rewrite], kind: str) -> Document:
+def checked_part(document: Document, rewrites: list[Rewrite], kind: str) -> Document:
     """``validated(document)``, with the edited part's problems given request paths."""
     try:
         return validated(document)

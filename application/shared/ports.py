@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from domain.companions.appearance import Portrait, RenderedImages
+from domain.companions.appearance import ItemLayer, Portrait, RenderedImages
 from domain.companions.stage_art import UploadGrant
 from domain.integrations.webhook_delivery import AttemptResult
 from domain.shared.tenancy import Tenant
@@ -152,6 +152,8 @@ class Renderer(Protocol):
     def render_stage_art(self, stage: int, style: str, seed: int) -> str: ...
 
     def render_egg(self, visual_variant: int, style: str) -> str: ...
+
+    def render_item_icon(self, item: ItemLayer, seed: int) -> str: ...
 
 
 class AssetStore(Protocol):

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from domain.configs.rulebook import LAYER_ORDER, MAX_STAGE, MIN_STAGE
+from domain.configs.rulebook import LAYER_ORDER, MAX_STAGE, MIN_STAGE, VISUAL_CATEGORIES
 from domain.shared.errors import DomainError
 
 CreatureStyle = Literal["cute", "sci-fi", "fantasy", "minimal"]
@@ -92,12 +92,13 @@ def item_layers(
     """The worn items in rendering order, ``(layer_order, item_id)``.
 
     ``catalog`` maps an item id to its ``(name, category)``. An item no longer in the
-    catalog (a migration dropped it) is left out of the picture rather than guessed at.
+    catalog (a migration dropped it) is left out of the picture rather than guessed at, and
+    so is a non-visual one (a booster).
     """
     layers = [
         ItemLayer(LAYER_ORDER[catalog[i][1]], i, catalog[i][0], catalog[i][1])
         for i in item_ids
-        if i in catalog and catalog[i][1] in LAYER_ORDER
+        if i in catalog and catalog[i][1] in VISUAL_CATEGORIES
     ]
     return tuple(sorted(layers))
 

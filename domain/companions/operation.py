@@ -1,4 +1,4 @@
-"""An asynchronous job (hatch, evolve, equip) the client follows by id.
+"""An asynchronous job (hatch, evolve, equip, an item's icon) the client follows by id.
 
 States (seed §5.4)::
 
@@ -31,8 +31,15 @@ from domain.shared.errors import InvalidStateTransition
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Mode
 
-OperationType = Literal["hatch", "evolve", "equip_item"]
-OPERATION_TYPES: tuple[OperationType, ...] = ("hatch", "evolve", "equip_item")
+OperationType = Literal["hatch", "evolve", "equip_item", "regenerate_item_image"]
+OPERATION_TYPES: tuple[OperationType, ...] = (
+    "hatch",
+    "evolve",
+    "equip_item",
+    "regenerate_item_image",
+)
+BUDDY_OPERATION_TYPES: frozenset[str] = frozenset({"evolve", "equip_item"})
+"""Operations on a buddy; a hatch has an egg, an item's icon neither."""
 OperationStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
 OPERATION_STATUSES: tuple[OperationStatus, ...] = (
     "pending",
@@ -81,7 +88,7 @@ class Operation(Aggregate):
             raise ValueError(f"unknown operation type {type!r}")
         if type == "hatch" and egg_id is None:
             raise ValueError("a hatch operation needs an egg_id")
-        if type != "hatch" and buddy_id is None:
+        if type in BUDDY_OPERATION_TYPES and buddy_id is None:
             raise ValueError(f"an {type} operation needs a buddy_id")
         self.customer_id = customer_id
         self.mode = mode

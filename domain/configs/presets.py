@@ -138,8 +138,26 @@ def _stage(
     }
 
 
+SHOP: Final = "shop"
+"""Every preset sells its items in one marketplace, so a new tenant has a shop on day one."""
+
+
 def _item(item_id: str, name: str, category: str, price: int) -> Doc:
-    return {"item_id": item_id, "name": name, "category": category, "price_coins": price}
+    return {
+        "item_id": item_id,
+        "name": name,
+        "category": category,
+        "price_coins": price,
+        "price_tokens": None,
+        "description": "",
+        "rarity": "common",
+        "stock": None,
+        "requirements": [],
+        "image_url": None,
+        "stage_image_urls": {},
+        "marketplace_id": SHOP,
+        "sort_order": 0,
+    }
 
 
 def _rulebook(
@@ -163,7 +181,10 @@ def _rulebook(
         "badges": badges,
         "streak": streak,
         "evolution": {"auto_evolve": False, "stages": stages},
-        "items": items,
+        "items": [{**item, "sort_order": index} for index, item in enumerate(items)],
+        "marketplaces": [
+            {"id": SHOP, "name": "Shop", "description": "Items for your buddy.", "active": True}
+        ],
         "gates": [],
     }
 

@@ -25,7 +25,9 @@ from domain.shared.text_patterns import AUDIENCE, EVENT_TYPE, RULE_ID, SNAKE_KEY
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists"]
 OPERATORS: Final[tuple[Operator, ...]] = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "exists")
 
-ItemCategory = Literal["background", "body", "feet", "hand", "neck", "face", "head", "accessory"]
+ItemCategory = Literal[
+    "background", "body", "feet", "hand", "neck", "face", "head", "accessory", "booster"
+]
 LAYER_ORDER: Final[dict[str, int]] = {
     "background": 10,
     "body": 20,
@@ -35,9 +37,29 @@ LAYER_ORDER: Final[dict[str, int]] = {
     "face": 60,
     "head": 70,
     "accessory": 80,
+    "booster": 90,
 }
 # Only accessories may be worn several at a time.
 MULTI_EQUIP_CATEGORIES: Final = frozenset({"accessory"})
+# Boosters are consumables: bought and used, never drawn on the buddy.
+VISUAL_CATEGORIES: Final = frozenset(LAYER_ORDER) - {"booster"}
+
+Rarity = Literal["common", "uncommon", "rare", "epic", "legendary"]
+RARITIES: Final[tuple[Rarity, ...]] = ("common", "uncommon", "rare", "epic", "legendary")
+
+RequirementOperator = Literal[
+    "min_stage", "has_badge", "audience_in", "owns_item", "min_progression_tokens"
+]
+REQUIREMENT_OPERATORS: Final[tuple[RequirementOperator, ...]] = (
+    "min_stage",
+    "has_badge",
+    "audience_in",
+    "owns_item",
+    "min_progression_tokens",
+)
+MAX_REQUIREMENTS: Final = 10
+MAX_CATALOGUE_ITEMS: Final = 1000
+MAX_MARKETPLACES: Final = 50
 
 MIN_STAGE: Final = 1
 MAX_STAGE: Final = 5
@@ -395,15 +417,82 @@ class StreakDef:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Requirement:
+    """What a buddy must satisfy to buy an item: one fixed operator and its value.
+
+    ``min_stage`` (a stage 1-5), ``has_badge`` (a badge key), ``audience_in`` (audiences),
+    ``owns_item`` (another item's id: an upgrade path), ``min_progression_tokens`` (the
+    earn-only token's lifetime total: progression that unlocks the shop). All must hold.
+    """
+
+    operator: RequirementOperator
+    value: int | str | tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {"operator": self.operator, "value": value}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarketplaceDef:
+    """A shop front: a named, switchable list of the catalogue's items."""
+
+    id: str
+    name: str
+    description: str = ""
+    active: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "active": self.active,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
 class ItemDef:
+    """A catalogue item. Ids are unique across the tenant's marketplaces (ownership and
+    equipment name items by id alone).
+
+    Prices: ``price_coins`` (the wallet's coins), ``price_tokens`` (the primary token), or
+    both; at least one. An item with no ``marketplace_id`` is *unlisted*: it can be owned,
+    granted and worn, but no shop sells it (documents written before marketplaces existed,
+    whose ``price_coins`` may still be 0). Images are references: an ``http(s)`` URL, or
+    ``asset:<sha256>.<ext>`` for a file we keep (an upload or our generated icon).
+    ``stage_image_urls`` maps a stage (``"1"``-``"5"``) to the art drawn at that stage.
+    """
+
     item_id: str
     name: str
     category: ItemCategory
-    price_coins: int
+    price_coins: int | None = None
+    price_tokens: int | None = None
+    description: str = ""
+    rarity: Rarity = "common"
+    stock: int | None = None
+    requirements: tuple[Requirement, ...] = ()
+    image_url: str | None = None
+    stage_image_urls: Mapping[str, str] = field(default_factory=dict)
+    marketplace_id: str | None = None
+    sort_order: int = 0
 
     @property
     def layer_order(self) -> int:
         return LAYER_ORDER[self.category]
+
+    @property
+    def is_visual(self) -> bool:
+        return self.category in VISUAL_CATEGORIES
+
+    @property
+    def is_consumable(self) -> bool:
+        return self.category == "booster"
+
+    def image_for_stage(self, stage: int) -> str | None:
+        """The stage's own art, else the item's image (the seed's fallback)."""
+        return self.stage_image_urls.get(str(stage), self.image_url)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -411,6 +500,17 @@ class ItemDef:
             "name": self.name,
             "category": self.category,
             "price_coins": self.price_coins,
+            "price_tokens": self.price_tokens,
+            "description": self.description,
+            "rarity": self.rarity,
+            "stock": self.stock,
+            "requirements": [r.to_dict() for r in self.requirements],
+            "image_url": self.image_url,
+            "stage_image_urls": {
+                k: self.stage_image_urls[k] for k in sorted(self.stage_image_urls)
+            },
+            "marketplace_id": self.marketplace_id,
+            "sort_order": self.sort_order,
         }
 
 
@@ -448,6 +548,7 @@ class Rulebook:
     evolution: Evolution = field(default_factory=Evolution)
     items: tuple[ItemDef, ...] = ()
     gates: tuple[GateDef, ...] = ()
+    marketplaces: tuple[MarketplaceDef, ...] = ()
 
     SECTIONS: ClassVar[tuple[str, ...]] = (
         "event_types",
@@ -460,6 +561,7 @@ class Rulebook:
         "evolution",
         "items",
         "gates",
+        "marketplaces",
     )
 
     @classmethod
@@ -480,6 +582,7 @@ class Rulebook:
             "evolution": self.evolution.to_dict(),
             "items": [i.to_dict() for i in self.items],
             "gates": [g.to_dict() for g in self.gates],
+            "marketplaces": [m.to_dict() for m in self.marketplaces],
         }
 
     # Lookups -------------------------------------------------------------------------
@@ -495,6 +598,14 @@ class Rulebook:
 
     def gate(self, gate_key: str) -> GateDef | None:
         return next((g for g in self.gates if g.gate_key == gate_key), None)
+
+    def marketplace(self, marketplace_id: str) -> MarketplaceDef | None:
+        return next((m for m in self.marketplaces if m.id == marketplace_id), None)
+
+    def listed_items(self, marketplace_id: str) -> list[ItemDef]:
+        """A marketplace's items in shop order: ``sort_order``, then their place in the list."""
+        listed = [i for i in self.items if i.marketplace_id == marketplace_id]
+        return sorted(listed, key=lambda i: i.sort_order)
 
     @property
     def item_categories(self) -> dict[str, str]:
@@ -551,6 +662,8 @@ class _Reader:
         self.path = path
         self.problems = problems
         self.ok = True
+        # Where each parsed list element stood in the document (failed ones are left out).
+        self.positions: dict[str, list[int]] = {}
         if not isinstance(raw, Mapping):
             problems.add(path or "document", "must be an object")
             self.data: Mapping[str, Any] = {}
@@ -644,12 +757,14 @@ class _Reader:
             self.fail(key, f"must have at most {limit} entries")
             return []
         parsed: list[T] = []
+        positions = self.positions.setdefault(key, [])
         for index, element in enumerate(value):
             item = parse(element, f"{self._at(key)}[{index}]")
             if item is None:
                 self.ok = False
             else:
                 parsed.append(item)
+                positions.append(index)
         return parsed
 
 
@@ -1019,18 +1134,133 @@ def _parse_streak(raw: object, path: str, problems: _Problems) -> StreakDef | No
     return StreakDef(key=key, event_type=event_type)
 
 
+_ITEM_FIELDS: Final = (
+    "item_id",
+    "name",
+    "category",
+    "price_coins",
+    "price_tokens",
+    "description",
+    "rarity",
+    "stock",
+    "requirements",
+    "image_url",
+    "stage_image_urls",
+    "marketplace_id",
+    "sort_order",
+)
+_IMAGE_REF = TextPattern(
+    r"^(asset:[0-9a-f]{64}\.(svg|png)|https?://[^\s\x00-\x1f]{1,2040})$",
+    "an http(s) URL or an uploaded image (asset:<sha256>.svg or .png)",
+)
+_MAX_SORT_ORDER: Final = 1_000_000
+
+
+def _parse_requirement(raw: object, path: str, problems: _Problems) -> Requirement | None:
+    r = _Reader(raw, path, problems, ("operator", "value"))
+    operator = r.data.get("operator")
+    if not r.ok:
+        return None
+    if operator not in REQUIREMENT_OPERATORS:
+        r.fail(
+            "operator",
+            f"unknown operator {operator!r}; expected one of {', '.join(REQUIREMENT_OPERATORS)}",
+        )
+        return None
+    op = cast(RequirementOperator, operator)
+    value: int | str | tuple[str, ...] | None
+    if op == "min_stage":
+        value = r.integer("value", minimum=MIN_STAGE, maximum=MAX_STAGE)
+    elif op == "min_progression_tokens":
+        value = r.integer("value", minimum=1)
+    elif op == "has_badge":
+        value = r.string("value", pattern=SNAKE_KEY)
+    elif op == "owns_item":
+        value = r.string("value", pattern=RULE_ID)
+    else:
+        audiences = r.data.get("value")
+        value = None
+        if (
+            not isinstance(audiences, list)
+            or not audiences
+            or len(audiences) > _MAX_IN_VALUES
+            or not all(isinstance(a, str) and AUDIENCE.compiled.match(a) for a in audiences)
+        ):
+            r.fail("value", f"must be a non-empty list of audiences, each {AUDIENCE.description}")
+        elif len(set(audiences)) != len(audiences):
+            r.fail("value", "must not repeat an audience")
+        else:
+            value = tuple(audiences)
+    if not r.ok or value is None:
+        return None
+    return Requirement(operator=op, value=value)
+
+
+def _parse_stage_images(r: _Reader) -> dict[str, str]:
+    raw = r.data.get("stage_image_urls")
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        r.fail("stage_image_urls", "must be an object of stage: image URL")
+        return {}
+    images: dict[str, str] = {}
+    stages = {str(n) for n in range(MIN_STAGE, MAX_STAGE + 1)}
+    for stage, url in raw.items():
+        if stage not in stages:
+            r.fail(f"stage_image_urls.{stage}", f"must be a stage {MIN_STAGE}-{MAX_STAGE}")
+        elif not isinstance(url, str) or not _IMAGE_REF.compiled.match(url):
+            r.fail(f"stage_image_urls.{stage}", "must be an http(s) URL or an uploaded image")
+        else:
+            images[stage] = url
+    return {k: images[k] for k in sorted(images)}
+
+
 def _parse_item(raw: object, path: str, problems: _Problems) -> ItemDef | None:
-    r = _Reader(raw, path, problems, ("item_id", "name", "category", "price_coins"))
+    r = _Reader(raw, path, problems, _ITEM_FIELDS)
     item_id = r.string("item_id", pattern=RULE_ID)
     name = r.string("name")
     category = r.data.get("category")
     if category not in LAYER_ORDER:
         r.fail("category", f"must be one of {', '.join(LAYER_ORDER)}")
-    price = r.integer("price_coins", minimum=0, maximum=_MAX_AMOUNT)
-    if not r.ok or item_id is None or name is None or price is None:
+    marketplace_id = r.string("marketplace_id", pattern=RULE_ID, required=False)
+    # Before marketplaces, price_coins was required and could be 0 (a free item); such an
+    # unlisted item still loads. A price in a shop is a positive amount.
+    legacy_free = marketplace_id is None and r.data.get("price_coins") == 0
+    price_coins = r.integer(
+        "price_coins", minimum=0 if legacy_free else 1, maximum=_MAX_AMOUNT, required=False
+    )
+    price_tokens = r.integer("price_tokens", minimum=1, maximum=_MAX_AMOUNT, required=False)
+    if r.data.get("price_coins") is None and r.data.get("price_tokens") is None:
+        r.fail("price_coins", "an item needs a price: price_coins, price_tokens or both")
+    description = r.string("description", max_length=1000, required=False, default="")
+    rarity = r.data.get("rarity", "common")
+    if rarity is None:
+        rarity = "common"
+    elif rarity not in RARITIES:
+        r.fail("rarity", f"must be one of {', '.join(RARITIES)}")
+    stock = r.integer("stock", minimum=1, required=False)
+    requirements = r.items(
+        "requirements", lambda v, p: _parse_requirement(v, p, problems), limit=MAX_REQUIREMENTS
+    )
+    image_url = r.string("image_url", pattern=_IMAGE_REF, max_length=2048, required=False)
+    stage_images = _parse_stage_images(r)
+    sort_order = r.integer("sort_order", minimum=0, maximum=_MAX_SORT_ORDER, required=False)
+    if not r.ok or item_id is None or name is None or description is None:
         return None
     return ItemDef(
-        item_id=item_id, name=name, category=cast(ItemCategory, category), price_coins=price
+        item_id=item_id,
+        name=name,
+        category=cast(ItemCategory, category),
+        price_coins=price_coins,
+        price_tokens=price_tokens,
+        description=description,
+        rarity=cast(Rarity, rarity),
+        stock=stock,
+        requirements=tuple(requirements),
+        image_url=image_url,
+        stage_image_urls=stage_images,
+        marketplace_id=marketplace_id,
+        sort_order=sort_order or 0,
     )
 
 
@@ -1059,6 +1289,50 @@ def _parse_gate(raw: object, path: str, problems: _Problems) -> GateDef | None:
     )
 
 
+def _parse_marketplace(raw: object, path: str, problems: _Problems) -> MarketplaceDef | None:
+    r = _Reader(raw, path, problems, ("id", "name", "description", "active"))
+    marketplace_id = r.string("id", pattern=RULE_ID)
+    name = r.string("name")
+    description = r.string("description", max_length=1000, required=False, default="")
+    active = r.boolean("active", default=True)
+    if not r.ok or marketplace_id is None or name is None or description is None:
+        return None
+    return MarketplaceDef(id=marketplace_id, name=name, description=description, active=active)
+
+
+def _check_catalogue(
+    r: _Reader,
+    items: Sequence[ItemDef],
+    marketplaces: Sequence[MarketplaceDef],
+    badge_keys: set[str],
+) -> None:
+    """Every item's marketplace exists, and its requirements name badges and items we have."""
+    problems = r.problems
+    _unique(
+        [m.id for m in marketplaces],
+        "marketplaces",
+        "marketplace id",
+        problems,
+        r.positions.get("marketplaces"),
+    )
+    _unique([i.item_id for i in items], "items", "item id", problems, r.positions.get("items"))
+    shops = {m.id for m in marketplaces}
+    item_ids = {i.item_id for i in items}
+    for index, item in zip(r.positions.get("items", []), items, strict=True):
+        at = f"items[{index}]"
+        if item.marketplace_id is not None and item.marketplace_id not in shops:
+            problems.add(f"{at}.marketplace_id", f"unknown marketplace {item.marketplace_id!r}")
+        for number, requirement in enumerate(item.requirements):
+            where = f"{at}.requirements[{number}].value"
+            if requirement.operator == "has_badge" and requirement.value not in badge_keys:
+                problems.add(where, f"unknown badge {requirement.value!r}")
+            elif requirement.operator == "owns_item":
+                if requirement.value == item.item_id:
+                    problems.add(where, "an item cannot require itself")
+                elif requirement.value not in item_ids:
+                    problems.add(where, f"unknown item {requirement.value!r}")
+
+
 def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None:
     if not isinstance(raw, str) or not EVENT_TYPE.compiled.match(raw):
         problems.add(path, f"must be an event type name: {EVENT_TYPE.description}")
@@ -1066,10 +1340,19 @@ def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None
     return raw
 
 
-def _unique(values: Sequence[str], path: str, what: str, problems: _Problems) -> None:
+def _unique(
+    values: Sequence[str],
+    path: str,
+    what: str,
+    problems: _Problems,
+    positions: Sequence[int] | None = None,
+) -> None:
+    """A repeated value is reported at its place in the document (``positions``, when some
+    elements failed to parse and are not in ``values``)."""
     seen: set[str] = set()
-    for index, value in enumerate(values):
+    for number, value in enumerate(values):
         if value in seen:
+            index = positions[number] if positions is not None else number
             problems.add(f"{path}[{index}]", f"duplicate {what} {value!r}")
         seen.add(value)
 
@@ -1085,8 +1368,11 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     coin_rules = r.items("coin_rules", lambda v, p: _parse_coin_rule(v, p, problems))
     skill_rules = r.items("skill_rules", lambda v, p: _parse_skill_rule(v, p, problems))
     badges = r.items("badges", lambda v, p: _parse_badge(v, p, problems))
-    items = r.items("items", lambda v, p: _parse_item(v, p, problems), limit=1000)
+    items = r.items("items", lambda v, p: _parse_item(v, p, problems), limit=MAX_CATALOGUE_ITEMS)
     gates = r.items("gates", lambda v, p: _parse_gate(v, p, problems), limit=MAX_GATES)
+    marketplaces = r.items(
+        "marketplaces", lambda v, p: _parse_marketplace(v, p, problems), limit=MAX_MARKETPLACES
+    )
     token_config: TokenConfig | None = None
     if r.data.get("token_config") is None:
         r.fail("token_config", "is required")
@@ -1100,14 +1386,13 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
         streak = _parse_streak(r.data["streak"], "streak", problems)
 
     # Uniqueness and cross-references (only meaningful once the parts parsed).
-    _unique(event_types, "event_types", "event type", problems)
-    _unique([s.key for s in skills], "skills", "skill key", problems)
-    _unique([b.key for b in badges], "badges", "badge key", problems)
-    _unique([i.item_id for i in items], "items", "item id", problems)
-    _unique([g.gate_key for g in gates], "gates", "gate key", problems)
+    _unique(event_types, "event_types", "event type", problems, r.positions.get("event_types"))
+    _unique([s.key for s in skills], "skills", "skill key", problems, r.positions.get("skills"))
+    _unique([b.key for b in badges], "badges", "badge key", problems, r.positions.get("badges"))
+    _unique([g.gate_key for g in gates], "gates", "gate key", problems, r.positions.get("gates"))
     if token_config is not None:
         primary_key = token_config.primary.token_key
-        for index, gate in enumerate(gates):
+        for index, gate in zip(r.positions.get("gates", []), gates, strict=True):
             if gate.token_key != primary_key:
                 problems.add(
                     f"gates[{index}].token_key",
@@ -1132,6 +1417,7 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     skill_defs = {s.key: s for s in skills}
     badge_keys = {b.key for b in badges}
     item_ids = {i.item_id for i in items}
+    _check_catalogue(r, items, marketplaces, badge_keys)
     for index, rule in enumerate(skill_rules):
         if rule.skill_key not in skill_defs:
             problems.add(f"skill_rules[{index}].skill_key", f"unknown skill {rule.skill_key!r}")
@@ -1182,4 +1468,5 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
         evolution=evolution,
         items=tuple(items),
         gates=tuple(gates),
+        marketplaces=tuple(marketplaces),
     )

@@ -29,6 +29,7 @@ def describe_changes(before: Rulebook, after: Rulebook) -> list[str]:
     lines += _streak_changes(old["streak"], new["streak"])
     lines += _evolution_changes(old["evolution"], new["evolution"])
     lines += _keyed("item", "item_id", old["items"], new["items"], _field_changes)
+    lines += _keyed("marketplace", "id", old["marketplaces"], new["marketplaces"], _field_changes)
     return lines
 
 
@@ -109,6 +110,8 @@ def _text(field: str, value: Any) -> str:
         return " and ".join(_condition_text(c) for c in value)
     if field == "condition":
         return _badge_condition_text(value)
+    if field == "requirements":
+        return " and ".join(f"{r['operator']} {_text('', r['value'])}" for r in value)
     if isinstance(value, dict):
         return ", ".join(f"{k} {v}" for k, v in value.items())
     if isinstance(value, list):

@@ -30,6 +30,7 @@ from interfaces.http.configs.configs import (
     PresetController,
 )
 from interfaces.http.configs.gates import GateController
+from interfaces.http.configs.marketplaces import MarketplaceController
 from interfaces.http.configs.rule_editors import (
     BadgeDefinitionController,
     CoinRuleController,
@@ -107,6 +108,7 @@ def create_litestar(container: Container) -> Litestar:
             TokenConfigController,
             GateController,
             BuddyGateController,
+            MarketplaceController,
             WidgetSessionController,
             EmbedTokenController,
             WidgetController,

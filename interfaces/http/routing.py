@@ -64,7 +64,8 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
         type="http",
         scheme="bearer",
         bearer_format="hatch_pk_…",
-        description="A publishable key: reads buddies and operations and mints embed tokens.",
+        description="A publishable key: reads buddies, operations and the published catalogue, "
+        "and mints embed tokens.",
     ),
     "widgetToken": SecurityScheme(
         type="http",

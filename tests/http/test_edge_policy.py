@@ -53,7 +53,7 @@ def publishable_key(client: TestClient, account: Account) -> str:
     return str(issued.json()["key"])
 
 
-def test_every_route_runs_the_edge_policy_and_only_the_upload_takes_raw_bytes(
+def test_every_route_runs_the_edge_policy_and_only_the_uploads_take_raw_bytes(
     container: Container,
 ) -> None:
     """Litestar keeps the closest layer's ``before_request``: a controller or handler that
@@ -64,7 +64,10 @@ def test_every_route_runs_the_edge_policy_and_only_the_upload_takes_raw_bytes(
             assert handler.resolve_before_request() is enforce_edge_policy, route.path
             if handler.opt.get("raw_body"):
                 raw_body.add(route.path)
-    assert raw_body == {"/api/v1/stage-assets/uploads/{token:str}"}
+    assert raw_body == {
+        "/api/v1/stage-assets/uploads/{token:str}",
+        "/api/v1/marketplaces/{marketplace_id:str}/items/{item_id:str}/upload-image",
+    }
 
 
 # -- NUL and lone surrogates ------------------------------------------------------------------

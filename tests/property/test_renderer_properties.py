@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.companions.appearance import CREATURE_STYLES, THEMES, Portrait, item_layers
-from domain.configs.rulebook import LAYER_ORDER
+from domain.configs.rulebook import LAYER_ORDER, VISUAL_CATEGORIES
 from infrastructure.companions.image_checks import check_svg
 from infrastructure.companions.renderer.compose import portrait_pictures
 
@@ -59,7 +59,8 @@ def test_pictures_are_safe_svg_with_items_in_layer_order(
     for svg in (pictures.image, pictures.base_image, pictures.thumb):
         check_svg(svg.encode())
     backgrounds = sorted(i for i in worn if catalog[i][1] == "background")
-    expected = sorted(worn, key=lambda i: (LAYER_ORDER[catalog[i][1]], i))
+    visible = [i for i in worn if catalog[i][1] in VISUAL_CATEGORIES]  # boosters are not drawn
+    expected = sorted(visible, key=lambda i: (LAYER_ORDER[catalog[i][1]], i))
     if len(backgrounds) > 1:  # one scene is drawn: the first in layer order
         expected = [i for i in expected if i not in backgrounds[1:]]
     assert drawn_items(pictures.image) == expected

@@ -313,9 +313,13 @@ def test_items_have_a_category_and_its_layer_order() -> None:
     assert rulebook.items[0].layer_order == 70 == LAYER_ORDER["head"]
     assert rulebook.item_categories == {"hat": "head"}
     assert fields_of(
-        doc(items=[{"item_id": "x", "name": "X", "category": "booster", "price_coins": 1}])
+        doc(items=[{"item_id": "x", "name": "X", "category": "costume", "price_coins": 1}])
     ) == ["items[0].category"]
-    assert list(LAYER_ORDER.values()) == [10, 20, 30, 40, 50, 60, 70, 80]
+    assert list(LAYER_ORDER.values()) == [10, 20, 30, 40, 50, 60, 70, 80, 90]
+    booster = Rulebook.from_dict(
+        doc(items=[{"item_id": "x", "name": "X", "category": "booster", "price_coins": 1}])
+    ).items[0]
+    assert (booster.layer_order, booster.is_visual, booster.is_consumable) == (90, False, True)
 
 
 def test_duplicates_are_rejected() -> None:

@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 
 from application.companions.stage_assets import StageAssets
+from application.shared.images import ImageIntake
 from application.shared.store import EventStore
 from domain.companions.stage_art import MAX_KEPT_UPLOADS, StageArt, UploadGrant, stage_art_id
 from domain.shared.errors import DomainError
@@ -45,11 +46,9 @@ def service(clock: Clock, assets: FileAssetStore) -> StageAssets:
         clock,
         RandomSecrets(),
         SvgRenderer(assets),
-        assets,
-        SafeImageInspector(),
+        ImageIntake(assets, SafeImageInspector(), max_bytes=1024),
         JwtUploadTokens("k" * 40),
         upload_ttl=timedelta(minutes=15),
-        max_upload_bytes=1024,
     )
 
 

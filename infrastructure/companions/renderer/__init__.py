@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from domain.companions.appearance import Portrait, RenderedImages
+from domain.companions.appearance import ItemLayer, Portrait, RenderedImages
 from infrastructure.companions.assets import FileAssetStore
 from infrastructure.companions.renderer.compose import (
     egg_picture,
+    item_icon_picture,
     portrait_pictures,
     stage_art_picture,
 )
@@ -45,6 +46,9 @@ class SvgRenderer:
 
     def render_egg(self, visual_variant: int, style: str) -> str:
         return self._keep(_egg(visual_variant, style))
+
+    def render_item_icon(self, item: ItemLayer, seed: int) -> str:
+        return self._keep(item_icon_picture(item, seed))
 
     def _keep(self, svg: str) -> str:
         return self._assets.put(svg.encode(), SVG)

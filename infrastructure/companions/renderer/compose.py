@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-from domain.companions.appearance import STAGE_NAMES, Portrait
+from domain.companions.appearance import STAGE_NAMES, ItemLayer, Portrait
 from infrastructure.companions.renderer.anatomy import CANVAS, GROUND, Anatomy, anatomy_for
 from infrastructure.companions.renderer.creature import creature
 from infrastructure.companions.renderer.egg import egg, egg_colours, pattern_of
@@ -24,6 +24,9 @@ from infrastructure.companions.renderer.svg import group, num, tag, text
 
 FULL_SIZE = 512
 THUMB_SIZE = 128
+ICON_SIZE = 256
+ICON_STAGE = 4
+MANNEQUIN = ("#e4e4e7", "#d4d4d8")
 SVG_NS = "http://www.w3.org/2000/svg"
 
 
@@ -153,3 +156,43 @@ def egg_picture(variant: int, style: str, theme: str = "light") -> str:
     body = [backdrop(prefix, palette, theme == "dark"), egg(variant, style, prefix)]
     title = f"Egg, variant {variant} ({pattern_of(variant)})"
     return document(prefix, title, body, FULL_SIZE, (0.0, 0.0, float(CANVAS)))
+
+
+def item_icon_picture(item: ItemLayer, seed: int) -> str:
+    """A shop icon for a catalogue item: the item as a buddy wears it, on a faint mannequin,
+    framed around where it sits (a background item is its whole scene). The item is drawn
+    exactly as on a buddy (its look follows its id); ``seed`` picks the backdrop, so a
+    regenerated icon differs while the same ``(item, seed)`` always gives the same bytes."""
+    art_seed = f"item-icon:{item.item_id}:{seed}"
+    palette = palette_for(art_seed, "minimal", "light")
+    anatomy = anatomy_for(ICON_STAGE)
+    kit = Kit.make(anatomy, palette, "cute", art_seed)
+    title = f"{item.name} ({item.category})"
+    if item.category == "background":
+        body = [scene(kit.prefix, item)]
+        view = (0.0, 0.0, float(CANVAS))
+    else:
+        mannequin = creature(kit, MANNEQUIN, hatted=covers_crest(item))
+        body = [
+            backdrop(kit.prefix, palette, False),
+            group({"opacity": "0.3"}, [mannequin]),
+            item_layer(kit, item, 0),
+        ]
+        view = icon_view(anatomy, item.category)
+    return document(kit.prefix, title, body, ICON_SIZE, view)
+
+
+def icon_view(a: Anatomy, category: str) -> tuple[float, float, float]:
+    """A square around where an item of ``category`` sits on the body."""
+    centre, side = {
+        "head": (a.head_top.y, a.rx * 1.7),
+        "face": (a.eye_y, a.rx * 1.5),
+        "neck": (a.neck_y, a.rx * 1.5),
+        "body": (a.cy, max(a.rx, a.ry) * 2.3),
+        "hand": (a.hand(1).y, a.rx * 2.8),
+        "feet": (GROUND - a.foot_height * 0.5, a.rx * 1.9),
+    }.get(category, (0.0, 0.0))
+    if not side:
+        return thumb_view(a)
+    y = min(max(centre - side / 2, 0.0), CANVAS - side)
+    return (a.cx - side / 2, y, side)

@@ -11,9 +11,9 @@ from application.companions.appearance import request_rerender
 from application.companions.buddies import Buddies
 from domain.companions.appearance import NEEDS_RERENDER
 from domain.companions.buddy import Buddy
+from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import asset_url
 from interfaces.http.auth import Caller
-from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.routing import Access, post
 
 

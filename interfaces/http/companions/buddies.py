@@ -22,11 +22,11 @@ from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
 from domain.shared.text_patterns import SNAKE_KEY
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import public_origin
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.companions.appearance import EQUIP_REFUSALS, AppearanceView, pictures
-from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.pagination import (
     Page,
     TenantListing,

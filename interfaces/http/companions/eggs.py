@@ -17,9 +17,9 @@ from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from domain.shared.text_patterns import AUDIENCE
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
-from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.pagination import Page, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, patch, post

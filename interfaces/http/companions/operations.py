@@ -1,4 +1,4 @@
-"""``/operations``: the status of asynchronous hatch, evolve and equip work."""
+"""``/operations``: the status of asynchronous hatch, evolve, equip and item icon work."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from application.companions.operations import Operations
-from domain.companions.operation import Operation
+from domain.companions.operation import Operation, OperationType
 from domain.shared.ids import public_id
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
@@ -73,18 +73,6 @@ OPERATION_LIST = TenantListing(
 )
 
 
-class AcceptedOperation(msgspec.Struct):
-    """The seed's answer to an asynchronous request: poll ``/operations/{operation_id}``."""
-
-    accepted: bool
-    operation_id: str
-    status: str
-
-
-def accepted_operation(operation: Operation) -> AcceptedOperation:
-    return AcceptedOperation(True, operation.public_id, operation.status)
-
-
 class OperationController(Controller):
     path = "/operations"
     tags = ["operations"]
@@ -95,7 +83,7 @@ class OperationController(Controller):
         request: Request[Any, Any, Any],
         principal: Caller,
         views: NamedDependency[ViewStore],
-        type: FromQuery[Literal["hatch", "evolve", "equip_item"] | None] = None,
+        type: FromQuery[OperationType | None] = None,
         status: FromQuery[
             Literal["pending", "processing", "completed", "failed", "cancelled"] | None
         ] = None,

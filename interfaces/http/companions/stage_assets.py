@@ -25,12 +25,12 @@ from litestar.params import FromPath, JSONBody
 
 from application.companions.stage_assets import StageAssets, StageEntry
 from domain.companions.appearance import STAGE_NAMES, CreatureStyle
-from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from interfaces.http.asset_links import asset_url, public_origin
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.routing import Access, delete, get, post, put
+from interfaces.http.uploads import media_type, read_limited
 
 UploadType = Literal["image/svg+xml", "image/png"]
 
@@ -118,16 +118,6 @@ def stage_assets_view(
     )
 
 
-def media_type(request: Request[Any, Any, Any]) -> str:
-    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
-
-
-def too_large(limit: int) -> DomainError:
-    return DomainError(
-        "payload_too_large", f"an upload may be at most {limit} bytes", {"max_bytes": limit}
-    )
-
-
 STAGE_CHANGE_REFUSALS = ("conflict",)
 """A stage's art changes on the tenant's one stream: a write that keeps losing a race."""
 
@@ -201,20 +191,8 @@ class StageAssetController(Controller):
         grant = stage_assets.grant(token)
         content_type = media_type(request)
         stage_assets.check_content_type(grant, content_type)
-        limit = stage_assets.max_upload_bytes
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise too_large(limit)
-        chunks: list[bytes] = []
-        received = 0
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                raise too_large(limit)
-            chunks.append(chunk)
-        upload = await anyio.to_thread.run_sync(
-            stage_assets.receive, grant, content_type, b"".join(chunks)
-        )
+        data = await read_limited(request, stage_assets.max_upload_bytes)
+        upload = await anyio.to_thread.run_sync(stage_assets.receive, grant, content_type, data)
         return ReceivedUpload(
             upload_id=public_id("upload", grant.upload_id),
             content_type=upload["content_type"],

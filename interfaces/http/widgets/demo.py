@@ -20,8 +20,8 @@ from litestar.params import FromPath
 from application.widgets.demo import DemoSite
 from domain.shared.errors import NotFound
 from infrastructure.shared.settings import Settings
+from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.client_address import client_address
-from interfaces.http.companions.operations import AcceptedOperation, accepted_operation
 from interfaces.http.routing import Access, post
 from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
 from interfaces.widget import demo_template, snippet

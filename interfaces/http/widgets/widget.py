@@ -27,6 +27,7 @@ from domain.shared.ids import public_id
 from domain.widgets.widget_session import READ, TRACK, WidgetGrant
 from infrastructure.analytics.leaderboard_queries import Board, LeaderboardQueries, Ranked
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import public_origin
 from interfaces.http.body import Model
 from interfaces.http.browser_cors import BrowserCors
@@ -38,12 +39,7 @@ from interfaces.http.companions.buddies import (
     buddy_state_view,
     evolution_view,
 )
-from interfaces.http.companions.operations import (
-    AcceptedOperation,
-    OperationView,
-    accepted_operation,
-    operation_view,
-)
+from interfaces.http.companions.operations import OperationView, operation_view
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.etag import etag_of, matches
 from interfaces.http.ingestion.events import (
