@@ -152,8 +152,10 @@ def test_a_lesson_past_the_daily_cap_says_so(
         lesson.click()
         expect(page.locator(COINS)).to_have_text(coins)
     lesson.click()  # the sixth lesson of the UTC day: lessons pay at most 50 coins a day
+    # The status is written once the widget has read its state again, which waits for the
+    # views to follow the log: on a loaded machine that takes longer than one poll.
     expect(page.locator("#status")).to_have_text(
-        "Finish the lesson: +0 coins — daily cap reached (50/day)"
+        "Finish the lesson: +0 coins — daily cap reached (50/day)", timeout=30_000
     )
     expect(page.locator(f"{BUDDY} .toast")).to_have_text("Daily cap reached (50/day)")
     expect(page.locator(COINS)).to_have_text("75")
