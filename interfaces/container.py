@@ -13,6 +13,7 @@ from application.companions.buddies import Buddies
 from application.companions.dispatch import OperationDispatcher
 from application.companions.eggs import Eggs
 from application.companions.operations import OperationBusy, Operations
+from application.companions.skill_decay import SkillDecay
 from application.companions.stage_assets import StageAssets
 from application.configs.configs import Configs
 from application.configs.what_if import WhatIf
@@ -37,6 +38,7 @@ from infrastructure.accounts.security import (
 )
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
 from infrastructure.companions.assets import FileAssetStore
+from infrastructure.companions.decay_candidates import ViewDecayCandidates
 from infrastructure.companions.directory import ViewBuddyDirectory
 from infrastructure.companions.image_checks import SafeImageInspector
 from infrastructure.companions.operation_index import ViewOperationIndex
@@ -90,8 +92,10 @@ class Container:
     assets: FileAssetStore
     stage_assets: StageAssets
     heartbeats: WorkerHeartbeats
+    skill_decay: SkillDecay
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
+    decay_sweeper: Periodic | None = None
     metrics: Metrics = field(default_factory=Metrics)
 
     def start(self) -> None:
@@ -101,13 +105,19 @@ class Container:
         if self.settings.run_followers:
             for follower in self.followers:
                 follower.start()
-            if self.sweeper is not None:
-                self.sweeper.start()
+            self.start_sweepers()
+
+    def start_sweepers(self) -> None:
+        """The periodic passes: lost work re-enqueued, skill decay applied."""
+        for periodic in (self.sweeper, self.decay_sweeper):
+            if periodic is not None:
+                periodic.start()
 
     def close(self) -> None:
         CONFLICTS.remove(self.metrics.conflict_retried)
-        if self.sweeper is not None:
-            self.sweeper.stop()
+        for periodic in (self.sweeper, self.decay_sweeper):
+            if periodic is not None:
+                periodic.stop()
         for follower in self.followers:
             follower.stop()
         self.tasks.stop_worker()
@@ -241,6 +251,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     metrics.watch(ViewLag([f.name for f in followers], views, store.head))
     metrics.watch(OperationGauges(views, clock))
     buddies = Buddies(store, clock, secrets, configs)
+    skill_decay = SkillDecay(store, clock, configs, ViewDecayCandidates(views), directory)
     eggs = Eggs(store, clock, secrets, configs)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, buddies, operations, directory)
@@ -293,7 +304,9 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             max_upload_bytes=settings.asset_upload_max_bytes,
         ),
         heartbeats=heartbeats,
+        skill_decay=skill_decay,
         followers=followers,
         sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
+        decay_sweeper=Periodic("skill-decay", settings.sweep_interval_seconds, skill_decay.sweep),
         metrics=metrics,
     )

@@ -164,6 +164,7 @@ def _rulebook(
         "streak": streak,
         "evolution": {"auto_evolve": False, "stages": stages},
         "items": items,
+        "decay_rules": [],  # decay is opt-in per customer
     }
 
 

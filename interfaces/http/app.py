@@ -35,6 +35,7 @@ from interfaces.http.configs.rule_editors import (
     SkillSetController,
     TokenConfigController,
 )
+from interfaces.http.configs.skill_decay import SkillDecayController, SkillDecayRuleController
 from interfaces.http.consistency import add_view_lag_header
 from interfaces.http.edge_policy import enforce_edge_policy
 from interfaces.http.errors import EXCEPTION_HANDLERS
@@ -68,7 +69,7 @@ def service_dependencies(container: Container) -> dict[str, Provide]:
     }
 
 
-NOT_INJECTED = frozenset({"followers", "sweeper", "store", "tasks"})
+NOT_INJECTED = frozenset({"followers", "sweeper", "decay_sweeper", "store", "tasks"})
 
 
 def _constant(value: object) -> Callable[[], object]:
@@ -103,6 +104,8 @@ def create_litestar(container: Container) -> Litestar:
             BadgeDefinitionController,
             SkillSetController,
             TokenConfigController,
+            SkillDecayController,
+            SkillDecayRuleController,
             WidgetSessionController,
             EmbedTokenController,
             WidgetController,
