@@ -9,7 +9,7 @@ from domain.shared.tenancy import Tenant
 from infrastructure.persistence.view_store import ViewStore
 from projections.companions.skill_decays import DECAY_OWNERS, SKILL_DECAYS
 
-ORDER: tuple[str, ...] = ("applied_at", "decay_id")
+ORDER: tuple[str, ...] = ("applied_at", "period", "decay_id")
 """The sort key (descending); a page's cursor is its last row's values of these columns."""
 
 
@@ -24,7 +24,7 @@ def decay_history(
     )
     params: list[Any] = [tenant.customer_id.hex, tenant.mode, rule_id]
     if after is not None:
-        sql += " AND (d.applied_at, d.decay_id) < ({p}, {p})"
+        sql += " AND (d.applied_at, d.period, d.decay_id) < ({p}, {p}, {p})"
         params.extend(after)
-    sql += f" ORDER BY d.applied_at DESC, d.decay_id DESC LIMIT {int(limit)}"
+    sql += f" ORDER BY d.applied_at DESC, d.period DESC, d.decay_id DESC LIMIT {int(limit)}"
     return views.select(sql, params)

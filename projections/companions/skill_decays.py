@@ -32,7 +32,7 @@ SKILL_DECAYS = Table(
         "config_version_id": "text",
         "applied_at": "text",
     },
-    indexes=(("rule_id", "applied_at", "decay_id"),),
+    indexes=(("rule_id", "applied_at", "period", "decay_id"),),
 )
 
 DECAY_OWNERS = Table(

@@ -33,6 +33,7 @@ from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import Page, check_limit, decode_cursor, encode_cursor
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
+from projections.companions.buddies import BuddiesView
 from projections.companions.skill_decays import SkillDecaysView
 from projections.shared.base import iso
 
@@ -135,6 +136,7 @@ class SkillDecayController(Controller):
         principal: Caller,
         skill_decay: NamedDependency[SkillDecay],
     ) -> DecayRunResult:
+        read_your_writes(request, BuddiesView.name)  # every buddy hatched so far is judged
         run = skill_decay.run(principal.tenant, correlation_of(request))
         decays = [_applied(d) for d in run.decays]
         return DecayRunResult(
