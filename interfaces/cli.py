@@ -68,8 +68,7 @@ def worker(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     container.tasks.start_worker(threads=args.threads)
-    if container.sweeper is not None:
-        container.sweeper.start()  # re-enqueues work whose message Redis lost
+    container.start_sweepers()  # re-enqueues work whose message Redis lost; skill decay
     announce(f"Hatched worker consuming from {settings.redis_url} ({args.threads} threads)")
     stop.wait()
     container.close()

@@ -15,6 +15,7 @@ from application.companions.eggs import Eggs
 from application.companions.gate_unlocks import GateUnlocks
 from application.companions.item_art import ItemArt
 from application.companions.operations import OperationBusy, Operations
+from application.companions.skill_decay import SkillDecay
 from application.companions.stage_assets import StageAssets
 from application.configs.configs import Configs
 from application.configs.marketplaces import Marketplaces
@@ -41,6 +42,7 @@ from infrastructure.accounts.security import (
 )
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
 from infrastructure.companions.assets import FileAssetStore
+from infrastructure.companions.decay_candidates import ViewDecayCandidates
 from infrastructure.companions.directory import ViewBuddyDirectory
 from infrastructure.companions.image_checks import SafeImageInspector
 from infrastructure.companions.operation_index import ViewOperationIndex
@@ -97,8 +99,10 @@ class Container:
     gate_unlocks: GateUnlocks
     marketplaces: Marketplaces
     item_art: ItemArt
+    skill_decay: SkillDecay
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
+    decay_sweeper: Periodic | None = None
     metrics: Metrics = field(default_factory=Metrics)
 
     def start(self) -> None:
@@ -108,13 +112,19 @@ class Container:
         if self.settings.run_followers:
             for follower in self.followers:
                 follower.start()
-            if self.sweeper is not None:
-                self.sweeper.start()
+            self.start_sweepers()
+
+    def start_sweepers(self) -> None:
+        """The periodic passes: lost work re-enqueued, skill decay applied."""
+        for periodic in (self.sweeper, self.decay_sweeper):
+            if periodic is not None:
+                periodic.start()
 
     def close(self) -> None:
         CONFLICTS.remove(self.metrics.conflict_retried)
-        if self.sweeper is not None:
-            self.sweeper.stop()
+        for periodic in (self.sweeper, self.decay_sweeper):
+            if periodic is not None:
+                periodic.stop()
         for follower in self.followers:
             follower.stop()
         self.tasks.stop_worker()
@@ -252,6 +262,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     metrics.watch(ViewLag([f.name for f in followers], views, store.head))
     metrics.watch(OperationGauges(views, clock))
     buddies = Buddies(store, clock, secrets, configs)
+    skill_decay = SkillDecay(store, clock, configs, ViewDecayCandidates(views), directory)
     eggs = Eggs(store, clock, secrets, configs)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, buddies, operations, directory)
@@ -305,7 +316,9 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         gate_unlocks=GateUnlocks(store, clock, configs),
         marketplaces=marketplaces,
         item_art=item_art,
+        skill_decay=skill_decay,
         followers=followers,
         sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
+        decay_sweeper=Periodic("skill-decay", settings.sweep_interval_seconds, skill_decay.sweep),
         metrics=metrics,
     )

@@ -7,6 +7,7 @@ from projections.companions.buddies import BuddiesView
 from projections.companions.eggs import EggsView
 from projections.companions.evolutions import BuddyEvolutionsView
 from projections.companions.operations import OperationsView
+from projections.companions.skill_decays import SkillDecaysView
 from projections.economy.gate_unlocks import GateUnlocksView
 from projections.ingestion.event_log import EventLogView
 from projections.integrations.webhook_deliveries import WebhookDeliveriesView
@@ -23,4 +24,5 @@ def all_projections() -> list[Projection]:
         BuddyEvolutionsView(),
         WebhookDeliveriesView(),
         GateUnlocksView(),
+        SkillDecaysView(),
     ]

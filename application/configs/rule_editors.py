@@ -52,6 +52,9 @@ SKILL_RULES = Section(
 )
 BADGES = Section("badges", "key", "badge definition")
 GATES = Section("gates", "gate_key", "gate")
+DECAY_RULES = Section(
+    "decay_rules", "id", "skill decay rule", lambda rule: f"decay_{rule['skill_key']}"
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,8 @@ class ConfigItems:
     def items(self, tenant: Tenant, section: Section) -> tuple[list[Document], Current]:
         current = self.current(tenant)
         document = current.document
-        return (list(document[section.name]) if document else []), current
+        # A document stored before a section existed lacks it (``decay_rules``).
+        return (list(document.get(section.name, [])) if document else []), current
 
     def item(self, tenant: Tenant, section: Section, item_id: str) -> tuple[Document, Current]:
         items, current = self.items(tenant, section)
@@ -256,7 +260,7 @@ def _taken(document: Document, section: Section) -> set[str]:
     """Ids a new item may not take: rule ids are shared by every kind of rule."""
     if section.key != "id":
         return {item[section.key] for item in document[section.name]}
-    rules = [*document["coin_rules"], *document["skill_rules"]]
+    rules = [*document["coin_rules"], *document["skill_rules"], *document["decay_rules"]]
     for slot in TOKEN_SLOTS:
         rules += document["token_config"][slot]["earn_rules"]
     return {rule["id"] for rule in rules}

@@ -90,6 +90,7 @@ BUDDY_EVENTS: Final[dict[type[DomainEvent], tuple[str, str]]] = {
     Buddy.SkillIncreased: ("SkillIncreased", "skill"),
     Buddy.SkillLeveledUp: ("SkillLeveledUp", "skill"),
     Buddy.SkillsSet: ("SkillsSet", "skill"),
+    Buddy.SkillDecayed: ("SkillDecayed", "skill"),
     Buddy.BadgeAwarded: ("BadgeAwarded", "badge"),
     Buddy.BadgeBecameReady: ("BadgeBecameReady", "badge"),
     Buddy.EvolutionBecameReady: ("EvolutionBecameReady", "evolution"),

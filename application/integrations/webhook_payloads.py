@@ -44,6 +44,7 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "token.spent": "Tokens were debited from a buddy's wallet.",
     "badge.awarded": "A buddy was awarded a badge.",
     "skill.leveled": "A buddy's skill reached a new level.",
+    "skill.decayed": "A decay rule took points from a skill the buddy had not practised.",
     "operation.completed": "An asynchronous hatch, evolve or equip operation completed.",
     "operation.failed": "An asynchronous hatch, evolve or equip operation failed.",
 }
@@ -149,6 +150,19 @@ def sample_payload(event_name: str, webhook_id: str, now: datetime) -> dict[str,
             "previous_level": 1,
             "new_level": 2,
         },
+        "skill.decayed": {
+            "buddy_id": buddy,
+            "user_id": "user_123",
+            "skill_key": "vocabulary",
+            "previous_value": 45,
+            "new_value": 40,
+            "previous_level": 2,
+            "new_level": 2,
+            "amount": 5,
+            "rule_id": "decay_vocabulary",
+            "period": "2024-05-03",
+            "decay_id": "00000000-0000-0000-0000-000000000000",
+        },
         "operation.completed": {
             "operation_id": "op_" + "0" * 32,
             "type": "hatch",
@@ -231,6 +245,21 @@ def _skill(event: Buddy.SkillLeveledUp, origin: Origin) -> Payload:
     }
 
 
+def _decayed(event: Buddy.SkillDecayed, origin: Origin) -> Payload:
+    return "skill.decayed", {
+        **_buddy_ref(origin),
+        "skill_key": event.skill_key,
+        "previous_value": event.previous_value,
+        "new_value": event.new_value,
+        "previous_level": event.previous_level,
+        "new_level": event.new_level,
+        "amount": event.amount,
+        "rule_id": event.rule_id,
+        "period": event.period,
+        "decay_id": str(event.decay_id),
+    }
+
+
 def _wallet(name: str, event: LedgerEntry, origin: Origin) -> Payload:
     payload = {
         **_buddy_ref(origin),
@@ -272,6 +301,7 @@ _BUILDERS: tuple[tuple[type[DomainEvent], Callable[[Any, Origin], Payload]], ...
     (Buddy.EvolutionBecameReady, _evolution_ready),
     (Buddy.BadgeAwarded, _badge),
     (Buddy.SkillLeveledUp, _skill),
+    (Buddy.SkillDecayed, _decayed),
     (Ledger.CoinsCredited, lambda e, o: _wallet("coins.earned", e, o)),
     (Ledger.CoinsDebited, lambda e, o: _wallet("coins.spent", e, o)),
     (Ledger.TokensCredited, lambda e, o: _wallet("token.earned", e, o)),

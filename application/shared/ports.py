@@ -96,6 +96,19 @@ class BuddyDirectory(Protocol):
     def counts_by_config_version(self, tenant: Tenant) -> dict[UUID, int]: ...
 
 
+class DecayCandidates(Protocol):
+    """The buddies a skill decay sweep judges, read from the buddies view; the sweep loads
+    each one, so a view behind the log at worst delays a decay to the next pass."""
+
+    def versions_in_use(self) -> list[UUID]:
+        """Every config version some active buddy (of any tenant) is pinned to."""
+        ...
+
+    def buddies_on(self, config_version_id: UUID, after: UUID | None, limit: int) -> list[UUID]:
+        """Active buddies pinned to ``config_version_id``, by id, after ``after``."""
+        ...
+
+
 class TaskQueue(Protocol):
     def enqueue_operation(self, operation_id: UUID) -> None: ...
 

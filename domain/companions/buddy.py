@@ -23,11 +23,13 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.companions.appearance import NEEDS_RERENDER, RenderedImages
+from domain.companions.skill_decay import DecayStep, plan_decay
 from domain.configs.rulebook import (
     LAYER_ORDER,
     MAX_STAGE,
     MIN_STAGE,
     MULTI_EQUIP_CATEGORIES,
+    DecayRule,
     SkillDef,
 )
 from domain.economy.ledger import WalletBalances
@@ -42,6 +44,7 @@ from domain.ingestion.rules import (
 )
 from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, InvalidStateTransition
+from domain.shared.ids import natural_id
 from domain.shared.tenancy import Mode
 
 BuddyStatus = Literal["active", "archived"]
@@ -104,6 +107,13 @@ class Buddy(Aggregate):
     # The pictures last drawn (``AppearanceRendered``) and whether drawing failed since. A
     # class default, so a buddy recorded before pictures existed loads with ``None``.
     appearance: dict[str, Any] | None = None
+    # What skill decay judges by (``domain/companions/skill_decay.py``): when the buddy was
+    # pinned to its rulebook, when each skill was last practised, and per decay rule the end
+    # of the last period it decayed. Class defaults, so a snapshot taken before decay existed
+    # loads (``decay_anchor`` says what stands in for them).
+    config_pinned_at: datetime | None = None
+    skill_touched_at: dict[str, datetime] | None = None
+    decayed_through: dict[str, datetime] | None = None
 
     class Hatched(Aggregate.Created):
         """Version 2 added ``correlation_id``, the hatch operation's (``Operation``)."""
@@ -157,6 +167,9 @@ class Buddy(Aggregate):
         self.streak_last_day: dict[str, str] = {}
         self.last_event_at: datetime | None = None
         self.archived_at: datetime | None = None
+        self.config_pinned_at = timestamp
+        self.skill_touched_at = {}
+        self.decayed_through = {}
 
     # Queries -------------------------------------------------------------------------
 
@@ -180,6 +193,18 @@ class Buddy(Aggregate):
             streaks=dict(self.streaks),
             streak_last_day=dict(self.streak_last_day),
         )
+
+    def decay_anchor(self, skill_key: str) -> datetime:
+        """When ``skill_key``'s decay grace starts: its last practice, or when the buddy was
+        pinned to its rulebook, whichever is later. A buddy loaded from a snapshot older than
+        decay has no practice times: its last customer event stands in for them."""
+        pinned = self.config_pinned_at or self.created_on
+        touched = (
+            self.skill_touched_at.get(skill_key)
+            if self.skill_touched_at is not None
+            else self.last_event_at
+        )
+        return max(pinned, touched) if touched is not None else pinned
 
     # Commands: progression -----------------------------------------------------------
 
@@ -355,6 +380,47 @@ class Buddy(Aggregate):
             correlation_id=correlation_id,
             timestamp=timestamp,
         )
+
+    def decay_skill(
+        self,
+        rule: DecayRule,
+        skill: SkillDef,
+        *,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> list[DecayStep]:
+        """Apply every period of ``rule`` due by ``timestamp`` (``skill_decay.plan_decay``),
+        one ``SkillDecayed`` each. A period already decayed is never decayed again: the
+        buddy keeps the end of the last one, and a racing sweep's write of the same period
+        fails on this stream's version. Its ``decay_id`` is derived from (buddy, rule,
+        period), so a delivery or a history row can name it."""
+        self._require_active("decaying a skill")
+        steps = plan_decay(
+            rule,
+            skill,
+            value=self.skills.get(skill.key, 0),
+            anchor=self.decay_anchor(skill.key),
+            decayed_through=(self.decayed_through or {}).get(rule.id),
+            now=timestamp,
+        )
+        cause = {**causation, "rule_id": rule.id, "config_version_id": self.config_version_id}
+        for step in steps:
+            self._skill_decayed(
+                decay_id=natural_id("skill_decay", self.id.hex, rule.id, step.period),
+                rule_id=rule.id,
+                skill_key=skill.key,
+                cadence=rule.cadence,
+                period=step.period,
+                period_end=step.period_end,
+                amount=step.previous_value - step.new_value,
+                previous_value=step.previous_value,
+                new_value=step.new_value,
+                previous_level=step.previous_level,
+                new_level=step.new_level,
+                causation=cause,
+                timestamp=timestamp,
+            )
+        return steps
 
     def set_skills(
         self,
@@ -591,6 +657,12 @@ class Buddy(Aggregate):
         timestamp: datetime,
     ) -> None:
         self.skills[skill_key] = self.skills.get(skill_key, 0) + amount
+        self._touch_skills([skill_key], timestamp)
+
+    def _touch_skills(self, keys: Sequence[str], timestamp: datetime) -> None:
+        touched = dict(self.skill_touched_at or {})
+        touched.update({key: timestamp for key in keys})
+        self.skill_touched_at = touched
 
     class SkillLeveledUp(Aggregate.Event):
         skill_key: str
@@ -627,6 +699,45 @@ class Buddy(Aggregate):
         timestamp: datetime,
     ) -> None:
         self.skills.update(values)
+        self._touch_skills(list(values), timestamp)
+
+    class SkillDecayed(Aggregate.Event):
+        """A decay rule took points from an unpractised skill for one period (``period``,
+        ended at ``period_end``); ``decay_id`` is derived from (buddy, rule, period)."""
+
+        decay_id: UUID
+        rule_id: str
+        skill_key: str
+        cadence: str
+        period: str
+        period_end: datetime
+        amount: int
+        previous_value: int
+        new_value: int
+        previous_level: int
+        new_level: int
+        causation: dict[str, Any]
+
+    @event(SkillDecayed)
+    def _skill_decayed(
+        self,
+        *,
+        decay_id: UUID,
+        rule_id: str,
+        skill_key: str,
+        cadence: str,
+        period: str,
+        period_end: datetime,
+        amount: int,
+        previous_value: int,
+        new_value: int,
+        previous_level: int,
+        new_level: int,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        self.skills[skill_key] = new_value
+        self.decayed_through = {**(self.decayed_through or {}), rule_id: period_end}
 
     class BadgeAwarded(Aggregate.Event):
         badge_key: str
@@ -722,6 +833,7 @@ class Buddy(Aggregate):
         timestamp: datetime,
     ) -> None:
         self.config_version_id = to_config_version_id
+        self.config_pinned_at = timestamp
 
     class ItemAcquired(Aggregate.Event):
         item_id: str

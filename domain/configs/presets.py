@@ -186,6 +186,7 @@ def _rulebook(
             {"id": SHOP, "name": "Shop", "description": "Items for your buddy.", "active": True}
         ],
         "gates": [],
+        "decay_rules": [],  # decay is opt-in per customer
     }
 
 

@@ -416,6 +416,46 @@ class StreakDef:
         return {"key": self.key, "event_type": self.event_type, "period": self.period}
 
 
+DecayCadence = Literal["daily", "weekly", "monthly"]
+DECAY_CADENCES: Final[tuple[DecayCadence, ...]] = ("daily", "weekly", "monthly")
+DEFAULT_AUDIENCE: Final = "default"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecayRule:
+    """A skill loses ``amount`` points per ``cadence`` period it is not practised.
+
+    Never below ``floor_level`` (as a value: that level's first point); only while the
+    level is above ``apply_only_above`` when set; ``grace_days`` of inactivity first. Rules
+    are created off (``active: false``). How periods are judged: ``domain/companions/
+    skill_decay.py``.
+    """
+
+    kind: ClassVar[str] = "decay"
+    id: str
+    skill_key: str
+    cadence: DecayCadence
+    amount: int
+    floor_level: int = 0
+    grace_days: int = 0
+    apply_only_above: int | None = None
+    audience: str = DEFAULT_AUDIENCE
+    active: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "skill_key": self.skill_key,
+            "cadence": self.cadence,
+            "amount": self.amount,
+            "floor_level": self.floor_level,
+            "grace_days": self.grace_days,
+            "apply_only_above": self.apply_only_above,
+            "audience": self.audience,
+            "active": self.active,
+        }
+
+
 @dataclass(frozen=True, kw_only=True)
 class Requirement:
     """What a buddy must satisfy to buy an item: one fixed operator and its value.
@@ -549,6 +589,7 @@ class Rulebook:
     items: tuple[ItemDef, ...] = ()
     gates: tuple[GateDef, ...] = ()
     marketplaces: tuple[MarketplaceDef, ...] = ()
+    decay_rules: tuple[DecayRule, ...] = ()
 
     SECTIONS: ClassVar[tuple[str, ...]] = (
         "event_types",
@@ -562,6 +603,7 @@ class Rulebook:
         "items",
         "gates",
         "marketplaces",
+        "decay_rules",
     )
 
     @classmethod
@@ -583,6 +625,7 @@ class Rulebook:
             "items": [i.to_dict() for i in self.items],
             "gates": [g.to_dict() for g in self.gates],
             "marketplaces": [m.to_dict() for m in self.marketplaces],
+            "decay_rules": [r.to_dict() for r in self.decay_rules],
         }
 
     # Lookups -------------------------------------------------------------------------
@@ -606,6 +649,9 @@ class Rulebook:
         """A marketplace's items in shop order: ``sort_order``, then their place in the list."""
         listed = [i for i in self.items if i.marketplace_id == marketplace_id]
         return sorted(listed, key=lambda i: i.sort_order)
+
+    def decay_rule(self, rule_id: str) -> DecayRule | None:
+        return next((r for r in self.decay_rules if r.id == rule_id), None)
 
     @property
     def item_categories(self) -> dict[str, str]:
@@ -1333,6 +1379,57 @@ def _check_catalogue(
                     problems.add(where, f"unknown item {requirement.value!r}")
 
 
+def _parse_decay_rule(raw: object, path: str, problems: _Problems) -> DecayRule | None:
+    r = _Reader(
+        raw,
+        path,
+        problems,
+        (
+            "id",
+            "skill_key",
+            "cadence",
+            "amount",
+            "floor_level",
+            "grace_days",
+            "apply_only_above",
+            "audience",
+            "active",
+        ),
+    )
+    rule_id = r.string("id", pattern=RULE_ID)
+    skill_key = r.string("skill_key", pattern=SNAKE_KEY)
+    cadence = r.data.get("cadence")
+    if cadence not in DECAY_CADENCES:
+        r.fail("cadence", f"must be one of {', '.join(DECAY_CADENCES)}")
+    amount = r.integer("amount", minimum=1, maximum=_MAX_CAP)
+    floor_level = r.integer("floor_level", minimum=0, required=False, default=0)
+    grace_days = r.integer("grace_days", minimum=0, maximum=3650, required=False, default=0)
+    above = r.integer("apply_only_above", minimum=0, required=False)
+    audience = r.string("audience", pattern=AUDIENCE, required=False, default=DEFAULT_AUDIENCE)
+    active = r.boolean("active", default=False)
+    if (
+        not r.ok
+        or rule_id is None
+        or skill_key is None
+        or amount is None
+        or floor_level is None
+        or grace_days is None
+        or audience is None
+    ):
+        return None
+    return DecayRule(
+        id=rule_id,
+        skill_key=skill_key,
+        cadence=cast(DecayCadence, cadence),
+        amount=amount,
+        floor_level=floor_level,
+        grace_days=grace_days,
+        apply_only_above=above,
+        audience=audience,
+        active=active,
+    )
+
+
 def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None:
     if not isinstance(raw, str) or not EVENT_TYPE.compiled.match(raw):
         problems.add(path, f"must be an event type name: {EVENT_TYPE.description}")
@@ -1373,6 +1470,7 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     marketplaces = r.items(
         "marketplaces", lambda v, p: _parse_marketplace(v, p, problems), limit=MAX_MARKETPLACES
     )
+    decay_rules = r.items("decay_rules", lambda v, p: _parse_decay_rule(v, p, problems), limit=50)
     token_config: TokenConfig | None = None
     if r.data.get("token_config") is None:
         r.fail("token_config", "is required")
@@ -1402,6 +1500,7 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
         (f"coin_rules[{i}].id", x.id) for i, x in enumerate(coin_rules)
     ]
     rule_paths += [(f"skill_rules[{i}].id", x.id) for i, x in enumerate(skill_rules)]
+    rule_paths += [(f"decay_rules[{i}].id", x.id) for i, x in enumerate(decay_rules)]
     if token_config is not None:
         for slot in ("primary", "progression"):
             slot_rules = getattr(token_config, slot).earn_rules
@@ -1421,6 +1520,21 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     for index, rule in enumerate(skill_rules):
         if rule.skill_key not in skill_defs:
             problems.add(f"skill_rules[{index}].skill_key", f"unknown skill {rule.skill_key!r}")
+    for index, decay in enumerate(decay_rules):
+        at = f"decay_rules[{index}]"
+        skill = skill_defs.get(decay.skill_key)
+        if skill is None:
+            problems.add(f"{at}.skill_key", f"unknown skill {decay.skill_key!r}")
+            continue
+        if decay.floor_level > skill.max_level:
+            problems.add(
+                f"{at}.floor_level", f"skill {skill.key} has at most {skill.max_level} levels"
+            )
+        if decay.apply_only_above is not None and decay.apply_only_above > skill.max_level:
+            problems.add(
+                f"{at}.apply_only_above",
+                f"skill {skill.key} has at most {skill.max_level} levels",
+            )
     for index, badge in enumerate(badges):
         cond = badge.condition
         at = f"badges[{index}].condition"
@@ -1469,4 +1583,5 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
         items=tuple(items),
         gates=tuple(gates),
         marketplaces=tuple(marketplaces),
+        decay_rules=tuple(decay_rules),
     )

@@ -30,6 +30,9 @@ def describe_changes(before: Rulebook, after: Rulebook) -> list[str]:
     lines += _evolution_changes(old["evolution"], new["evolution"])
     lines += _keyed("item", "item_id", old["items"], new["items"], _field_changes)
     lines += _keyed("marketplace", "id", old["marketplaces"], new["marketplaces"], _field_changes)
+    lines += _keyed(
+        "skill decay rule", "id", old["decay_rules"], new["decay_rules"], _field_changes
+    )
     return lines
 
 

@@ -36,6 +36,7 @@ WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "token.spent",
     "badge.awarded",
     "skill.leveled",
+    "skill.decayed",
     "operation.completed",
     "operation.failed",
 )

@@ -38,6 +38,7 @@ from interfaces.http.configs.rule_editors import (
     SkillSetController,
     TokenConfigController,
 )
+from interfaces.http.configs.skill_decay import SkillDecayController, SkillDecayRuleController
 from interfaces.http.consistency import add_view_lag_header
 from interfaces.http.edge_policy import enforce_edge_policy
 from interfaces.http.errors import EXCEPTION_HANDLERS
@@ -71,7 +72,7 @@ def service_dependencies(container: Container) -> dict[str, Provide]:
     }
 
 
-NOT_INJECTED = frozenset({"followers", "sweeper", "store", "tasks"})
+NOT_INJECTED = frozenset({"followers", "sweeper", "decay_sweeper", "store", "tasks"})
 
 
 def _constant(value: object) -> Callable[[], object]:
@@ -109,6 +110,8 @@ def create_litestar(container: Container) -> Litestar:
             GateController,
             BuddyGateController,
             MarketplaceController,
+            SkillDecayController,
+            SkillDecayRuleController,
             WidgetSessionController,
             EmbedTokenController,
             WidgetController,

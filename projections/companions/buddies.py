@@ -28,6 +28,7 @@ BUDDIES = Table(
         ("customer_id", "mode", "created_at"),
         ("customer_id", "mode", "user_id"),
         ("customer_id", "mode", "config_version_id"),
+        ("config_version_id", "status", "buddy_id"),  # the skill decay sweep's candidates
     ),
 )
 
