@@ -204,7 +204,7 @@ class Configs:
             catalog = self._open_catalog(tenant)
             draft = self._load(catalog.draft_id) if catalog.draft_id else None
             base = draft.document if draft is not None else self._base_document(catalog)
-            document = validated(change(deepcopy(base)))
+            document = validated(change(validated(base)))  # canonical: older sections read anew
             if draft is None:
                 draft = self._start_draft(
                     tenant, catalog, document, catalog.published_id, self._clock.now()
