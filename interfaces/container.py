@@ -14,6 +14,7 @@ from application.companions.dispatch import OperationDispatcher
 from application.companions.eggs import Eggs
 from application.companions.operations import OperationBusy, Operations
 from application.companions.stage_assets import StageAssets
+from application.companions.streak_sweep import StreakSweep
 from application.configs.configs import Configs
 from application.configs.what_if import WhatIf
 from application.history.buddy_export import BuddyExports
@@ -43,6 +44,7 @@ from infrastructure.companions.operation_index import ViewOperationIndex
 from infrastructure.companions.operation_metrics import OperationGauges
 from infrastructure.companions.renderer import SvgRenderer
 from infrastructure.companions.stalled_work import ViewStalledWork
+from infrastructure.companions.streak_dues import ViewStreakDues
 from infrastructure.companions.upload_tokens import JwtUploadTokens
 from infrastructure.integrations.counted_webhook_sender import CountedWebhookSender
 from infrastructure.integrations.ssrf import WebhookUrlGuard
@@ -55,7 +57,7 @@ from infrastructure.persistence.view_lag_metrics import ViewLag
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.clock import SystemClock
 from infrastructure.shared.metrics import Metrics
-from infrastructure.shared.periodic import Periodic
+from infrastructure.shared.periodic import Periodic, each
 from infrastructure.shared.rate_limits import RateLimiter
 from infrastructure.shared.settings import Settings
 from infrastructure.shared.tasks import TaskQueue, build_broker
@@ -90,6 +92,7 @@ class Container:
     assets: FileAssetStore
     stage_assets: StageAssets
     heartbeats: WorkerHeartbeats
+    streak_sweep: StreakSweep
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     metrics: Metrics = field(default_factory=Metrics)
@@ -235,6 +238,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         tasks,
         grace=timedelta(seconds=settings.sweep_grace_seconds),
     )
+    streak_sweep = StreakSweep(store, clock, configs, ViewStreakDues(views))
     for follower in followers:
         store.on_saved(follower.wake)
     metrics.watch_parked_events([f.name for f in followers], ParkedEvents(views).counts)
@@ -293,7 +297,10 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             max_upload_bytes=settings.asset_upload_max_bytes,
         ),
         heartbeats=heartbeats,
+        streak_sweep=streak_sweep,
         followers=followers,
-        sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
+        sweeper=Periodic(
+            "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)
+        ),
         metrics=metrics,
     )

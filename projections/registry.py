@@ -7,6 +7,7 @@ from projections.companions.buddies import BuddiesView
 from projections.companions.eggs import EggsView
 from projections.companions.evolutions import BuddyEvolutionsView
 from projections.companions.operations import OperationsView
+from projections.companions.streaks import StreakDuesView
 from projections.ingestion.event_log import EventLogView
 from projections.integrations.webhook_deliveries import WebhookDeliveriesView
 from projections.shared.base import Projection
@@ -21,4 +22,5 @@ def all_projections() -> list[Projection]:
         LeaderboardView(),
         BuddyEvolutionsView(),
         WebhookDeliveriesView(),
+        StreakDuesView(),
     ]

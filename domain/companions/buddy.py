@@ -50,6 +50,8 @@ from domain.ingestion.streaks import (
     StreakMilestone,
     StreakRecord,
     StreakTick,
+    label_index,
+    period_end,
 )
 from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, InvalidStateTransition
@@ -288,6 +290,7 @@ class Buddy(Aggregate):
     ) -> None:
         for fact in facts:
             because = {**cause, "streak_key": fact.streak_key}
+            due = next_due(apply_streak_facts(self.records(), [fact]))
             if isinstance(fact, StreakTick):
                 self._streak_ticked(
                     streak_key=fact.streak_key,
@@ -295,6 +298,7 @@ class Buddy(Aggregate):
                     count=fact.count,
                     reset=fact.reset,
                     late=fact.late,
+                    next_due_at=due,
                     causation=because,
                     timestamp=timestamp,
                 )
@@ -304,6 +308,7 @@ class Buddy(Aggregate):
                     period=fact.period,
                     count=fact.count,
                     token_key=fact.token_key,
+                    next_due_at=due,
                     causation=because,
                     timestamp=timestamp,
                 )
@@ -312,6 +317,7 @@ class Buddy(Aggregate):
                     streak_key=fact.streak_key,
                     period=fact.period,
                     count=fact.count,
+                    next_due_at=due,
                     causation=because,
                     timestamp=timestamp,
                 )
@@ -328,6 +334,7 @@ class Buddy(Aggregate):
                     count=fact.count,
                     coins=sum(c.amount for c in paid if c.currency == "coins"),
                     tokens={c.currency: c.amount for c in paid if c.currency != "coins"},
+                    next_due_at=due,
                     causation=because,
                     timestamp=timestamp,
                 )
@@ -633,9 +640,14 @@ class Buddy(Aggregate):
         if self.last_event_at is None or occurred_at > self.last_event_at:
             self.last_event_at = occurred_at
 
+    # Every streak fact carries ``next_due_at``: when the buddy's next streak burns unless
+    # ticked or frozen (the earliest over its streaks; ``None`` when none runs), which the
+    # streak sweep's view reads (``projections/companions/streaks.py``).
+
     class StreakTicked(Aggregate.Event):
-        """Version 2 named the period (a day, an ISO week or a month) ``period``, and added
-        ``late``; version 1 streaks were daily, so their ``day`` is the period."""
+        """Version 2 named the period (a day, an ISO week or a month) ``period`` and added
+        ``late`` and ``next_due_at``; version 1 streaks were daily, so their ``day`` is the
+        period, and one burned at the end of the next day."""
 
         class_version = 2
         streak_key: str
@@ -643,12 +655,14 @@ class Buddy(Aggregate):
         count: int
         reset: bool
         late: bool
+        next_due_at: datetime | None
         causation: dict[str, Any]
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["period"] = state.pop("day")
             state["late"] = False
+            state["next_due_at"] = period_end("daily", label_index(state["period"]) + 1)
 
     @event(StreakTicked)
     def _streak_ticked(
@@ -659,6 +673,7 @@ class Buddy(Aggregate):
         count: int,
         reset: bool,
         late: bool,
+        next_due_at: datetime | None,
         causation: dict[str, Any],
         timestamp: datetime,
     ) -> None:
@@ -671,6 +686,7 @@ class Buddy(Aggregate):
         period: str
         count: int
         token_key: str
+        next_due_at: datetime | None
         causation: dict[str, Any]
 
     @event(StreakFrozen)
@@ -681,6 +697,7 @@ class Buddy(Aggregate):
         period: str,
         count: int,
         token_key: str,
+        next_due_at: datetime | None,
         causation: dict[str, Any],
         timestamp: datetime,
     ) -> None:
@@ -692,6 +709,7 @@ class Buddy(Aggregate):
         streak_key: str
         period: str
         count: int
+        next_due_at: datetime | None
         causation: dict[str, Any]
 
     @event(StreakBurned)
@@ -701,6 +719,7 @@ class Buddy(Aggregate):
         streak_key: str,
         period: str,
         count: int,
+        next_due_at: datetime | None,
         causation: dict[str, Any],
         timestamp: datetime,
     ) -> None:
@@ -713,6 +732,7 @@ class Buddy(Aggregate):
         count: int
         coins: int
         tokens: dict[str, int]
+        next_due_at: datetime | None
         causation: dict[str, Any]
 
     @event(StreakMilestoneReached)
@@ -723,6 +743,7 @@ class Buddy(Aggregate):
         count: int,
         coins: int,
         tokens: dict[str, int],
+        next_due_at: datetime | None,
         causation: dict[str, Any],
         timestamp: datetime,
     ) -> None:
@@ -985,6 +1006,12 @@ class Buddy(Aggregate):
             "stage": stage,
             "error": {"code": code, "message": message},
         }
+
+
+def next_due(records: Mapping[str, StreakRecord]) -> datetime | None:
+    """When the first of ``records`` burns unless ticked or frozen; ``None`` if none runs."""
+    dues = [due for record in records.values() if (due := record.due()) is not None]
+    return min(dues) if dues else None
 
 
 def _checked_name(name: str) -> str:

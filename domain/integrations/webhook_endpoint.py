@@ -36,6 +36,9 @@ WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "token.spent",
     "badge.awarded",
     "skill.leveled",
+    "streak.ticked",
+    "streak.milestone",
+    "streak.burned",
     "operation.completed",
     "operation.failed",
 )
