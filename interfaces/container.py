@@ -17,6 +17,7 @@ from application.companions.item_art import ItemArt
 from application.companions.operations import OperationBusy, Operations
 from application.companions.skill_decay import SkillDecay
 from application.companions.stage_assets import StageAssets
+from application.companions.streak_sweep import StreakSweep
 from application.configs.configs import Configs
 from application.configs.marketplaces import Marketplaces
 from application.configs.what_if import WhatIf
@@ -49,6 +50,7 @@ from infrastructure.companions.operation_index import ViewOperationIndex
 from infrastructure.companions.operation_metrics import OperationGauges
 from infrastructure.companions.renderer import SvgRenderer
 from infrastructure.companions.stalled_work import ViewStalledWork
+from infrastructure.companions.streak_dues import ViewStreakDues
 from infrastructure.companions.upload_tokens import JwtUploadTokens
 from infrastructure.integrations.counted_webhook_sender import CountedWebhookSender
 from infrastructure.integrations.ssrf import WebhookUrlGuard
@@ -61,7 +63,7 @@ from infrastructure.persistence.view_lag_metrics import ViewLag
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.clock import SystemClock
 from infrastructure.shared.metrics import Metrics
-from infrastructure.shared.periodic import Periodic
+from infrastructure.shared.periodic import Periodic, each
 from infrastructure.shared.rate_limits import RateLimiter
 from infrastructure.shared.settings import Settings
 from infrastructure.shared.tasks import TaskQueue, build_broker
@@ -100,6 +102,7 @@ class Container:
     marketplaces: Marketplaces
     item_art: ItemArt
     skill_decay: SkillDecay
+    streak_sweep: StreakSweep
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -256,6 +259,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         tasks,
         grace=timedelta(seconds=settings.sweep_grace_seconds),
     )
+    streak_sweep = StreakSweep(store, clock, configs, ViewStreakDues(views))
     for follower in followers:
         store.on_saved(follower.wake)
     metrics.watch_parked_events([f.name for f in followers], ParkedEvents(views).counts)
@@ -317,8 +321,11 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         marketplaces=marketplaces,
         item_art=item_art,
         skill_decay=skill_decay,
+        streak_sweep=streak_sweep,
         followers=followers,
-        sweeper=Periodic("sweeper", settings.sweep_interval_seconds, sweeper.sweep),
+        sweeper=Periodic(
+            "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)
+        ),
         decay_sweeper=Periodic("skill-decay", settings.sweep_interval_seconds, skill_decay.sweep),
         metrics=metrics,
     )

@@ -8,6 +8,7 @@ from projections.companions.eggs import EggsView
 from projections.companions.evolutions import BuddyEvolutionsView
 from projections.companions.operations import OperationsView
 from projections.companions.skill_decays import SkillDecaysView
+from projections.companions.streaks import StreakDuesView
 from projections.economy.gate_unlocks import GateUnlocksView
 from projections.ingestion.event_log import EventLogView
 from projections.integrations.webhook_deliveries import WebhookDeliveriesView
@@ -25,4 +26,5 @@ def all_projections() -> list[Projection]:
         WebhookDeliveriesView(),
         GateUnlocksView(),
         SkillDecaysView(),
+        StreakDuesView(),
     ]

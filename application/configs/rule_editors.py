@@ -1,6 +1,6 @@
 """The rule editors: one part of the tenant's rulebook at a time.
 
-Coin rules, skill rules and badge definitions are lists of items with an identity; the skill
+Coin rules, skill rules, badge and streak definitions are lists of items with an identity; the skill
 set is the document's ``skills`` list seen as the tenant's one set (``SKILL_SET_ID``); the
 token config is the document's two slots.
 
@@ -55,6 +55,7 @@ GATES = Section("gates", "gate_key", "gate")
 DECAY_RULES = Section(
     "decay_rules", "id", "skill decay rule", lambda rule: f"decay_{rule['skill_key']}"
 )
+STREAKS = Section("streaks", "key", "streak definition")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ class Current:
 
     @property
     def document(self) -> Document | None:
-        return self.version.document if self.version is not None else None
+        """The canonical document: one stored by an older version reads as today's (its one
+        ``streak`` becomes the list ``streaks``, decision 0036)."""
+        return validated(self.version.document) if self.version is not None else None
 
 
 @dataclass(frozen=True)

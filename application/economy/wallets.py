@@ -10,7 +10,8 @@ from domain.companions.buddy import Buddy
 from domain.configs.rulebook import COINS, Rulebook
 from domain.economy.ledger import Ledger
 from domain.ingestion import rules
-from domain.ingestion.rules import BadgeAward, Evaluation, Settlement
+from domain.ingestion.rules import BadgeAward, Evaluation, Settlement, StreakSweep
+from domain.ingestion.streaks import StreakFact, StreakFreeze
 from domain.shared.ids import natural_id
 from domain.shared.tenancy import Mode
 
@@ -66,6 +67,61 @@ def credit_effects(
                 causation={**cause, "rule_id": token.rule_id},
                 timestamp=timestamp,
             )
+    spend_freezes(ledger, effects.streaks, cause, timestamp)
+    for paid in effects.streak_credits:
+        ledger.credit(
+            currency=paid.currency,
+            amount=paid.amount,
+            reason=f"streak_{paid.reason}:{paid.streak_key}",
+            entry_id=natural_id(
+                "ledger_entry",
+                scope,
+                "streak",
+                paid.streak_key,
+                paid.reason,
+                paid.ref,
+                paid.currency,
+            ),
+            causation={**cause, "streak_key": paid.streak_key},
+            timestamp=timestamp,
+        )
+
+
+def spend_freezes(
+    ledger: Ledger, facts: tuple[StreakFact, ...], cause: dict[str, Any], timestamp: datetime
+) -> None:
+    """Debit one freeze token per frozen period. A period is frozen once, so the streak and
+    the period name the entry (a sweep and an event can never both spend for it)."""
+    for fact in facts:
+        if isinstance(fact, StreakFreeze):
+            ledger.debit(
+                currency=fact.token_key,
+                amount=1,
+                reason=f"streak_freeze:{fact.streak_key}",
+                entry_id=natural_id(
+                    "ledger_entry", ledger.id.hex, "streak_freeze", fact.streak_key, fact.period
+                ),
+                causation={**cause, "streak_key": fact.streak_key, "period": fact.period},
+                timestamp=timestamp,
+            )
+
+
+def sweep_streaks(
+    buddy: Buddy,
+    ledger: Ledger,
+    rulebook: Rulebook,
+    causation: dict[str, Any],
+    timestamp: datetime,
+) -> StreakSweep:
+    """Freeze or burn the buddy's streaks whose period ended at ``timestamp`` without a tick
+    (``rules.sweep_streaks``), then settle what the change earns (decision 0031)."""
+    swept = rules.sweep_streaks(rulebook, buddy.progress_state(ledger.wallet()), timestamp)
+    if not swept.facts or not buddy.is_active:
+        return swept
+    buddy.record_streak_sweep(swept, causation=causation, timestamp=timestamp)
+    spend_freezes(ledger, swept.facts, {**causation}, timestamp)
+    settle(buddy, ledger, rulebook, causation, timestamp)
+    return swept
 
 
 def settle(

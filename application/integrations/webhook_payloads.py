@@ -45,6 +45,9 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "badge.awarded": "A buddy was awarded a badge.",
     "skill.leveled": "A buddy's skill reached a new level.",
     "skill.decayed": "A decay rule took points from a skill the buddy had not practised.",
+    "streak.ticked": "A buddy's streak counted a period (a day, an ISO week or a month).",
+    "streak.milestone": "A buddy's streak reached one of its configured milestones.",
+    "streak.burned": "A period ended without a tick and no freeze token: the streak reset.",
     "operation.completed": "An asynchronous hatch, evolve or equip operation completed.",
     "operation.failed": "An asynchronous hatch, evolve or equip operation failed.",
 }
@@ -176,6 +179,24 @@ def sample_payload(event_name: str, webhook_id: str, now: datetime) -> dict[str,
             "error": {"code": "evolve_failed", "message": "an example failure"},
         },
     }
+    streak = {"buddy_id": buddy, "user_id": "user_123", "streak_key": "daily_lesson"}
+    samples["streak.ticked"] = {
+        **streak,
+        "count": 3,
+        "period": "2026-04-22",
+        "reset": False,
+        "late": False,
+        "reference_id": "evt_example",
+    }
+    samples["streak.milestone"] = {
+        **streak,
+        "count": 7,
+        "milestone": 7,
+        "coins": 50,
+        "tokens": {},
+        "reference_id": "evt_example",
+    }
+    samples["streak.burned"] = {**streak, "count": 3, "period": "2026-04-23", "reference_id": None}
     wallet = {"buddy_id": buddy, "user_id": "user_123", "amount": 10, "balance": 10}
     for name in ("coins.earned", "coins.spent"):
         samples[name] = {**wallet, "reason": "example", "is_lucky": False}
@@ -260,6 +281,42 @@ def _decayed(event: Buddy.SkillDecayed, origin: Origin) -> Payload:
     }
 
 
+def _streak_ticked(event: Buddy.StreakTicked, origin: Origin) -> Payload:
+    return "streak.ticked", {
+        **_buddy_ref(origin),
+        "streak_key": event.streak_key,
+        "count": event.count,
+        "period": event.period,
+        "reset": event.reset,
+        "late": event.late,
+        "reference_id": event.causation.get("event_id"),
+    }
+
+
+def _streak_milestone(event: Buddy.StreakMilestoneReached, origin: Origin) -> Payload:
+    return "streak.milestone", {
+        **_buddy_ref(origin),
+        "streak_key": event.streak_key,
+        "count": event.count,
+        "milestone": event.count,
+        "coins": event.coins,
+        "tokens": dict(event.tokens),
+        "reference_id": event.causation.get("event_id"),
+    }
+
+
+def _streak_burned(event: Buddy.StreakBurned, origin: Origin) -> Payload:
+    """``count`` is what was lost; ``period`` the one that ended without a tick.
+    ``reference_id`` is the event that found it, ``None`` when the sweep did."""
+    return "streak.burned", {
+        **_buddy_ref(origin),
+        "streak_key": event.streak_key,
+        "count": event.count,
+        "period": event.period,
+        "reference_id": event.causation.get("event_id"),
+    }
+
+
 def _wallet(name: str, event: LedgerEntry, origin: Origin) -> Payload:
     payload = {
         **_buddy_ref(origin),
@@ -302,6 +359,9 @@ _BUILDERS: tuple[tuple[type[DomainEvent], Callable[[Any, Origin], Payload]], ...
     (Buddy.BadgeAwarded, _badge),
     (Buddy.SkillLeveledUp, _skill),
     (Buddy.SkillDecayed, _decayed),
+    (Buddy.StreakTicked, _streak_ticked),
+    (Buddy.StreakMilestoneReached, _streak_milestone),
+    (Buddy.StreakBurned, _streak_burned),
     (Ledger.CoinsCredited, lambda e, o: _wallet("coins.earned", e, o)),
     (Ledger.CoinsDebited, lambda e, o: _wallet("coins.spent", e, o)),
     (Ledger.TokensCredited, lambda e, o: _wallet("token.earned", e, o)),

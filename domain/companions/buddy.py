@@ -39,8 +39,21 @@ from domain.ingestion.rules import (
     ProgressState,
     RuleCounter,
     Settlement,
+    StreakCredit,
+    StreakSweep,
+    apply_streak_facts,
     count_event,
     record_award,
+)
+from domain.ingestion.streaks import (
+    StreakBurn,
+    StreakFact,
+    StreakFreeze,
+    StreakMilestone,
+    StreakRecord,
+    StreakTick,
+    label_index,
+    period_end,
 )
 from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, InvalidStateTransition
@@ -114,6 +127,9 @@ class Buddy(Aggregate):
     config_pinned_at: datetime | None = None
     skill_touched_at: dict[str, datetime] | None = None
     decayed_through: dict[str, datetime] | None = None
+    # Each streak's record (``StreakRecord.to_dict``). ``None`` in a buddy recorded before
+    # records existed: its ``streaks`` counts and ``streak_last_day`` stand for them.
+    streak_records: dict[str, dict[str, Any]] | None = None
 
     class Hatched(Aggregate.Created):
         """Version 2 added ``correlation_id``, the hatch operation's (``Operation``)."""
@@ -164,7 +180,7 @@ class Buddy(Aggregate):
         self.event_counts: dict[str, int] = {}
         self.rule_counters: dict[str, dict[str, Any]] = {}  # rule id → RuleCounter.to_dict()
         self.streaks: dict[str, int] = {}
-        self.streak_last_day: dict[str, str] = {}
+        self.streak_records = {}
         self.last_event_at: datetime | None = None
         self.archived_at: datetime | None = None
         self.config_pinned_at = timestamp
@@ -191,7 +207,7 @@ class Buddy(Aggregate):
             rule_counters={k: RuleCounter.from_dict(v) for k, v in self.rule_counters.items()},
             owned_items=frozenset(self.owned_item_ids),
             streaks=dict(self.streaks),
-            streak_last_day=dict(self.streak_last_day),
+            streak_records=self.records(),
         )
 
     def decay_anchor(self, skill_key: str) -> datetime:
@@ -206,6 +222,17 @@ class Buddy(Aggregate):
         )
         return max(pinned, touched) if touched is not None else pinned
 
+    def records(self) -> dict[str, StreakRecord]:
+        """Each streak's record (a buddy from before records has daily counts and days)."""
+        if self.streak_records is None:
+            last_days: dict[str, str] = getattr(self, "streak_last_day", None) or {}
+            return {
+                key: StreakRecord.legacy(self.streaks.get(key, 0), day)
+                for key, day in sorted(last_days.items())
+                if self.streaks.get(key, 0) > 0
+            }
+        return {k: StreakRecord.from_dict(v) for k, v in sorted(self.streak_records.items())}
+
     # Commands: progression -----------------------------------------------------------
 
     def record_progress(
@@ -214,7 +241,8 @@ class Buddy(Aggregate):
         """Apply the non-wallet effects of ``evaluation`` (the wallet ones go to the Ledger).
 
         Emits ``ProgressRecorded`` always (the event is counted even when no rule fired),
-        then ``StreakTicked``, ``SkillIncreased`` per increment, ``SkillLeveledUp`` per
+        then each streak's ``StreakFrozen``/``StreakBurned`` for missed periods, its
+        ``StreakTicked`` and ``StreakMilestoneReached``, ``SkillIncreased`` per increment, ``SkillLeveledUp`` per
         skill that gained a level, ``BadgeAwarded`` per badge, ``BadgeBecameReady`` for a
         manual badge newly ready and ``EvolutionBecameReady`` when readiness turns on.
         """
@@ -242,15 +270,7 @@ class Buddy(Aggregate):
             ],
             timestamp=timestamp,
         )
-        if e.streak is not None:
-            self._streak_ticked(
-                streak_key=e.streak.streak_key,
-                day=e.streak.day,
-                count=e.streak.length,
-                reset=e.streak.reset,
-                causation=cause,
-                timestamp=timestamp,
-            )
+        self._record_streak_facts(e.streaks, e.streak_credits, cause, timestamp)
         for inc in e.skill_increments:
             self._skill_increased(
                 skill_key=inc.skill_key,
@@ -276,6 +296,73 @@ class Buddy(Aggregate):
                 causation=cause,
                 timestamp=timestamp,
             )
+
+    def record_streak_sweep(
+        self, swept: StreakSweep, *, causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        """Record the freezes and burns a sweep found (``rules.sweep_streaks``); the wallet
+        debits the freeze tokens in the same save."""
+        self._require_active("sweeping streaks")
+        cause = {**causation, "config_version_id": self.config_version_id}
+        self._record_streak_facts(swept.facts, (), cause, timestamp)
+
+    def _record_streak_facts(
+        self,
+        facts: Sequence[StreakFact],
+        credits: Sequence[StreakCredit],
+        cause: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        for fact in facts:
+            because = {**cause, "streak_key": fact.streak_key}
+            due = next_due(apply_streak_facts(self.records(), [fact]))
+            if isinstance(fact, StreakTick):
+                self._streak_ticked(
+                    streak_key=fact.streak_key,
+                    period=fact.period,
+                    count=fact.count,
+                    reset=fact.reset,
+                    late=fact.late,
+                    next_due_at=due,
+                    causation=because,
+                    timestamp=timestamp,
+                )
+            elif isinstance(fact, StreakFreeze):
+                self._streak_frozen(
+                    streak_key=fact.streak_key,
+                    period=fact.period,
+                    count=fact.count,
+                    token_key=fact.token_key,
+                    next_due_at=due,
+                    causation=because,
+                    timestamp=timestamp,
+                )
+            elif isinstance(fact, StreakBurn):
+                self._streak_burned(
+                    streak_key=fact.streak_key,
+                    period=fact.period,
+                    count=fact.count,
+                    next_due_at=due,
+                    causation=because,
+                    timestamp=timestamp,
+                )
+            else:
+                paid = [
+                    c
+                    for c in credits
+                    if c.streak_key == fact.streak_key
+                    and c.reason == "milestone"
+                    and c.ref == str(fact.count)
+                ]
+                self._streak_milestone_reached(
+                    streak_key=fact.streak_key,
+                    count=fact.count,
+                    coins=sum(c.amount for c in paid if c.currency == "coins"),
+                    tokens={c.currency: c.amount for c in paid if c.currency != "coins"},
+                    next_due_at=due,
+                    causation=because,
+                    timestamp=timestamp,
+                )
 
     def record_settlement(
         self, settlement: Settlement, *, causation: dict[str, Any], timestamp: datetime
@@ -619,26 +706,119 @@ class Buddy(Aggregate):
         if self.last_event_at is None or occurred_at > self.last_event_at:
             self.last_event_at = occurred_at
 
+    # Every streak fact carries ``next_due_at``: when the buddy's next streak burns unless
+    # ticked or frozen (the earliest over its streaks; ``None`` when none runs), which the
+    # streak sweep's view reads (``projections/companions/streaks.py``).
+
     class StreakTicked(Aggregate.Event):
+        """Version 2 named the period (a day, an ISO week or a month) ``period`` and added
+        ``late`` and ``next_due_at``; version 1 streaks were daily, so their ``day`` is the
+        period, and one burned at the end of the next day."""
+
+        class_version = 2
         streak_key: str
-        day: str
+        period: str
         count: int
         reset: bool
+        late: bool
+        next_due_at: datetime | None
         causation: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["period"] = state.pop("day")
+            state["late"] = False
+            state["next_due_at"] = period_end("daily", label_index(state["period"]) + 1)
 
     @event(StreakTicked)
     def _streak_ticked(
         self,
         *,
         streak_key: str,
-        day: str,
+        period: str,
         count: int,
         reset: bool,
+        late: bool,
+        next_due_at: datetime | None,
         causation: dict[str, Any],
         timestamp: datetime,
     ) -> None:
-        self.streaks[streak_key] = count
-        self.streak_last_day[streak_key] = day
+        self._apply_streak(StreakTick(streak_key, period, count, reset, late))
+
+    class StreakFrozen(Aggregate.Event):
+        """A freeze token (``token_key``, debited from the wallet) kept a missed period."""
+
+        streak_key: str
+        period: str
+        count: int
+        token_key: str
+        next_due_at: datetime | None
+        causation: dict[str, Any]
+
+    @event(StreakFrozen)
+    def _streak_frozen(
+        self,
+        *,
+        streak_key: str,
+        period: str,
+        count: int,
+        token_key: str,
+        next_due_at: datetime | None,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        self._apply_streak(StreakFreeze(streak_key, period, count, token_key))
+
+    class StreakBurned(Aggregate.Event):
+        """``period`` ended without a tick and no freeze token kept it: ``count`` was lost."""
+
+        streak_key: str
+        period: str
+        count: int
+        next_due_at: datetime | None
+        causation: dict[str, Any]
+
+    @event(StreakBurned)
+    def _streak_burned(
+        self,
+        *,
+        streak_key: str,
+        period: str,
+        count: int,
+        next_due_at: datetime | None,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        self._apply_streak(StreakBurn(streak_key, period, count))
+
+    class StreakMilestoneReached(Aggregate.Event):
+        """The streak reached the milestone ``count``; ``coins`` and ``tokens`` were paid."""
+
+        streak_key: str
+        count: int
+        coins: int
+        tokens: dict[str, int]
+        next_due_at: datetime | None
+        causation: dict[str, Any]
+
+    @event(StreakMilestoneReached)
+    def _streak_milestone_reached(
+        self,
+        *,
+        streak_key: str,
+        count: int,
+        coins: int,
+        tokens: dict[str, int],
+        next_due_at: datetime | None,
+        causation: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        self._apply_streak(StreakMilestone(streak_key, count))
+
+    def _apply_streak(self, fact: StreakFact) -> None:
+        records = apply_streak_facts(self.records(), [fact])
+        self.streak_records = {k: r.to_dict() for k, r in records.items()}
+        self.streaks = {**self.streaks, fact.streak_key: records[fact.streak_key].count}
 
     class SkillIncreased(Aggregate.Event):
         skill_key: str
@@ -938,6 +1118,12 @@ class Buddy(Aggregate):
             "stage": stage,
             "error": {"code": code, "message": message},
         }
+
+
+def next_due(records: Mapping[str, StreakRecord]) -> datetime | None:
+    """When the first of ``records`` burns unless ticked or frozen; ``None`` if none runs."""
+    dues = [due for record in records.values() if (due := record.due()) is not None]
+    return min(dues) if dues else None
 
 
 def _checked_name(name: str) -> str:

@@ -160,6 +160,21 @@ def _item(item_id: str, name: str, category: str, price: int) -> Doc:
     }
 
 
+def _streak(key: str, event_type: str) -> Doc:
+    """A daily streak of one event type, in canonical form."""
+    return {
+        "key": key,
+        "event_types": [event_type],
+        "period": "daily",
+        "tick_coins": None,
+        "milestones": [],
+        "display_mode": "count",
+        "max_row_icons": None,
+        "freeze_token_key": None,
+        "audience": None,
+    }
+
+
 def _rulebook(
     *,
     event_types: list[str],
@@ -168,7 +183,7 @@ def _rulebook(
     skill_rules: list[Doc],
     token_config: Doc,
     badges: list[Doc],
-    streak: Doc,
+    streaks: list[Doc],
     stages: list[Doc],
     items: list[Doc],
 ) -> Doc:
@@ -179,7 +194,7 @@ def _rulebook(
         "skill_rules": skill_rules,
         "token_config": token_config,
         "badges": badges,
-        "streak": streak,
+        "streaks": streaks,
         "evolution": {"auto_evolve": False, "stages": stages},
         "items": [{**item, "sort_order": index} for index, item in enumerate(items)],
         "marketplaces": [
@@ -279,7 +294,7 @@ LANGUAGE_LEARNING: Final[Doc] = _rulebook(
             {"kind": "collection", "item_ids": ["reading_glasses", "scholar_scarf"]},
         ),
     ],
-    streak={"key": "daily_lesson", "event_type": "lesson_completed", "period": "daily"},
+    streaks=[_streak("daily_lesson", "lesson_completed")],
     stages=[
         _stage(2, coins=100, badges=["first_steps"]),
         _stage(3, tokens=150, skills={"vocabulary": 1}),
@@ -393,7 +408,7 @@ FITNESS: Final[Doc] = _rulebook(
             auto_award=False,
         ),
     ],
-    streak={"key": "daily_workout", "event_type": "workout_logged", "period": "daily"},
+    streaks=[_streak("daily_workout", "workout_logged")],
     stages=[
         _stage(2, tokens=100),
         _stage(3, tokens=400, badges=["first_sweat"], coins=300),
@@ -483,7 +498,7 @@ PRODUCTIVITY: Final[Doc] = _rulebook(
             coin_reward=40,
         ),
     ],
-    streak={"key": "daily_task", "event_type": "task_completed", "period": "daily"},
+    streaks=[_streak("daily_task", "task_completed")],
     stages=[
         _stage(2, tokens=50, badges=["getting_things_done"]),
         _stage(3, tokens=250, skills={"focus": 1}),
@@ -523,7 +538,7 @@ CUSTOM: Final[Doc] = _rulebook(
             {"kind": "streak", "streak_key": "daily_action", "days": 7},
         ),
     ],
-    streak={"key": "daily_action", "event_type": "action_completed", "period": "daily"},
+    streaks=[_streak("daily_action", "action_completed")],
     stages=[
         _stage(2, tokens=100),
         _stage(3, tokens=400),

@@ -404,16 +404,76 @@ class Evolution:
         return {"auto_evolve": self.auto_evolve, "stages": [s.to_dict() for s in self.stages]}
 
 
-@dataclass(frozen=True, kw_only=True)
-class StreakDef:
-    """Consecutive UTC days on which ``event_type`` happened at least once."""
+StreakPeriod = Literal["daily", "weekly", "monthly"]
+STREAK_PERIODS: Final[tuple[StreakPeriod, ...]] = ("daily", "weekly", "monthly")
+DisplayMode = Literal["count", "row", "mini"]
+DISPLAY_MODES: Final[tuple[DisplayMode, ...]] = ("count", "row", "mini")
+DEFAULT_ROW_ICONS: Final = 7
+MAX_ROW_ICONS: Final = 31
 
-    key: str
-    event_type: str
-    period: Literal["daily"] = "daily"
+
+@dataclass(frozen=True, kw_only=True)
+class StreakMilestone:
+    """Reaching ``count`` consecutive periods pays ``coins``, ``tokens`` (token key → amount,
+    keys of the token slots) and the badge ``badge_key``; any of them may be absent."""
+
+    count: int
+    coins: int | None = None
+    tokens: Mapping[str, int] = field(default_factory=dict)
+    badge_key: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "event_type": self.event_type, "period": self.period}
+        return {
+            "count": self.count,
+            "coins": self.coins,
+            "tokens": {k: self.tokens[k] for k in sorted(self.tokens)},
+            "badge_key": self.badge_key,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreakDef:
+    """Consecutive periods (UTC days, ISO weeks or calendar months) in which one of
+    ``event_types`` happened at least once (``domain/ingestion/streaks.py``).
+
+    ``tick_coins`` pays every tick; ``milestones`` pay once per run at their count;
+    ``freeze_token_key`` (the primary token slot's key) names the token one of which keeps a
+    missed period; ``display_mode`` and ``max_row_icons`` are for the widget; ``audience``
+    restricts the ticking events to that audience. A document of the first version held one
+    ``streak`` with a single ``event_type``, always daily: it still parses (decision 0036).
+    """
+
+    kind: ClassVar[str] = "streak"
+    key: str
+    event_types: tuple[str, ...]
+    period: StreakPeriod = "daily"
+    tick_coins: int | None = None
+    milestones: tuple[StreakMilestone, ...] = ()
+    display_mode: DisplayMode = "count"
+    max_row_icons: int | None = None
+    freeze_token_key: str | None = None
+    audience: str | None = None
+
+    @property
+    def event_type(self) -> str:
+        """The first event type (the one a single-type definition has)."""
+        return self.event_types[0]
+
+    def milestone(self, count: int) -> StreakMilestone | None:
+        return next((m for m in self.milestones if m.count == count), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "event_types": list(self.event_types),
+            "period": self.period,
+            "tick_coins": self.tick_coins,
+            "milestones": [m.to_dict() for m in self.milestones],
+            "display_mode": self.display_mode,
+            "max_row_icons": self.max_row_icons,
+            "freeze_token_key": self.freeze_token_key,
+            "audience": self.audience,
+        }
 
 
 DecayCadence = Literal["daily", "weekly", "monthly"]
@@ -584,7 +644,7 @@ class Rulebook:
     skill_rules: tuple[SkillRule, ...] = ()
     token_config: TokenConfig
     badges: tuple[BadgeDef, ...] = ()
-    streak: StreakDef | None = None
+    streaks: tuple[StreakDef, ...] = ()
     evolution: Evolution = field(default_factory=Evolution)
     items: tuple[ItemDef, ...] = ()
     gates: tuple[GateDef, ...] = ()
@@ -598,13 +658,15 @@ class Rulebook:
         "skill_rules",
         "token_config",
         "badges",
-        "streak",
+        "streaks",
         "evolution",
         "items",
         "gates",
         "marketplaces",
         "decay_rules",
     )
+    LEGACY_SECTIONS: ClassVar[tuple[str, ...]] = ("streak",)
+    """Sections a stored document may still hold, read into the current ones."""
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> Rulebook:
@@ -620,7 +682,7 @@ class Rulebook:
             "skill_rules": [r.to_dict() for r in self.skill_rules],
             "token_config": self.token_config.to_dict(),
             "badges": [b.to_dict() for b in self.badges],
-            "streak": self.streak.to_dict() if self.streak else None,
+            "streaks": [s.to_dict() for s in self.streaks],
             "evolution": self.evolution.to_dict(),
             "items": [i.to_dict() for i in self.items],
             "gates": [g.to_dict() for g in self.gates],
@@ -632,6 +694,9 @@ class Rulebook:
 
     def skill(self, key: str) -> SkillDef | None:
         return next((s for s in self.skills if s.key == key), None)
+
+    def streak(self, key: str) -> StreakDef | None:
+        return next((s for s in self.streaks if s.key == key), None)
 
     def badge(self, key: str) -> BadgeDef | None:
         return next((b for b in self.badges if b.key == key), None)
@@ -1168,16 +1233,94 @@ def _parse_evolution(raw: object, path: str, problems: _Problems) -> Evolution |
     return Evolution(auto_evolve=auto_evolve, stages=tuple(stages))
 
 
-def _parse_streak(raw: object, path: str, problems: _Problems) -> StreakDef | None:
-    r = _Reader(raw, path, problems, ("key", "event_type", "period"))
-    key = r.string("key", pattern=SNAKE_KEY)
-    event_type = r.string("event_type", pattern=EVENT_TYPE)
-    period = r.data.get("period", "daily")
-    if period != "daily":
-        r.fail("period", "must be daily")
-    if not r.ok or key is None or event_type is None:
+_STREAK_FIELDS: Final = (
+    "key",
+    "event_types",
+    "event_type",
+    "period",
+    "tick_coins",
+    "milestones",
+    "display_mode",
+    "max_row_icons",
+    "freeze_token_key",
+    "audience",
+)
+
+
+def _parse_milestone(raw: object, path: str, problems: _Problems) -> StreakMilestone | None:
+    r = _Reader(raw, path, problems, ("count", "coins", "tokens", "badge_key"))
+    count = r.integer("count", minimum=1, maximum=100_000)
+    coins = r.integer("coins", minimum=1, maximum=_MAX_AMOUNT, required=False)
+    badge_key = r.string("badge_key", pattern=SNAKE_KEY, required=False)
+    tokens: dict[str, int] = {}
+    raw_tokens = r.data.get("tokens")
+    if raw_tokens is not None:
+        if not isinstance(raw_tokens, Mapping):
+            r.fail("tokens", "must be an object of token_key: amount")
+        else:
+            for token_key, amount in raw_tokens.items():
+                if not isinstance(token_key, str) or not SNAKE_KEY.compiled.match(token_key):
+                    r.fail(f"tokens.{token_key}", "must be a snake_case token key")
+                elif not _is_int(amount) or not 1 <= amount <= _MAX_AMOUNT:
+                    r.fail(f"tokens.{token_key}", f"must be an integer from 1 to {_MAX_AMOUNT}")
+                else:
+                    tokens[token_key] = amount
+    if not r.ok or count is None:
         return None
-    return StreakDef(key=key, event_type=event_type)
+    return StreakMilestone(
+        count=count, coins=coins, tokens={k: tokens[k] for k in sorted(tokens)}, badge_key=badge_key
+    )
+
+
+def _parse_streak(raw: object, path: str, problems: _Problems) -> StreakDef | None:
+    r = _Reader(raw, path, problems, _STREAK_FIELDS)
+    key = r.string("key", pattern=SNAKE_KEY)
+    event_types: list[str] = []
+    if r.present("event_type") and r.present("event_types"):
+        r.fail("event_type", "give event_types or event_type, not both")
+    elif r.present("event_type"):
+        single = r.string("event_type", pattern=EVENT_TYPE)
+        event_types = [single] if single is not None else []
+    else:
+        event_types = r.items(
+            "event_types", lambda v, p: _parse_event_type(v, p, problems), limit=20
+        )
+        if r.ok and not event_types:
+            r.fail("event_types", "must name at least one event type")
+        _unique(event_types, r._at("event_types"), "event type", problems)
+    period = r.data.get("period", "daily")
+    if period is None:
+        period = "daily"
+    if period not in STREAK_PERIODS:
+        r.fail("period", f"must be one of {', '.join(STREAK_PERIODS)}")
+    tick_coins = r.integer("tick_coins", minimum=1, maximum=_MAX_AMOUNT, required=False)
+    milestones = r.items("milestones", lambda v, p: _parse_milestone(v, p, problems), limit=50)
+    _unique([str(m.count) for m in milestones], r._at("milestones"), "milestone count", problems)
+    display_mode = r.data.get("display_mode", "count")
+    if display_mode is None:
+        display_mode = "count"
+    if display_mode not in DISPLAY_MODES:
+        r.fail("display_mode", f"must be one of {', '.join(DISPLAY_MODES)}")
+    max_row_icons = r.integer("max_row_icons", minimum=1, maximum=MAX_ROW_ICONS, required=False)
+    if display_mode == "row" and max_row_icons is None and r.ok:
+        max_row_icons = DEFAULT_ROW_ICONS
+    elif display_mode != "row" and max_row_icons is not None:
+        r.fail("max_row_icons", "only the row display mode has max_row_icons")
+    freeze_token_key = r.string("freeze_token_key", pattern=SNAKE_KEY, required=False)
+    audience = r.string("audience", pattern=AUDIENCE, required=False)
+    if not r.ok or key is None or not event_types:
+        return None
+    return StreakDef(
+        key=key,
+        event_types=tuple(event_types),
+        period=cast(StreakPeriod, period),
+        tick_coins=tick_coins,
+        milestones=tuple(sorted(milestones, key=lambda m: m.count)),
+        display_mode=cast(DisplayMode, display_mode),
+        max_row_icons=max_row_icons,
+        freeze_token_key=freeze_token_key,
+        audience=audience,
+    )
 
 
 _ITEM_FIELDS: Final = (
@@ -1454,9 +1597,40 @@ def _unique(
         seen.add(value)
 
 
+def _check_streak_references(
+    streaks: Sequence[StreakDef],
+    token_config: TokenConfig,
+    badge_keys: set[str],
+    problems: _Problems,
+) -> None:
+    """Freeze tokens are spent, so only the primary (spendable) slot's key can be one;
+    milestone tokens go to one of the two slots; milestone badges must be defined."""
+    primary = token_config.primary.token_key
+    slots = set(token_config.token_keys.values())
+    for index, streak in enumerate(streaks):
+        at = f"streaks[{index}]"
+        if streak.freeze_token_key is not None and streak.freeze_token_key != primary:
+            problems.add(
+                f"{at}.freeze_token_key",
+                f"must be the primary token key {primary!r}: a freeze token is spent",
+            )
+        for m_index, milestone in enumerate(streak.milestones):
+            for token_key in milestone.tokens:
+                if token_key not in slots:
+                    problems.add(
+                        f"{at}.milestones[{m_index}].tokens.{token_key}",
+                        f"unknown token key; expected one of {', '.join(sorted(slots))}",
+                    )
+            if milestone.badge_key is not None and milestone.badge_key not in badge_keys:
+                problems.add(
+                    f"{at}.milestones[{m_index}].badge_key",
+                    f"unknown badge {milestone.badge_key!r}",
+                )
+
+
 def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     problems = _Problems()
-    r = _Reader(document, "", problems, Rulebook.SECTIONS)
+    r = _Reader(document, "", problems, Rulebook.SECTIONS + Rulebook.LEGACY_SECTIONS)
     if not isinstance(document, Mapping):
         problems.raise_if_any()
 
@@ -1479,9 +1653,10 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     evolution = Evolution()
     if r.data.get("evolution") is not None:
         evolution = _parse_evolution(r.data["evolution"], "evolution", problems) or evolution
-    streak: StreakDef | None = None
-    if r.data.get("streak") is not None:
-        streak = _parse_streak(r.data["streak"], "streak", problems)
+    streaks = r.items("streaks", lambda v, p: _parse_streak(v, p, problems), limit=50)
+    if r.data.get("streak") is not None:  # the first version's one streak
+        legacy = _parse_streak(r.data["streak"], "streak", problems)
+        streaks = ([legacy] if legacy is not None else []) + streaks
 
     # Uniqueness and cross-references (only meaningful once the parts parsed).
     _unique(event_types, "event_types", "event type", problems, r.positions.get("event_types"))
@@ -1496,6 +1671,7 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
                     f"gates[{index}].token_key",
                     f"must be the primary token {primary_key!r}: gates cost the spendable token",
                 )
+    _unique([s.key for s in streaks], "streaks", "streak key", problems, r.positions.get("streaks"))
     rule_paths: list[tuple[str, str]] = [
         (f"coin_rules[{i}].id", x.id) for i, x in enumerate(coin_rules)
     ]
@@ -1550,10 +1726,10 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
             for item_id in cond.item_ids:
                 if item_id not in item_ids:
                     problems.add(f"{at}.item_ids", f"unknown item {item_id!r}")
-        elif isinstance(cond, StreakCondition) and (
-            streak is None or streak.key != cond.streak_key
-        ):
+        elif isinstance(cond, StreakCondition) and cond.streak_key not in {s.key for s in streaks}:
             problems.add(f"{at}.streak_key", f"unknown streak {cond.streak_key!r}")
+    if token_config is not None:
+        _check_streak_references(streaks, token_config, badge_keys, problems)
     for index, stage in enumerate(evolution.stages):
         at = f"evolution.stages[{index}].conditions"
         for skill_key, level in stage.conditions.min_skill_levels.items():
@@ -1578,7 +1754,7 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
         skill_rules=tuple(skill_rules),
         token_config=token_config,
         badges=tuple(badges),
-        streak=streak,
+        streaks=tuple(streaks),
         evolution=evolution,
         items=tuple(items),
         gates=tuple(gates),

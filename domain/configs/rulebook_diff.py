@@ -26,7 +26,7 @@ def describe_changes(before: Rulebook, after: Rulebook) -> list[str]:
     lines += _keyed("skill rule", "id", old["skill_rules"], new["skill_rules"], _amount_changes)
     lines += _token_changes(old["token_config"], new["token_config"])
     lines += _keyed("badge", "key", old["badges"], new["badges"], _field_changes)
-    lines += _streak_changes(old["streak"], new["streak"])
+    lines += _streak_changes(old["streaks"], new["streaks"])
     lines += _evolution_changes(old["evolution"], new["evolution"])
     lines += _keyed("item", "item_id", old["items"], new["items"], _field_changes)
     lines += _keyed("marketplace", "id", old["marketplaces"], new["marketplaces"], _field_changes)
@@ -84,13 +84,15 @@ def _token_changes(old: Doc, new: Doc) -> list[str]:
     return lines
 
 
-def _streak_changes(old: Doc | None, new: Doc | None) -> list[str]:
-    if old == new:
-        return []
-    if old is None or new is None or old["key"] != new["key"]:
-        removed = [f"removed streak: {old['key']}"] if old else []
-        return removed + ([f"new streak: {new['key']} ({new['event_type']})"] if new else [])
-    return _field_changes("streak", new["key"], old, new)
+def _streak_changes(old: Sequence[Doc], new: Sequence[Doc]) -> list[str]:
+    """Streaks by key; a new one says which events tick it."""
+    ticking = {s["key"]: ", ".join(s["event_types"]) for s in new}
+    return [
+        f"{line} ({ticking[line[len('new streak: ') :]]})"
+        if line.startswith("new streak: ")
+        else line
+        for line in _keyed("streak", "key", old, new, _field_changes)
+    ]
 
 
 def _evolution_changes(old: Doc, new: Doc) -> list[str]:

@@ -127,13 +127,13 @@ def explain(entry: Mapping[str, Any], *, event_type: str) -> str:
         )
     if reason == REASON_ALREADY_TICKED:
         return (
-            f"{rule} already counted {entry.get('day')} (one tick per UTC day); it stays at "
-            f"{_days(entry.get('count'))}."
+            f"{rule} already counted {_period(entry)} (one tick per {_period_name(entry)}); "
+            f"it stays at {_periods(entry, entry.get('count'))}."
         )
     if reason == REASON_LATE_EVENT:
         return (
-            f"{rule} did not tick: the event is dated {entry.get('day')}, before the last "
-            f"counted day {entry.get('last_day')}."
+            f"{rule} did not tick: the event is dated {_period(entry)}, too long before the "
+            f"last counted {_period_name(entry)} {entry.get('last_period', entry.get('last_day'))}."
         )
     return f"{rule} did not fire ({reason})."
 
@@ -214,9 +214,47 @@ def _fired(rule: str, kind: str, entry: Mapping[str, Any]) -> str:
         bonus = f", with {_coins(reward)}" if reward else ""
         return f"{rule} was awarded{bonus}."
     if kind == "streak":
-        restarted = " (a day was missed, so it started again)" if entry.get("reset") else ""
-        return f"{rule} ticked for {entry.get('day')}: {_days(entry.get('count'))} in a row{restarted}."
+        return _streak_ticked(rule, entry)
     return f"{rule} fired."
+
+
+def _period(entry: Mapping[str, Any]) -> Any:
+    return entry.get("period", entry.get("day"))
+
+
+def _period_name(entry: Mapping[str, Any]) -> str:
+    return {"weekly": "ISO week", "monthly": "month"}.get(str(entry.get("period_kind")), "UTC day")
+
+
+def _periods(entry: Mapping[str, Any], count: Any) -> str:
+    unit = {"weekly": "week", "monthly": "month"}.get(str(entry.get("period_kind")))
+    if unit is None:
+        return _days(count)
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def _streak_ticked(rule: str, entry: Mapping[str, Any]) -> str:
+    """A tick, and what happened to the missed periods before it (frozen, burned)."""
+    name = _period_name(entry)
+    parts = []
+    if entry.get("frozen"):
+        parts.append(f"freeze tokens kept the missed {name}s {', '.join(entry['frozen'])}")
+    if entry.get("burned"):
+        parts.append(
+            f"the streak burned: {', '.join(entry['burned'])} was missed and no freeze token was "
+            "left"
+        )
+    before = " ".join(p[0].upper() + p[1:] + "." for p in parts)
+    late = (
+        " The event is dated before the last counted period, so it counted in its own."
+        if entry.get("late")
+        else ""
+    )
+    restarted = " It started again." if entry.get("reset") else ""
+    reached = entry.get("milestones") or []
+    milestone = f" Milestone reached: {', '.join(str(m) for m in reached)}." if reached else ""
+    ticked = f"{rule} ticked for {_period(entry)}: {_periods(entry, entry.get('count'))} in a row."
+    return " ".join(p for p in (before, ticked) if p) + late + restarted + milestone
 
 
 def _evolution(entry: Mapping[str, Any]) -> str:

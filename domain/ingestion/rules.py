@@ -40,8 +40,17 @@ from domain.configs.rulebook import (
     SkillRule,
     StageCondition,
     StreakCondition,
-    StreakDef,
     TokenEarnRule,
+)
+from domain.ingestion import streaks as streak_engine
+from domain.ingestion.streaks import (
+    StreakBurn,
+    StreakFact,
+    StreakFreeze,
+    StreakMilestone,
+    StreakRecord,
+    StreakTick,
+    fact_dict,
 )
 from domain.shared.errors import DomainError
 
@@ -154,7 +163,7 @@ class ProgressState:
     rule_counters: Mapping[str, RuleCounter] = field(default_factory=dict)
     owned_items: frozenset[str] = frozenset()
     streaks: Mapping[str, int] = field(default_factory=dict)
-    streak_last_day: Mapping[str, str] = field(default_factory=dict)
+    streak_records: Mapping[str, StreakRecord] = field(default_factory=dict)
 
     def counter(self, rule_id: str) -> RuleCounter:
         return self.rule_counters.get(rule_id) or RuleCounter()
@@ -174,7 +183,9 @@ class ProgressState:
             },
             "owned_items": sorted(self.owned_items),
             "streaks": _sorted(self.streaks),
-            "streak_last_day": _sorted(self.streak_last_day),
+            "streak_records": {
+                k: self.streak_records[k].to_dict() for k in sorted(self.streak_records)
+            },
         }
 
     @classmethod
@@ -193,7 +204,9 @@ class ProgressState:
             },
             owned_items=frozenset(data.get("owned_items", ())),
             streaks=dict(data.get("streaks", {})),
-            streak_last_day=dict(data.get("streak_last_day", {})),
+            streak_records={
+                k: StreakRecord.from_dict(v) for k, v in data.get("streak_records", {}).items()
+            },
         )
 
 
@@ -232,11 +245,15 @@ class BadgeAward(NamedTuple):
     coin_reward: int  # 0 when the badge has none
 
 
-class StreakTick(NamedTuple):
+class StreakCredit(NamedTuple):
+    """Coins or tokens a streak pays: ``reason`` ``tick`` (``ref`` the period) or
+    ``milestone`` (``ref`` the count)."""
+
     streak_key: str
-    day: str
-    length: int  # consecutive days, this one included
-    reset: bool  # a day was missed: the count started again at 1
+    reason: str
+    ref: str
+    currency: str
+    amount: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -250,7 +267,8 @@ class Effects:
     skill_level_ups: tuple[SkillLevelUp, ...] = ()
     badges_awarded: tuple[BadgeAward, ...] = ()
     badges_ready: tuple[str, ...] = ()  # manual badges whose condition now holds
-    streak: StreakTick | None = None
+    streaks: tuple[StreakFact, ...] = ()  # ticks, freezes, burns and milestones, in order
+    streak_credits: tuple[StreakCredit, ...] = ()
     evolution_ready: bool = False
     next_stage: int | None = None
 
@@ -258,10 +276,18 @@ class Effects:
     def badge_coins(self) -> int:
         return sum(b.coin_reward for b in self.badges_awarded)
 
+    @property
+    def token_deltas(self) -> list[tuple[str, int]]:
+        """Every token movement: rule credits, streak milestone tokens, freezes spent."""
+        deltas = [(t.token_key, t.amount) for t in self.token_credits]
+        deltas += [(c.currency, c.amount) for c in self.streak_credits if c.currency != "coins"]
+        return deltas + [(f.token_key, -1) for f in self.streaks if isinstance(f, StreakFreeze)]
+
     def tokens_by_key(self) -> dict[str, int]:
         totals: dict[str, int] = {}
-        for credit in self.token_credits:
-            totals[credit.token_key] = totals.get(credit.token_key, 0) + credit.amount
+        for key, amount in self.token_deltas:
+            if amount > 0:
+                totals[key] = totals.get(key, 0) + amount
         return totals
 
     def to_dict(self) -> dict[str, Any]:
@@ -273,7 +299,8 @@ class Effects:
             "skill_level_ups": [s._asdict() for s in self.skill_level_ups],
             "badges_awarded": [b._asdict() for b in self.badges_awarded],
             "badges_ready": list(self.badges_ready),
-            "streak": self.streak._asdict() if self.streak else None,
+            "streaks": [fact_dict(f) for f in self.streaks],
+            "streak_credits": [c._asdict() for c in self.streak_credits],
             "evolution_ready": self.evolution_ready,
             "next_stage": self.next_stage,
         }
@@ -398,31 +425,92 @@ def count_event(counts: Mapping[str, int], event_type: str) -> dict[str, int]:
     return {k: updated[k] for k in sorted(updated)}
 
 
-def tick_streak(
-    streak: StreakDef | None, state: ProgressState, event_type: str, day: str
-) -> tuple[StreakTick | None, TraceEntry | None]:
-    """One tick per UTC day; a missed day restarts the count at 1; older days change nothing."""
-    if streak is None:
-        return None, None
-    if event_type != streak.event_type:
-        return None, _entry(streak.key, "streak", REASON_TYPE_MISMATCH, expected=streak.event_type)
-    last = state.streak_last_day.get(streak.key)
-    if last is None:
-        tick = StreakTick(streak.key, day, 1, False)
-    else:
-        gap = _day_number(day) - _day_number(last)
-        if gap == 0:
-            count = state.streaks.get(streak.key, 0)
-            return None, _entry(streak.key, "streak", REASON_ALREADY_TICKED, day=day, count=count)
-        if gap < 0:
-            return None, _entry(streak.key, "streak", REASON_LATE_EVENT, day=day, last_day=last)
-        if gap == 1:
-            tick = StreakTick(streak.key, day, state.streaks.get(streak.key, 0) + 1, False)
-        else:
-            tick = StreakTick(streak.key, day, 1, True)
-    return tick, _entry(
-        streak.key, "streak", REASON_FIRED, fired=True, day=day, count=tick.length, reset=tick.reset
-    )
+def _earned_only(deltas: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    return [(key, amount) for key, amount in deltas if amount > 0]
+
+
+@dataclass
+class _StreakPass:
+    """What the streak step of one event decided, for every streak of the rulebook."""
+
+    facts: list[StreakFact] = field(default_factory=list)
+    credits: list[StreakCredit] = field(default_factory=list)
+    badges: list[BadgeAward] = field(default_factory=list)
+    records: dict[str, StreakRecord] = field(default_factory=dict)
+    trace: list[TraceEntry] = field(default_factory=list)
+
+
+def _tick_streaks(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> _StreakPass:
+    """Step 1: every streak the event ticks (sorted by key), its freezes, burns, milestones."""
+    out = _StreakPass(records=dict(state.streak_records))
+    tokens = dict(state.tokens)
+    held = set(state.badges)
+    for streak in sorted(rulebook.streaks, key=lambda d: d.key):
+        if event.type not in streak.event_types:
+            out.trace.append(
+                _entry(streak.key, "streak", REASON_TYPE_MISMATCH, expected=streak.event_type)
+            )
+            continue
+        if streak.audience is not None and event.audience != streak.audience:
+            out.trace.append(
+                _entry(
+                    streak.key,
+                    "streak",
+                    REASON_AUDIENCE_MISMATCH,
+                    expected=streak.audience,
+                    actual=event.audience,
+                )
+            )
+            continue
+        freeze = streak.freeze_token_key
+        outcome = streak_engine.tick(
+            streak.key,
+            streak.period,
+            out.records.get(streak.key),
+            event.occurred_at,
+            milestones=[m.count for m in streak.milestones],
+            freeze_token=freeze,
+            tokens=tokens.get(freeze, 0) if freeze else 0,
+        )
+        if freeze and outcome.tokens_spent:
+            tokens[freeze] = tokens.get(freeze, 0) - outcome.tokens_spent
+        out.records[streak.key] = outcome.record
+        out.facts.extend(outcome.facts)
+        details = dict(outcome.details)
+        frozen = [f.period for f in outcome.facts if isinstance(f, StreakFreeze)]
+        burned = [f.period for f in outcome.facts if isinstance(f, StreakBurn)]
+        reached = [f.count for f in outcome.facts if isinstance(f, StreakMilestone)]
+        details.update(
+            {"period_kind": streak.period}
+            | ({"frozen": frozen} if frozen else {})
+            | ({"burned": burned} if burned else {})
+            | ({"milestones": reached} if reached else {})
+        )
+        fired = outcome.reason == REASON_FIRED
+        out.trace.append(_entry(streak.key, "streak", outcome.reason, fired=fired, **details))
+        for fact in outcome.facts:
+            if isinstance(fact, StreakTick) and streak.tick_coins:
+                out.credits.append(
+                    StreakCredit(streak.key, "tick", fact.period, "coins", streak.tick_coins)
+                )
+            if isinstance(fact, StreakMilestone):
+                milestone = streak.milestone(fact.count)
+                assert milestone is not None  # the engine reached one of the definition's
+                ref = str(fact.count)
+                if milestone.coins:
+                    out.credits.append(
+                        StreakCredit(streak.key, "milestone", ref, "coins", milestone.coins)
+                    )
+                for token_key, amount in milestone.tokens.items():
+                    out.credits.append(
+                        StreakCredit(streak.key, "milestone", ref, token_key, amount)
+                    )
+                badge = milestone.badge_key
+                if badge is not None and badge not in held:
+                    held.add(badge)
+                    badge_def = next(b for b in rulebook.badges if b.key == badge)
+                    out.badges.append(BadgeAward(badge, badge_def.coin_reward or 0))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -830,9 +918,8 @@ def evaluate(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> 
     day, week = event.day, event.week
     trace: list[TraceEntry] = []
 
-    streak_tick, streak_entry = tick_streak(rulebook.streak, state, event.type, day)
-    if streak_entry is not None:
-        trace.append(streak_entry)
+    streak_pass = _tick_streaks(rulebook, state, event)
+    trace.extend(streak_pass.trace)
 
     coin_credits: list[CoinCredit] = []
     for rule in sorted(rulebook.coin_rules, key=lambda r: r.id):
@@ -864,28 +951,38 @@ def evaluate(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> 
             if credit_t is not None:
                 token_credits.append(credit_t)
 
-    rule_coins = sum(c.amount for c in coin_credits)
-    streaks = dict(state.streaks)
-    if streak_tick is not None:
-        streaks[streak_tick.streak_key] = streak_tick.length
+    streak_coins = sum(c.amount for c in streak_pass.credits if c.currency == "coins")
+    streak_badges = streak_pass.badges
+    badge_coins = sum(b.coin_reward for b in streak_badges)
+    rule_coins = sum(c.amount for c in coin_credits) + streak_coins + badge_coins
+    token_deltas = Effects(
+        token_credits=tuple(token_credits),
+        streaks=tuple(streak_pass.facts),
+        streak_credits=tuple(streak_pass.credits),
+    ).token_deltas
+    records = streak_pass.records
     interim = replace(
         state,
         coins=state.coins + rule_coins,
         coins_earned=state.coins_earned + rule_coins,
-        tokens=_add(state.tokens, ((t.token_key, t.amount) for t in token_credits)),
-        tokens_earned=_add(state.tokens_earned, ((t.token_key, t.amount) for t in token_credits)),
+        tokens=_add(state.tokens, token_deltas),
+        tokens_earned=_add(state.tokens_earned, _earned_only(token_deltas)),
         skills={k: skills[k] for k in sorted(skills)},
+        badges=state.badges | {b.badge_key for b in streak_badges},
         event_counts=count_event(state.event_counts, event.type),
-        streaks=streaks,
+        streaks=_streak_counts(state.streaks, records),
+        streak_records=_sorted(records),
     )
     settled = settle(rulebook, interim)
-    final, awarded, ready, evolution = (
-        settled.state,
-        settled.badges_awarded,
-        settled.badges_ready,
-        settled.evolution,
+    final, ready, evolution = settled.state, settled.badges_ready, settled.evolution
+    awarded = tuple(sorted([*streak_badges, *settled.badges_awarded]))
+    by_milestone = {b.badge_key for b in streak_badges}
+    trace.extend(
+        _entry(t.rule_id, "badge", REASON_FIRED, fired=True, source="streak_milestone")
+        if t.kind == "badge" and t.rule_id in by_milestone
+        else t
+        for t in settled.trace
     )
-    trace.extend(settled.trace)
 
     level_ups: list[SkillLevelUp] = []
     for skill_key in sorted({i.skill_key for i in increments}):
@@ -895,14 +992,15 @@ def evaluate(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> 
             level_ups.append(SkillLevelUp(skill_key, before, after, final.skills[skill_key]))
 
     effects = Effects(
-        coins=rule_coins + sum(a.coin_reward for a in awarded),
+        coins=rule_coins + settled.badge_coins,
         coin_credits=tuple(coin_credits),
         token_credits=tuple(token_credits),
         skill_increments=tuple(increments),
         skill_level_ups=tuple(level_ups),
-        badges_awarded=tuple(awarded),
+        badges_awarded=awarded,
         badges_ready=tuple(ready),
-        streak=streak_tick,
+        streaks=tuple(streak_pass.facts),
+        streak_credits=tuple(streak_pass.credits),
         evolution_ready=evolution.ready,
         next_stage=evolution.next_stage if evolution.ready else None,
     )
@@ -928,24 +1026,90 @@ def apply(state: ProgressState, evaluation: Evaluation) -> ProgressState:
         counters[rule_id] = record_award(
             counters.get(rule_id) or RuleCounter(), evaluation.day, evaluation.week, amount
         )
-    token_deltas = [(t.token_key, t.amount) for t in e.token_credits]
-    streaks, last_day = dict(state.streaks), dict(state.streak_last_day)
-    if e.streak is not None:
-        streaks[e.streak.streak_key] = e.streak.length
-        last_day[e.streak.streak_key] = e.streak.day
+    token_deltas = e.token_deltas
+    records = apply_streak_facts(state.streak_records, e.streaks)
     return replace(
         state,
         coins=state.coins + e.coins,
         coins_earned=state.coins_earned + e.coins,
         tokens=_add(state.tokens, token_deltas),
-        tokens_earned=_add(state.tokens_earned, token_deltas),
+        tokens_earned=_add(state.tokens_earned, _earned_only(token_deltas)),
         skills=_add(state.skills, ((s.skill_key, s.amount) for s in e.skill_increments)),
         badges=state.badges | {b.badge_key for b in e.badges_awarded},
         event_counts=count_event(state.event_counts, evaluation.event_type),
         rule_counters={k: counters[k] for k in sorted(counters)},
-        streaks=_sorted(streaks),
-        streak_last_day=_sorted(last_day),
+        streaks=_streak_counts(state.streaks, records),
+        streak_records=records,
     )
+
+
+def apply_streak_facts(
+    records: Mapping[str, StreakRecord], facts: Iterable[StreakFact], period: str | None = None
+) -> dict[str, StreakRecord]:
+    """The streak records once ``facts`` happened (the engine, ``apply`` and the sweep)."""
+    updated = dict(records)
+    for fact in facts:
+        record = updated.get(fact.streak_key)
+        if record is None:
+            kind = period or _period_of(fact)
+            record = StreakRecord(kind)
+        updated[fact.streak_key] = record.after(fact)
+    return _sorted(updated)
+
+
+def _period_of(fact: StreakFact) -> str:
+    label = getattr(fact, "period", "")
+    return "weekly" if "-W" in label else "monthly" if len(label) == 7 else "daily"
+
+
+def _streak_counts(
+    counts: Mapping[str, int], records: Mapping[str, StreakRecord]
+) -> dict[str, int]:
+    """The ``streaks`` counter map (what streak badges read): every record's count."""
+    return _sorted({**counts, **{k: r.count for k, r in records.items()}})
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreakSweep:
+    """What a sweep at one instant does to one buddy's streaks: freezes and burns."""
+
+    facts: tuple[StreakFact, ...]
+    state: ProgressState
+
+    @property
+    def freezes(self) -> tuple[StreakFreeze, ...]:
+        return tuple(f for f in self.facts if isinstance(f, StreakFreeze))
+
+
+def sweep_streaks(rulebook: Rulebook, state: ProgressState, now: datetime) -> StreakSweep:
+    """Freeze or burn every streak whose period ended at ``now`` without a tick; a streak the
+    rulebook no longer defines, or whose period changed, is left alone."""
+    facts: list[StreakFact] = []
+    tokens = dict(state.tokens)
+    records = dict(state.streak_records)
+    for streak in sorted(rulebook.streaks, key=lambda d: d.key):
+        record = records.get(streak.key)
+        if record is None or record.period != streak.period:
+            continue
+        freeze = streak.freeze_token_key
+        outcome = streak_engine.sweep(
+            streak.key,
+            record,
+            now,
+            freeze_token=freeze,
+            tokens=tokens.get(freeze, 0) if freeze else 0,
+        )
+        if freeze and outcome.tokens_spent:
+            tokens[freeze] = tokens.get(freeze, 0) - outcome.tokens_spent
+        records[streak.key] = outcome.record
+        facts.extend(outcome.facts)
+    swept = replace(
+        state,
+        tokens=_sorted(tokens),
+        streaks=_streak_counts(state.streaks, records),
+        streak_records=_sorted(records),
+    )
+    return StreakSweep(facts=tuple(facts), state=swept)
 
 
 def _sorted(mapping: Mapping[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,9 @@ WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "badge.awarded",
     "skill.leveled",
     "skill.decayed",
+    "streak.ticked",
+    "streak.milestone",
+    "streak.burned",
     "operation.completed",
     "operation.failed",
 )

@@ -33,3 +33,19 @@ class Periodic:
                 self._action()
             except Exception:
                 log.exception("%s failed; trying again in %g s", self.name, self._interval)
+
+
+def each(*actions: Callable[[], Any]) -> Callable[[], None]:
+    """One periodic action running ``actions`` in turn; one failing does not stop the others
+    (the sweeper's re-enqueueing and the streak sweep share one schedule)."""
+
+    def run() -> None:
+        for action in actions:
+            try:
+                action()
+            except Exception:
+                log.exception(
+                    "%s failed; trying again next time", getattr(action, "__qualname__", action)
+                )
+
+    return run

@@ -39,6 +39,7 @@ from interfaces.http.configs.rule_editors import (
     TokenConfigController,
 )
 from interfaces.http.configs.skill_decay import SkillDecayController, SkillDecayRuleController
+from interfaces.http.configs.streak_definitions import StreakDefinitionController
 from interfaces.http.consistency import add_view_lag_header
 from interfaces.http.edge_policy import enforce_edge_policy
 from interfaces.http.errors import EXCEPTION_HANDLERS
@@ -105,6 +106,7 @@ def create_litestar(container: Container) -> Litestar:
             CoinRuleController,
             SkillRuleController,
             BadgeDefinitionController,
+            StreakDefinitionController,
             SkillSetController,
             TokenConfigController,
             GateController,

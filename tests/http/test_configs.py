@@ -650,7 +650,9 @@ def test_migrate_buddies_to_the_published_version(
     assert pinned_version(container, theirs) == other_v1["config_version_id"]
 
 
-@pytest.mark.parametrize("route", ["coin-rules", "skill-rules", "badge-definitions", "skill-sets"])
+@pytest.mark.parametrize(
+    "route", ["coin-rules", "skill-rules", "badge-definitions", "streak-definitions", "skill-sets"]
+)
 def test_reads_without_any_config_are_empty(
     client: TestClient, account: Account, route: str
 ) -> None:

@@ -111,6 +111,7 @@ def test_config_refusals_are_documented(client: TestClient, account: Account) ->
         ("/coin-rules", "/coin-rules/{rule_id}"),
         ("/skill-rules", "/skill-rules/{rule_id}"),
         ("/badge-definitions", "/badge-definitions/{badge_key}"),
+        ("/streak-definitions", "/streak-definitions/{streak_key}"),
     ],
 )
 def test_rule_section_refusals_are_documented(

@@ -110,6 +110,13 @@ def test_the_envelope_and_the_credential_kinds_are_components(document: dict[str
         ("coin-rules", "rule_id", "CoinRuleBody", "CoinRule", "CoinRuleView"),
         ("skill-rules", "rule_id", "SkillRuleBody", "SkillRule", "SkillRuleView"),
         ("badge-definitions", "badge_key", "BadgeBody", "Badge", "BadgeView"),
+        (
+            "streak-definitions",
+            "streak_key",
+            "StreakDefinitionBody",
+            "StreakDefinition",
+            "StreakDefinitionView",
+        ),
     ],
 )
 def test_each_rule_section_documents_its_own_structs(

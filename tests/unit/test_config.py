@@ -61,7 +61,7 @@ def test_a_minimal_document_gets_the_documented_defaults() -> None:
     )
     assert rulebook.evolution.auto_evolve is False
     assert rulebook.evolution.stages == ()
-    assert rulebook.streak is None
+    assert rulebook.streaks == ()
     assert rulebook.token_config.token_keys == {"primary": "gems", "progression": "xp"}
 
 

@@ -62,7 +62,7 @@ def test_conditions_and_streaks_are_described_in_words() -> None:
         document["coin_rules"][0]["conditions"] = [
             {"property": "level", "operator": "in", "value": ["b1", "b2"]}
         ]
-        document["streak"] = {"key": "daily_quiz", "event_type": "quiz_passed", "period": "daily"}
+        document["streaks"] = [{"key": "daily_quiz", "event_types": ["quiz_passed"]}]
         document["badges"] = [b for b in document["badges"] if b["key"] != "week_warrior"]
 
     lines = describe_changes(book(), book(edit))

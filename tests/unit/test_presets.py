@@ -38,8 +38,8 @@ def test_every_preset_is_a_complete_day_one_rulebook(key: str) -> None:
     assert rulebook.token_config.primary.token_key != rulebook.token_config.progression.token_key
     assert [s.stage for s in rulebook.evolution.stages] == [2, 3, 4, 5]
     assert rulebook.max_stage == MAX_STAGE
-    assert rulebook.streak is not None
-    assert rulebook.streak.event_type in rulebook.event_types
+    assert rulebook.streaks
+    assert all(set(s.event_types) <= set(rulebook.event_types) for s in rulebook.streaks)
     assert 5 <= len(rulebook.items) <= 8
     used = {r.event_type for r in rulebook.coin_rules} | {
         r.event_type for r in rulebook.skill_rules

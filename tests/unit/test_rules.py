@@ -14,7 +14,6 @@ from domain.ingestion.rules import (
     CustomerEvent,
     Evaluation,
     ProgressState,
-    StreakTick,
     TokenCredit,
     TraceEntry,
     apply,
@@ -25,6 +24,7 @@ from domain.ingestion.rules import (
     iso_week,
     utc_day,
 )
+from domain.ingestion.streaks import StreakBurn, StreakTick
 from domain.shared.errors import DomainError
 
 T0 = datetime(2026, 4, 8, 10, 30, tzinfo=UTC)  # a Wednesday, ISO week 2026-W15
@@ -460,7 +460,7 @@ def test_stage_and_collection_badges_read_the_state() -> None:
     assert [b.badge_key for b in grown.effects.badges_awarded] == ["dressed", "grown"]
 
 
-def test_streaks_count_consecutive_utc_days_and_feed_streak_badges() -> None:
+def test_streaks_count_consecutive_utc_days_and_a_late_event_fills_its_own_day() -> None:
     rulebook = book(
         streak={"key": "daily", "event_type": "lesson_completed"},
         badges=[badge("three", {"kind": "streak", "streak_key": "daily", "days": 3})],
@@ -476,16 +476,20 @@ def test_streaks_count_consecutive_utc_days_and_feed_streak_badges() -> None:
         ev(at=day(2)),
     ]
     state, evaluations = run(rulebook, events)
-    ticks = [e.effects.streak for e in evaluations]
-    assert ticks[0] == StreakTick("daily", "2026-04-08", 1, False)
-    assert ticks[1] is None and entry(evaluations[1], "daily").reason == "already_ticked"
-    assert ticks[2] is not None and ticks[2].length == 2
-    assert ticks[3] == StreakTick("daily", "2026-04-11", 1, True)  # a missed day resets
-    assert [t.length for t in ticks[4:6] if t] == [2, 3]
+    facts = [e.effects.streaks for e in evaluations]
+    assert facts[0] == (StreakTick("daily", "2026-04-08", 1, False, False),)
+    assert facts[1] == () and entry(evaluations[1], "daily").reason == "already_ticked"
+    assert facts[2] == (StreakTick("daily", "2026-04-09", 2, False, False),)
+    assert facts[3] == (  # a missed day burns the streak; the next tick starts it again
+        StreakBurn("daily", "2026-04-10", 2),
+        StreakTick("daily", "2026-04-11", 1, True, False),
+    )
+    assert [f[0].count for f in facts[4:6]] == [2, 3]
     assert [len(e.effects.badges_awarded) for e in evaluations] == [0, 0, 0, 0, 0, 1, 0]
-    assert entry(evaluations[6], "daily").reason == "late_event"
-    assert state.streaks == {"daily": 3}
-    assert state.streak_last_day == {"daily": "2026-04-13"}
+    # The missed day's event arrives late: it counts in its own day and joins the runs.
+    assert facts[6] == (StreakTick("daily", "2026-04-10", 6, False, True),)
+    assert state.streaks == {"daily": 6}
+    assert state.streak_records["daily"].last_period == "2026-04-13"
 
 
 def test_without_a_streak_definition_streak_badges_never_fire() -> None:

@@ -23,7 +23,9 @@ from application.integrations.webhook_payloads import (
 from application.integrations.webhook_signatures import delivery_headers, encode_body
 from domain.companions.buddy import Buddy
 from domain.companions.operation import Operation
-from domain.economy.ledger import Ledger
+from domain.configs.rulebook import Rulebook
+from domain.economy.ledger import Ledger, WalletBalances
+from domain.ingestion.rules import CustomerEvent, apply, evaluate, sweep_streaks
 from domain.integrations.webhook_endpoint import TEST_EVENT, WEBHOOK_EVENTS
 from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
 
@@ -137,6 +139,74 @@ def test_skill_level_ups() -> None:
             "occurred_at": "2026-04-08T10:35:00Z",
         },
     )
+
+
+def test_streak_ticks_milestones_and_burns() -> None:
+    rulebook = Rulebook.from_dict(
+        {
+            "token_config": {
+                "primary": {"token_key": "gems", "label": "Gems"},
+                "progression": {"token_key": "xp", "label": "XP"},
+            },
+            "streaks": [
+                {
+                    "key": "daily_lesson",
+                    "event_types": ["lesson_completed"],
+                    "milestones": [{"count": 2, "coins": 50, "tokens": {"gems": 1}}],
+                }
+            ],
+        }
+    )
+    buddy = hatched()
+    state = buddy.progress_state(WalletBalances())
+    for n, when in enumerate((T0, T0 + timedelta(days=1))):
+        event = CustomerEvent(
+            event_id=f"evt_{n}", type="lesson_completed", user_id="user_123", occurred_at=when
+        )
+        evaluation = evaluate(rulebook, state, event)
+        buddy.record_progress(evaluation, correlation_id=f"req_{n}", timestamp=when)
+        state = apply(state, evaluation)
+    swept = sweep_streaks(rulebook, state, T0 + timedelta(days=3))
+    buddy.record_streak_sweep(swept, causation={"source": "streak_sweep"}, timestamp=at(5000))
+    created, *facts = events_of(buddy)
+    origin = origin_of(created)
+    assert origin is not None
+    payloads = [p for p in (webhook_event(f, origin) for f in facts) if p is not None]
+    assert [name for name, _ in payloads] == [
+        "streak.ticked",
+        "streak.ticked",
+        "streak.milestone",
+        "streak.burned",
+    ]
+    bdy = {"buddy_id": "bdy_" + buddy.id.hex, "user_id": "user_123", "streak_key": "daily_lesson"}
+    assert payloads[1][1] == {
+        **bdy,
+        "count": 2,
+        "period": "2026-04-09",
+        "reset": False,
+        "late": False,
+        "reference_id": "evt_1",
+        "request_id": "req_1",
+        "occurred_at": "2026-04-09T10:30:00Z",
+    }
+    assert payloads[2][1] == {
+        **bdy,
+        "count": 2,
+        "milestone": 2,
+        "coins": 50,
+        "tokens": {"gems": 1},
+        "reference_id": "evt_1",
+        "request_id": "req_1",
+        "occurred_at": "2026-04-09T10:30:00Z",
+    }
+    assert payloads[3][1] == {
+        **bdy,
+        "count": 2,
+        "period": "2026-04-10",
+        "reference_id": None,
+        "request_id": None,
+        "occurred_at": "2026-04-11T21:50:00Z",
+    }
 
 
 def test_wallet_events_carry_the_catalogue_fields() -> None:
