@@ -38,6 +38,7 @@ WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "skill.leveled",
     "operation.completed",
     "operation.failed",
+    "usage.threshold_reached",
 )
 TEST_EVENT: Final = "webhook.test"
 """The event name of ``POST /webhook-configs/{id}/test`` without a chosen event."""
