@@ -39,6 +39,8 @@ class RateLimiter:
     def __init__(
         self, quotas: Mapping[str, str], redis_url: str | None = None, namespace: str = "hatched"
     ) -> None:
+        self.windows = dict(quotas)
+        """Each quota's windows as configured, in the ``limits`` notation."""
         self._quotas: dict[str, list[RateLimitItem]] = {
             name: sorted(parse_many(windows), key=lambda item: item.get_expiry())
             for name, windows in quotas.items()

@@ -39,12 +39,14 @@ from domain.shared.errors import DomainError, Unauthorized
 from interfaces.http.auth import PRINCIPAL_STATE, resolve_principal
 from interfaces.http.json_hygiene import check_json_body
 from interfaces.http.plan_limits import admit, count_refused
+from interfaces.http.routing import Access
 from interfaces.http.storable import shown, text_problem
 from interfaces.http.widget_auth import WIDGET_STATE, resolve_widget
 
 JSON_MEDIA_TYPES = ("application/json", "application/*+json")
 UTF8 = frozenset({"utf-8", "utf8"})
 EMPTY_OBJECT = b"{}"
+PRINCIPAL_ACCESS = (Access.SECRET, Access.READABLE, Access.DASHBOARD)
 
 
 async def enforce_edge_policy(request: Request[Any, Any, Any]) -> None:
@@ -68,9 +70,10 @@ async def enforce_edge_policy(request: Request[Any, Any, Any]) -> None:
 async def _authenticate(request: Request[Any, Any, Any]) -> None:
     """Resolve the credential the handler's signature asks for (dependencies go by name)."""
     wanted = request.route_handler.parsed_fn_signature.parameters
-    if "principal" in wanted:
+    access = request.route_handler.opt.get("access")
+    if "principal" in wanted or access in PRINCIPAL_ACCESS:  # also through a dependency
         request.state[PRINCIPAL_STATE] = await anyio.to_thread.run_sync(resolve_principal, request)
-    if "widget" in wanted:
+    if "widget" in wanted or access is Access.WIDGET:
         request.state[WIDGET_STATE] = await anyio.to_thread.run_sync(resolve_widget, request)
 
 

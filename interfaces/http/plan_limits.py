@@ -70,14 +70,14 @@ def admit(request: Request[Any, Any, Any]) -> None:
         else None
     )
     customer = container.accounts.entitlements(customer_id) if customer_id else None
+    if customer is not None and container.event_quotas.enabled:
+        container.event_quotas.status(customer)  # a figure for the headers, fresh enough
+        request.state[CUSTOMER_STATE] = customer
     bucket = _bucket(request, limit, principal, widget, customer)
     if bucket is not None and (bucket[0] == AUTH or container.settings.api_rate_limits):
         _count(request, container, *bucket)
     if customer is None:
         return
-    if container.event_quotas.enabled:
-        container.event_quotas.status(customer)  # a figure for the headers, fresh enough
-        request.state[CUSTOMER_STATE] = customer
     feature = opt.get("feature")
     if feature is not None:
         capabilities = customer.settings.get("capabilities") or {}
