@@ -18,10 +18,10 @@ would in production); the number is bounded to keep CI fast on both backends.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
