@@ -144,6 +144,8 @@ def hatched_serve(
             "HATCHED_EMBEDDED_WORKER": "true",
             "HATCHED_LOG_LEVEL": "warning",
             "HATCHED_SECRET_KEY": f"bench-{run_id}",
+            # One key on starter's bucket (100 requests a minute) would cap every scenario.
+            "HATCHED_API_RATE_LIMITS": "false",
         }
     )
     env.update({f"HATCHED_{name.upper()}": value for name, value in settings.items()})
