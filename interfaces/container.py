@@ -24,16 +24,26 @@ from application.configs.what_if import WhatIf
 from application.history.buddy_export import BuddyExports
 from application.history.history import History
 from application.idempotency.idempotency import Idempotency
+from application.ingestion.event_quotas import EventQuotas
 from application.ingestion.ingestion import Ingestion
 from application.integrations.webhook_dispatch import WebhookDispatcher
 from application.integrations.webhooks import Webhooks
 from application.shared.images import ImageIntake
 from application.shared.ports import Clock, PasswordHasher, RateLimits, Secrets, WebhookSender
-from application.shared.quotas import AUTH, DEMO_VISITORS, LOGIN
+from application.shared.quotas import (
+    AUTH,
+    DEMO_VISITORS,
+    LOGIN,
+    SCOPED,
+    UNAUTHENTICATED,
+    plan_bucket,
+    widget_bucket,
+)
 from application.shared.store import CONFLICTS, EventStore
 from application.shared.sweeper import Sweeper
 from application.widgets.demo import DemoSite
 from application.widgets.widgets import Widgets
+from domain.accounts.plans import PLANS
 from infrastructure.accounts.security import (
     Argon2PasswordHasher,
     JwtDashboardTokens,
@@ -103,6 +113,8 @@ class Container:
     item_art: ItemArt
     skill_decay: SkillDecay
     streak_sweep: StreakSweep
+    event_quotas: EventQuotas
+    rate_limits: RateLimits
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -158,8 +170,21 @@ def rate_limiter(settings: Settings) -> RateLimiter:
         AUTH: settings.auth_rate_limit,
         LOGIN: settings.login_email_rate_limit,
         DEMO_VISITORS: settings.demo_visitor_rate_limit,
+        SCOPED: SCOPED_RATE_LIMIT,
+        UNAUTHENTICATED: UNAUTHENTICATED_RATE_LIMIT,
     }
+    for plan in PLANS.values():
+        quotas[plan_bucket(plan.key)] = plan.rate_limit
+        quotas[widget_bucket(plan.key)] = ";".join(
+            f"{3 * int(amount)}/{per}"
+            for amount, per in (window.split("/") for window in plan.rate_limit.split(";"))
+        )
     return RateLimiter(quotas, settings.redis_url, settings.redis_namespace)
+
+
+SCOPED_RATE_LIMIT = "200/minute;10000/day"
+UNAUTHENTICATED_RATE_LIMIT = "20/minute;200/day"
+"""The product's special buckets (reference §4), the same on every plan."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +227,9 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     CONFLICTS.add(metrics.conflict_retried)
     secrets = adapters.secrets
     limits = adapters.rate_limits
+    if isinstance(limits, RateLimiter):
+        limits.on_unavailable(metrics.rate_limit_unavailable)
+    event_quotas = EventQuotas(store, clock, enabled=settings.event_quotas)
     accounts = Accounts(
         store,
         clock,
@@ -296,6 +324,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             group_commit=settings.ingest_group_commit,
             backfill=timedelta(days=settings.event_backfill_days),
             telemetry=metrics,
+            quotas=event_quotas,
         ),
         buddies=buddies,
         tasks=tasks,
@@ -322,6 +351,8 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         item_art=item_art,
         skill_decay=skill_decay,
         streak_sweep=streak_sweep,
+        event_quotas=event_quotas,
+        rate_limits=limits,
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

@@ -63,6 +63,9 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
         "data_dir": tmp_path,
         "secret_key": "test-secret-" + uuid.uuid4().hex,
         "redis_url": REDIS_URL,
+        # Per-credential buckets (100 requests a minute on starter) would throttle the
+        # suite's busier tests; tests/http/test_rate_limits.py switches them on.
+        "api_rate_limits": False,
     }
     if backend == "sqlite":
         yield Settings(**common)  # type: ignore[arg-type]

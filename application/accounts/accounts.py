@@ -19,12 +19,13 @@ from application.shared.ports import (
     RateLimits,
     Secrets,
 )
-from application.shared.quotas import AUTH, LOGIN, take
+from application.shared.quotas import LOGIN, take
 from application.shared.store import EventStore, retry_on_conflict
 from application.shared.ttl_cache import TtlCache
 from domain.accounts.api_key import PUBLISHABLE_SCOPES, ApiKey
 from domain.accounts.customer import SETTING_TYPES, Customer
 from domain.accounts.customer_email import CustomerEmail, email_claim_id, normalise_email
+from domain.accounts.plans import FEATURES, PLANS
 from domain.shared.errors import DomainError, NotFound, Unauthorized
 from domain.shared.ids import natural_id, public_id
 from domain.shared.tenancy import Mode
@@ -33,6 +34,8 @@ SECRET_PREFIXES: dict[str, str] = {"live": "hatch_live_", "test": "hatch_test_"}
 PUBLISHABLE_PREFIX = "hatch_pk_"
 SHOWN_PREFIX_LENGTH = 16
 INVALID_CREDENTIALS = "invalid email or password"
+ENTITLEMENTS_MAX_AGE = timedelta(seconds=1)
+"""How old a plan change may be before every process's requests see it."""
 KEY_CACHE_TTL = timedelta(seconds=1)
 """How long a successful API key lookup is reused. A revocation clears it in this process at
 once; another API process may accept the revoked key for at most this long."""
@@ -82,16 +85,14 @@ class Accounts:
     # -- registration and login -------------------------------------------------
 
     def register(
-        self, email: str, password: str, company_name: str, address: str | None = None
+        self, email: str, password: str, company_name: str
     ) -> tuple[Customer, str, datetime]:
-        """A new account. ``address`` (the client's) is counted in the auth quota; ``None``
-        is a trusted in-process caller (a benchmark, a test), not counted.
+        """A new account, on the ``starter`` plan.
 
         A taken e-mail is ``conflict`` as the contract says, after the same Argon2 work as a
-        success, so only the answer tells it, at the auth quota's pace (decision 0019).
+        success, so only the answer tells it, at the pace of the auth burst bucket the HTTP
+        edge counts per client address (decisions 0019, 0039).
         """
-        if address is not None:
-            take(self._limits, AUTH, address)
         now = self._clock.now()
         email = normalise_email(email)
         customer = Customer(
@@ -111,20 +112,17 @@ class Accounts:
         token, expires_at = self._tokens.issue(customer.id, now)
         return customer, token, expires_at
 
-    def login(
-        self, email: str, password: str, address: str | None = None, device: str | None = None
-    ) -> SignIn:
+    def login(self, email: str, password: str, device: str | None = None) -> SignIn:
         """A dashboard token for the right password; ``unauthorized`` for anything else.
 
-        Throttled (decision 0019): every attempt counts against the client ``address`` and
-        against the e-mail — or, when ``device`` is a device token this e-mail signed in
-        with before, against that device instead, so an attacker's failures on the e-mail
-        never lock its owner's own browser out. An unknown e-mail costs the same Argon2
+        Throttled (decision 0019): every attempt counts against the e-mail — or, when
+        ``device`` is a device token this e-mail signed in with before, against that device
+        instead, so an attacker's failures on the e-mail never lock its owner's own browser
+        out — and, at the HTTP edge, against the client address (the auth burst bucket,
+        decision 0039). An unknown e-mail costs the same Argon2
         verification as a known one, so the time taken tells nothing either.
         """
         email = normalise_email(email)
-        if address is not None:
-            take(self._limits, AUTH, address)
         device_id = self._devices.read(device, email) if device else None
         counted = f"device:{device_id}" if device_id else f"email:{self._digest(email)}"
         take(self._limits, LOGIN, counted)
@@ -175,6 +173,14 @@ class Accounts:
             Customer, customer_id, "customer", public_id("customer", customer_id)
         )
 
+    def entitlements(self, customer_id: UUID) -> Customer:
+        """The customer as checked within ``ENTITLEMENTS_MAX_AGE``, for what every request
+        asks of it (its plan, its switched-off capabilities) at no query's cost."""
+        customer = self._store.find(Customer, customer_id, max_age=ENTITLEMENTS_MAX_AGE)
+        if customer is None:
+            raise NotFound("customer", public_id("customer", customer_id))
+        return customer
+
     # -- profile and settings -------------------------------------------------
 
     def update_profile(self, customer_id: UUID, changes: dict[str, Any]) -> Customer:
@@ -197,11 +203,56 @@ class Accounts:
                 {"fields": [{"field": name, "reason": "unknown setting"} for name in unknown]},
             )
 
+        unknown_features = sorted(set(changes.get("capabilities") or {}) - set(FEATURES))
+        if unknown_features:
+            raise DomainError(
+                "validation_failed",
+                "; ".join(f"capabilities.{name} is not a feature" for name in unknown_features),
+                {
+                    "fields": [
+                        {"field": f"capabilities.{name}", "reason": "unknown feature"}
+                        for name in unknown_features
+                    ]
+                },
+            )
+
         def attempt() -> Customer:
             customer = self.customer(customer_id)
+            if "capabilities" in changes:  # a patch of the switches named, not a replacement
+                kept = customer.settings.get("capabilities") or {}
+                changes["capabilities"] = {**kept, **changes["capabilities"]}
             changed = {k: v for k, v in changes.items() if customer.settings.get(k) != v}
             if changed:
                 customer.change_settings(changes=changed, timestamp=self._clock.now())
+                self._store.save(customer)
+            return customer
+
+        return retry_on_conflict(attempt)
+
+    def change_plan(
+        self, customer_id: UUID, plan: str, event_quota: int | None, cause: dict[str, Any]
+    ) -> Customer:
+        """Move the customer to ``plan`` (``event_quota``: a contract's monthly figure instead
+        of the plan's), recording ``cause``: who or what changed it (decision 0039)."""
+        if plan not in PLANS:
+            raise DomainError(
+                "validation_failed",
+                f"plan should be one of {', '.join(PLANS)}",
+                {"fields": [{"field": "plan", "reason": "unknown plan"}]},
+            )
+        if event_quota is not None and event_quota < 0:
+            raise DomainError(
+                "validation_failed",
+                "event_quota should be at least 0",
+                {"fields": [{"field": "event_quota", "reason": "negative"}]},
+            )
+
+        def attempt() -> Customer:
+            customer = self.customer(customer_id)
+            if (customer.plan, customer.event_quota) != (plan, event_quota):
+                customer.change_plan(
+                    plan=plan, event_quota=event_quota, cause=cause, timestamp=self._clock.now()
+                )
                 self._store.save(customer)
             return customer
 

@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -29,6 +30,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.configs.configs import Configs
 from application.economy.wallets import credit_effects, ledger_id_for
+from application.ingestion.event_quotas import EventQuotas
 from application.ingestion.group_commit import GroupCommit, Outcome
 from application.shared.ports import Clock, NoTelemetry, Telemetry
 from application.shared.store import EventStore, retry_on_conflict
@@ -150,8 +152,10 @@ class Ingestion:
         group_commit: bool = True,
         backfill: timedelta = DEFAULT_BACKFILL,
         telemetry: Telemetry | None = None,
+        quotas: EventQuotas | None = None,
     ) -> None:
         self._store = store
+        self._quotas = quotas if quotas is not None and quotas.enabled else None
         self._telemetry = telemetry or NoTelemetry()
         self._clock = clock
         self._configs = configs
@@ -286,6 +290,12 @@ class Ingestion:
         """
         loaded = _Loaded(self._store, FRESH_ENOUGH if optimistic else None)
         read_from = _read_from_by_user(requests) if optimistic else {}
+        tally = None
+        if self._quotas is not None:
+            max_age = FRESH_ENOUGH if optimistic else None
+            tally = self._quotas.tally(
+                partial(self._store.find, max_age=max_age), self._clock.now()
+            )
         strict: dict[UUID, frozenset[str] | None] = {}
         recorded: dict[UUID, EventIngestion] = {}
         outcomes: list[Outcome[Ingested]] = []
@@ -307,6 +317,8 @@ class Ingestion:
                 if misdated is not None:
                     raise misdated
                 targets = self._targets(tenant, item, loaded, read_from.get(item.user_id))
+                if tally is not None:
+                    tally.admit(loaded.load(Customer, tenant.customer_id, "customer", "me"))
             except DomainError as refusal:
                 outcomes.append(refusal)
                 continue
@@ -317,7 +329,10 @@ class Ingestion:
             recorded[ingestion_id] = ingestion
             outcomes.append((ingestion, False))
         if recorded:
-            self._store.save(*recorded.values(), *loaded.changed())
+            counted = tally.changed() if tally is not None else []
+            self._store.save(*recorded.values(), *loaded.changed(), *counted)
+            if tally is not None:
+                tally.saved()
         return outcomes
 
     # -- one event -----------------------------------------------------------------

@@ -29,6 +29,7 @@ from eventsourcing.domain import DomainEvent
 from domain.companions.buddy import Buddy
 from domain.companions.operation import Operation
 from domain.economy.ledger import Ledger, LedgerEntry, TokenEntry
+from domain.ingestion.event_quota import UsageThreshold
 from domain.integrations.webhook_endpoint import TEST_EVENT
 from domain.shared.correlation import CORRELATION_ID
 from domain.shared.ids import public_id
@@ -50,6 +51,8 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "streak.burned": "A period ended without a tick and no freeze token: the streak reset.",
     "operation.completed": "An asynchronous hatch, evolve or equip operation completed.",
     "operation.failed": "An asynchronous hatch, evolve or equip operation failed.",
+    "usage.threshold_reached": "This month's accepted events reached 80 % of the plan's "
+    "event quota (once per UTC month).",
 }
 
 
@@ -83,6 +86,8 @@ def origin_of(first: DomainEvent | None, buddy_first: DomainEvent | None = None)
             CORRELATION_ID: first.correlation_id,
         }
         return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, operation=operation)
+    if isinstance(first, UsageThreshold.Reached):
+        return Origin(Tenant(first.customer_id, "test" if first.mode == "test" else "live"))
     return None
 
 
@@ -197,6 +202,14 @@ def sample_payload(event_name: str, webhook_id: str, now: datetime) -> dict[str,
         "reference_id": "evt_example",
     }
     samples["streak.burned"] = {**streak, "count": 3, "period": "2026-04-23", "reference_id": None}
+    samples["usage.threshold_reached"] = {
+        "metric": "events",
+        "percent": 80,
+        "used": 8000,
+        "limit": 10000,
+        "period": "2025-01",
+        "reset_at": "2025-02-01T00:00:00Z",
+    }
     wallet = {"buddy_id": buddy, "user_id": "user_123", "amount": 10, "balance": 10}
     for name in ("coins.earned", "coins.spent"):
         samples[name] = {**wallet, "reason": "example", "is_lucky": False}
@@ -351,6 +364,17 @@ def _operation(event: Operation.Completed | Operation.Failed, origin: Origin) ->
     return "operation.failed", {**payload, "status": "failed", "error": error}
 
 
+def _threshold(event: UsageThreshold.Reached, origin: Origin) -> Payload:
+    return "usage.threshold_reached", {
+        "metric": "events",
+        "percent": event.percent,
+        "used": event.used,
+        "limit": event.limit,
+        "period": event.month,
+        "reset_at": iso(event.reset_at),
+    }
+
+
 # Each builder takes the event class it is paired with.
 _BUILDERS: tuple[tuple[type[DomainEvent], Callable[[Any, Origin], Payload]], ...] = (
     (Buddy.Hatched, _hatched),
@@ -368,6 +392,7 @@ _BUILDERS: tuple[tuple[type[DomainEvent], Callable[[Any, Origin], Payload]], ...
     (Ledger.TokensDebited, lambda e, o: _wallet("token.spent", e, o)),
     (Operation.Completed, _operation),
     (Operation.Failed, _operation),
+    (UsageThreshold.Reached, _threshold),
 )
 
 SOURCE_EVENTS: Final[tuple[type[DomainEvent], ...]] = tuple(kind for kind, _ in _BUILDERS)

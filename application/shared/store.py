@@ -32,6 +32,7 @@ from domain.accounts.customer import Customer
 from domain.companions.buddy import Buddy
 from domain.companions.user_account import UserAccount
 from domain.economy.ledger import Ledger
+from domain.ingestion.event_quota import EventQuotaShard
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.tenancy import Tenant, ensure_owned
 from domain.widgets.demo_pool import DemoPool
@@ -47,9 +48,9 @@ CONFLICT_BACKOFF_SECONDS = 0.002
 DECODED_KEPT = 4096
 AGGREGATES_KEPT = 5_000
 """Aggregates kept in memory between loads (``application/shared/kept_aggregates.py``)."""
-KEPT_TYPES: tuple[type[Aggregate], ...] = (Buddy, Ledger, UserAccount, Customer)
-"""What every customer event reads: the user's account and buddies, their wallets, and
-(for its strict event types) the customer."""
+KEPT_TYPES: tuple[type[Aggregate], ...] = (Buddy, Ledger, UserAccount, Customer, EventQuotaShard)
+"""What every customer event reads: the user's account and buddies, their wallets,
+the customer (its strict event types, its plan) and its month's quota shards."""
 SNAPSHOT_INTERVAL = 50
 """Streams that grow with every customer event are snapshotted every this many events, so
 loading one reads a snapshot and fewer than this many events, whatever its history."""
@@ -61,6 +62,7 @@ class EventStore(Application[UUID]):
         Buddy: SNAPSHOT_INTERVAL,
         Ledger: SNAPSHOT_INTERVAL,
         DemoPool: SNAPSHOT_INTERVAL,  # one event or two per new demo visitor, forever
+        EventQuotaShard: SNAPSHOT_INTERVAL,  # one event per ingestion group
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:

@@ -8,11 +8,14 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.accounts.plans import DEFAULT_PLAN, PLANS
+
 DEFAULT_SETTINGS: dict[str, Any] = {
     "max_active_eggs_per_user": 3,
     "strict_event_types": False,
     "creature_style": "cute",
     "widget_theme": "light",
+    "capabilities": {},
 }
 
 SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
@@ -20,7 +23,10 @@ SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "strict_event_types": bool,
     "creature_style": str,
     "widget_theme": str,
+    "capabilities": dict,
 }
+"""``capabilities``: features the customer switched off (``{"tokens": false}``; a missing
+feature is on), refused with ``capability_disabled`` (``domain/accounts/plans.py``)."""
 
 
 class Customer(Aggregate):
@@ -44,7 +50,8 @@ class Customer(Aggregate):
         self.email = email
         self.password_hash = password_hash
         self.company_name = company_name
-        self.plan = "starter"
+        self.plan = DEFAULT_PLAN
+        self.event_quota: int | None = None
         self.settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
         self.api_key_ids: list[UUID] = []
 
@@ -69,3 +76,23 @@ class Customer(Aggregate):
     @event(ApiKeyAttached)
     def attach_api_key(self, *, key_id: UUID, timestamp: datetime) -> None:
         self.api_key_ids = [*self.api_key_ids, key_id]
+
+    class PlanChanged(Aggregate.Event):
+        plan: str
+        event_quota: int | None
+        cause: dict[str, Any]
+
+    @event(PlanChanged)
+    def change_plan(
+        self, *, plan: str, event_quota: int | None, cause: dict[str, Any], timestamp: datetime
+    ) -> None:
+        """Move to ``plan``; ``event_quota`` replaces the plan's monthly figure (a contract's),
+        ``None`` keeps the plan's. ``cause`` says who or what changed it (an operator, later
+        a Stripe event)."""
+        self.plan = plan
+        self.event_quota = event_quota
+
+    @property
+    def monthly_event_quota(self) -> int:
+        """Customer events this customer may send per UTC calendar month."""
+        return self.event_quota if self.event_quota is not None else PLANS[self.plan].event_quota

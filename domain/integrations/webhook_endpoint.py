@@ -42,6 +42,7 @@ WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "streak.burned",
     "operation.completed",
     "operation.failed",
+    "usage.threshold_reached",
 )
 TEST_EVENT: Final = "webhook.test"
 """The event name of ``POST /webhook-configs/{id}/test`` without a chosen event."""

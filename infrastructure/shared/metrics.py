@@ -90,6 +90,11 @@ class Metrics:
             ["outcome"],
             registry=counted,
         )
+        self.rate_limits_unavailable = Counter(
+            "hatched_rate_limits_unavailable",
+            "Requests let through uncounted because the rate-limit store could not be reached",
+            registry=counted,
+        )
         self.conflicts = Counter(
             "hatched_write_conflicts_retried",
             "Writes that lost a race to a competing write and were tried again",
@@ -108,6 +113,9 @@ class Metrics:
 
     def webhook_attempted(self, outcome: str) -> None:
         self.webhook_attempts.labels(outcome).inc()
+
+    def rate_limit_unavailable(self) -> None:
+        self.rate_limits_unavailable.inc()
 
     def conflict_retried(self) -> None:
         self.conflicts.inc()

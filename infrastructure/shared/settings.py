@@ -76,6 +76,8 @@ AUTH_RATE_LIMIT = "10/minute;100/day"
 """The product's "auth burst" bucket (login, register): per client address, and per e-mail."""
 DEMO_VISITOR_RATE_LIMIT = "10/minute;100/day"
 """New ``/demo`` visitors per client address (each one hatches a buddy)."""
+UPGRADE_URL = "https://app.hatched.dev/dashboard/billing"
+"""Where ``plan_feature_locked`` sends a customer to upgrade (``HATCHED_UPGRADE_URL``)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,9 @@ class Settings:
     login_email_rate_limit: str = AUTH_RATE_LIMIT
     demo_pool_size: int = 100
     demo_visitor_rate_limit: str = DEMO_VISITOR_RATE_LIMIT
+    event_quotas: bool = True
+    api_rate_limits: bool = True
+    upgrade_url: str = UPGRADE_URL
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -168,6 +173,9 @@ class Settings:
             demo_visitor_rate_limit=rate_limit(
                 env.get("HATCHED_DEMO_VISITOR_RATE_LIMIT", DEMO_VISITOR_RATE_LIMIT)
             ),
+            event_quotas=_flag(env.get("HATCHED_EVENT_QUOTAS", "true")),
+            api_rate_limits=_flag(env.get("HATCHED_API_RATE_LIMITS", "true")),
+            upgrade_url=env.get("HATCHED_UPGRADE_URL") or UPGRADE_URL,
         )
 
     @property

@@ -49,6 +49,7 @@ from interfaces.http.idempotency import IdempotencyMiddleware
 from interfaces.http.ingestion.events import EventController
 from interfaces.http.integrations.webhooks import WebhookAnalyticsController, WebhookController
 from interfaces.http.metrics import metrics
+from interfaces.http.plan_limits import add_usage_headers
 from interfaces.http.request_id import RequestIdMiddleware
 from interfaces.http.routing import SECURITY_SCHEMES
 from interfaces.http.widgets.demo import DemoController, demo_page
@@ -134,7 +135,7 @@ def create_litestar(container: Container) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[IdempotencyMiddleware],
         before_request=enforce_edge_policy,
-        before_send=[add_view_lag_header],
+        before_send=[add_view_lag_header, add_usage_headers],
         request_max_body_size=container.settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Hatched API",

@@ -10,6 +10,8 @@ it. In order:
 
 1. the credential the route takes (its ``principal`` or ``widget`` dependency), resolved once
    and handed to that dependency: ``401``/``403`` before anything is said about the input;
+   then the request's rate-limit bucket and the route's plan feature (``plan_limits.py``:
+   ``429``, ``402``, ``403``; a refused credential counts in the unauthenticated bucket);
 2. path and query parameters a store can hold (``storable.py``): ``422`` naming the parameter;
 3. the body, unless the route reads raw bytes (``opt={"raw_body": True}``: the stage-art upload
    URL): a body that is not blank must be labelled ``application/json`` or
@@ -33,19 +35,27 @@ import anyio.to_thread
 from litestar import Request
 from litestar.utils.scope.state import ScopeState
 
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, Unauthorized
 from interfaces.http.auth import PRINCIPAL_STATE, resolve_principal
 from interfaces.http.json_hygiene import check_json_body
+from interfaces.http.plan_limits import admit, count_refused
+from interfaces.http.routing import Access
 from interfaces.http.storable import shown, text_problem
 from interfaces.http.widget_auth import WIDGET_STATE, resolve_widget
 
 JSON_MEDIA_TYPES = ("application/json", "application/*+json")
 UTF8 = frozenset({"utf-8", "utf8"})
 EMPTY_OBJECT = b"{}"
+PRINCIPAL_ACCESS = (Access.SECRET, Access.READABLE, Access.DASHBOARD)
 
 
 async def enforce_edge_policy(request: Request[Any, Any, Any]) -> None:
-    await _authenticate(request)
+    try:
+        await _authenticate(request)
+    except Unauthorized:
+        await anyio.to_thread.run_sync(count_refused, request)
+        raise
+    await anyio.to_thread.run_sync(admit, request)
     _check_parameters(request)
     if request.route_handler.opt.get("raw_body"):
         return
@@ -60,9 +70,10 @@ async def enforce_edge_policy(request: Request[Any, Any, Any]) -> None:
 async def _authenticate(request: Request[Any, Any, Any]) -> None:
     """Resolve the credential the handler's signature asks for (dependencies go by name)."""
     wanted = request.route_handler.parsed_fn_signature.parameters
-    if "principal" in wanted:
+    access = request.route_handler.opt.get("access")
+    if "principal" in wanted or access in PRINCIPAL_ACCESS:  # also through a dependency
         request.state[PRINCIPAL_STATE] = await anyio.to_thread.run_sync(resolve_principal, request)
-    if "widget" in wanted:
+    if "widget" in wanted or access is Access.WIDGET:
         request.state[WIDGET_STATE] = await anyio.to_thread.run_sync(resolve_widget, request)
 
 

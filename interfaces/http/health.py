@@ -15,7 +15,7 @@ from infrastructure.persistence.parked_events import ParkedEvents
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.settings import Settings
 from infrastructure.shared.worker_heartbeats import ALIVE_SECONDS, WorkerHeartbeats
-from interfaces.http.routing import Access, get
+from interfaces.http.routing import Access, Limit, get
 
 
 class HealthStatus(msgspec.Struct):
@@ -56,17 +56,26 @@ class HealthController(Controller):
     path = "/health"
     tags = ["health"]
 
-    @get(access=Access.PUBLIC, sync_to_thread=False, summary="Health check")  # no I/O: on the loop
+    @get(
+        access=Access.PUBLIC, limit=Limit.NONE, sync_to_thread=False, summary="Health check"
+    )  # no I/O: on the loop
     def health(self) -> HealthStatus:
         return OK
 
-    @get("/live", access=Access.PUBLIC, sync_to_thread=False, summary="Liveness check")
+    @get(
+        "/live",
+        access=Access.PUBLIC,
+        limit=Limit.NONE,
+        sync_to_thread=False,
+        summary="Liveness check",
+    )
     def live(self) -> HealthStatus:
         return OK
 
     @get(
         "/ready",
         access=Access.PUBLIC,
+        limit=Limit.NONE,
         errors=("service_unavailable",),
         summary="Readiness check: the database, and Redis when configured; parked events and "
         "an unconsumed operation queue noted",

@@ -8,6 +8,11 @@ document need:
   dependency enforces it; the document lists it as the operation's ``security``
   (``securitySchemes`` in ``SECURITY_SCHEMES``). A public route says so: ``security: [{}]``.
 * ``body``: the request Struct, decoded strictly (``StrictBody``).
+* ``feature``: the plan feature the route needs (``domain/accounts/plans.py``): the edge
+  refuses it with ``402 plan_feature_locked`` below the plan that includes it, ``403
+  capability_disabled`` when the customer switched it off (decision 0039).
+* ``limit``: the rate-limit bucket the route counts in (``Limit``; by default the one its
+  credential's kind takes), or ``Limit.NONE``; every counted route can answer ``429``.
 * ``errors``: the codes the handler itself can refuse with. The codes every route of its kind
   can answer (401 for a credential, 404 for an id in the path, 400/413/415/422 for a body,
   500) are added here, so each operation in the document lists every status it can return,
@@ -28,6 +33,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Operation, SecurityScheme
 
+from domain.accounts.plans import FEATURES
 from domain.shared.errors import UNAUTHORIZED_REASONS
 from interfaces.http.body import Model, StrictBody
 from interfaces.http.errors import STATUS_BY_CODE
@@ -102,6 +108,20 @@ class Access(Enum):
         }[self]
 
 
+class Limit(Enum):
+    """Which rate-limit bucket a request counts in (``interfaces/http/rate_limits.py``)."""
+
+    CREDENTIAL = "credential"
+    """The caller's credential's: a secret key's plan bucket, a scoped principal's, a widget
+    token's widget bucket; a public route's: unauthenticated, per client address."""
+    WIDGET = "widget"
+    """The widget bucket (three times the plan's) of the calling key: ``/embed-tokens``."""
+    AUTH = "auth"
+    """The auth burst bucket, per client address: login, register."""
+    NONE = "none"
+    """Not counted: health checks, content-addressed pictures."""
+
+
 BODY_REFUSALS = (
     "malformed_json",
     "payload_too_large",
@@ -109,6 +129,7 @@ BODY_REFUSALS = (
     "validation_failed",
 )
 PARAMETER_REFUSALS = ("validation_failed",)
+FEATURE_REFUSALS = ("plan_feature_locked", "capability_disabled")
 ALWAYS = ("internal_error",)
 
 
@@ -161,10 +182,19 @@ def _declare(
     access: Access,
     body: type[Model] | None = None,
     errors: Iterable[str] = (),
+    feature: str | None = None,
+    limit: Limit = Limit.CREDENTIAL,
     opt: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
-    codes = [*access.refusals, *errors]
+    codes = [*access.refusals]
+    if feature is not None:
+        if feature not in FEATURES:
+            raise ValueError(f"unknown plan feature {feature!r}: add it to FEATURES")
+        codes += FEATURE_REFUSALS
+    if limit is not Limit.NONE:
+        codes.append("rate_limited")
+    codes += errors
     if body is not None:
         kwargs.update(dto=StrictBody[body], return_dto=None)  # type: ignore[valid-type]
         codes += BODY_REFUSALS
@@ -178,7 +208,13 @@ def _declare(
             kwargs.setdefault("sync_to_thread", True)  # a blocking handler runs off the loop
         handler: HTTPRouteHandler = decorator(
             path,
-            opt={**(opt or {}), "access": access, "errors": documented},
+            opt={
+                **(opt or {}),
+                "access": access,
+                "errors": documented,
+                "feature": feature,
+                "limit": limit,
+            },
             security=access.security,
             responses=error_responses(documented),
             operation_class=EnvelopeOperation,

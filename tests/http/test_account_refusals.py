@@ -2,23 +2,19 @@
 
 Like ``test_documented_refusals.py`` for other contexts: each refusal is provoked and its
 status and code must be among the ones ``/api/v1/openapi.json`` lists for the operation —
-login and register included, which answer 429 and 503 from the auth quotas.
+login and register included, which answer 429 from the auth quotas.
 """
 
 from __future__ import annotations
 
 import re
 
-import pytest
 from litestar.testing import TestClient
 
-from infrastructure.shared.rate_limits import RateLimiter
 from infrastructure.shared.settings import Settings
-from interfaces.container import Container
 from tests.conftest import Account
 from tests.http.peers import app_client, peer
 from tests.http.test_documented_refusals import refused_with as refused
-from tests.unit.test_rate_limiter_outage import closed_port
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"
@@ -51,22 +47,6 @@ def test_spent_auth_quotas_are_documented(settings: Settings) -> None:
             ("/auth/login", {"email": "a@example.com", "password": PASSWORD}),
         ):
             assert refused(client, "POST", route, route, body, address) == (429, "rate_limited")
-
-
-def test_an_unreachable_limiter_store_is_documented(
-    client: TestClient,  # type: ignore[type-arg]
-    container: Container,
-    account: Account,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    down = RateLimiter({"auth": "10/minute"}, f"redis://127.0.0.1:{closed_port()}/0")
-    monkeypatch.setattr(container.accounts, "_limits", down)
-    login = {"email": account.email, "password": PASSWORD}
-    for route, body in (("/auth/register", sign_up("c@example.com")), ("/auth/login", login)):
-        assert refused(client, "POST", route, route, body, peer("10.9.0.2")) == (
-            503,
-            "service_unavailable",
-        )
 
 
 def test_demo_evolve_refusals_are_documented(settings: Settings) -> None:

@@ -18,6 +18,7 @@ would in production); the number is bounded to keep CI fast on both backends.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from infrastructure.shared.settings import Settings
 from interfaces.container import Container
 from interfaces.http.app import create_litestar
 from interfaces.http.errors import STATUS_BY_CODE
@@ -238,6 +240,15 @@ def accepts(operation: Operation, credential: str) -> bool:
     return credential in allowed
 
 
+def credential_of(access: Access | None, wanted: Any) -> str | None:
+    """What the edge resolves: by the declared access (decision 0039), or by the signature."""
+    if access is Access.WIDGET or "widget" in wanted:
+        return "widget"
+    if access in (Access.SECRET, Access.READABLE, Access.DASHBOARD) or "principal" in wanted:
+        return "principal"
+    return None
+
+
 def operations_of(client: TestClient, app: Litestar) -> list[Operation]:  # type: ignore[type-arg]
     spec = client.get("/api/v1/openapi.json").json()
     components = spec["components"]["schemas"]
@@ -263,11 +274,18 @@ def operations_of(client: TestClient, app: Litestar) -> list[Operation]:  # type
                     query_names=tuple(
                         p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
                     ),
-                    credential=next((k for k in ("principal", "widget") if k in wanted), None),
+                    credential=credential_of(handler.opt.get("access"), wanted),
                     opt=dict(handler.opt),
                 )
             )
     return found
+
+
+@pytest.fixture(name="settings")
+def wide_auth_bucket(settings: Settings) -> Settings:
+    """Every login and register counts in the auth bucket at the edge, malformed ones too
+    (decision 0039): this test sends hundreds."""
+    return dataclasses.replace(settings, auth_rate_limit="100000/day")
 
 
 @pytest.fixture

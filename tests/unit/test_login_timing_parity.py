@@ -68,7 +68,7 @@ def world() -> tuple[Accounts, CountingHasher]:
 
 def refused(accounts: Accounts, email: str, password: str) -> str:
     with pytest.raises(DomainError) as refusal:
-        accounts.login(email, password, "10.0.0.1")
+        accounts.login(email, password)
     return f"{refusal.value.code}: {refusal.value.message}"
 
 
@@ -98,6 +98,6 @@ def test_the_right_password_signs_in_with_one_verification(
 ) -> None:
     accounts, hasher = world
     customer, _, _ = accounts.register("known@example.com", PASSWORD, "Acme")
-    signed_in = accounts.login(" Known@Example.com ", PASSWORD, "10.0.0.1")
+    signed_in = accounts.login(" Known@Example.com ", PASSWORD)
     assert signed_in.token and signed_in.device_token
     assert hasher.verified == [customer.password_hash]

@@ -18,8 +18,7 @@ from domain.shared.ids import parse_public_id, public_id
 from domain.shared.text_patterns import EMAIL
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
-from interfaces.http.client_address import client_address
-from interfaces.http.routing import Access, delete, get, patch, post
+from interfaces.http.routing import Access, Limit, delete, get, patch, post
 
 Email = Annotated[str, msgspec.Meta(pattern=EMAIL.regex, max_length=254)]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=256)]
@@ -135,15 +134,14 @@ class UpdateSettingsRequest(Model):
     strict_event_types: bool | None = None
     creature_style: Literal["cute", "sci-fi", "fantasy", "minimal"] | None = None
     widget_theme: Literal["light", "dark"] | None = None
+    capabilities: dict[Annotated[str, msgspec.Meta(max_length=64)], bool] | None = None
+    """Features to switch off (``false``) or on again; those not named keep their switch."""
 
 
 def _set_fields(data: msgspec.Struct) -> dict[str, Any]:
     return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
 
 
-SIGN_IN_REFUSALS = ("rate_limited", "service_unavailable")
-"""Register and login count against the auth quotas: 429 with ``Retry-After`` when one is
-spent, 503 when the limiter's store (Redis) cannot be reached (decision 0019)."""
 KEY_REFUSALS = ("conflict",)
 """Issuing a key records it on the customer; ``conflict`` when competing writes outlast the
 server's retries (decision 0020)."""
@@ -157,18 +155,18 @@ class AuthController(Controller):
         "/register",
         access=Access.PUBLIC,
         body=RegisterRequest,
-        errors=(*SIGN_IN_REFUSALS, "conflict"),
+        errors=("conflict",),
+        limit=Limit.AUTH,
         status_code=201,
         summary="Create a customer account",
     )
     def register(
         self,
-        request: Request[Any, Any, Any],
         accounts: NamedDependency[Accounts],
         data: JSONBody[RegisterRequest],
     ) -> RegisterResponse:
         customer, token, expires_at = accounts.register(
-            data.email, data.password, data.company_name, client_address(request)
+            data.email, data.password, data.company_name
         )
         return RegisterResponse(CustomerView.of(customer), token, expires_at)
 
@@ -176,7 +174,8 @@ class AuthController(Controller):
         "/login",
         access=Access.PUBLIC,
         body=LoginRequest,
-        errors=(*SIGN_IN_REFUSALS, "unauthorized"),
+        errors=("unauthorized",),
+        limit=Limit.AUTH,
         status_code=200,
         summary="Get a dashboard token",
     )
@@ -189,12 +188,7 @@ class AuthController(Controller):
         """Throttled per client address and per e-mail (429 ``rate_limited``, ``Retry-After``).
         The ``hatched_device`` cookie it sets lets this browser sign in even while someone
         else's failures hold the e-mail back (decision 0019)."""
-        signed_in = accounts.login(
-            data.email,
-            data.password,
-            client_address(request),
-            request.cookies.get(DEVICE_COOKIE),
-        )
+        signed_in = accounts.login(data.email, data.password, request.cookies.get(DEVICE_COOKIE))
         device = Cookie(
             key=DEVICE_COOKIE,
             value=signed_in.device_token,

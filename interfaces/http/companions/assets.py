@@ -20,7 +20,7 @@ from litestar.params import FromPath
 from domain.shared.errors import NotFound
 from infrastructure.companions.assets import FileAssetStore, content_type_of
 from interfaces.http.etag import matches
-from interfaces.http.routing import Access, get
+from interfaces.http.routing import Access, Limit, get
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
@@ -33,6 +33,7 @@ class AssetController(Controller):
     @get(
         "/{name:str}",
         access=Access.PUBLIC,
+        limit=Limit.NONE,
         media_type="image/*",  # the document's; each answer names its own (SVG or PNG)
         summary="A rendered or uploaded picture (immutable: the name is its SHA-256)",
     )

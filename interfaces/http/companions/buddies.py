@@ -445,6 +445,7 @@ class BuddyController(Controller):
     @post(
         "/{buddy_id:str}/evolve",
         access=Access.SECRET,
+        feature="evolution",
         errors=("invalid_state_transition", "max_stage_reached", "evolution_not_ready"),
         status_code=202,
         summary="Start an asynchronous evolution to the next stage",
@@ -539,6 +540,7 @@ class BuddyController(Controller):
     @post(
         "/{buddy_id:str}/tokens",
         access=Access.SECRET,
+        feature="tokens",
         body=TokensRequest,
         errors=WALLET_REFUSALS,
         status_code=200,
@@ -552,6 +554,7 @@ class BuddyController(Controller):
     @post(
         "/{buddy_id:str}/badges",
         access=Access.SECRET,
+        feature="badges",
         body=BadgeRequest,
         errors=BUDDY_CHANGE_REFUSALS,
         status_code=200,

@@ -138,6 +138,7 @@ class BuddyGateController(Controller):
     @post(
         "/{buddy_id:str}/gates/{gate_key:str}/unlock",
         access=Access.SECRET,
+        feature="tokens",
         errors=UNLOCK_REFUSALS,
         status_code=200,
         summary="Spend the primary token to unlock a gate for the buddy (once)",
@@ -155,6 +156,7 @@ class BuddyGateController(Controller):
     @get(
         "/{buddy_id:str}/unlocks",
         access=Access.READABLE,
+        feature="tokens",
         errors=("bad_request",),
         summary="List the gates this buddy has unlocked, oldest first",
     )
@@ -175,6 +177,7 @@ class BuddyGateController(Controller):
     @get(
         "/{buddy_id:str}/tokens",
         access=Access.READABLE,
+        feature="tokens",
         summary="Typed token balances: the primary and the progression slot",
     )
     def tokens(

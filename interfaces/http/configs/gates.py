@@ -48,7 +48,7 @@ class GateController(Controller):
     path = "/gates"
     tags = ["config"]
 
-    @get(access=Access.SECRET, summary="List token gates")
+    @get(access=Access.SECRET, feature="tokens", summary="List token gates")
     def list_gates(
         self, principal: Caller, configs: NamedDependency[Configs]
     ) -> RulebookList[Gate]:
@@ -58,6 +58,7 @@ class GateController(Controller):
     @put(
         "/{gate_key:str}",
         access=Access.SECRET,
+        feature="tokens",
         body=GateBody,
         errors=("conflict",),
         summary="Create or update a token gate in the draft",
@@ -76,6 +77,7 @@ class GateController(Controller):
     @delete(
         "/{gate_key:str}",
         access=Access.SECRET,
+        feature="tokens",
         errors=("conflict",),
         status_code=200,
         summary="Delete a token gate from the draft",

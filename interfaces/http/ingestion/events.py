@@ -45,10 +45,16 @@ EventType = Annotated[str, msgspec.Meta(pattern=EVENT_TYPE.regex)]
 UserId = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 Audience = Annotated[str, msgspec.Meta(pattern=AUDIENCE.regex)]
 
-INGEST_REFUSALS = ("event_type_not_registered", "resource_not_found", "conflict")
+INGEST_REFUSALS = (
+    "event_type_not_registered",
+    "resource_not_found",
+    "conflict",
+    "event_quota_exceeded",
+)
 """What ingesting one event can be refused with: a type the strict config does not register,
-a ``buddy_id`` that is not the user's, a write that kept losing its race (and a bad
-``occurred_at``: ``validation_failed``, which every body can answer)."""
+a ``buddy_id`` that is not the user's, a write that kept losing its race, this month's event
+quota used up (and a bad ``occurred_at``: ``validation_failed``, which every body can
+answer)."""
 
 
 class EventRequest(Model):
@@ -65,9 +71,10 @@ class BatchRequest(Model):
     events: Annotated[list[EventRequest], msgspec.Meta(min_length=1, max_length=MAX_BATCH)]
 
 
-class EventError(msgspec.Struct):
+class EventError(msgspec.Struct, omit_defaults=True):
     code: str
     message: str
+    details: dict[str, Any] | None = None
 
 
 class CapReached(msgspec.Struct):
@@ -172,7 +179,7 @@ def to_input(data: EventRequest) -> EventInput:
 def event_error(error: dict[str, Any] | DomainError | None) -> EventError:
     """A rejection as an event answers it: the recorded ``{code, message}``, or a refusal."""
     if isinstance(error, DomainError):
-        return EventError(code=error.code, message=error.message)
+        return EventError(code=error.code, message=error.message, details=error.details or None)
     assert error is not None, "a rejected ingestion records its error"
     return EventError(code=error["code"], message=error["message"])
 

@@ -369,6 +369,7 @@ class WidgetController(Controller):
     @get(
         "/badges",
         access=Access.WIDGET,
+        feature="badges",
         errors=WIDGET_READ_REFUSALS,
         summary="Earned badges and the next ones to earn",
     )
@@ -378,6 +379,7 @@ class WidgetController(Controller):
     @get(
         "/tokens",
         access=Access.WIDGET,
+        feature="tokens",
         errors=WIDGET_READ_REFUSALS,
         summary="The buddy's wallet: coins and both token slots",
     )

@@ -28,7 +28,7 @@ from interfaces.http.body import Model
 from interfaces.http.browser_cors import BrowserCors
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.ingestion.events import UserId
-from interfaces.http.routing import Access, delete, get, post
+from interfaces.http.routing import Access, Limit, delete, get, post
 from interfaces.widget import snippet
 
 Scope = Literal["read", "events:track", "marketplace:browse", "marketplace:purchase", "items:equip"]
@@ -110,6 +110,7 @@ class WidgetSessionController(Controller):
 
     @post(
         access=Access.SECRET,
+        limit=Limit.WIDGET,
         body=SessionRequest,
         errors=("resource_not_found",),
         status_code=201,
@@ -131,6 +132,7 @@ class WidgetSessionController(Controller):
     @get(
         "/preview",
         access=Access.DASHBOARD,
+        limit=Limit.WIDGET,
         errors=("resource_not_found",),
         summary="Read-only preview tokens and snippet for the dashboard (15 minutes)",
     )
@@ -152,7 +154,12 @@ class WidgetSessionController(Controller):
             snippet=snippet(script, "data-embed-token", preview.embed.token),
         )
 
-    @get("/{session_id:str}", access=Access.SECRET, summary="A widget session and its status")
+    @get(
+        "/{session_id:str}",
+        access=Access.SECRET,
+        limit=Limit.WIDGET,
+        summary="A widget session and its status",
+    )
     def get_session(
         self, principal: Caller, widgets: NamedDependency[Widgets], session_id: FromPath[str]
     ) -> SessionView:
@@ -161,6 +168,7 @@ class WidgetSessionController(Controller):
     @delete(
         "/{session_id:str}",
         access=Access.SECRET,
+        limit=Limit.WIDGET,
         errors=("invalid_state_transition", "conflict"),
         status_code=200,
         summary="Revoke a widget session at once (its next call gets 401, reason revoked)",
@@ -179,6 +187,7 @@ class EmbedTokenController(Controller):
 
     @post(
         access=Access.READABLE,
+        limit=Limit.WIDGET,
         body=EmbedRequest,
         errors=("resource_not_found",),
         status_code=201,
