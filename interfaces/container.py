@@ -15,6 +15,7 @@ from application.companions.eggs import Eggs
 from application.companions.gate_unlocks import GateUnlocks
 from application.companions.item_art import ItemArt
 from application.companions.operations import OperationBusy, Operations
+from application.companions.purchases import Purchases
 from application.companions.stage_assets import StageAssets
 from application.configs.configs import Configs
 from application.configs.marketplaces import Marketplaces
@@ -83,6 +84,7 @@ class Container:
     operations: Operations
     ingestion: Ingestion
     buddies: Buddies
+    purchases: Purchases
     tasks: TaskQueue
     idempotency: Idempotency
     leaderboard: LeaderboardQueries
@@ -252,6 +254,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     metrics.watch(ViewLag([f.name for f in followers], views, store.head))
     metrics.watch(OperationGauges(views, clock))
     buddies = Buddies(store, clock, secrets, configs)
+    purchases = Purchases(store, clock, secrets, configs, buddies)
     eggs = Eggs(store, clock, secrets, configs)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, buddies, operations, directory)
@@ -283,6 +286,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             telemetry=metrics,
         ),
         buddies=buddies,
+        purchases=purchases,
         tasks=tasks,
         idempotency=Idempotency(store, clock),
         leaderboard=LeaderboardQueries(views, clock),

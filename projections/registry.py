@@ -8,6 +8,8 @@ from projections.companions.eggs import EggsView
 from projections.companions.evolutions import BuddyEvolutionsView
 from projections.companions.operations import OperationsView
 from projections.economy.gate_unlocks import GateUnlocksView
+from projections.economy.item_funnel import ItemFunnelView
+from projections.economy.purchased_items import PurchasedItemsView
 from projections.ingestion.event_log import EventLogView
 from projections.integrations.webhook_deliveries import WebhookDeliveriesView
 from projections.shared.base import Projection
@@ -23,4 +25,6 @@ def all_projections() -> list[Projection]:
         BuddyEvolutionsView(),
         WebhookDeliveriesView(),
         GateUnlocksView(),
+        PurchasedItemsView(),
+        ItemFunnelView(),
     ]

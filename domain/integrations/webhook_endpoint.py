@@ -36,6 +36,8 @@ WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "token.spent",
     "badge.awarded",
     "skill.leveled",
+    "marketplace.purchased",
+    "marketplace.equipped",
     "operation.completed",
     "operation.failed",
 )

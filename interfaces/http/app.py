@@ -23,6 +23,7 @@ from interfaces.http.companions.buddies import BuddyController, EconomyControlle
 from interfaces.http.companions.eggs import EggController
 from interfaces.http.companions.gates import BuddyGateController
 from interfaces.http.companions.operations import OperationController
+from interfaces.http.companions.purchases import BuddyShopController
 from interfaces.http.companions.stage_assets import StageAssetController
 from interfaces.http.configs.configs import (
     ApplyPresetController,
@@ -108,6 +109,7 @@ def create_litestar(container: Container) -> Litestar:
             TokenConfigController,
             GateController,
             BuddyGateController,
+            BuddyShopController,
             MarketplaceController,
             WidgetSessionController,
             EmbedTokenController,
