@@ -3,15 +3,33 @@ refusals, isolation and races around them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
+from infrastructure.persistence.rebuild import Rebuilder
+from infrastructure.shared.settings import Settings
+from projections.registry import all_projections
 from tests.conftest import Account, register_account
+from tests.http.test_webhook_deliveries import subscribe, verified
+from tests.receiver import Receiver
 from tests.http.flow import hatch_buddy, wait_for_operation
 from tests.http.shop_flow import API, PRIMARY, buddy, buy, credit, error_of, open_shop
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return replace(settings, webhook_allow_private=True)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running
 
 
 @pytest.fixture
@@ -308,3 +326,44 @@ def test_equip_checks_the_outfit_and_draws_a_newly_published_item(
     assert after["equipped_items"] == ["quill", "crown"]  # (layer_order, item_id)
     assert after["image_url"] != before
     assert after["appearance"]["rendered_equipped_item_ids"] == ["quill", "crown"]
+
+
+# -- webhooks and views ------------------------------------------------------------------
+
+
+def test_purchases_and_equips_reach_webhooks_signed_and_the_views_rebuild_alike(
+    client: TestClient, account: Account, container: Any, receiver: Receiver
+) -> None:
+    open_shop(client, account)
+    hook = subscribe(client, account, receiver.url)
+    buddy_id = hatch_buddy(client, account)
+    credit(client, account, buddy_id, 100)
+    credit(client, account, buddy_id, 3, PRIMARY)
+    bought = buy(client, account, buddy_id, "star_cape", **{"X-Request-Id": "req-shop-1"})
+    assert bought.status_code == 200, bought.text
+    accepted = equip(client, account, buddy_id, ["star_cape"])
+    wait_for_operation(client, account, accepted.json()["operation_id"])
+
+    wanted = {"marketplace.purchased", "marketplace.equipped", "coins.spent", "token.spent"}
+    received = receiver.wait_for(lambda rs: wanted <= {r.event for r in rs})
+    payloads = {r.event: verified(r, hook["secret"]) for r in received if r.event in wanted}
+    purchase = payloads["marketplace.purchased"]
+    assert purchase["buddy_id"] == buddy_id and purchase["item_id"] == "star_cape"
+    assert (purchase["source"], purchase["request_id"]) == ("purchase", "req-shop-1")
+    assert purchase["price"] == {"coins": 5, "tokens": 3, "token_key": PRIMARY}
+    assert purchase["purchase_id"] == bought.json()["purchase_id"]
+    assert sorted(purchase["ledger_entry_ids"]) == sorted(bought.json()["ledger_entry_ids"])
+    equipped = payloads["marketplace.equipped"]
+    assert (equipped["item_ids"], equipped["previous_item_ids"]) == (["star_cape"], [])
+    assert payloads["coins.spent"]["reason"] == "item:star_cape"
+    assert payloads["token.spent"]["token_type"] == PRIMARY
+
+    rebuilder = Rebuilder(container.store, container.views, all_projections(), chunk=50)
+    names = ["purchased_items", "item_funnel"]
+    assert container.views.wait_for(names, container.store.head(), timeout=10)
+    before = [container.views.select(f"SELECT * FROM view_{n} ORDER BY 1, 2") for n in names]
+    assert before[1][0]["purchases"] == 1
+    rebuilder.rebuild(names)
+    assert [r.differences for r in rebuilder.verify(names)] == [[], []]
+    after = [container.views.select(f"SELECT * FROM view_{n} ORDER BY 1, 2") for n in names]
+    assert after == before
