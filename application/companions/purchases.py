@@ -25,7 +25,7 @@ from application.shared.ports import Clock, Secrets
 from application.shared.store import WRITE_LINES, EventStore, retry_on_conflict
 from domain.companions.egg import Egg
 from domain.configs.rulebook import COINS, ItemDef, Rulebook
-from domain.economy.catalogue import Shopper, check_requirements, offer
+from domain.economy.catalogue import Shopper, Unmet, check_requirements, offer
 from domain.economy.item_impression import ItemImpression
 from domain.economy.item_purchase import ItemPurchase, Source, pay
 from domain.economy.item_stock import ItemStock
@@ -47,6 +47,19 @@ class Acquisition:
     @property
     def buddy(self) -> Any:
         return self.state.buddy
+
+
+@dataclass(frozen=True)
+class ShelfItem:
+    """An item on sale as one buddy sees it: owned, worn, locked (``unmet``), affordable."""
+
+    item: ItemDef
+    token_key: str
+    quantity: int
+    equipped: bool
+    unmet: tuple[Unmet, ...]
+    affordable: bool
+    stock_remaining: int | None
 
 
 class Purchases:
@@ -191,6 +204,39 @@ class Purchases:
         except DomainError:  # a concurrent report of the same view won: it is counted once
             return False
         return True
+
+    def shelf(self, tenant: Tenant, buddy_id: str) -> tuple[BuddyState, list[ShelfItem]]:
+        """Every item the open marketplaces sell, in shop order, as this buddy sees it."""
+        state = self._buddies.state(tenant, buddy_id)
+        version = self._configs.published_version(tenant)
+        if version is None:
+            return state, []
+        rulebook = self._configs.rulebook(version.id)
+        open_shops = [m.id for m in rulebook.marketplaces if m.active]
+        token_key = rulebook.token_config.primary.token_key
+        shopper = self._shopper(state)
+        ledger, buddy = state.ledger, state.buddy
+        shelf = []
+        for shop in open_shops:
+            listed = [i for i in rulebook.items if i.marketplace_id == shop]
+            for item in sorted(listed, key=lambda i: (i.sort_order, i.item_id)):
+                remaining = None
+                if item.stock is not None:
+                    remaining = item.stock - self.stock_sold(tenant, item.item_id)
+                prices = {COINS: item.price_coins or 0, token_key: item.price_tokens or 0}
+                affordable = all(ledger.balance(c) >= amount for c, amount in prices.items())
+                shelf.append(
+                    ShelfItem(
+                        item=item,
+                        token_key=token_key,
+                        quantity=buddy.item_quantity(item.item_id),
+                        equipped=item.item_id in buddy.equipped_item_ids,
+                        unmet=check_requirements(item.requirements, shopper).unmet,
+                        affordable=affordable,
+                        stock_remaining=max(remaining, 0) if remaining is not None else None,
+                    )
+                )
+        return state, shelf
 
     def stock_sold(self, tenant: Tenant, item_id: str) -> int:
         stock = self._store.find(ItemStock, ItemStock.id_for(tenant, item_id))

@@ -53,6 +53,7 @@ from interfaces.http.routing import SECURITY_SCHEMES
 from interfaces.http.widgets.demo import DemoController, demo_page
 from interfaces.http.widgets.widget import WidgetController
 from interfaces.http.widgets.widget_assets import WidgetAssetController
+from interfaces.http.widgets.widget_marketplace import WidgetMarketplaceController
 from interfaces.http.widgets.widget_sessions import EmbedTokenController, WidgetSessionController
 
 API_PREFIX = "/api/v1"
@@ -114,6 +115,7 @@ def create_litestar(container: Container) -> Litestar:
             WidgetSessionController,
             EmbedTokenController,
             WidgetController,
+            WidgetMarketplaceController,
             DemoController,
             WebhookController,
             WebhookAnalyticsController,

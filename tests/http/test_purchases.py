@@ -15,10 +15,10 @@ from infrastructure.persistence.rebuild import Rebuilder
 from infrastructure.shared.settings import Settings
 from projections.registry import all_projections
 from tests.conftest import Account, register_account
-from tests.http.test_webhook_deliveries import subscribe, verified
-from tests.receiver import Receiver
 from tests.http.flow import hatch_buddy, wait_for_operation
 from tests.http.shop_flow import API, PRIMARY, buddy, buy, credit, error_of, open_shop
+from tests.http.test_webhook_deliveries import subscribe, verified
+from tests.receiver import Receiver
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from application.companions.buddies import Buddies
-from application.companions.purchases import Purchases
 from application.companions.eggs import Eggs
 from application.companions.operations import Operations
+from application.companions.purchases import Purchases
 from application.configs.configs import Configs
 from application.configs.what_if import WhatIf, WhatIfLimits
 from application.history.history import History
