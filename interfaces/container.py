@@ -15,6 +15,7 @@ from application.companions.eggs import Eggs
 from application.companions.gate_unlocks import GateUnlocks
 from application.companions.item_art import ItemArt
 from application.companions.operations import OperationBusy, Operations
+from application.companions.purchases import Purchases
 from application.companions.skill_decay import SkillDecay
 from application.companions.stage_assets import StageAssets
 from application.companions.streak_sweep import StreakSweep
@@ -97,6 +98,7 @@ class Container:
     operations: Operations
     ingestion: Ingestion
     buddies: Buddies
+    purchases: Purchases
     tasks: TaskQueue
     idempotency: Idempotency
     leaderboard: LeaderboardQueries
@@ -295,6 +297,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     metrics.watch(OperationGauges(views, clock))
     buddies = Buddies(store, clock, secrets, configs)
     skill_decay = SkillDecay(store, clock, configs, ViewDecayCandidates(views), directory)
+    purchases = Purchases(store, clock, secrets, configs, buddies)
     eggs = Eggs(store, clock, secrets, configs)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, buddies, operations, directory)
@@ -327,6 +330,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             quotas=event_quotas,
         ),
         buddies=buddies,
+        purchases=purchases,
         tasks=tasks,
         idempotency=Idempotency(store, clock),
         leaderboard=LeaderboardQueries(views, clock),

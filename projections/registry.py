@@ -10,6 +10,8 @@ from projections.companions.operations import OperationsView
 from projections.companions.skill_decays import SkillDecaysView
 from projections.companions.streaks import StreakDuesView
 from projections.economy.gate_unlocks import GateUnlocksView
+from projections.economy.item_funnel import ItemFunnelView
+from projections.economy.purchased_items import PurchasedItemsView
 from projections.ingestion.event_log import EventLogView
 from projections.integrations.webhook_deliveries import WebhookDeliveriesView
 from projections.shared.base import Projection
@@ -27,4 +29,6 @@ def all_projections() -> list[Projection]:
         GateUnlocksView(),
         SkillDecaysView(),
         StreakDuesView(),
+        PurchasedItemsView(),
+        ItemFunnelView(),
     ]

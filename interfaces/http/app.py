@@ -23,6 +23,7 @@ from interfaces.http.companions.buddies import BuddyController, EconomyControlle
 from interfaces.http.companions.eggs import EggController
 from interfaces.http.companions.gates import BuddyGateController
 from interfaces.http.companions.operations import OperationController
+from interfaces.http.companions.purchases import BuddyShopController
 from interfaces.http.companions.stage_assets import StageAssetController
 from interfaces.http.configs.configs import (
     ApplyPresetController,
@@ -55,6 +56,7 @@ from interfaces.http.routing import SECURITY_SCHEMES
 from interfaces.http.widgets.demo import DemoController, demo_page
 from interfaces.http.widgets.widget import WidgetController
 from interfaces.http.widgets.widget_assets import WidgetAssetController
+from interfaces.http.widgets.widget_marketplace import WidgetMarketplaceController
 from interfaces.http.widgets.widget_sessions import EmbedTokenController, WidgetSessionController
 
 API_PREFIX = "/api/v1"
@@ -112,12 +114,14 @@ def create_litestar(container: Container) -> Litestar:
             TokenConfigController,
             GateController,
             BuddyGateController,
+            BuddyShopController,
             MarketplaceController,
             SkillDecayController,
             SkillDecayRuleController,
             WidgetSessionController,
             EmbedTokenController,
             WidgetController,
+            WidgetMarketplaceController,
             DemoController,
             WebhookController,
             WebhookAnalyticsController,
