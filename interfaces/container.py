@@ -15,6 +15,7 @@ from application.companions.eggs import Eggs
 from application.companions.gate_unlocks import GateUnlocks
 from application.companions.item_art import ItemArt
 from application.companions.operations import OperationBusy, Operations
+from application.companions.progression import Progression
 from application.companions.purchases import Purchases
 from application.companions.skill_decay import SkillDecay
 from application.companions.stage_assets import StageAssets
@@ -117,6 +118,7 @@ class Container:
     streak_sweep: StreakSweep
     event_quotas: EventQuotas
     rate_limits: RateLimits
+    progression: Progression
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -357,6 +359,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         streak_sweep=streak_sweep,
         event_quotas=event_quotas,
         rate_limits=limits,
+        progression=Progression(buddies, clock),
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

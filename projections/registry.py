@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.analytics.leaderboard import LeaderboardView
+from projections.companions.badges import BuddyBadgesView
 from projections.companions.buddies import BuddiesView
 from projections.companions.eggs import EggsView
 from projections.companions.evolutions import BuddyEvolutionsView
@@ -25,6 +26,7 @@ def all_projections() -> list[Projection]:
         EventLogView(),
         LeaderboardView(),
         BuddyEvolutionsView(),
+        BuddyBadgesView(),
         WebhookDeliveriesView(),
         GateUnlocksView(),
         SkillDecaysView(),

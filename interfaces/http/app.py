@@ -23,6 +23,7 @@ from interfaces.http.companions.buddies import BuddyController, EconomyControlle
 from interfaces.http.companions.eggs import EggController
 from interfaces.http.companions.gates import BuddyGateController
 from interfaces.http.companions.operations import OperationController
+from interfaces.http.companions.progression import BuddyProgressionController
 from interfaces.http.companions.purchases import BuddyShopController
 from interfaces.http.companions.stage_assets import StageAssetController
 from interfaces.http.configs.configs import (
@@ -98,6 +99,7 @@ def create_litestar(container: Container) -> Litestar:
             AnalyticsController,
             EventController,
             BuddyController,
+            BuddyProgressionController,
             AppearanceController,
             AssetController,
             StageAssetController,
