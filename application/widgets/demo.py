@@ -37,11 +37,18 @@ from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import natural_id, public_id
 from domain.shared.tenancy import Tenant
 from domain.widgets.demo_pool import DemoPool
-from domain.widgets.widget_session import EQUIP, READ, SESSION_MAX_TTL_SECONDS, TRACK, WidgetGrant
+from domain.widgets.widget_session import (
+    EQUIP,
+    PURCHASE,
+    READ,
+    SESSION_MAX_TTL_SECONDS,
+    TRACK,
+    WidgetGrant,
+)
 
 DEMO_TENANT = Tenant(natural_id("demo", "customer", "lingualeap"), "test")
 DEMO_PRESET = "language-learning"
-DEMO_SCOPES = (READ, TRACK, EQUIP)
+DEMO_SCOPES = (READ, TRACK, PURCHASE, EQUIP)
 DEMO_POOL_ID = natural_id("demo", "pool", "lingualeap")
 NO_PASSWORD = "!"
 HATCH_WAIT_SECONDS = 15.0  # a worker that took the hatch first usually finishes well within this

@@ -35,11 +35,12 @@ from domain.shared.tenancy import Mode, Tenant
 READ: Final = "read"
 TRACK: Final = "events:track"
 EQUIP: Final = "items:equip"
+PURCHASE: Final = "marketplace:purchase"
 WIDGET_SCOPES: Final[tuple[str, ...]] = (
     READ,
     TRACK,
     "marketplace:browse",
-    "marketplace:purchase",
+    PURCHASE,
     EQUIP,
 )
 SESSION_MAX_TTL_SECONDS: Final = 3600

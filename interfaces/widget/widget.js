@@ -1,6 +1,6 @@
 /* Hatched widget loader __HATCHED_WIDGET_VERSION__ — dependency-free, renders into Shadow DOM.
  * <script src=".../widget.js" data-session-token="…" defer></script>
- * <div data-hatched-mount="buddy"></div>  (also: badges, tokens, leaderboard, streak)
+ * <div data-hatched-mount="buddy"></div>  (also: badges, tokens, leaderboard, streak, marketplace)
  */
 (function () {
   "use strict";
@@ -14,7 +14,13 @@
   var MESSAGES = {
     no_token: "No widget token: add data-session-token or data-embed-token to the script tag.",
     unauthorized: "This widget's token is not valid, so your buddy can't be shown.",
-    insufficient_scope: "This widget's token is not allowed to do that.",
+    insufficient_scope: "This widget's token is not allowed to do that (it lacks the {required_scope} scope).",
+    insufficient_balance: "Not enough {currency}: it costs {required}, you have {balance}.",
+    out_of_stock: "Sold out: there are none left.",
+    requirements_not_met: "Still locked: {unmet}.",
+    item_already_owned: "You already own this item.",
+    too_many_items: "Your buddy can wear at most {max} items: take one off first.",
+    category_conflict: "Your buddy already wears a {category} item: take it off first.",
     forbidden: "This widget is read-only: it can show your buddy but not change it.",
     resource_not_found: "This buddy could not be found.",
     rate_limited: "Too many requests: trying again in a moment.",
@@ -86,7 +92,10 @@
   function messageOf(e) {
     var text = REASONS[reasonOf(e)] || MESSAGES[e.code] ||
       (e.status >= 500 ? MESSAGES.server : e.serverMessage) || MESSAGES.server;
-    return text.replace("{status}", e.status);
+    return text.replace(/\{(\w+)\}/g, function (_, k) {  // from the error's details
+      var v = k === "status" ? e.status : (e.details || {})[k];
+      return v && v.map ? v.map(function (u) { return u.reason || u; }).join("; ") : v;
+    });
   }
 
   // -- the shared poller of /widget/state ------------------------------------------------
@@ -143,6 +152,7 @@
     ".tile{border:1px solid var(--line);border-radius:10px;padding:8px}.tile.locked{opacity:.8}" +
     ".bar{height:6px;background:var(--line);border-radius:3px;margin-top:4px}" +
     ".bar i{display:block;height:6px;background:var(--accent);border-radius:3px}" +
+    "button:disabled{opacity:.55;cursor:default}.tile img{width:40px;height:40px;float:right}.tile button{margin:4px 0 0}" +
     "li.kv{display:flex;justify-content:space-between;padding:3px 0;border-bottom:1px solid var(--line)}" +
     "@media (prefers-reduced-motion:reduce){.spin,.bump{animation:none}}";
 
@@ -176,8 +186,8 @@
     return parts.join("") + "</svg>";
   }
 
-  function errorBlock(e) {
-    var retry = FATAL[e.code] ? "" : '<button type="button" data-action="retry">Retry now</button>';
+  function errorBlock(e, refusal) {  // "Retry now" polls again: no use after a refused action
+    var retry = FATAL[e.code] || refusal ? "" : '<button type="button" data-action="retry">Retry now</button>';
     var reason = reasonOf(e) ? '" data-reason="' + reasonOf(e) : "";
     return '<p class="err" role="alert" data-error="' + esc(e.code) + reason + '">' +
       esc(messageOf(e)) + retry + "</p>";
@@ -270,8 +280,52 @@
       (s.freeze_tokens ? " · ❄ " + s.freeze_tokens : "") + "</p></div></div>";
   }
 
-  var RENDER = { buddy: renderBuddy, badges: renderBadges, tokens: renderTokens, leaderboard: renderLeaderboard, streak: renderStreak };
-  var LABELS = { buddy: "Your buddy", badges: "Badges", tokens: "Wallet", leaderboard: "Leaderboard", streak: "Streak" };
+  // The shop: GET /widget/marketplace whenever the state's ETag changes; each item shown is
+  // counted once (track-view). Buying and equipping run through watch(), so the buddy shows
+  // "Processing…" until the equip operation is done and its new picture is in the state.
+  function renderShop(m) {
+    if (m.tag !== etag) {
+      m.tag = etag;
+      call("GET", "/widget/marketplace").then(function (res) { m.shop = res.data; render(); },
+        function (e) { m.shop = e; render(); });
+    }
+    var s = m.shop, seen = m.seen = m.seen || {};
+    if (!s) return '<p class="muted" role="status">Loading…</p>';
+    if (s instanceof Error) return errorBlock(s);
+    if (!pending()) m.equipping = null;
+    return '<h2>Shop</h2><ul class="tiles">' + s.items.map(function (i) {
+      var id = esc(i.item_id), price = [], button;
+      if (!seen[id]) { seen[id] = 1; call("POST", "/widget/marketplace/items/" + encodeURIComponent(i.item_id) + "/track-view").catch(ignore); }
+      if (i.price_coins != null) price.push(i.price_coins + (i.price_coins === 1 ? " coin" : " coins"));
+      if (i.price_tokens != null) price.push(i.price_tokens + " " + i.token_key);
+      var why = i.locked ? "Locked: " + i.unmet.map(function (u) { return u.reason; }).join("; ")
+        : i.owned && i.equippable ? (i.equipped ? "Wearing" : "Owned") : i.sold_out ? "Sold out"
+        : (i.quantity ? "Owned ×" + i.quantity + " · " : "") + (i.affordable ? (i.stock_remaining != null ? i.stock_remaining + " left" : "") : "Can't afford yet");
+      if (m.equipping === i.item_id) button = '<button type="button" disabled aria-busy="true">Processing…</button>';
+      else if (i.owned && i.equippable) button = '<button type="button" data-action="' + (i.equipped ? "doff" : "wear") + '" data-item="' + id + '">' + (i.equipped ? "Unequip" : "Equip") + "</button>";
+      else button = '<button type="button" data-action="buy" data-item="' + id + '"' + (i.locked || !i.affordable || i.sold_out ? " disabled" : "") + ">Buy</button>";
+      return '<li class="tile' + (i.locked ? " locked" : "") + '" data-item="' + id + '">' + (i.image_url ? '<img alt="" src="' + esc(i.image_url) + '">' : "") +
+        "<strong>" + esc(i.name) + '</strong><p class="muted">' + esc(price.join(" + ") || "Free") + '</p><p data-why>' + esc(why) + "</p>" + button + "</li>";
+    }).join("") + "</ul>" + (s.items.length ? "" : '<p class="muted">Nothing on sale.</p>') + '<p class="toast" aria-live="polite">' + esc(toast) + "</p>";
+  }
+
+  function ignore() {}  // act() has shown the refusal already
+
+  function equip(m, ids, id) {
+    m.equipping = id;
+    watch(call("POST", "/widget/equip", { item_ids: ids })).catch(ignore);
+  }
+
+  var ACTIONS = {
+    buy: function (m, id) {
+      watch(call("POST", "/widget/purchase", { item_id: id })).then(function () { say("Bought! Equip it to wear it."); render(); }, ignore);
+    },
+    wear: function (m, id) { equip(m, m.shop.equipped_items.concat(id), id); },
+    doff: function (m, id) { equip(m, m.shop.equipped_items.filter(function (x) { return x !== id; }), id); }
+  };
+
+  var RENDER = { buddy: renderBuddy, badges: renderBadges, tokens: renderTokens, leaderboard: renderLeaderboard, streak: renderStreak, marketplace: renderShop };
+  var LABELS = { buddy: "Your buddy", badges: "Badges", tokens: "Wallet", leaderboard: "Leaderboard", streak: "Streak", marketplace: "Shop" };
 
   function attach(el) {
     if (el.__hatched) return;
@@ -281,7 +335,8 @@
     var mount = { el: el, kind: kind, section: root.querySelector("section") };
     mount.section.setAttribute("aria-label", LABELS[kind] || "Hatched widget");
     mount.section.addEventListener("click", function (ev) {
-      if (ev.target.getAttribute("data-action") === "retry") { stopped = false; poll(); }
+      var t = ev.target, a = t.getAttribute("data-action");
+      if (a === "retry") { stopped = false; poll(); } else if (ACTIONS[a]) ACTIONS[a](mount, t.getAttribute("data-item"));
     });
     el.__hatched = mount;
     mounts.push(mount);
@@ -300,7 +355,7 @@
       else if (!state) body = error ? errorBlock(error) : '<p class="muted" role="status">Loading…</p>';
       else {
         if (m.kind === "leaderboard") loadBoard(m.el);
-        body = draw(m) + (error ? errorBlock(error) : "") + (notice ? errorBlock(notice) : "");
+        body = draw(m) + (error ? errorBlock(error) : "") + (notice ? errorBlock(notice, 1) : "");
       }
       m.section.setAttribute("data-theme", theme);
       m.section.setAttribute("aria-busy", pending() ? "true" : "false");

@@ -68,14 +68,16 @@ def test_the_demo_page_carries_a_session_token_and_no_secret(
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["cache-control"] == "no-store"
     assert "hatch_live_" not in page.text and "hatch_test_" not in page.text
-    for mount in ("buddy", "badges", "tokens", "leaderboard"):
+    for mount in ("buddy", "badges", "tokens", "leaderboard", "streak", "marketplace"):
         assert f'data-hatched-mount="{mount}"' in page.text
     assert "data-session-token=&quot;SESSION_TOKEN&quot;" in page.text  # the snippet shown
     token = TOKEN_IN_PAGE.findall(page.text)
     assert len(token) == 1  # the snippet in use
     state = demo_client.get("/api/v1/widget/state", headers=bearer(token[0])).json()
     buddy_id = state["buddy"]["buddy_id"]
-    assert state["buddy"]["coins"] == 0 and "events:track" in state["scopes"]
+    assert state["buddy"]["coins"] == 0
+    # The page tracks lessons and its shop buys and equips (decision 0043).
+    assert set(state["scopes"]) == {"read", "events:track", "marketplace:purchase", "items:equip"}
 
     again = demo_client.get("/demo")  # the visitor cookie brings the same buddy back
     second = TOKEN_IN_PAGE.findall(again.text)[0]

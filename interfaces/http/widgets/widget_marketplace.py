@@ -20,7 +20,7 @@ from litestar.params import FromPath, JSONBody
 from application.companions.buddies import Buddies
 from application.companions.purchases import Purchases, ShelfItem
 from domain.shared.ids import public_id
-from domain.widgets.widget_session import EQUIP, READ, WidgetGrant
+from domain.widgets.widget_session import EQUIP, PURCHASE, READ, WidgetGrant
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import asset_url, public_origin
 from interfaces.http.body import Model
@@ -38,7 +38,6 @@ from interfaces.http.routing import Access, get, post
 from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
 
 BROWSE = "marketplace:browse"
-PURCHASE = "marketplace:purchase"
 ASSET_REF = "asset:"
 WIDGET_REFUSALS = ("resource_not_found", "forbidden")
 
