@@ -29,6 +29,7 @@ from interfaces.http.configs.configs import (
     ConfigVersionController,
     PresetController,
 )
+from interfaces.http.configs.event_types import EventTypeController
 from interfaces.http.configs.gates import GateController
 from interfaces.http.configs.marketplaces import MarketplaceController
 from interfaces.http.configs.rule_editors import (
@@ -108,6 +109,7 @@ def create_litestar(container: Container) -> Litestar:
             SkillRuleController,
             BadgeDefinitionController,
             StreakDefinitionController,
+            EventTypeController,
             SkillSetController,
             TokenConfigController,
             GateController,
