@@ -41,6 +41,7 @@ from domain.economy.ledger import Ledger
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.ingestion.event_window import DEFAULT_BACKFILL, EventWindow
 from domain.ingestion.rules import CustomerEvent, Evaluation, evaluate
+from domain.ingestion.warnings import unregistered_type
 from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import public_id
@@ -296,15 +297,16 @@ class Ingestion:
             tally = self._quotas.tally(
                 partial(self._store.find, max_age=max_age), self._clock.now()
             )
-        strict: dict[UUID, frozenset[str] | None] = {}
+        registries: dict[UUID, _Registry] = {}
         recorded: dict[UUID, EventIngestion] = {}
         outcomes: list[Outcome[Ingested]] = []
         for request in requests:
             tenant, item = request.tenant, request.item
             trusted = optimistic and request.checked
             try:
+                registry = self._registry(tenant, registries)
                 if not trusted:
-                    self._check_registered(tenant, item.type, strict)
+                    registry.check(item.type)
                 ingestion_id = EventIngestion.id_for(tenant, item.event_id)
                 now = self._clock.now()
                 misdated = self._misdated(item, now)
@@ -323,7 +325,9 @@ class Ingestion:
                 outcomes.append(refusal)
                 continue
             try:
-                ingestion = self._apply(tenant, ingestion_id, item, targets, loaded, now)
+                ingestion = self._apply(
+                    tenant, ingestion_id, item, targets, loaded, now, registry.registered
+                )
             except Exception as error:
                 raise _Spoiled(error) from error
             recorded[ingestion_id] = ingestion
@@ -338,32 +342,28 @@ class Ingestion:
     # -- one event -----------------------------------------------------------------
 
     def _check_registered(
-        self, tenant: Tenant, event_type: str, strict: dict[UUID, frozenset[str] | None]
+        self, tenant: Tenant, event_type: str, registries: dict[UUID, _Registry]
     ) -> None:
         """With the customer's ``strict_event_types`` on, refuse types the published
-        config does not register (``strict`` remembers the answer per customer)."""
-        if tenant.customer_id not in strict:
-            strict[tenant.customer_id] = self._registered_types(tenant)
-        registered = strict[tenant.customer_id]
-        if registered is not None and event_type not in registered:
-            raise DomainError(
-                "event_type_not_registered",
-                f"event type {event_type!r} is not registered in the published config",
-                {"type": event_type, "registered": sorted(registered)},
-            )
+        config does not register (``registries`` remembers the answer per customer)."""
+        self._registry(tenant, registries).check(event_type)
 
-    def _registered_types(self, tenant: Tenant) -> frozenset[str] | None:
-        """The types a strict customer accepts; ``None`` when the customer is not strict.
+    def _registry(self, tenant: Tenant, registries: dict[UUID, _Registry]) -> _Registry:
+        """The published registry and whether the customer is strict, once per customer.
 
-        The customer is read as kept within ``FRESH_ENOUGH``, so most events cost no query.
+        The customer is read as kept within ``FRESH_ENOUGH`` and the published rulebook
+        from the configs' cache, so most events cost one small catalog read.
         """
-        customer = self._store.find(Customer, tenant.customer_id, max_age=FRESH_ENOUGH)
-        if customer is None:
-            raise NotFound("customer", "me")
-        if not customer.settings.get("strict_event_types"):
-            return None
-        published = self._configs.published_version(tenant)
-        return frozenset(self._configs.rulebook(published.id).event_types if published else ())
+        if tenant.customer_id not in registries:
+            customer = self._store.find(Customer, tenant.customer_id, max_age=FRESH_ENOUGH)
+            if customer is None:
+                raise NotFound("customer", "me")
+            published = self._configs.published_rulebook(tenant)
+            registries[tenant.customer_id] = _Registry(
+                strict=bool(customer.settings.get("strict_event_types")),
+                registered=frozenset(published.event_types if published else ()),
+            )
+        return registries[tenant.customer_id]
 
     def _misdated(self, item: EventInput, now: datetime) -> DomainError | None:
         """The refusal of an ``occurred_at`` outside the window around ``now`` (decision 0018).
@@ -407,9 +407,11 @@ class Ingestion:
         targets: list[Buddy],
         loaded: _Loaded,
         now: datetime,
+        registered: frozenset[str],
     ) -> EventIngestion:
         """Evaluate the event for each target buddy, credit its ledger, record its progress;
-        ``now`` is when it is received (the window was checked against it)."""
+        ``now`` is when it is received (the window was checked against it). A type the
+        published config does not register is recorded first in the trace (its warning)."""
         event = CustomerEvent(
             event_id=item.event_id,
             type=item.type,
@@ -443,12 +445,33 @@ class Ingestion:
             audience=item.audience,
             buddy_id=item.buddy_id,
             effects=summarise_effects(evaluations),
-            trace=trace_of(evaluations),
+            trace=[*_unregistered(item.type, registered), *trace_of(evaluations)],
             applied_to=[buddy.id for buddy, _ in evaluations],
             outcome="applied" if evaluations else "no_active_buddy",
             error=None,
             timestamp=now,
         )
+
+
+@dataclass(frozen=True)
+class _Registry:
+    """The event types the customer's published config registers, and whether it is strict."""
+
+    strict: bool
+    registered: frozenset[str]
+
+    def check(self, event_type: str) -> None:
+        if self.strict and event_type not in self.registered:
+            raise DomainError(
+                "event_type_not_registered",
+                f"event type {event_type!r} is not registered in the published config",
+                {"type": event_type, "registered": sorted(self.registered)},
+            )
+
+
+def _unregistered(event_type: str, registered: frozenset[str]) -> list[dict[str, Any]]:
+    entry = unregistered_type(event_type, registered)
+    return [entry] if entry is not None else []
 
 
 def outcome_of(ingested: Ingested) -> str:

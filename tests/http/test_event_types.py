@@ -10,7 +10,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from tests.conftest import Account
-from tests.http.flow import apply_preset
+from tests.http.flow import apply_preset, hatch_buddy
 
 API = "/api/v1"
 
@@ -177,3 +177,81 @@ def test_strict_mode_accepts_only_published_registrations(
     error_of(event(client, account, "chapter_read"), 422, "event_type_not_registered")
     publish(client, account, draft["config_version_id"])
     assert event(client, account, "chapter_read").status_code == 200
+
+
+def test_a_typo_warns_with_the_registered_type_it_probably_meant(
+    client: TestClient, account: Account
+) -> None:
+    apply_preset(client, account)
+    hatch_buddy(client, account, "u1")
+    body = {"event_id": "evt_typo", "user_id": "u1", "type": "lesson_complete"}
+    first = client.post(f"{API}/events", json=body, headers=account.headers())
+    assert first.status_code == 200, first.text
+    answer = first.json()
+    assert answer["accepted"] is True and answer["effects"]["coins"] == 0
+    assert answer["warnings"] == [
+        {
+            "code": "event_type_not_registered",
+            "message": "event type 'lesson_complete' is not registered; "
+            "did you mean 'lesson_completed'?",
+            "suggestion": "lesson_completed",
+        }
+    ]
+    # Registering the type afterwards does not change what the duplicate answers.
+    draft = client.post(
+        f"{API}/event-types", json={"key": "lesson_complete"}, headers=account.headers()
+    ).json()
+    publish(client, account, draft["config_version_id"])
+    again = client.post(f"{API}/events", json=body, headers=account.headers()).json()
+    assert again["duplicate"] is True and again["warnings"] == answer["warnings"]
+    # The event's explanations say it too.
+    detail = client.get(f"{API}/events/evt_typo", headers=account.headers()).json()
+    assert any("did you mean lesson_completed" in e["message"] for e in detail["explanations"])
+    # A registered type, sent right, has no warnings at all.
+    clean = event(client, account, "lesson_completed").json()
+    assert "warnings" not in clean and clean["effects"]["coins"] == 10
+
+
+def test_a_property_of_the_wrong_type_and_no_buddy_warn_in_one_and_in_a_batch(
+    client: TestClient, account: Account
+) -> None:
+    apply_preset(client, account)
+    hatch_buddy(client, account, "u1")
+    wrong = {
+        "event_id": "evt_score",
+        "user_id": "u1",
+        "type": "lesson_completed",
+        "properties": {"score": "100"},
+    }
+    answer = client.post(f"{API}/events", json=wrong, headers=account.headers()).json()
+    assert answer["effects"]["coins"] == 10  # the base rule still fires; the bonus cannot
+    assert answer["warnings"] == [
+        {
+            "code": "property_type_mismatch",
+            "message": "rule perfect_lesson_bonus compares score with a number, and the event "
+            "sent a string ('100'), so the condition cannot hold",
+            "rule_id": "perfect_lesson_bonus",
+            "property": "score",
+            "expected_type": "number",
+            "actual_type": "string",
+        }
+    ]
+    right = client.post(
+        f"{API}/events",
+        json={**wrong, "event_id": "evt_score_2", "properties": {"score": 100}},
+        headers=account.headers(),
+    ).json()
+    assert "warnings" not in right and right["effects"]["coins"] == 15
+
+    batch = client.post(
+        f"{API}/events/batch",
+        json={
+            "events": [
+                {"event_id": "evt_nobody", "user_id": "nobody", "type": "quiz_passed"},
+                {"event_id": "evt_fine", "user_id": "u1", "type": "quiz_passed"},
+            ]
+        },
+        headers=account.headers(),
+    ).json()["results"]
+    assert [w["code"] for w in batch[0]["warnings"]] == ["no_active_buddy"]
+    assert "warnings" not in batch[1]

@@ -24,7 +24,9 @@ def test_a_document_of_plain_names_parses_and_is_written_back_unchanged() -> Non
     document = preset_document("language-learning")
     rulebook = Rulebook.from_dict(document)
     assert rulebook.event_types[0] == "lesson_completed"
-    assert rulebook.event_type_defs[0] == EventTypeDef(id="lesson_completed", key="lesson_completed")
+    assert rulebook.event_type_defs[0] == EventTypeDef(
+        id="lesson_completed", key="lesson_completed"
+    )
     assert rulebook.to_dict()["event_types"] == document["event_types"]
 
 
