@@ -28,12 +28,14 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from application.companions.buddy_audiences import BuddyAudiences
 from application.configs.configs import Configs
 from application.economy.wallets import credit_effects, ledger_id_for
 from application.ingestion.event_quotas import EventQuotas
 from application.ingestion.group_commit import GroupCommit, Outcome
 from application.shared.ports import Clock, NoTelemetry, Telemetry
 from application.shared.store import EventStore, retry_on_conflict
+from domain.accounts.audiences import check_audience, declared
 from domain.accounts.customer import Customer
 from domain.companions.buddy import Buddy
 from domain.companions.user_account import UserAccount
@@ -156,6 +158,7 @@ class Ingestion:
         quotas: EventQuotas | None = None,
     ) -> None:
         self._store = store
+        self._audiences = BuddyAudiences(store)
         self._quotas = quotas if quotas is not None and quotas.enabled else None
         self._telemetry = telemetry or NoTelemetry()
         self._clock = clock
@@ -185,7 +188,7 @@ class Ingestion:
         """
         if self._group is None:
             return _raised(self._ingest_alone(_Request(tenant, item)))
-        self._check_registered(tenant, item.type, {})
+        self._check_accepted(tenant, item, {})
         existing = self._store.find(EventIngestion, EventIngestion.id_for(tenant, item.event_id))
         if existing is not None:
             return existing, True
@@ -306,7 +309,7 @@ class Ingestion:
             try:
                 registry = self._registry(tenant, registries)
                 if not trusted:
-                    registry.check(item.type)
+                    registry.check(item)
                 ingestion_id = EventIngestion.id_for(tenant, item.event_id)
                 now = self._clock.now()
                 misdated = self._misdated(item, now)
@@ -341,12 +344,13 @@ class Ingestion:
 
     # -- one event -----------------------------------------------------------------
 
-    def _check_registered(
-        self, tenant: Tenant, event_type: str, registries: dict[UUID, _Registry]
+    def _check_accepted(
+        self, tenant: Tenant, item: EventInput, registries: dict[UUID, _Registry]
     ) -> None:
-        """With the customer's ``strict_event_types`` on, refuse types the published
-        config does not register (``registries`` remembers the answer per customer)."""
-        self._registry(tenant, registries).check(event_type)
+        """Refuse an audience the customer's audiences do not allow and, with
+        ``strict_event_types`` on, a type the published config does not register
+        (``registries`` remembers the answers per customer)."""
+        self._registry(tenant, registries).check(item)
 
     def _registry(self, tenant: Tenant, registries: dict[UUID, _Registry]) -> _Registry:
         """The published registry and whether the customer is strict, once per customer.
@@ -362,6 +366,7 @@ class Ingestion:
             registries[tenant.customer_id] = _Registry(
                 strict=bool(customer.settings.get("strict_event_types")),
                 registered=frozenset(published.event_types if published else ()),
+                audiences=declared(customer.settings),
             )
         return registries[tenant.customer_id]
 
@@ -397,7 +402,15 @@ class Ingestion:
                 raise NotFound("buddy", public_id("buddy", item.buddy_id))
             buddy_ids = [item.buddy_id]
         buddies = [loaded.load(Buddy, b, "buddy", public_id("buddy", b)) for b in buddy_ids]
-        return [b for b in buddies if b.is_active]
+        return [b for b in buddies if b.is_active and self._reaches(item, b)]
+
+    def _reaches(self, item: EventInput, buddy: Buddy) -> bool:
+        """An event sent for an audience reaches the user's buddy of that audience (one
+        per user and audience), and buddies hatched without one (decision 0041)."""
+        if item.audience is None:
+            return True
+        audience = self._audiences.of(buddy)
+        return audience is None or audience == item.audience
 
     def _apply(
         self,
@@ -455,12 +468,16 @@ class Ingestion:
 
 @dataclass(frozen=True)
 class _Registry:
-    """The event types the customer's published config registers, and whether it is strict."""
+    """The event types the customer's published config registers, whether it is strict,
+    and the customer's audiences (decision 0041)."""
 
     strict: bool
     registered: frozenset[str]
+    audiences: tuple[str, ...]
 
-    def check(self, event_type: str) -> None:
+    def check(self, item: EventInput) -> None:
+        check_audience(self.audiences, item.audience)
+        event_type = item.type
         if self.strict and event_type not in self.registered:
             raise DomainError(
                 "event_type_not_registered",

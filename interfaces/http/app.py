@@ -19,6 +19,7 @@ from interfaces.http.api_docs import api_docs, api_docs_assets
 from interfaces.http.auth import provide_principal
 from interfaces.http.companions.appearance import AppearanceController
 from interfaces.http.companions.assets import AssetController
+from interfaces.http.companions.audiences import AudienceController
 from interfaces.http.companions.buddies import BuddyController, EconomyController
 from interfaces.http.companions.eggs import EggController
 from interfaces.http.companions.gates import BuddyGateController
@@ -110,6 +111,7 @@ def create_litestar(container: Container) -> Litestar:
             BadgeDefinitionController,
             StreakDefinitionController,
             EventTypeController,
+            AudienceController,
             SkillSetController,
             TokenConfigController,
             GateController,

@@ -48,11 +48,14 @@ Audience = Annotated[str, msgspec.Meta(pattern=AUDIENCE.regex)]
 
 INGEST_REFUSALS = (
     "event_type_not_registered",
+    "missing_audience",
+    "unknown_audience",
     "resource_not_found",
     "conflict",
     "event_quota_exceeded",
 )
 """What ingesting one event can be refused with: a type the strict config does not register,
+an audience the customer's audiences do not allow (decision 0041),
 a ``buddy_id`` that is not the user's, a write that kept losing its race, this month's event
 quota used up (and a bad ``occurred_at``: ``validation_failed``, which every body can
 answer)."""
