@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -404,6 +405,14 @@ class Ingestion:
         buddies = [loaded.load(Buddy, b, "buddy", public_id("buddy", b)) for b in buddy_ids]
         return [b for b in buddies if b.is_active and self._reaches(item, b)]
 
+    def _as_for(self, event: CustomerEvent, buddy: Buddy) -> CustomerEvent:
+        """An event sent without an audience counts for the buddy's own audience (the one
+        a widget's buddy, or a single-audience customer's buddy, was hatched for)."""
+        if event.audience is not None:
+            return event
+        audience = self._audiences.of(buddy)
+        return event if audience is None else dataclass_replace(event, audience=audience)
+
     def _reaches(self, item: EventInput, buddy: Buddy) -> bool:
         """An event sent for an audience reaches the user's buddy of that audience (one
         per user and audience), and buddies hatched without one (decision 0041)."""
@@ -437,7 +446,9 @@ class Ingestion:
         for buddy in targets:
             ledger = loaded.load(Ledger, ledger_id_for(buddy.id), "ledger", str(buddy.id))
             rulebook = self._configs.rulebook(buddy.config_version_id)
-            evaluation = evaluate(rulebook, buddy.progress_state(ledger.wallet()), event)
+            evaluation = evaluate(
+                rulebook, buddy.progress_state(ledger.wallet()), self._as_for(event, buddy)
+            )
             cause = {
                 "event_id": item.event_id,
                 "config_version_id": buddy.config_version_id,
@@ -476,7 +487,8 @@ class _Registry:
     audiences: tuple[str, ...]
 
     def check(self, item: EventInput) -> None:
-        check_audience(self.audiences, item.audience)
+        if item.audience is not None or item.buddy_id is None:  # a named buddy has its own
+            check_audience(self.audiences, item.audience)
         event_type = item.type
         if self.strict and event_type not in self.registered:
             raise DomainError(

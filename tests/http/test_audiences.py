@@ -183,3 +183,38 @@ def test_one_buddy_per_user_and_audience_and_events_reach_their_audience_only(
     student_coins = client.get(f"{API}/buddies/{student}", headers=h).json()
     teacher_coins = client.get(f"{API}/buddies/{teacher}", headers=h).json()
     assert (student_coins["coins"], teacher_coins["coins"]) == (0, 15)
+
+
+def test_a_widget_event_counts_for_its_buddys_audience(
+    client: TestClient, container: Container, account: Account
+) -> None:
+    apply_preset(client, account)
+    on_pro(container, account)
+    assert client.patch(AUDIENCES, json=TWO, headers=account.headers()).status_code == 200
+    buddy_id = hatch(client, account, "u1", "teacher")
+    # A coin rule only for teachers, published.
+    rule = {"event_type": "quiz_passed", "amount": 7, "audience": "teacher", "id": "teachers_bonus"}
+    draft = client.post(f"{API}/coin-rules", json=rule, headers=account.headers())
+    assert draft.status_code == 201, draft.text
+    version = draft.json()["config_version_id"]
+    published = client.post(f"{API}/config-versions/{version}/publish", headers=account.headers())
+    assert published.status_code == 200, published.text
+    migrated = client.post(
+        f"{API}/config-versions/{version}/migrate-buddies",
+        json={"all": True},
+        headers=account.headers(),
+    )
+    assert migrated.status_code in (200, 202), migrated.text
+    session = client.post(
+        f"{API}/widget-sessions",
+        json={"buddy_id": buddy_id, "scopes": ["read", "events:track"]},
+        headers=account.headers(),
+    ).json()
+    tracked = client.post(
+        f"{API}/widget/track",
+        json={"type": "quiz_passed"},
+        headers={"Authorization": f"Bearer {session['token']}"},
+    )
+    assert tracked.status_code == 200, tracked.text
+    assert tracked.json()["effects"]["coins"] == 15 + 7
+    assert "warnings" not in tracked.json()
