@@ -18,7 +18,7 @@ being applied, every request is ingested on its own, so no request can fail the 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dataclass_replace
 from datetime import datetime, timedelta
@@ -354,22 +354,27 @@ class Ingestion:
         self._registry(tenant, registries).check(item)
 
     def _registry(self, tenant: Tenant, registries: dict[UUID, _Registry]) -> _Registry:
-        """The published registry and whether the customer is strict, once per customer.
+        """Whether the customer is strict, its audiences and (read when first asked for) the
+        published registry, once per customer.
 
-        The customer is read as kept within ``FRESH_ENOUGH`` and the published rulebook
-        from the configs' cache, so most events cost one small catalog read.
+        The customer is read as kept within ``FRESH_ENOUGH``, so most checks cost no query;
+        the registry is one small catalog read (the rulebook comes from the configs' cache),
+        made by a strict check or once per group for the warnings.
         """
         if tenant.customer_id not in registries:
             customer = self._store.find(Customer, tenant.customer_id, max_age=FRESH_ENOUGH)
             if customer is None:
                 raise NotFound("customer", "me")
-            published = self._configs.published_rulebook(tenant)
             registries[tenant.customer_id] = _Registry(
                 strict=bool(customer.settings.get("strict_event_types")),
-                registered=frozenset(published.event_types if published else ()),
                 audiences=declared(customer.settings),
+                published=partial(self._published_types, tenant),
             )
         return registries[tenant.customer_id]
+
+    def _published_types(self, tenant: Tenant) -> frozenset[str]:
+        published = self._configs.published_rulebook(tenant)
+        return frozenset(published.event_types if published else ())
 
     def _misdated(self, item: EventInput, now: datetime) -> DomainError | None:
         """The refusal of an ``occurred_at`` outside the window around ``now`` (decision 0018).
@@ -477,14 +482,21 @@ class Ingestion:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Registry:
-    """The event types the customer's published config registers, whether it is strict,
-    and the customer's audiences (decision 0041)."""
+    """Whether the customer is strict, its audiences (decision 0041) and the event types its
+    published config registers (``published`` reads them when first needed)."""
 
     strict: bool
-    registered: frozenset[str]
     audiences: tuple[str, ...]
+    published: Callable[[], frozenset[str]]
+    _registered: frozenset[str] | None = None
+
+    @property
+    def registered(self) -> frozenset[str]:
+        if self._registered is None:
+            self._registered = self.published()
+        return self._registered
 
     def check(self, item: EventInput) -> None:
         if item.audience is not None or item.buddy_id is None:  # a named buddy has its own
