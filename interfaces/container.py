@@ -15,6 +15,8 @@ from application.companions.eggs import Eggs
 from application.companions.gate_unlocks import GateUnlocks
 from application.companions.item_art import ItemArt
 from application.companions.operations import OperationBusy, Operations
+from application.companions.progression import Progression
+from application.companions.purchases import Purchases
 from application.companions.skill_decay import SkillDecay
 from application.companions.stage_assets import StageAssets
 from application.companions.streak_sweep import StreakSweep
@@ -97,6 +99,7 @@ class Container:
     operations: Operations
     ingestion: Ingestion
     buddies: Buddies
+    purchases: Purchases
     tasks: TaskQueue
     idempotency: Idempotency
     leaderboard: LeaderboardQueries
@@ -115,6 +118,7 @@ class Container:
     streak_sweep: StreakSweep
     event_quotas: EventQuotas
     rate_limits: RateLimits
+    progression: Progression
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -295,6 +299,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     metrics.watch(OperationGauges(views, clock))
     buddies = Buddies(store, clock, secrets, configs)
     skill_decay = SkillDecay(store, clock, configs, ViewDecayCandidates(views), directory)
+    purchases = Purchases(store, clock, secrets, configs, buddies)
     eggs = Eggs(store, clock, secrets, configs)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, buddies, operations, directory)
@@ -327,6 +332,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             quotas=event_quotas,
         ),
         buddies=buddies,
+        purchases=purchases,
         tasks=tasks,
         idempotency=Idempotency(store, clock),
         leaderboard=LeaderboardQueries(views, clock),
@@ -353,6 +359,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         streak_sweep=streak_sweep,
         event_quotas=event_quotas,
         rate_limits=limits,
+        progression=Progression(buddies, clock),
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

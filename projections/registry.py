@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.analytics.leaderboard import LeaderboardView
+from projections.companions.badges import BuddyBadgesView
 from projections.companions.buddies import BuddiesView
 from projections.companions.eggs import EggsView
 from projections.companions.evolutions import BuddyEvolutionsView
@@ -10,6 +11,8 @@ from projections.companions.operations import OperationsView
 from projections.companions.skill_decays import SkillDecaysView
 from projections.companions.streaks import StreakDuesView
 from projections.economy.gate_unlocks import GateUnlocksView
+from projections.economy.item_funnel import ItemFunnelView
+from projections.economy.purchased_items import PurchasedItemsView
 from projections.ingestion.event_log import EventLogView
 from projections.integrations.webhook_deliveries import WebhookDeliveriesView
 from projections.shared.base import Projection
@@ -23,8 +26,11 @@ def all_projections() -> list[Projection]:
         EventLogView(),
         LeaderboardView(),
         BuddyEvolutionsView(),
+        BuddyBadgesView(),
         WebhookDeliveriesView(),
         GateUnlocksView(),
         SkillDecaysView(),
         StreakDuesView(),
+        PurchasedItemsView(),
+        ItemFunnelView(),
     ]

@@ -1,5 +1,6 @@
 """Use cases on one buddy: reading it, renaming, archiving, evolving, equipping,
-and the manual overrides support staff use (coins, tokens, skills, badges)."""
+and the manual overrides support staff use (coins, tokens, skills, badges). Buying and
+granting items is ``application/companions/purchases.py``."""
 
 from __future__ import annotations
 
@@ -130,9 +131,8 @@ class Buddies:
                 "an archived buddy cannot change its items",
                 {"current_status": state.buddy.status, "requested_status": "active"},
             )
-        arranged = arrange_equipment(
-            item_ids, state.buddy.owned_item_ids, state.rulebook.item_categories
-        )
+        wardrobe = self._configs.wardrobe(tenant, state.buddy.config_version_id)
+        arranged = arrange_equipment(item_ids, state.buddy.owned_item_ids, wardrobe.item_categories)
         return self._request(state.buddy, "equip_item", {"item_ids": arranged}, correlation_id)
 
     def _request(
@@ -227,48 +227,6 @@ class Buddies:
                     reason=f"badge:{badge_key}",
                     entry_id=self._secrets.uuid(),
                     causation={**cause, "badge_key": badge_key},
-                    timestamp=now,
-                )
-            self._settle(state, cause)
-            self._store.save(state.buddy, state.ledger)
-            return state.buddy
-
-        return retry_on_conflict(attempt, line=buddy_id)
-
-    def purchase_item(
-        self,
-        tenant: Tenant,
-        buddy_id: str,
-        item_id: str,
-        actor: str,
-        correlation_id: str | None = None,
-    ) -> Buddy:
-        """Buy a catalog item at its prices (coins, the primary token, or both): the debits and
-        the ownership land together or not at all."""
-        cause = _override(actor, correlation_id)
-
-        def attempt() -> Buddy:
-            state = self.state(tenant, buddy_id)
-            item = state.rulebook.item(item_id)
-            if item is None:
-                raise NotFound("item", item_id)
-            now = self._clock.now()
-            entry_id = self._secrets.uuid()
-            state.buddy.acquire_item(
-                item_id=item_id,
-                causation={**cause, "ledger_entry_id": entry_id},
-                timestamp=now,
-            )
-            primary = state.rulebook.token_config.primary.token_key
-            prices = ((COINS, item.price_coins), (primary, item.price_tokens))
-            charges = [(currency, price) for currency, price in prices if price]
-            for number, (currency, price) in enumerate(charges):
-                state.ledger.debit(
-                    currency=currency,
-                    amount=price,
-                    reason=f"item:{item_id}",
-                    entry_id=entry_id if number == 0 else self._secrets.uuid(),
-                    causation={**cause, "item_id": item_id},
                     timestamp=now,
                 )
             self._settle(state, cause)

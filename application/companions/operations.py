@@ -188,7 +188,7 @@ class Operations:
         account.egg_closed(egg_id=egg.id, timestamp=now)
         account.buddy_adopted(buddy_id=buddy_id, timestamp=now)
         settle(buddy, ledger, rulebook, _cause(operation), now)
-        self._draw(buddy, rulebook, now)
+        self._draw(buddy, now)
         return [egg, buddy, ledger, account], result
 
     def _evolve(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
@@ -203,7 +203,7 @@ class Operations:
         )
         rulebook = self._configs.rulebook(buddy.config_version_id)
         settle(buddy, ledger, rulebook, _cause(operation), now)
-        self._draw(buddy, rulebook, now)
+        self._draw(buddy, now)
         result = {
             "buddy_id": public_id("buddy", buddy.id),
             "evolution_stage": buddy.evolution_stage,
@@ -212,7 +212,7 @@ class Operations:
 
     def _equip(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
         buddy, _ = self._buddy_and_ledger(operation)
-        rulebook = self._configs.rulebook(buddy.config_version_id)
+        rulebook = self._wardrobe(buddy)
         now = self._clock.now()
         item_ids = list(operation.params["item_ids"])
         if item_ids != buddy.equipped_item_ids:  # the same outfit again (a rerender) only draws
@@ -222,16 +222,22 @@ class Operations:
                 operation_id=operation.id,
                 timestamp=now,
             )
-        self._draw(buddy, rulebook, now)
+        self._draw(buddy, now, rulebook)
         result = {
             "buddy_id": public_id("buddy", buddy.id),
             "equipped_items": list(buddy.equipped_item_ids),
         }
         return [buddy], result
 
-    def _draw(self, buddy: Buddy, rulebook: Rulebook, now: datetime) -> None:
+    def _draw(self, buddy: Buddy, now: datetime, wardrobe: Rulebook | None = None) -> None:
+        """Draw the buddy with every item it may wear (``Configs.wardrobe``)."""
         if self._appearance is not None:
-            self._appearance.render(buddy, rulebook, now)
+            self._appearance.render(buddy, wardrobe or self._wardrobe(buddy), now)
+
+    def _wardrobe(self, buddy: Buddy) -> Rulebook:
+        return self._configs.wardrobe(
+            Tenant(buddy.customer_id, buddy.mode), buddy.config_version_id
+        )
 
     def _buddy_and_ledger(self, operation: Operation) -> tuple[Buddy, Ledger]:
         assert operation.buddy_id is not None

@@ -12,6 +12,7 @@ The ingestion pipeline reads rulebooks through ``published_version``, ``version`
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -281,6 +282,21 @@ class Configs:
         if not version.is_draft:
             self._rulebooks.put(config_version_id, rulebook)
         return rulebook
+
+    def wardrobe(self, tenant: Tenant, config_version_id: UUID) -> Rulebook:
+        """The buddy's rulebook, its items joined by the tenant's published catalogue.
+
+        A buddy buys from the *published* catalogue (decision 0034) while it is pinned to
+        its own version, so an item it bought may be newer than that version. Equipping and
+        drawing read this: every item either document knows, the published one winning.
+        """
+        pinned = self.rulebook(config_version_id)
+        published = self.published_version(tenant)
+        if published is None or published.id == config_version_id:
+            return pinned
+        items = {i.item_id: i for i in pinned.items}
+        items.update({i.item_id: i for i in self.rulebook(published.id).items})
+        return dataclasses.replace(pinned, items=tuple(items.values()))
 
     # -- impact and migration -------------------------------------------------------
 

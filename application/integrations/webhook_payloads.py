@@ -28,6 +28,7 @@ from eventsourcing.domain import DomainEvent
 
 from domain.companions.buddy import Buddy
 from domain.companions.operation import Operation
+from domain.economy.item_purchase import ItemPurchase
 from domain.economy.ledger import Ledger, LedgerEntry, TokenEntry
 from domain.ingestion.event_quota import UsageThreshold
 from domain.integrations.webhook_endpoint import TEST_EVENT
@@ -49,6 +50,9 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "streak.ticked": "A buddy's streak counted a period (a day, an ISO week or a month).",
     "streak.milestone": "A buddy's streak reached one of its configured milestones.",
     "streak.burned": "A period ended without a tick and no freeze token: the streak reset.",
+    "marketplace.purchased": "A buddy bought an item (source purchase) or was granted one "
+    "(source unlock).",
+    "marketplace.equipped": "A buddy's outfit changed: the items it now wears.",
     "operation.completed": "An asynchronous hatch, evolve or equip operation completed.",
     "operation.failed": "An asynchronous hatch, evolve or equip operation failed.",
     "usage.threshold_reached": "This month's accepted events reached 80 % of the plan's "
@@ -78,6 +82,8 @@ def origin_of(first: DomainEvent | None, buddy_first: DomainEvent | None = None)
     if isinstance(first, Ledger.Opened):
         user_id = buddy_first.user_id if isinstance(buddy_first, Buddy.Hatched) else None
         return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, user_id)
+    if isinstance(first, ItemPurchase.Recorded):
+        return Origin(Tenant(first.customer_id, first.mode), first.buddy_id, first.user_id)
     if isinstance(first, Operation.Requested):
         operation = {
             "type": first.type,
@@ -209,6 +215,23 @@ def sample_payload(event_name: str, webhook_id: str, now: datetime) -> dict[str,
         "limit": 10000,
         "period": "2025-01",
         "reset_at": "2025-02-01T00:00:00Z",
+    }
+    samples["marketplace.purchased"] = {
+        "buddy_id": buddy,
+        "user_id": "user_123",
+        "purchase_id": "pur_" + "0" * 32,
+        "item_id": "golden_hat",
+        "category": "head",
+        "source": "purchase",
+        "price": {"coins": 50, "tokens": 0, "token_key": None},
+        "ledger_entry_ids": ["led_" + "0" * 32],
+    }
+    samples["marketplace.equipped"] = {
+        "buddy_id": buddy,
+        "user_id": "user_123",
+        "item_ids": ["golden_hat"],
+        "previous_item_ids": [],
+        "operation_id": "op_" + "0" * 32,
     }
     wallet = {"buddy_id": buddy, "user_id": "user_123", "amount": 10, "balance": 10}
     for name in ("coins.earned", "coins.spent"):
@@ -346,6 +369,32 @@ def _wallet(name: str, event: LedgerEntry, origin: Origin) -> Payload:
     return name, payload
 
 
+def _purchased(event: ItemPurchase.Recorded, origin: Origin) -> Payload:
+    return "marketplace.purchased", {
+        **_buddy_ref(origin),
+        "purchase_id": public_id("purchase", event.originator_id),
+        "item_id": event.item_id,
+        "category": event.category,
+        "source": event.source,
+        "price": {
+            "coins": event.price_coins,
+            "tokens": event.price_tokens,
+            "token_key": event.token_key,
+        },
+        "ledger_entry_ids": [public_id("ledger_entry", e) for e in event.ledger_entry_ids],
+    }
+
+
+def _equipped(event: Buddy.ItemsEquipped, origin: Origin) -> Payload:
+    operation_id = event.operation_id
+    return "marketplace.equipped", {
+        **_buddy_ref(origin),
+        "item_ids": list(event.item_ids),
+        "previous_item_ids": list(event.previous_item_ids),
+        "operation_id": public_id("operation", operation_id) if operation_id else None,
+    }
+
+
 def _operation(event: Operation.Completed | Operation.Failed, origin: Origin) -> Payload:
     requested = origin.operation or {}
     buddy_id, egg_id = requested.get("buddy_id"), requested.get("egg_id")
@@ -386,6 +435,8 @@ _BUILDERS: tuple[tuple[type[DomainEvent], Callable[[Any, Origin], Payload]], ...
     (Buddy.StreakTicked, _streak_ticked),
     (Buddy.StreakMilestoneReached, _streak_milestone),
     (Buddy.StreakBurned, _streak_burned),
+    (ItemPurchase.Recorded, _purchased),
+    (Buddy.ItemsEquipped, _equipped),
     (Ledger.CoinsCredited, lambda e, o: _wallet("coins.earned", e, o)),
     (Ledger.CoinsDebited, lambda e, o: _wallet("coins.spent", e, o)),
     (Ledger.TokensCredited, lambda e, o: _wallet("token.earned", e, o)),

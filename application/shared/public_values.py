@@ -24,6 +24,7 @@ PUBLIC_KINDS: Final = {
     "to_config_version_id": "config_version",
     "entry_id": "ledger_entry",
     "ledger_entry_id": "ledger_entry",
+    "purchase_id": "purchase",
 }
 """The kind of public id each id-named field is shown as."""
 

@@ -23,11 +23,12 @@ from typing import Literal
 from application.companions.appearance import request_rerender
 from application.companions.buddies import Buddies, BuddyState
 from application.companions.operations import Operations
+from application.companions.progression import badge_progress
 from application.shared.ports import BuddyDirectory, Clock, Secrets, WidgetTokens
 from application.shared.store import EventStore, retry_on_conflict
 from domain.accounts.customer import Customer
 from domain.companions.operation import Operation
-from domain.configs.rulebook import BadgeDef, CollectionCondition
+from domain.configs.rulebook import BadgeDef
 from domain.ingestion.rules import badge_condition_holds
 from domain.shared.errors import DomainError, NotFound, Unauthorized
 from domain.shared.ids import parse_public_id, public_id
@@ -264,7 +265,9 @@ def badge_tiles(state: BuddyState) -> list[BadgeTile]:
             continue
         status: BadgeStatus = "ready" if badge.key in state.buddy.badges_ready else "locked"
         tiles.append(
-            BadgeTile(badge, status, None, _ratio(badge, required, actual), required, actual)
+            BadgeTile(
+                badge, status, None, badge_progress(badge, required, actual), required, actual
+            )
         )
     return tiles
 
@@ -273,11 +276,3 @@ def next_up(tiles: Sequence[BadgeTile], limit: int = NEXT_UP_BADGES) -> list[Bad
     """The locked badges closest to being earned, closest first."""
     locked = [t for t in tiles if t.status == "locked"]
     return sorted(locked, key=lambda t: (-t.progress, t.badge.key))[:limit]
-
-
-def _ratio(badge: BadgeDef, required: object, actual: object) -> float:
-    if isinstance(badge.condition, CollectionCondition):
-        have, need = len(actual), len(required)  # type: ignore[arg-type]
-    else:
-        have, need = int(actual), int(required)  # type: ignore[call-overload]
-    return 1.0 if need <= 0 else max(0.0, min(1.0, have / need))

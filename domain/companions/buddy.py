@@ -29,6 +29,7 @@ from domain.configs.rulebook import (
     MAX_STAGE,
     MIN_STAGE,
     MULTI_EQUIP_CATEGORIES,
+    VISUAL_CATEGORIES,
     DecayRule,
     SkillDef,
 )
@@ -76,8 +77,10 @@ def arrange_equipment(
     * each item owned by the buddy → ``item_not_owned`` (400, ``details.item_ids``);
       ownership is a fact about the buddy, so a catalog miss is asked second;
     * each item known to the catalog → ``bad_request`` (``details.item_ids``);
+    * no booster (a consumable, never drawn) → ``item_not_equippable`` (``details.item_ids``);
     * one item per category except ``accessory`` → ``category_conflict``
-      (``details.category``, ``details.item_ids``).
+      (``details.category``, ``details.conflicting_item_ids``; ``item_ids`` is the same list,
+      as it was first named).
 
     Repeating an id equips it once. Usable at request time, before starting an operation.
     """
@@ -102,6 +105,13 @@ def arrange_equipment(
             f"not in the item catalog: {', '.join(unknown)}",
             {"item_ids": unknown},
         )
+    boosters = [i for i in unique if categories[i] not in VISUAL_CATEGORIES]
+    if boosters:
+        raise DomainError(
+            "item_not_equippable",
+            f"{', '.join(boosters)} cannot be worn: boosters are used, not equipped",
+            {"item_ids": boosters},
+        )
     by_category: dict[str, list[str]] = {}
     for item_id in unique:
         by_category.setdefault(categories[item_id], []).append(item_id)
@@ -111,7 +121,7 @@ def arrange_equipment(
             raise DomainError(
                 "category_conflict",
                 f"only one {category} item can be equipped at a time",
-                {"category": category, "item_ids": worn},
+                {"category": category, "conflicting_item_ids": worn, "item_ids": worn},
             )
     return sorted(unique, key=lambda i: (LAYER_ORDER[categories[i]], i))
 
@@ -130,6 +140,9 @@ class Buddy(Aggregate):
     # Each streak's record (``StreakRecord.to_dict``). ``None`` in a buddy recorded before
     # records existed: its ``streaks`` counts and ``streak_last_day`` stand for them.
     streak_records: dict[str, dict[str, Any]] | None = None
+    # How many of each owned item it holds (a booster can be bought again); a class default
+    # too, so a buddy recorded before quantities loads with ``None`` (each owned item is one).
+    item_quantities: dict[str, int] | None = None
 
     class Hatched(Aggregate.Created):
         """Version 2 added ``correlation_id``, the hatch operation's (``Operation``)."""
@@ -630,11 +643,29 @@ class Buddy(Aggregate):
 
     # Commands: items and identity ----------------------------------------------------
 
-    def acquire_item(self, *, item_id: str, causation: dict[str, Any], timestamp: datetime) -> None:
-        """The buddy now owns ``item_id`` (a purchase or a grant). ``conflict`` if it did."""
+    def item_quantity(self, item_id: str) -> int:
+        """How many of ``item_id`` the buddy holds: 0 or 1, more for a consumable (a booster)
+        bought again. Items acquired before quantities were kept count as one."""
+        owned = 1 if item_id in self.owned_item_ids else 0
+        return (self.item_quantities or {}).get(item_id, owned)
+
+    def acquire_item(
+        self,
+        *,
+        item_id: str,
+        causation: dict[str, Any],
+        timestamp: datetime,
+        consumable: bool = False,
+    ) -> None:
+        """The buddy now owns ``item_id`` (a purchase or a grant); a ``consumable`` one it
+        already holds is held once more. ``item_already_owned`` for an owned non-consumable."""
         self._require_active("acquiring an item")
-        if item_id in self.owned_item_ids:
-            raise DomainError("conflict", f"the buddy already owns {item_id}", {"item_id": item_id})
+        if item_id in self.owned_item_ids and not consumable:
+            raise DomainError(
+                "item_already_owned",
+                f"the buddy already owns {item_id}; only boosters can be bought again",
+                {"item_id": item_id},
+            )
         self._item_acquired(item_id=item_id, causation=causation, timestamp=timestamp)
 
     def equip(
@@ -1023,7 +1054,12 @@ class Buddy(Aggregate):
     def _item_acquired(
         self, *, item_id: str, causation: dict[str, Any], timestamp: datetime
     ) -> None:
-        self.owned_item_ids = sorted([*self.owned_item_ids, item_id])
+        self.item_quantities = {
+            **(self.item_quantities or {}),
+            item_id: self.item_quantity(item_id) + 1,
+        }
+        if item_id not in self.owned_item_ids:
+            self.owned_item_ids = sorted([*self.owned_item_ids, item_id])
 
     class ItemsEquipped(Aggregate.Event):
         item_ids: list[str]

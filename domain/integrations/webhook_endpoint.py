@@ -40,6 +40,8 @@ WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "streak.ticked",
     "streak.milestone",
     "streak.burned",
+    "marketplace.purchased",
+    "marketplace.equipped",
     "operation.completed",
     "operation.failed",
     "usage.threshold_reached",

@@ -24,6 +24,7 @@ PREFIXES = {
     "webhook_delivery": "whd",
     "widget_session": "wgs",
     "upload": "upl",
+    "purchase": "pur",
 }
 
 _NATURAL_KEY_NAMESPACE = UUID("7d1f4c1e-2b8a-4c55-9a61-0c6a3e5b9d10")

@@ -24,6 +24,8 @@ from interfaces.http.companions.buddies import BuddyController, EconomyControlle
 from interfaces.http.companions.eggs import EggController
 from interfaces.http.companions.gates import BuddyGateController
 from interfaces.http.companions.operations import OperationController
+from interfaces.http.companions.progression import BuddyProgressionController
+from interfaces.http.companions.purchases import BuddyShopController
 from interfaces.http.companions.stage_assets import StageAssetController
 from interfaces.http.configs.configs import (
     ApplyPresetController,
@@ -57,6 +59,7 @@ from interfaces.http.routing import SECURITY_SCHEMES
 from interfaces.http.widgets.demo import DemoController, demo_page
 from interfaces.http.widgets.widget import WidgetController
 from interfaces.http.widgets.widget_assets import WidgetAssetController
+from interfaces.http.widgets.widget_marketplace import WidgetMarketplaceController
 from interfaces.http.widgets.widget_sessions import EmbedTokenController, WidgetSessionController
 
 API_PREFIX = "/api/v1"
@@ -98,6 +101,7 @@ def create_litestar(container: Container) -> Litestar:
             AnalyticsController,
             EventController,
             BuddyController,
+            BuddyProgressionController,
             AppearanceController,
             AssetController,
             StageAssetController,
@@ -116,12 +120,14 @@ def create_litestar(container: Container) -> Litestar:
             TokenConfigController,
             GateController,
             BuddyGateController,
+            BuddyShopController,
             MarketplaceController,
             SkillDecayController,
             SkillDecayRuleController,
             WidgetSessionController,
             EmbedTokenController,
             WidgetController,
+            WidgetMarketplaceController,
             DemoController,
             WebhookController,
             WebhookAnalyticsController,

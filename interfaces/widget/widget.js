@@ -1,6 +1,6 @@
 /* Hatched widget loader __HATCHED_WIDGET_VERSION__ — dependency-free, renders into Shadow DOM.
  * <script src=".../widget.js" data-session-token="…" defer></script>
- * <div data-hatched-mount="buddy"></div>  (also: badges, tokens, leaderboard)
+ * <div data-hatched-mount="buddy"></div>  (also: badges, tokens, leaderboard, streak)
  */
 (function () {
   "use strict";
@@ -241,8 +241,37 @@
       function () { board = "unavailable"; render(); });
   }
 
-  var RENDER = { buddy: renderBuddy, badges: renderBadges, tokens: renderTokens, leaderboard: renderLeaderboard };
-  var LABELS = { buddy: "Your buddy", badges: "Badges", tokens: "Wallet", leaderboard: "Leaderboard" };
+  // A streak mount: data-streak-key (required), data-display-mode (count | row | mini;
+  // default: the definition's). Fetched again whenever the state's ETag changes.
+  var UNITS = { daily: ["day", "today"], weekly: ["week", "this week"], monthly: ["month", "this month"] };
+  var MARKS = { ticked: "●", frozen: "❄", missed: "○", open: "◌" };
+  function renderStreak(m) {
+    var key = m.el.getAttribute("data-streak-key") || "";
+    if (m.streakTag !== etag) {
+      m.streakTag = etag;
+      call("GET", "/widget/streak/" + encodeURIComponent(key)).then(function (res) { m.streak = res.data; render(); },
+        function (e) { m.streak = e; render(); });
+    }
+    var s = m.streak;
+    if (!s) return '<p class="muted" role="status">Loading…</p>';
+    if (s instanceof Error) return errorBlock(s);
+    var mode = m.el.getAttribute("data-display-mode") || s.display_mode, unit = UNITS[s.period] || UNITS.daily;
+    var count = '<span class="coins" data-streak-count="' + s.count + '">' + s.count + "</span>";
+    var done = s.ticked_this_period ? "Done " + unit[1] + " ✓" : "Not yet " + unit[1];
+    var head = '<div class="row" data-streak="' + esc(s.streak_key) + '" data-mode="' + esc(mode) + '">';
+    if (mode === "mini") return head + '<span aria-hidden="true">🔥</span>' + count + '<span class="muted">' + esc(done) + "</span></div>";
+    var body = head + "<div><h2>🔥 " + count + " " + unit[0] + (s.count === 1 ? "" : "s") + " streak</h2>";
+    if (mode === "row") {
+      var row = s.recent.slice(-(s.max_row_icons || 7));
+      body += '<p aria-label="' + esc(row.map(function (p) { return p.period + " " + p.status; }).join(", ")) + '">' +
+        row.map(function (p) { return '<span data-period="' + p.status + '">' + MARKS[p.status] + "</span>"; }).join(" ") + "</p>";
+    }
+    return body + '<p class="muted">' + esc(done) + (s.next_milestone ? " · next milestone: " + s.next_milestone : "") +
+      (s.freeze_tokens ? " · ❄ " + s.freeze_tokens : "") + "</p></div></div>";
+  }
+
+  var RENDER = { buddy: renderBuddy, badges: renderBadges, tokens: renderTokens, leaderboard: renderLeaderboard, streak: renderStreak };
+  var LABELS = { buddy: "Your buddy", badges: "Badges", tokens: "Wallet", leaderboard: "Leaderboard", streak: "Streak" };
 
   function attach(el) {
     if (el.__hatched) return;
@@ -271,7 +300,7 @@
       else if (!state) body = error ? errorBlock(error) : '<p class="muted" role="status">Loading…</p>';
       else {
         if (m.kind === "leaderboard") loadBoard(m.el);
-        body = draw() + (error ? errorBlock(error) : "") + (notice ? errorBlock(notice) : "");
+        body = draw(m) + (error ? errorBlock(error) : "") + (notice ? errorBlock(notice) : "");
       }
       m.section.setAttribute("data-theme", theme);
       m.section.setAttribute("aria-busy", pending() ? "true" : "false");

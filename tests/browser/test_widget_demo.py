@@ -186,15 +186,16 @@ def test_the_hatchling_fills_its_frame(page: Any, live_server: LiveServer) -> No
     page.goto(f"{live_server.url}/demo")
     portrait = page.locator(PORTRAIT)
     expect(portrait).to_have_attribute("data-stage", "1")
-    page.wait_for_function(  # loaded and laid out: right after it is drawn it measures 0
-        "img => img.complete && img.naturalWidth > 0 && img.getBoundingClientRect().width > 0",
-        arg=portrait.element_handle(),
-    )
-    # In one evaluation: every poll draws the widget again, so two reads could see two elements.
-    shown, frame, src = portrait.evaluate(
-        """img => [img.getBoundingClientRect(), img.parentElement.getBoundingClientRect(), img.src]
-             .map(b => b.width === undefined ? b : [b.width, b.height])"""
-    )
+    # In one evaluation: every poll draws the widget again, so two reads could see two
+    # elements; and a picture just drawn measures 0 until it is loaded and laid out.
+    measure = """img => [img.getBoundingClientRect(), img.parentElement.getBoundingClientRect(),
+                        img.src, img.complete && img.naturalWidth > 0]
+                       .map(b => b.width === undefined ? b : [b.width, b.height])"""
+    for _ in range(100):
+        shown, frame, src, loaded = portrait.evaluate(measure)
+        if loaded and shown[0] > 0:
+            break
+        page.wait_for_timeout(100)
     assert shown == frame == [112, 112]  # the picture fills the frame...
     picture = page.context.new_page()
     picture.goto(src)

@@ -79,7 +79,7 @@ def cases(client: TestClient, account: Account) -> list[Case]:
         ("POST", "/buddies/{buddy_id}/badges", f"{buddy}/badges",
          {"json": {"badge_key": "nope"}, **secret}, "resource_not_found"),
         ("POST", "/buddies/{buddy_id}/items", f"{buddy}/items",
-         {"json": {"item_id": "quill"}, **secret}, "conflict"),
+         {"json": {"item_id": "quill"}, **secret}, "item_already_owned"),
         ("POST", "/buddies/{buddy_id}/appearance/rerender", f"{archived}/appearance/rerender",
          secret, "invalid_state_transition"),
         ("GET", "/buddies/{buddy_id}/timeline", f"{buddy}/timeline",

@@ -60,7 +60,7 @@ class SettledBadgesMachine(RuleBasedStateMachine):
     @rule(item=st.sampled_from(ITEMS))
     def purchase(self, item: str) -> None:
         self._quietly(
-            lambda: self.world.buddies.purchase_item(self.tenant, self.buddy_id, item, STAFF)
+            lambda: self.world.purchases.purchase(self.tenant, self.buddy_id, item, STAFF)
         )
 
     @rule(badge=st.sampled_from(BADGES))

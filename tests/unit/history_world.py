@@ -15,6 +15,7 @@ from uuid import UUID
 from application.companions.buddies import Buddies
 from application.companions.eggs import Eggs
 from application.companions.operations import Operations
+from application.companions.purchases import Purchases
 from application.configs.configs import Configs
 from application.configs.what_if import WhatIf, WhatIfLimits
 from application.history.history import History
@@ -89,6 +90,7 @@ class World:
         self.operations = Operations(self.store, self.clock, self.configs)
         self.ingestion = Ingestion(self.store, self.clock, self.configs, group_commit=False)
         self.buddies = Buddies(self.store, self.clock, secrets, self.configs)
+        self.purchases = Purchases(self.store, self.clock, secrets, self.configs, self.buddies)
         self.index = LogOperationIndex(self.store)
         self.history = History(self.store, self.configs, self.index)
 

@@ -82,7 +82,7 @@ def test_evolving_and_equipping_draw_new_pictures(world: World, renderer: FlakyR
     evolved = dict(world.buddies.load(tenant, buddy_id).appearance or {})
     assert evolved["stage"] == 2 and evolved["base_image"] != hatched["base_image"]
     world.buddies.credit(tenant, buddy_id, None, 100, "test", "support")
-    world.buddies.purchase_item(tenant, buddy_id, "quill", "support")
+    world.purchases.purchase(tenant, buddy_id, "quill", "support")
     equip(world, tenant, buddy_id, ["quill"])
     dressed = dict(world.buddies.load(tenant, buddy_id).appearance or {})
     assert dressed["rendered_equipped_item_ids"] == ["quill"]

@@ -324,7 +324,7 @@ def test_one_item_per_category_except_accessories() -> None:
     )
     assert (error.code, error.details) == (
         "category_conflict",
-        {"category": "head", "item_ids": ["cap", "hat"]},
+        {"category": "head", "conflicting_item_ids": ["cap", "hat"], "item_ids": ["cap", "hat"]},
     )
     buddy.equip(
         item_ids=["pin", "star", "hat"], categories=CATEGORIES, operation_id=None, timestamp=at(3)
@@ -349,7 +349,8 @@ def test_only_owned_and_catalogued_items_can_be_worn() -> None:
         == "bad_request"
     )
     assert (
-        refusal(buddy.acquire_item, item_id="hat", causation={}, timestamp=at(3)).code == "conflict"
+        refusal(buddy.acquire_item, item_id="hat", causation={}, timestamp=at(3)).code
+        == "item_already_owned"
     )
 
 

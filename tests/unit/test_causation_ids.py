@@ -36,7 +36,7 @@ def test_every_id_in_every_recorded_causation_is_a_uuid() -> None:
     world.buddies.credit(tenant, buddy_id, None, 500, "seed", STAFF)
     world.buddies.award_badge(tenant, buddy_id, "first_steps", STAFF)
     item = world.buddies.state(tenant, buddy_id).rulebook.items[0]
-    world.buddies.purchase_item(tenant, buddy_id, item.item_id, STAFF)
+    world.purchases.purchase(tenant, buddy_id, item.item_id, STAFF)
     world.evolve(tenant, buddy_id)
 
     causations = every_causation(world)

@@ -116,9 +116,9 @@ def test_buying_the_last_item_of_a_collection_awards_it_with_its_coins() -> None
     tenant = tenant_with(world, badge_rewarded("book_lover", 40))
     buddy_id = world.hatch(tenant)
     world.buddies.credit(tenant, buddy_id, None, 140, "seed", STAFF)
-    world.buddies.purchase_item(tenant, buddy_id, "reading_glasses", STAFF)
+    world.purchases.purchase(tenant, buddy_id, "reading_glasses", STAFF)
     assert "book_lover" not in world.buddies.load(tenant, buddy_id).badges
-    buddy = world.buddies.purchase_item(tenant, buddy_id, "scholar_scarf", STAFF)
+    buddy = world.purchases.purchase(tenant, buddy_id, "scholar_scarf", STAFF).buddy
     assert "book_lover" in buddy.badges
     assert world.buddies.state(tenant, buddy_id).ledger.balance("coins") == 40
 

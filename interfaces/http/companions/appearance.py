@@ -42,6 +42,7 @@ EQUIP_REFUSALS = (
     "invalid_state_transition",
     "too_many_items",
     "item_not_owned",
+    "item_not_equippable",
     "bad_request",
     "category_conflict",
 )

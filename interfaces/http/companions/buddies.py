@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.accounts.principal import Principal
 from application.companions.buddies import Buddies, BuddyState, WalletChange
+from application.companions.purchases import Purchases
 from application.history.history import History
 from application.shared.public_values import public_causation
 from domain.economy.ledger import Credit, LedgerEntry, TokenEntry
@@ -569,14 +570,24 @@ class BuddyController(Controller):
         "/{buddy_id:str}/items",
         access=Access.SECRET,
         body=PurchaseRequest,
-        errors=(*BUDDY_CHANGE_REFUSALS, "insufficient_balance"),
+        errors=(
+            *BUDDY_CHANGE_REFUSALS,
+            "item_already_owned",
+            "requirements_not_met",
+            "out_of_stock",
+            "insufficient_balance",
+            "config_version_mismatch",
+        ),
         status_code=200,
-        summary="Buy an item of the catalog with coins",
+        summary="Alias of purchase-item (the same purchase), answering the buddy",
     )
     def purchase_item(
-        self, override: NamedDependency[Override], data: JSONBody[PurchaseRequest]
+        self,
+        override: NamedDependency[Override],
+        purchases: NamedDependency[Purchases],
+        data: JSONBody[PurchaseRequest],
     ) -> BuddyView:
-        return override.buddy_after(override.buddies.purchase_item, data.item_id)
+        return override.buddy_after(purchases.purchase, data.item_id)
 
 
 class EconomyController(Controller):

@@ -17,6 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from application.companions.buddies import BuddyState
+from application.companions.progression import Progression
 from application.ingestion.ingestion import Ingestion
 from application.widgets.widgets import BadgeTile, Widgets, badge_tiles, next_up
 from domain.companions.appearance import STAGE_NAMES
@@ -40,6 +41,7 @@ from interfaces.http.companions.buddies import (
     evolution_view,
 )
 from interfaces.http.companions.operations import OperationView, operation_view
+from interfaces.http.companions.progression import StreakView, streak_view
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.etag import etag_of, matches
 from interfaces.http.ingestion.events import (
@@ -462,6 +464,21 @@ class WidgetController(Controller):
         read_your_writes(request, LeaderboardView.name)
         board = leaderboard.board(widget.tenant, metric, window, limit, buddy_id=widget.buddy_id)
         return widget_board_view(board, widget)
+
+    @get(
+        "/streak/{key:str}",
+        access=Access.WIDGET,
+        feature="streaks",
+        errors=WIDGET_READ_REFUSALS,
+        summary="One streak of the buddy as of now: count, display mode, this period, freezes",
+    )
+    def streak(
+        self, widget: WidgetCaller, progression: NamedDependency[Progression], key: FromPath[str]
+    ) -> StreakView:
+        widget.require(READ)
+        return streak_view(
+            progression.streak(widget.tenant, public_id("buddy", widget.buddy_id), key)
+        )
 
     @get(
         "/theme",
