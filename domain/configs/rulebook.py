@@ -177,6 +177,7 @@ class SkillRule:
     skill_key: str
     amount: int
     conditions: tuple[Condition, ...] = ()
+    audience: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,6 +186,7 @@ class SkillRule:
             "skill_key": self.skill_key,
             "amount": self.amount,
             "conditions": [c.to_dict() for c in self.conditions],
+            "audience": self.audience,
         }
 
 
@@ -196,6 +198,7 @@ class TokenEarnRule:
     amount: int
     conditions: tuple[Condition, ...] = ()
     weekly_cap: int | None = None
+    audience: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,6 +207,7 @@ class TokenEarnRule:
             "amount": self.amount,
             "conditions": [c.to_dict() for c in self.conditions],
             "weekly_cap": self.weekly_cap,
+            "audience": self.audience,
         }
 
 
@@ -1040,12 +1044,15 @@ def _parse_coin_rule(raw: object, path: str, problems: _Problems) -> CoinRule | 
 
 
 def _parse_skill_rule(raw: object, path: str, problems: _Problems) -> SkillRule | None:
-    r = _Reader(raw, path, problems, ("id", "event_type", "skill_key", "amount", "conditions"))
+    r = _Reader(
+        raw, path, problems, ("id", "event_type", "skill_key", "amount", "conditions", "audience")
+    )
     rule_id = r.string("id", pattern=RULE_ID)
     event_type = r.string("event_type", pattern=EVENT_TYPE)
     skill_key = r.string("skill_key", pattern=SNAKE_KEY)
     amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
     conditions = _conditions(r, problems)
+    audience = r.string("audience", pattern=AUDIENCE, required=False)
     if not r.ok or rule_id is None or event_type is None or skill_key is None or amount is None:
         return None
     return SkillRule(
@@ -1054,16 +1061,20 @@ def _parse_skill_rule(raw: object, path: str, problems: _Problems) -> SkillRule 
         skill_key=skill_key,
         amount=amount,
         conditions=conditions,
+        audience=audience,
     )
 
 
 def _parse_token_rule(raw: object, path: str, problems: _Problems) -> TokenEarnRule | None:
-    r = _Reader(raw, path, problems, ("id", "event_type", "amount", "conditions", "weekly_cap"))
+    r = _Reader(
+        raw, path, problems, ("id", "event_type", "amount", "conditions", "weekly_cap", "audience")
+    )
     rule_id = r.string("id", pattern=RULE_ID)
     event_type = r.string("event_type", pattern=EVENT_TYPE)
     amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
     conditions = _conditions(r, problems)
     weekly_cap = r.integer("weekly_cap", minimum=1, required=False)
+    audience = r.string("audience", pattern=AUDIENCE, required=False)
     if not r.ok or rule_id is None or event_type is None or amount is None:
         return None
     return TokenEarnRule(
@@ -1072,6 +1083,7 @@ def _parse_token_rule(raw: object, path: str, problems: _Problems) -> TokenEarnR
         amount=amount,
         conditions=conditions,
         weekly_cap=weekly_cap,
+        audience=audience,
     )
 
 
