@@ -23,6 +23,7 @@ from application.shared.quotas import LOGIN, take
 from application.shared.store import EventStore, retry_on_conflict
 from application.shared.ttl_cache import TtlCache
 from domain.accounts.api_key import PUBLISHABLE_SCOPES, ApiKey
+from domain.accounts.audiences import AUDIENCES_SETTING, declared, replaced
 from domain.accounts.customer import SETTING_TYPES, Customer
 from domain.accounts.customer_email import CustomerEmail, email_claim_id, normalise_email
 from domain.accounts.plans import FEATURES, PLANS
@@ -224,6 +225,24 @@ class Accounts:
             changed = {k: v for k, v in changes.items() if customer.settings.get(k) != v}
             if changed:
                 customer.change_settings(changes=changed, timestamp=self._clock.now())
+                self._store.save(customer)
+            return customer
+
+        return retry_on_conflict(attempt)
+
+    def replace_audiences(
+        self, customer_id: UUID, audiences: list[dict[str, Any]], in_use: set[str]
+    ) -> Customer:
+        """Replace the customer's audiences (decision 0041); ``in_use``: the audiences buddies
+        or eggs belong to, which may not be removed."""
+
+        def attempt() -> Customer:
+            customer = self.customer(customer_id)
+            new = replaced(declared(customer.settings), audiences, in_use, customer.plan)
+            if customer.settings.get(AUDIENCES_SETTING) != new:
+                customer.change_settings(
+                    changes={AUDIENCES_SETTING: new}, timestamp=self._clock.now()
+                )
                 self._store.save(customer)
             return customer
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from application.companions.buddy_audiences import BuddyAudiences
 from application.configs.configs import Configs
 from application.shared.ports import Clock, Secrets
 from application.shared.store import EventStore, retry_on_conflict
+from domain.accounts.audiences import check_audience, declared
 from domain.accounts.customer import Customer
+from domain.companions.buddy import Buddy
 from domain.companions.egg import Egg
 from domain.companions.operation import Operation
 from domain.companions.user_account import UserAccount
 from domain.shared.errors import DomainError
-from domain.shared.ids import parse_public_id
+from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import Tenant
 
 PUBLISH_URL = "/dashboard/config/publish"
@@ -21,6 +24,7 @@ PUBLISH_URL = "/dashboard/config/publish"
 class Eggs:
     def __init__(self, store: EventStore, clock: Clock, secrets: Secrets, configs: Configs) -> None:
         self._store = store
+        self._audiences = BuddyAudiences(store)
         self._clock = clock
         self._secrets = secrets
         self._configs = configs
@@ -49,6 +53,10 @@ class Eggs:
                 {"publish_url": PUBLISH_URL},
             )
         customer = self._store.load(Customer, tenant.customer_id, "customer", "me")
+        audiences = declared(customer.settings)
+        check_audience(audiences, audience)
+        if audience is None and audiences:
+            audience = audiences[0]  # the one audience is implied
         max_active = int(customer.settings["max_active_eggs_per_user"])
 
         def attempt() -> tuple[Egg, bool]:
@@ -61,6 +69,8 @@ class Eggs:
                 user_id=user_id,
                 timestamp=now,
             )
+            if audience is not None and audiences:
+                self._check_one_buddy_per_audience(account, audience)
             active = [self._store.load(Egg, i, "egg", str(i)) for i in account.active_egg_ids]
             if ensure:
                 statuses = {e.id: e.status for e in active if e.audience == audience}
@@ -87,6 +97,18 @@ class Eggs:
             return egg, True
 
         return retry_on_conflict(attempt)
+
+    def _check_one_buddy_per_audience(self, account: UserAccount, audience: str) -> None:
+        """With audiences declared a user has one buddy per audience (decision 0041); an
+        egg for an audience the user already has an active buddy of is ``conflict``."""
+        for buddy_id in account.buddy_ids:
+            buddy = self._store.find(Buddy, buddy_id)
+            if buddy is not None and buddy.is_active and self._audiences.of(buddy) == audience:
+                raise DomainError(
+                    "conflict",
+                    f"user {account.user_id!r} already has a buddy for the audience {audience!r}",
+                    {"audience": audience, "buddy_id": public_id("buddy", buddy.id)},
+                )
 
     def set_status(self, tenant: Tenant, egg_id: str, status: str) -> Egg:
         def attempt() -> Egg:

@@ -23,12 +23,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from application.companions.buddy_audiences import BuddyAudiences
 from application.configs.configs import Configs
 from application.economy.wallets import ledger_id_for, settle
 from application.shared.ports import BuddyDirectory, Clock, DecayCandidates
 from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.buddy import Buddy
-from domain.companions.egg import Egg
 from domain.configs.rulebook import DEFAULT_AUDIENCE, DecayRule, Rulebook
 from domain.economy.ledger import Ledger
 from domain.shared.correlation import correlated
@@ -84,7 +84,7 @@ class SkillDecay:
         self._candidates = candidates
         self._directory = directory
         self._swept_on: date | None = None
-        self._audiences: dict[UUID, str] = {}
+        self._audiences = BuddyAudiences(store)
 
     def sweep(self) -> DecayRun | None:
         """The scheduled pass over every tenant; ``None`` when this process already made a
@@ -163,13 +163,5 @@ class SkillDecay:
         return retry_on_conflict(attempt, line=public_id("buddy", buddy_id))
 
     def _audience(self, buddy: Buddy) -> str:
-        """The audience the buddy was hatched for (its egg's; ``default`` without one). It
-        never changes, so it is read once per buddy."""
-        known = self._audiences.get(buddy.id)
-        if known is None:
-            egg = self._store.find(Egg, buddy.egg_id)
-            known = (egg.audience if egg is not None else None) or DEFAULT_AUDIENCE
-            if len(self._audiences) > 100_000:
-                self._audiences.clear()
-            self._audiences[buddy.id] = known
-        return known
+        """The audience the buddy was hatched for (its egg's; ``default`` without one)."""
+        return self._audiences.of(buddy) or DEFAULT_AUDIENCE

@@ -261,6 +261,13 @@ class Configs:
             return None
         return self._load(catalog.published_id)
 
+    def published_rulebook(self, tenant: Tenant) -> Rulebook | None:
+        """The published rulebook, read through the cache: only the catalog is loaded."""
+        catalog = self._catalog(tenant)
+        if catalog is None or catalog.published_id is None:
+            return None
+        return self.rulebook(catalog.published_id)
+
     def version(self, config_version_id: UUID) -> ConfigVersion:
         """Any version by id, without a tenant check (internal callers only)."""
         return self._load(config_version_id)

@@ -18,8 +18,9 @@ being applied, every request is ingested on its own, so no request can fail the 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
@@ -28,12 +29,14 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from application.companions.buddy_audiences import BuddyAudiences
 from application.configs.configs import Configs
 from application.economy.wallets import credit_effects, ledger_id_for
 from application.ingestion.event_quotas import EventQuotas
 from application.ingestion.group_commit import GroupCommit, Outcome
 from application.shared.ports import Clock, NoTelemetry, Telemetry
 from application.shared.store import EventStore, retry_on_conflict
+from domain.accounts.audiences import check_audience, declared
 from domain.accounts.customer import Customer
 from domain.companions.buddy import Buddy
 from domain.companions.user_account import UserAccount
@@ -41,6 +44,7 @@ from domain.economy.ledger import Ledger
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.ingestion.event_window import DEFAULT_BACKFILL, EventWindow
 from domain.ingestion.rules import CustomerEvent, Evaluation, evaluate
+from domain.ingestion.warnings import unregistered_type
 from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import public_id
@@ -155,6 +159,7 @@ class Ingestion:
         quotas: EventQuotas | None = None,
     ) -> None:
         self._store = store
+        self._audiences = BuddyAudiences(store)
         self._quotas = quotas if quotas is not None and quotas.enabled else None
         self._telemetry = telemetry or NoTelemetry()
         self._clock = clock
@@ -184,7 +189,7 @@ class Ingestion:
         """
         if self._group is None:
             return _raised(self._ingest_alone(_Request(tenant, item)))
-        self._check_registered(tenant, item.type, {})
+        self._check_accepted(tenant, item, {})
         existing = self._store.find(EventIngestion, EventIngestion.id_for(tenant, item.event_id))
         if existing is not None:
             return existing, True
@@ -296,15 +301,16 @@ class Ingestion:
             tally = self._quotas.tally(
                 partial(self._store.find, max_age=max_age), self._clock.now()
             )
-        strict: dict[UUID, frozenset[str] | None] = {}
+        registries: dict[UUID, _Registry] = {}
         recorded: dict[UUID, EventIngestion] = {}
         outcomes: list[Outcome[Ingested]] = []
         for request in requests:
             tenant, item = request.tenant, request.item
             trusted = optimistic and request.checked
             try:
+                registry = self._registry(tenant, registries)
                 if not trusted:
-                    self._check_registered(tenant, item.type, strict)
+                    registry.check(item)
                 ingestion_id = EventIngestion.id_for(tenant, item.event_id)
                 now = self._clock.now()
                 misdated = self._misdated(item, now)
@@ -323,7 +329,9 @@ class Ingestion:
                 outcomes.append(refusal)
                 continue
             try:
-                ingestion = self._apply(tenant, ingestion_id, item, targets, loaded, now)
+                ingestion = self._apply(
+                    tenant, ingestion_id, item, targets, loaded, now, registry.registered
+                )
             except Exception as error:
                 raise _Spoiled(error) from error
             recorded[ingestion_id] = ingestion
@@ -337,33 +345,36 @@ class Ingestion:
 
     # -- one event -----------------------------------------------------------------
 
-    def _check_registered(
-        self, tenant: Tenant, event_type: str, strict: dict[UUID, frozenset[str] | None]
+    def _check_accepted(
+        self, tenant: Tenant, item: EventInput, registries: dict[UUID, _Registry]
     ) -> None:
-        """With the customer's ``strict_event_types`` on, refuse types the published
-        config does not register (``strict`` remembers the answer per customer)."""
-        if tenant.customer_id not in strict:
-            strict[tenant.customer_id] = self._registered_types(tenant)
-        registered = strict[tenant.customer_id]
-        if registered is not None and event_type not in registered:
-            raise DomainError(
-                "event_type_not_registered",
-                f"event type {event_type!r} is not registered in the published config",
-                {"type": event_type, "registered": sorted(registered)},
-            )
+        """Refuse an audience the customer's audiences do not allow and, with
+        ``strict_event_types`` on, a type the published config does not register
+        (``registries`` remembers the answers per customer)."""
+        self._registry(tenant, registries).check(item)
 
-    def _registered_types(self, tenant: Tenant) -> frozenset[str] | None:
-        """The types a strict customer accepts; ``None`` when the customer is not strict.
+    def _registry(self, tenant: Tenant, registries: dict[UUID, _Registry]) -> _Registry:
+        """Whether the customer is strict, its audiences and (read when first asked for) the
+        published registry, once per customer.
 
-        The customer is read as kept within ``FRESH_ENOUGH``, so most events cost no query.
+        The customer is read as kept within ``FRESH_ENOUGH``, so most checks cost no query;
+        the registry is one small catalog read (the rulebook comes from the configs' cache),
+        made by a strict check or once per group for the warnings.
         """
-        customer = self._store.find(Customer, tenant.customer_id, max_age=FRESH_ENOUGH)
-        if customer is None:
-            raise NotFound("customer", "me")
-        if not customer.settings.get("strict_event_types"):
-            return None
-        published = self._configs.published_version(tenant)
-        return frozenset(self._configs.rulebook(published.id).event_types if published else ())
+        if tenant.customer_id not in registries:
+            customer = self._store.find(Customer, tenant.customer_id, max_age=FRESH_ENOUGH)
+            if customer is None:
+                raise NotFound("customer", "me")
+            registries[tenant.customer_id] = _Registry(
+                strict=bool(customer.settings.get("strict_event_types")),
+                audiences=declared(customer.settings),
+                published=partial(self._published_types, tenant),
+            )
+        return registries[tenant.customer_id]
+
+    def _published_types(self, tenant: Tenant) -> frozenset[str]:
+        published = self._configs.published_rulebook(tenant)
+        return frozenset(published.event_types if published else ())
 
     def _misdated(self, item: EventInput, now: datetime) -> DomainError | None:
         """The refusal of an ``occurred_at`` outside the window around ``now`` (decision 0018).
@@ -397,7 +408,23 @@ class Ingestion:
                 raise NotFound("buddy", public_id("buddy", item.buddy_id))
             buddy_ids = [item.buddy_id]
         buddies = [loaded.load(Buddy, b, "buddy", public_id("buddy", b)) for b in buddy_ids]
-        return [b for b in buddies if b.is_active]
+        return [b for b in buddies if b.is_active and self._reaches(item, b)]
+
+    def _as_for(self, event: CustomerEvent, buddy: Buddy) -> CustomerEvent:
+        """An event sent without an audience counts for the buddy's own audience (the one
+        a widget's buddy, or a single-audience customer's buddy, was hatched for)."""
+        if event.audience is not None:
+            return event
+        audience = self._audiences.of(buddy)
+        return event if audience is None else dataclass_replace(event, audience=audience)
+
+    def _reaches(self, item: EventInput, buddy: Buddy) -> bool:
+        """An event sent for an audience reaches the user's buddy of that audience (one
+        per user and audience), and buddies hatched without one (decision 0041)."""
+        if item.audience is None:
+            return True
+        audience = self._audiences.of(buddy)
+        return audience is None or audience == item.audience
 
     def _apply(
         self,
@@ -407,9 +434,11 @@ class Ingestion:
         targets: list[Buddy],
         loaded: _Loaded,
         now: datetime,
+        registered: frozenset[str],
     ) -> EventIngestion:
         """Evaluate the event for each target buddy, credit its ledger, record its progress;
-        ``now`` is when it is received (the window was checked against it)."""
+        ``now`` is when it is received (the window was checked against it). A type the
+        published config does not register is recorded first in the trace (its warning)."""
         event = CustomerEvent(
             event_id=item.event_id,
             type=item.type,
@@ -422,7 +451,9 @@ class Ingestion:
         for buddy in targets:
             ledger = loaded.load(Ledger, ledger_id_for(buddy.id), "ledger", str(buddy.id))
             rulebook = self._configs.rulebook(buddy.config_version_id)
-            evaluation = evaluate(rulebook, buddy.progress_state(ledger.wallet()), event)
+            evaluation = evaluate(
+                rulebook, buddy.progress_state(ledger.wallet()), self._as_for(event, buddy)
+            )
             cause = {
                 "event_id": item.event_id,
                 "config_version_id": buddy.config_version_id,
@@ -443,12 +474,45 @@ class Ingestion:
             audience=item.audience,
             buddy_id=item.buddy_id,
             effects=summarise_effects(evaluations),
-            trace=trace_of(evaluations),
+            trace=[*_unregistered(item.type, registered), *trace_of(evaluations)],
             applied_to=[buddy.id for buddy, _ in evaluations],
             outcome="applied" if evaluations else "no_active_buddy",
             error=None,
             timestamp=now,
         )
+
+
+@dataclass
+class _Registry:
+    """Whether the customer is strict, its audiences (decision 0041) and the event types its
+    published config registers (``published`` reads them when first needed)."""
+
+    strict: bool
+    audiences: tuple[str, ...]
+    published: Callable[[], frozenset[str]]
+    _registered: frozenset[str] | None = None
+
+    @property
+    def registered(self) -> frozenset[str]:
+        if self._registered is None:
+            self._registered = self.published()
+        return self._registered
+
+    def check(self, item: EventInput) -> None:
+        if item.audience is not None or item.buddy_id is None:  # a named buddy has its own
+            check_audience(self.audiences, item.audience)
+        event_type = item.type
+        if self.strict and event_type not in self.registered:
+            raise DomainError(
+                "event_type_not_registered",
+                f"event type {event_type!r} is not registered in the published config",
+                {"type": event_type, "registered": sorted(self.registered)},
+            )
+
+
+def _unregistered(event_type: str, registered: frozenset[str]) -> list[dict[str, Any]]:
+    entry = unregistered_type(event_type, registered)
+    return [entry] if entry is not None else []
 
 
 def outcome_of(ingested: Ingested) -> str:

@@ -61,6 +61,7 @@ def _skill_rule(
         "skill_key": skill_key,
         "amount": amount,
         "conditions": conditions or [],
+        "audience": None,
     }
 
 
@@ -78,6 +79,7 @@ def _earn(
         "amount": amount,
         "conditions": conditions or [],
         "weekly_cap": weekly_cap,
+        "audience": None,
     }
 
 

@@ -177,6 +177,7 @@ class SkillRule:
     skill_key: str
     amount: int
     conditions: tuple[Condition, ...] = ()
+    audience: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,6 +186,7 @@ class SkillRule:
             "skill_key": self.skill_key,
             "amount": self.amount,
             "conditions": [c.to_dict() for c in self.conditions],
+            "audience": self.audience,
         }
 
 
@@ -196,6 +198,7 @@ class TokenEarnRule:
     amount: int
     conditions: tuple[Condition, ...] = ()
     weekly_cap: int | None = None
+    audience: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,6 +207,7 @@ class TokenEarnRule:
             "amount": self.amount,
             "conditions": [c.to_dict() for c in self.conditions],
             "weekly_cap": self.weekly_cap,
+            "audience": self.audience,
         }
 
 
@@ -635,10 +639,45 @@ class GateDef:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EventTypeDef:
+    """A registered event type (decision 0041). ``id`` names it for ``/event-types/{id}`` and
+    stays when ``key`` (the name events carry) is renamed; ``former_keys`` are the names it had,
+    so events recorded under one still read as this type. An entry that is only a key (``id``
+    = ``key``, nothing else set) is written as the plain string the first documents held."""
+
+    id: str
+    key: str
+    label: str | None = None
+    description: str | None = None
+    former_keys: tuple[str, ...] = ()
+
+    @property
+    def plain(self) -> bool:
+        return (
+            self.id == self.key
+            and self.label is None
+            and self.description is None
+            and not self.former_keys
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "key": self.key,
+            "label": self.label,
+            "description": self.description,
+            "former_keys": list(self.former_keys),
+        }
+
+    def to_document(self) -> str | dict[str, Any]:
+        return self.key if self.plain else self.to_dict()
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rulebook:
     """The validated rulebook of one config version."""
 
-    event_types: tuple[str, ...] = ()
+    event_type_defs: tuple[EventTypeDef, ...] = ()
     skills: tuple[SkillDef, ...] = ()
     coin_rules: tuple[CoinRule, ...] = ()
     skill_rules: tuple[SkillRule, ...] = ()
@@ -673,10 +712,15 @@ class Rulebook:
         """Validate ``document``; ``DomainError("validation_failed")`` lists every problem."""
         return _parse_rulebook(document)
 
+    @property
+    def event_types(self) -> tuple[str, ...]:
+        """The registered event type names."""
+        return tuple(t.key for t in self.event_type_defs)
+
     def to_dict(self) -> dict[str, Any]:
         """The canonical JSON-safe document (fixed key order, optional fields as ``None``)."""
         return {
-            "event_types": list(self.event_types),
+            "event_types": [t.to_document() for t in self.event_type_defs],
             "skills": [s.to_dict() for s in self.skills],
             "coin_rules": [r.to_dict() for r in self.coin_rules],
             "skill_rules": [r.to_dict() for r in self.skill_rules],
@@ -1000,12 +1044,15 @@ def _parse_coin_rule(raw: object, path: str, problems: _Problems) -> CoinRule | 
 
 
 def _parse_skill_rule(raw: object, path: str, problems: _Problems) -> SkillRule | None:
-    r = _Reader(raw, path, problems, ("id", "event_type", "skill_key", "amount", "conditions"))
+    r = _Reader(
+        raw, path, problems, ("id", "event_type", "skill_key", "amount", "conditions", "audience")
+    )
     rule_id = r.string("id", pattern=RULE_ID)
     event_type = r.string("event_type", pattern=EVENT_TYPE)
     skill_key = r.string("skill_key", pattern=SNAKE_KEY)
     amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
     conditions = _conditions(r, problems)
+    audience = r.string("audience", pattern=AUDIENCE, required=False)
     if not r.ok or rule_id is None or event_type is None or skill_key is None or amount is None:
         return None
     return SkillRule(
@@ -1014,16 +1061,20 @@ def _parse_skill_rule(raw: object, path: str, problems: _Problems) -> SkillRule 
         skill_key=skill_key,
         amount=amount,
         conditions=conditions,
+        audience=audience,
     )
 
 
 def _parse_token_rule(raw: object, path: str, problems: _Problems) -> TokenEarnRule | None:
-    r = _Reader(raw, path, problems, ("id", "event_type", "amount", "conditions", "weekly_cap"))
+    r = _Reader(
+        raw, path, problems, ("id", "event_type", "amount", "conditions", "weekly_cap", "audience")
+    )
     rule_id = r.string("id", pattern=RULE_ID)
     event_type = r.string("event_type", pattern=EVENT_TYPE)
     amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
     conditions = _conditions(r, problems)
     weekly_cap = r.integer("weekly_cap", minimum=1, required=False)
+    audience = r.string("audience", pattern=AUDIENCE, required=False)
     if not r.ok or rule_id is None or event_type is None or amount is None:
         return None
     return TokenEarnRule(
@@ -1032,6 +1083,7 @@ def _parse_token_rule(raw: object, path: str, problems: _Problems) -> TokenEarnR
         amount=amount,
         conditions=conditions,
         weekly_cap=weekly_cap,
+        audience=audience,
     )
 
 
@@ -1573,6 +1625,36 @@ def _parse_decay_rule(raw: object, path: str, problems: _Problems) -> DecayRule 
     )
 
 
+_EVENT_TYPE_FIELDS: Final = ("id", "key", "label", "description", "former_keys")
+_MAX_LABEL: Final = 80
+_MAX_DESCRIPTION: Final = 500
+_MAX_FORMER_KEYS: Final = 20
+
+
+def _parse_event_type_def(raw: object, path: str, problems: _Problems) -> EventTypeDef | None:
+    """A registered type: its name alone (the first documents), or an object."""
+    if isinstance(raw, str):
+        key = _parse_event_type(raw, path, problems)
+        return EventTypeDef(id=key, key=key) if key is not None else None
+    r = _Reader(raw, path, problems, _EVENT_TYPE_FIELDS)
+    key = r.string("key", pattern=EVENT_TYPE)
+    type_id = r.string("id", pattern=EVENT_TYPE, required=False, default=key)
+    label = r.string("label", max_length=_MAX_LABEL, required=False)
+    description = r.string("description", max_length=_MAX_DESCRIPTION, required=False)
+    former = r.items(
+        "former_keys", lambda v, p: _parse_event_type(v, p, problems), limit=_MAX_FORMER_KEYS
+    )
+    if not r.ok or key is None or type_id is None:
+        return None
+    return EventTypeDef(
+        id=type_id,
+        key=key,
+        label=label,
+        description=description,
+        former_keys=tuple(dict.fromkeys(k for k in former if k != key)),
+    )
+
+
 def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None:
     if not isinstance(raw, str) or not EVENT_TYPE.compiled.match(raw):
         problems.add(path, f"must be an event type name: {EVENT_TYPE.description}")
@@ -1634,7 +1716,8 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     if not isinstance(document, Mapping):
         problems.raise_if_any()
 
-    event_types = r.items("event_types", lambda v, p: _parse_event_type(v, p, problems))
+    event_type_defs = r.items("event_types", lambda v, p: _parse_event_type_def(v, p, problems))
+    event_types = [t.key for t in event_type_defs]
     skills = r.items("skills", lambda v, p: _parse_skill(v, p, problems), limit=32)
     coin_rules = r.items("coin_rules", lambda v, p: _parse_coin_rule(v, p, problems))
     skill_rules = r.items("skill_rules", lambda v, p: _parse_skill_rule(v, p, problems))
@@ -1660,6 +1743,11 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
 
     # Uniqueness and cross-references (only meaningful once the parts parsed).
     _unique(event_types, "event_types", "event type", problems, r.positions.get("event_types"))
+    first_with_id: dict[str, EventTypeDef] = {}
+    for index, type_def in zip(r.positions.get("event_types", []), event_type_defs, strict=True):
+        other = first_with_id.setdefault(type_def.id, type_def)
+        if other is not type_def and other.key != type_def.key:
+            problems.add(f"event_types[{index}].id", f"duplicate event type id {type_def.id!r}")
     _unique([s.key for s in skills], "skills", "skill key", problems, r.positions.get("skills"))
     _unique([b.key for b in badges], "badges", "badge key", problems, r.positions.get("badges"))
     _unique([g.gate_key for g in gates], "gates", "gate key", problems, r.positions.get("gates"))
@@ -1748,7 +1836,7 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     problems.raise_if_any()
     assert token_config is not None  # a missing one was reported above
     return Rulebook(
-        event_types=tuple(event_types),
+        event_type_defs=tuple(event_type_defs),
         skills=tuple(skills),
         coin_rules=tuple(coin_rules),
         skill_rules=tuple(skill_rules),

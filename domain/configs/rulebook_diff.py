@@ -20,7 +20,7 @@ Describe = Callable[[str, str, Doc, Doc], list[str]]
 def describe_changes(before: Rulebook, after: Rulebook) -> list[str]:
     """Every difference from ``before`` to ``after``; empty when they are equal."""
     old, new = before.to_dict(), after.to_dict()
-    lines = _listed("event type", old["event_types"], new["event_types"])
+    lines = _listed("event type", before.event_types, after.event_types)
     lines += _keyed("skill", "key", old["skills"], new["skills"], _field_changes)
     lines += _keyed("coin rule", "id", old["coin_rules"], new["coin_rules"], _amount_changes)
     lines += _keyed("skill rule", "id", old["skill_rules"], new["skill_rules"], _amount_changes)

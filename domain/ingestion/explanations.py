@@ -35,6 +35,7 @@ from domain.ingestion.rules import (
     REASON_WEEKLY_CAP,
     WEEKLY_WINDOW_WEEKS,
 )
+from domain.ingestion.warnings import REASON_NOT_REGISTERED
 
 REASON_NO_ACTIVE_BUDDY: Final = "no_active_buddy"
 REASON_DUPLICATE: Final = "duplicate"
@@ -79,6 +80,11 @@ def explain(entry: Mapping[str, Any], *, event_type: str) -> str:
         return no_active_buddy()
     if reason == REASON_DUPLICATE or reason == "duplicate_event":
         return duplicate(None)
+    if reason == REASON_NOT_REGISTERED:
+        hint = entry.get("suggestion")
+        return f"The event type {entry.get('type')} is not registered in the published config" + (
+            f"; did you mean {hint}?" if hint else "."
+        )
     if kind == "evolution":
         return _evolution(entry)
     if reason == REASON_FIRED:

@@ -671,6 +671,14 @@ def _skill_rule(
 ) -> tuple[SkillIncrement | None, TraceEntry]:
     if event.type != rule.event_type:
         return None, _entry(rule.id, "skill", REASON_TYPE_MISMATCH, expected=rule.event_type)
+    if rule.audience is not None and event.audience != rule.audience:
+        return None, _entry(
+            rule.id,
+            "skill",
+            REASON_AUDIENCE_MISMATCH,
+            expected=rule.audience,
+            actual=event.audience,
+        )
     failed = _first_false(rule.conditions, event.properties)
     if failed is not None:
         return None, _entry(rule.id, "skill", REASON_CONDITION_FALSE, **failed)
@@ -698,6 +706,14 @@ def _token_rule(
 ) -> tuple[TokenCredit | None, TraceEntry]:
     if event.type != rule.event_type:
         return None, _entry(rule.id, "token", REASON_TYPE_MISMATCH, expected=rule.event_type)
+    if rule.audience is not None and event.audience != rule.audience:
+        return None, _entry(
+            rule.id,
+            "token",
+            REASON_AUDIENCE_MISMATCH,
+            expected=rule.audience,
+            actual=event.audience,
+        )
     failed = _first_false(rule.conditions, event.properties)
     if failed is not None:
         return None, _entry(rule.id, "token", REASON_CONDITION_FALSE, **failed)

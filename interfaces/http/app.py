@@ -19,6 +19,7 @@ from interfaces.http.api_docs import api_docs, api_docs_assets
 from interfaces.http.auth import provide_principal
 from interfaces.http.companions.appearance import AppearanceController
 from interfaces.http.companions.assets import AssetController
+from interfaces.http.companions.audiences import AudienceController
 from interfaces.http.companions.buddies import BuddyController, EconomyController
 from interfaces.http.companions.eggs import EggController
 from interfaces.http.companions.gates import BuddyGateController
@@ -31,6 +32,7 @@ from interfaces.http.configs.configs import (
     ConfigVersionController,
     PresetController,
 )
+from interfaces.http.configs.event_types import EventTypeController
 from interfaces.http.configs.gates import GateController
 from interfaces.http.configs.marketplaces import MarketplaceController
 from interfaces.http.configs.rule_editors import (
@@ -112,6 +114,8 @@ def create_litestar(container: Container) -> Litestar:
             SkillRuleController,
             BadgeDefinitionController,
             StreakDefinitionController,
+            EventTypeController,
+            AudienceController,
             SkillSetController,
             TokenConfigController,
             GateController,

@@ -51,6 +51,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "out_of_stock": 409,
     "evolution_not_ready": 409,
     "max_stage_reached": 409,
+    "event_type_in_use": 409,
+    "audience_in_use": 409,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "validation_failed": 422,

@@ -89,7 +89,13 @@ class EggController(Controller):
     @post(
         access=Access.SECRET,
         body=CreateEggRequest,
-        errors=("no_published_config", "active_egg_limit"),
+        errors=(
+            "no_published_config",
+            "active_egg_limit",
+            "missing_audience",
+            "unknown_audience",
+            "conflict",
+        ),
         summary="Create a pending egg for a user (ensure=true reuses a waiting/ready one)",
         status_code=201,
     )

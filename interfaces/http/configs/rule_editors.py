@@ -73,6 +73,7 @@ class SkillRuleBody(Model):
     amount: int
     id: str | None = None
     conditions: list[ConditionBody] = []
+    audience: str | None = None
 
 
 class BadgeCondition(Model):
@@ -119,6 +120,7 @@ class TokenEarnRuleBody(Model):
     amount: int
     conditions: list[ConditionBody] = []
     weekly_cap: int | None = None
+    audience: str | None = None
 
 
 class PrimarySlotBody(Model):
@@ -173,6 +175,7 @@ class SkillRule(msgspec.Struct, kw_only=True):
     skill_key: str
     amount: int
     conditions: list[Condition]
+    audience: str | None
 
 
 class SkillRuleView(SkillRule, kw_only=True):
@@ -217,6 +220,7 @@ class TokenEarnRule(msgspec.Struct, kw_only=True):
     amount: int
     conditions: list[Condition]
     weekly_cap: int | None
+    audience: str | None
 
 
 class TokenSlot(msgspec.Struct, kw_only=True):

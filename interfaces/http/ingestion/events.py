@@ -24,6 +24,7 @@ from application.history.history import History
 from application.ingestion.ingestion import EventInput, Ingestion
 from domain.ingestion.cap_hits import cap_hits
 from domain.ingestion.event_ingestion import EventIngestion
+from domain.ingestion.warnings import WarningCode, warnings_of
 from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.json_values import copy_json
@@ -47,11 +48,14 @@ Audience = Annotated[str, msgspec.Meta(pattern=AUDIENCE.regex)]
 
 INGEST_REFUSALS = (
     "event_type_not_registered",
+    "missing_audience",
+    "unknown_audience",
     "resource_not_found",
     "conflict",
     "event_quota_exceeded",
 )
 """What ingesting one event can be refused with: a type the strict config does not register,
+an audience the customer's audiences do not allow (decision 0041),
 a ``buddy_id`` that is not the user's, a write that kept losing its race, this month's event
 quota used up (and a bad ``occurred_at``: ``validation_failed``, which every body can
 answer)."""
@@ -92,15 +96,32 @@ class CapReached(msgspec.Struct):
     awarded: int
 
 
+class EventWarning(msgspec.Struct, omit_defaults=True):
+    """An accepted event that probably did not do what was meant (decision 0041):
+    ``event_type_not_registered`` (``suggestion``: the registered type it may have meant),
+    ``no_active_buddy``, ``property_type_mismatch`` (rule ``rule_id`` compared ``property``
+    with an ``expected_type`` value and the event sent an ``actual_type`` one)."""
+
+    code: WarningCode
+    message: str
+    suggestion: str | None = None
+    rule_id: str | None = None
+    property: str | None = None
+    expected_type: str | None = None
+    actual_type: str | None = None
+
+
 class IngestedEvent(msgspec.Struct, omit_defaults=True):
     """``POST /events``: ``effects`` when accepted, ``error`` when rejected; a repeat of the
     ``event_id`` answers the same plus ``"duplicate": true``. ``caps_reached``, only when a
-    cap held a reward back, says which (``"coins": 0`` alone cannot tell a cap from no rule)."""
+    cap held a reward back, says which (``"coins": 0`` alone cannot tell a cap from no rule);
+    ``warnings``, only when there are some, the likely mistakes of an accepted event."""
 
     accepted: bool
     event_id: str
     effects: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
     caps_reached: list[CapReached] = []
+    warnings: list[EventWarning] = []
     error: EventError | msgspec.UnsetType = msgspec.UNSET
     duplicate: bool = False
 
@@ -114,6 +135,7 @@ class BatchItem(msgspec.Struct, omit_defaults=True):
     status: Literal["accepted", "duplicate", "rejected"]
     effects: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
     caps_reached: list[CapReached] = []
+    warnings: list[EventWarning] = []
     error: EventError | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -197,6 +219,7 @@ def ingested_event(ingestion: EventIngestion, *, duplicate: bool = False) -> Ing
         event_id=ingestion.event_id,
         effects=copy_json(ingestion.effects),
         caps_reached=caps_reached(ingestion),
+        warnings=event_warnings(ingestion),
         duplicate=duplicate,
     )
 
@@ -211,11 +234,19 @@ def batch_item(ingestion: EventIngestion, *, duplicate: bool = False) -> BatchIt
         status="duplicate" if duplicate else "accepted",
         effects=copy_json(ingestion.effects),
         caps_reached=caps_reached(ingestion),
+        warnings=event_warnings(ingestion),
     )
 
 
 def caps_reached(ingestion: EventIngestion) -> list[CapReached]:
     return [CapReached(**dataclasses.asdict(hit)) for hit in cap_hits(ingestion.trace)]
+
+
+def event_warnings(ingestion: EventIngestion) -> list[EventWarning]:
+    return [
+        EventWarning(**dataclasses.asdict(w))
+        for w in warnings_of(ingestion.outcome, ingestion.trace)
+    ]
 
 
 def ingest_one(
