@@ -152,10 +152,8 @@ def test_a_lesson_past_the_daily_cap_says_so(
         lesson.click()
         expect(page.locator(COINS)).to_have_text(coins)
     lesson.click()  # the sixth lesson of the UTC day: lessons pay at most 50 coins a day
-    # The status is written once the widget has read its state again, which waits for the
-    # views to follow the log: on a loaded machine that takes longer than one poll.
     expect(page.locator("#status")).to_have_text(
-        "Finish the lesson: +0 coins — daily cap reached (50/day)", timeout=30_000
+        "Finish the lesson: +0 coins — daily cap reached (50/day)"
     )
     expect(page.locator(f"{BUDDY} .toast")).to_have_text("Daily cap reached (50/day)")
     expect(page.locator(COINS)).to_have_text("75")
@@ -202,3 +200,33 @@ def test_the_hatchling_fills_its_frame(page: Any, live_server: LiveServer) -> No
     width, height = picture.evaluate(CREATURE_SHARE)
     # ...and the buddy fills the picture: the whole 512 px scene left it about a third
     assert width >= 0.5 and height >= 0.5, f"the buddy fills {width:.0%} x {height:.0%}"
+
+
+def test_a_late_answer_never_overwrites_the_newest_clicks_status(
+    page: Any, live_server: LiveServer
+) -> None:
+    """Two clicks in flight can answer out of order: the status shows the newest click's."""
+    page.goto(f"{live_server.url}/demo")
+    expect(page.locator(COINS)).to_have_text("0")
+    page.evaluate(
+        """() => { const w = window.__HATCHED_WIDGET__, track = w.track; window.__answered = 0;
+                   w.track = (...args) => track(...args).finally(() => { window.__answered += 1; }); }"""
+    )
+    held: list[Any] = []
+
+    def hold_the_first(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/api/v1/widget/track", hold_the_first)
+    page.get_by_role("button", name="Finish the lesson").click()
+    page.get_by_role("button", name="Pass the quiz").click()
+    page.wait_for_function("() => window.__answered === 1")
+    quiz_status = page.locator("#status").text_content() or ""
+    assert quiz_status.startswith("Pass the quiz: +"), quiz_status
+    held[0].continue_()
+    page.wait_for_function("() => window.__answered === 2")
+    page.evaluate("() => new Promise(resolve => setTimeout(resolve, 0))")  # the page's callback
+    assert page.locator("#status").text_content() == quiz_status
