@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -50,11 +54,38 @@ def _recorder_env(settings: Settings) -> dict[str, str]:
         return env
     path = settings.sqlite_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_wal(path)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "10",
     }
+
+
+_WAL_SWITCH = threading.Lock()
+WAL_ATTEMPTS = 50
+
+
+def ensure_sqlite_wal(path: Path) -> None:
+    """Put a SQLite file in WAL mode before any pool opens it.
+
+    The library switches each new file to WAL from its first connection, and ``PRAGMA
+    journal_mode=WAL`` answers "database is locked" at once, without waiting, while another
+    connection holds the file: several containers (or ``serve``, ``projector`` and a worker)
+    starting together on a fresh file could fail. The switch is made here once, in turn within
+    a process and retried a bounded number of times across processes; a file already in WAL
+    mode costs one query."""
+    with _WAL_SWITCH:
+        for attempt in range(WAL_ATTEMPTS):
+            try:
+                with closing(sqlite3.connect(path, timeout=10)) as conn:
+                    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                        conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError:
+                if attempt == WAL_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05)
 
 
 @contextmanager
