@@ -201,9 +201,7 @@ def stripe_api() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def billed(
-    settings: Settings, stripe_api: Receiver
-) -> Iterator[tuple[TestClient, Container]]:  # type: ignore[type-arg]
+def billed(settings: Settings, stripe_api: Receiver) -> Iterator[tuple[TestClient, Container]]:  # type: ignore[type-arg]
     with app_client(
         settings,
         stripe_secret_key="sk_test_" + "b" * 24,
@@ -507,7 +505,7 @@ def test_an_invoice_before_its_checkout_is_placed_by_the_subscriptions_metadata(
     billed: tuple[TestClient, Container],  # type: ignore[type-arg]
 ) -> None:
     """Stripe does not order its events: the first invoice often comes before the checkout."""
-    client, container = billed
+    client, _ = billed
     account = register_account(client)
     paid = invoice_paid(account, "price_pro_monthly")
     details = paid["data"]["object"]["parent"]["subscription_details"]
