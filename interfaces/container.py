@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from application.accounts.accounts import Accounts
+from application.billing.billing import Billing
 from application.companions.appearance import Appearance
 from application.companions.auto_evolve import AutoEvolver
 from application.companions.buddies import Buddies
@@ -31,7 +32,14 @@ from application.ingestion.ingestion import Ingestion
 from application.integrations.webhook_dispatch import WebhookDispatcher
 from application.integrations.webhooks import Webhooks
 from application.shared.images import ImageIntake
-from application.shared.ports import Clock, PasswordHasher, RateLimits, Secrets, WebhookSender
+from application.shared.ports import (
+    Clock,
+    PasswordHasher,
+    PaymentProvider,
+    RateLimits,
+    Secrets,
+    WebhookSender,
+)
 from application.shared.quotas import (
     AUTH,
     DEMO_VISITORS,
@@ -54,6 +62,7 @@ from infrastructure.accounts.security import (
     digest,
 )
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
+from infrastructure.billing.stripe_provider import StripeProvider
 from infrastructure.companions.assets import FileAssetStore
 from infrastructure.companions.decay_candidates import ViewDecayCandidates
 from infrastructure.companions.directory import ViewBuddyDirectory
@@ -119,6 +128,7 @@ class Container:
     event_quotas: EventQuotas
     rate_limits: RateLimits
     progression: Progression
+    billing: Billing
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -203,17 +213,26 @@ class Adapters:
     webhook_urls: WebhookUrlGuard
     webhook_sender: WebhookSender
     rate_limits: RateLimits
+    payment_provider: PaymentProvider
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Adapters:
         urls = WebhookUrlGuard(allow_private=settings.webhook_allow_private)
+        clock = SystemClock()
         return cls(
-            clock=SystemClock(),
+            clock=clock,
             secrets=RandomSecrets(),
             password_hasher=Argon2PasswordHasher(),
             webhook_urls=urls,
             webhook_sender=HttpWebhookSender(urls, timeout=settings.webhook_timeout_seconds),
             rate_limits=rate_limiter(settings),
+            payment_provider=StripeProvider(
+                clock,
+                settings.stripe_secret_key,
+                settings.stripe_webhook_secret,
+                dict(settings.stripe_prices),
+                settings.stripe_api_base,
+            ),
         )
 
 
@@ -360,6 +379,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         event_quotas=event_quotas,
         rate_limits=limits,
         progression=Progression(buddies, clock),
+        billing=Billing(store, clock, accounts, adapters.payment_provider),
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

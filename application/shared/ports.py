@@ -192,3 +192,38 @@ class UploadTokens(Protocol):
         """``Unauthorized`` (401, ``details.reason``: ``invalid``, ``expired`` or
         ``wrong_audience``) when it is not valid."""
         ...
+
+
+class PaymentProvider(Protocol):
+    """The payment provider (Stripe in ``infrastructure/billing``; decision 0049). Each
+    method that needs a key it was not given raises ``billing_not_configured`` (503)."""
+
+    @property
+    def configured(self) -> bool:
+        """Whether checkout and the portal can reach the provider (its API key is set)."""
+        ...
+
+    def plan_of_price(self, price_id: str) -> str | None:
+        """The plan a provider price is for, ``None`` for a price we never sold."""
+        ...
+
+    def checkout_url(
+        self,
+        *,
+        plan: str,
+        customer_reference: str,
+        email: str,
+        provider_customer_id: str | None,
+        success_url: str,
+        cancel_url: str,
+    ) -> str:
+        """A hosted checkout page subscribing the customer to ``plan``; ``customer_reference``
+        (our public customer id) comes back on every event of the subscription."""
+        ...
+
+    def portal_url(self, *, provider_customer_id: str, return_url: str) -> str: ...
+
+    def verify(self, payload: bytes, signature: str | None) -> dict[str, object]:
+        """The event ``payload`` carries, once its signature header is checked against the
+        webhook secret; ``invalid_signature`` (400) otherwise."""
+        ...

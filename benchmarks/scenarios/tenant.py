@@ -30,8 +30,15 @@ def _ok(response: httpx.Response) -> dict:
     return dict(response.json())
 
 
+BENCH_PLAN = "enterprise"
+BENCH_EVENT_QUOTA = 1_000_000_000
+"""The bench tenant's plan: a contract quota no run reaches, so the quota is counted but never
+stops a scenario (``POST /billing/override-plan``, a server without Stripe keys)."""
+
+
 def create_tenant(api: str, user_ids: list[str], preset: str = "language-learning") -> Tenant:
-    """Register, mint a live key, apply ``preset`` and hatch one buddy per user."""
+    """Register, put the account on ``BENCH_PLAN``, mint a live key, apply ``preset`` and hatch
+    one buddy per user."""
     with httpx.Client(timeout=30) as http:
         registered = _ok(
             http.post(
@@ -44,6 +51,13 @@ def create_tenant(api: str, user_ids: list[str], preset: str = "language-learnin
             )
         )
         dashboard = {"Authorization": f"Bearer {registered['token']}"}
+        _ok(
+            http.post(
+                f"{api}/billing/override-plan",
+                json={"plan": BENCH_PLAN, "event_quota": BENCH_EVENT_QUOTA, "reason": "bench"},
+                headers=dashboard,
+            )
+        )
         key = _ok(http.post(f"{api}/auth/api-keys", json={"mode": "live"}, headers=dashboard))[
             "key"
         ]

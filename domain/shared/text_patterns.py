@@ -49,5 +49,16 @@ EMAIL = TextPattern(
     r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
     "an e-mail address such as name@example.com",
 )
+WEB_URL = TextPattern(
+    r"^https?://\S+$",
+    "an http:// or https:// address without spaces",
+)
 
-TEXT_PATTERNS: tuple[TextPattern, ...] = (EVENT_TYPE, SNAKE_KEY, RULE_ID, AUDIENCE, EMAIL)
+TEXT_PATTERNS: tuple[TextPattern, ...] = (
+    EVENT_TYPE,
+    SNAKE_KEY,
+    RULE_ID,
+    AUDIENCE,
+    EMAIL,
+    WEB_URL,
+)

@@ -79,6 +79,9 @@ DEMO_VISITOR_RATE_LIMIT = "10/minute;100/day"
 UPGRADE_URL = "https://app.hatched.dev/dashboard/billing"
 """Where ``plan_feature_locked`` sends a customer to upgrade (``HATCHED_UPGRADE_URL``)."""
 
+STRIPE_PLANS = ("growth", "pro")
+"""The plans checkout sells, each with a ``HATCHED_STRIPE_PRICE_<PLAN>``."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -119,6 +122,11 @@ class Settings:
     event_quotas: bool = True
     api_rate_limits: bool = True
     upgrade_url: str = UPGRADE_URL
+    stripe_secret_key: str | None = field(default=None, repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
+    stripe_prices: tuple[tuple[str, str], ...] = ()
+    """Plan → Stripe price id (``HATCHED_STRIPE_PRICE_GROWTH``, ``_PRO``; decision 0049)."""
+    stripe_api_base: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -176,6 +184,14 @@ class Settings:
             event_quotas=_flag(env.get("HATCHED_EVENT_QUOTAS", "true")),
             api_rate_limits=_flag(env.get("HATCHED_API_RATE_LIMITS", "true")),
             upgrade_url=env.get("HATCHED_UPGRADE_URL") or UPGRADE_URL,
+            stripe_secret_key=env.get("HATCHED_STRIPE_SECRET_KEY") or None,
+            stripe_webhook_secret=env.get("HATCHED_STRIPE_WEBHOOK_SECRET") or None,
+            stripe_prices=tuple(
+                (plan, price)
+                for plan in STRIPE_PLANS
+                if (price := env.get(f"HATCHED_STRIPE_PRICE_{plan.upper()}"))
+            ),
+            stripe_api_base=(env.get("HATCHED_STRIPE_API_BASE") or "").rstrip("/") or None,
         )
 
     @property

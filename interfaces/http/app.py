@@ -17,6 +17,7 @@ from interfaces.http.accounts.accounts import AuthController, CustomerController
 from interfaces.http.analytics.analytics import AnalyticsController
 from interfaces.http.api_docs import api_docs, api_docs_assets
 from interfaces.http.auth import provide_principal
+from interfaces.http.billing.billing import BillingController
 from interfaces.http.companions.appearance import AppearanceController
 from interfaces.http.companions.assets import AssetController
 from interfaces.http.companions.audiences import AudienceController
@@ -96,6 +97,7 @@ def create_litestar(container: Container) -> Litestar:
             HealthController,
             AuthController,
             CustomerController,
+            BillingController,
             EggController,
             OperationController,
             AnalyticsController,

@@ -28,6 +28,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "item_not_equippable": 400,
     "missing_audience": 400,
     "unknown_audience": 400,
+    "unknown_plan": 400,
+    "invalid_signature": 400,
     "progression_not_spendable": 400,
     "unauthorized": 401,
     "credit_insufficient": 402,
@@ -53,6 +55,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "max_stage_reached": 409,
     "event_type_in_use": 409,
     "audience_in_use": 409,
+    "subscription_active": 409,
+    "no_billing_customer": 409,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "validation_failed": 422,
@@ -61,7 +65,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_image": 422,
     "rate_limited": 429,
     "internal_error": 500,
+    "billing_provider_error": 502,
     "service_unavailable": 503,
+    "billing_not_configured": 503,
 }
 
 _CODE_BY_STATUS = {

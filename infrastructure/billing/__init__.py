@@ -1,0 +1,1 @@
+"""Billing: the Stripe adapter (decision 0049)."""
