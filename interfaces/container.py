@@ -54,6 +54,7 @@ from infrastructure.accounts.security import (
     digest,
 )
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
+from infrastructure.analytics.rollup_queries import RollupQueries
 from infrastructure.companions.assets import FileAssetStore
 from infrastructure.companions.decay_candidates import ViewDecayCandidates
 from infrastructure.companions.directory import ViewBuddyDirectory
@@ -103,6 +104,7 @@ class Container:
     tasks: TaskQueue
     idempotency: Idempotency
     leaderboard: LeaderboardQueries
+    rollups: RollupQueries
     history: History
     exports: BuddyExports
     widgets: Widgets
@@ -336,6 +338,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         tasks=tasks,
         idempotency=Idempotency(store, clock),
         leaderboard=LeaderboardQueries(views, clock),
+        rollups=RollupQueries(views, clock),
         history=History(store, configs, operation_index),
         exports=BuddyExports(store, clock, operation_index),
         widgets=widgets,
