@@ -40,6 +40,7 @@ bench: $(TEST_STAMP)
 	@command -v pgbench >/dev/null || { echo "installing pgbench (apt-get postgresql-client)"; apt-get install -y -qq postgresql-client >/dev/null || { apt-get update -qq && apt-get install -y -qq postgresql-client; }; }
 	@test -x $(BIN)/py-spy || { echo "installing py-spy (pip)"; $(BIN)/pip install --quiet py-spy; }
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.analytics_reads --write
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

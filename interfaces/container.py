@@ -62,6 +62,7 @@ from infrastructure.accounts.security import (
     digest,
 )
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
+from infrastructure.analytics.rollup_queries import RollupQueries
 from infrastructure.billing.stripe_provider import StripeProvider
 from infrastructure.companions.assets import FileAssetStore
 from infrastructure.companions.decay_candidates import ViewDecayCandidates
@@ -112,6 +113,7 @@ class Container:
     tasks: TaskQueue
     idempotency: Idempotency
     leaderboard: LeaderboardQueries
+    rollups: RollupQueries
     history: History
     exports: BuddyExports
     widgets: Widgets
@@ -355,6 +357,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         tasks=tasks,
         idempotency=Idempotency(store, clock),
         leaderboard=LeaderboardQueries(views, clock),
+        rollups=RollupQueries(views, clock),
         history=History(store, configs, operation_index),
         exports=BuddyExports(store, clock, operation_index),
         widgets=widgets,

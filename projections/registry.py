@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.analytics.leaderboard import LeaderboardView
+from projections.analytics.rollups import AnalyticsRollupsView
 from projections.companions.badges import BuddyBadgesView
 from projections.companions.buddies import BuddiesView
 from projections.companions.eggs import EggsView
@@ -33,4 +34,5 @@ def all_projections() -> list[Projection]:
         StreakDuesView(),
         PurchasedItemsView(),
         ItemFunnelView(),
+        AnalyticsRollupsView(),
     ]

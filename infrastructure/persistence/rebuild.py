@@ -58,7 +58,16 @@ from infrastructure.persistence.view_store import (
     lock_position,
 )
 from infrastructure.persistence.view_text import decode_value
-from projections.shared.base import Delete, Projection, RowChange, Table, Upsert, iso
+from projections.shared.base import (
+    Delete,
+    Lookup,
+    Once,
+    Projection,
+    RowChange,
+    Table,
+    Upsert,
+    iso,
+)
 
 log = logging.getLogger("hatched.rebuild")
 
@@ -198,8 +207,25 @@ class _Copy:
     def _renamed(self, change: RowChange) -> RowChange:
         table = self._names[change.table]
         if isinstance(change, Upsert):
-            return replace(change, table=table)
+            return replace(
+                change,
+                table=table,
+                key=self._looked_up(change.key),
+                values=self._looked_up(change.values),
+            )
+        if isinstance(change, Once):
+            then = tuple(self._renamed(t) for t in change.then)
+            return replace(change, table=table, then=then)  # type: ignore[arg-type]
         return Delete(table, change.key)
+
+    def _looked_up(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with each ``Lookup`` reading the copy's table instead of the live one."""
+        return {
+            column: replace(value, table=self._names[value.table])
+            if isinstance(value, Lookup)
+            else value
+            for column, value in values.items()
+        }
 
 
 class _Lock:

@@ -24,7 +24,7 @@ from infrastructure.persistence.failures import caused_by_infrastructure
 from infrastructure.persistence.parked_events import PARKED, Outcome, park, unpark
 from infrastructure.persistence.view_text import decode_value, encode_param
 from infrastructure.shared.settings import Settings
-from projections.shared.base import Delete, Projection, RowChange, Table, Upsert
+from projections.shared.base import Delete, Lookup, Once, Projection, RowChange, Table, Upsert
 
 log = logging.getLogger("hatched.views")
 
@@ -352,12 +352,64 @@ def lock_position(tx: _Tx, view: str) -> int:
 
 def _write(tx: _Tx, changes: Iterable[RowChange]) -> None:
     """Consecutive changes of the same shape go to the database as one ``executemany``
-    (one round trip on PostgreSQL), still one statement per change, in order."""
+    (one round trip on PostgreSQL), still one statement per change, in order. A ``Once``
+    and a change naming a ``Lookup`` depend on what the changes before them wrote, so they
+    are written one by one, after those."""
     for sql, rows in _batched(tx, changes):
-        if len(rows) == 1:
+        if isinstance(sql, Once | Upsert):
+            _write_dependent(tx, sql)
+        elif len(rows) == 1:
             tx.execute(sql, rows[0])
         else:
             tx.executemany(sql, rows)
+
+
+def _write_dependent(tx: _Tx, change: Once | Upsert) -> None:
+    if isinstance(change, Upsert):
+        resolved = _resolved(tx, change)
+        if resolved is not None:
+            tx.execute(*_upsert(tx, resolved))
+        return
+    row = {**change.key, **change.values}
+    columns = list(row)
+    marks = ", ".join(tx.p for _ in columns)
+    inserted = tx.execute(
+        f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(change.key)}) DO NOTHING",
+        [_encode(row[c]) for c in columns],
+    )
+    if inserted.rowcount == 1:
+        for then in change.then:
+            _write_dependent(tx, then)
+
+
+def _resolved(tx: _Tx, change: Upsert) -> Upsert | None:
+    """``change`` with each ``Lookup`` replaced by the value it names; ``None`` when a looked-up
+    row is missing."""
+    found: dict[str, dict[str, Any]] = {}
+    for part in ("key", "values"):
+        mapping = {}
+        for column, value in getattr(change, part).items():
+            if isinstance(value, Lookup):
+                clauses = " AND ".join(f"{c} = {tx.p}" for c in value.key)
+                row = tx.execute(
+                    f"SELECT {value.column} FROM {value.table} WHERE {clauses}",
+                    [encode_param(v) for v in value.key.values()],
+                ).fetchone()
+                if row is None:
+                    return None
+                value = decode_value(row[0])
+            mapping[column] = value
+        found[part] = mapping
+    return Upsert(change.table, found["key"], found["values"], change.increments)
+
+
+def _dependent(change: RowChange) -> bool:
+    if isinstance(change, Once):
+        return True
+    if isinstance(change, Upsert):
+        return any(isinstance(v, Lookup) for v in (*change.key.values(), *change.values.values()))
+    return False
 
 
 def _track(tx: _Tx, view: str, position: int) -> None:
@@ -412,10 +464,21 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _batched(tx: _Tx, changes: Iterable[RowChange]) -> Iterator[tuple[str, list[list[Any]]]]:
-    """Statements with their parameter rows, consecutive changes of one shape together."""
+def _batched(
+    tx: _Tx, changes: Iterable[RowChange]
+) -> Iterator[tuple[str | Once | Upsert, list[list[Any]]]]:
+    """Statements with their parameter rows, consecutive changes of one shape together; a
+    dependent change (``_dependent``) comes alone, as itself."""
     sql, rows = "", list[list[Any]]()
     for change in changes:
+        if _dependent(change):
+            if rows:
+                yield sql, rows
+            sql, rows = "", []
+            assert isinstance(change, Once | Upsert)
+            yield change, []
+            continue
+        assert not isinstance(change, Once)
         statement, params = (
             _upsert(tx, change) if isinstance(change, Upsert) else _delete(tx, change)
         )

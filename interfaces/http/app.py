@@ -15,6 +15,7 @@ from interfaces.container import Container
 from interfaces.http.access_log import AccessLogMiddleware
 from interfaces.http.accounts.accounts import AuthController, CustomerController
 from interfaces.http.analytics.analytics import AnalyticsController
+from interfaces.http.analytics.rollups import AnalyticsRollupsController
 from interfaces.http.api_docs import api_docs, api_docs_assets
 from interfaces.http.auth import provide_principal
 from interfaces.http.billing.billing import BillingController
@@ -101,6 +102,7 @@ def create_litestar(container: Container) -> Litestar:
             EggController,
             OperationController,
             AnalyticsController,
+            AnalyticsRollupsController,
             EventController,
             BuddyController,
             BuddyProgressionController,

@@ -45,7 +45,39 @@ class Delete:
     key: dict[str, Any]
 
 
-RowChange = Upsert | Delete
+@dataclass(frozen=True)
+class Lookup:
+    """A value another row of the same view holds: ``column`` of the row of ``table`` with
+    ``key``, read by the view store inside the transaction that applies the change naming it.
+
+    It may stand for a key or a value of an ``Upsert`` (not an increment). A change whose
+    lookup finds no row is skipped. The projection stays a pure function of the events: the
+    row it names was written by an earlier event of the same log, so a replay in log order
+    reads the same value.
+    """
+
+    table: str
+    key: dict[str, Any]
+    column: str
+
+
+@dataclass(frozen=True)
+class Once:
+    """Insert the marker row ``key`` of ``table`` if it is not there; only when it was not,
+    apply ``then``.
+
+    This is how a view counts distinct things (users active on a day) with plain counters:
+    the marker remembers who was counted, the counter in ``then`` is incremented the first
+    time only. A read then adds counters and never counts markers.
+    """
+
+    table: str
+    key: dict[str, Any]
+    values: dict[str, Any] = field(default_factory=dict)
+    then: tuple[Upsert, ...] = ()
+
+
+RowChange = Upsert | Delete | Once
 
 
 class Projection(Protocol):

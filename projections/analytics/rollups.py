@@ -1,0 +1,257 @@
+"""Analytics rollups: per tenant, audience and UTC period, counters a read only adds up.
+
+Every figure of ``/analytics/*`` (``docs/analytics.md`` defines each) comes from these
+tables, and each row is a counter for one tenant (customer and mode), one audience and one
+UTC period, so a read costs the number of periods it shows, never the number of events
+behind them.
+
+* A period is ``day:2025-01-06``, ``week:2025-01-06`` (the Monday, UTC) or ``month:2025-01``,
+  of the moment Hatched *recorded* the event (its log time, not the customer's
+  ``occurred_at``): a closed day's figures never change afterwards.
+* ``audience`` is ``""`` for every audience together and the audience's key for one; an event
+  that names an audience counts in both.
+* Distinct counts (active users, new users, a cohort's returning users) are counters too:
+  a marker row per (period, user) or per user is inserted ``Once``, and only the insert that
+  created it increments the counter. A retention cell finds the user's cohort with a
+  ``Lookup`` of the user's row, written by the user's first event earlier in the log.
+* Ledger entries name their ledger only; ``Ledger.Opened`` records its tenant in
+  ``view_analytics_ledgers`` and each entry looks it up.
+
+The markers grow with users times periods, but reads never touch them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Final
+
+from eventsourcing.domain import DomainEvent
+
+from domain.economy.ledger import Ledger
+from domain.ingestion.event_ingestion import EventIngestion
+from projections.analytics.leaderboard import month_start, utc, week_start
+from projections.shared.base import Lookup, Once, RowChange, Table, Upsert
+
+EVERY_AUDIENCE: Final = ""
+PERIOD_KINDS: Final = ("day", "week", "month")
+
+ACTIVITY = Table(
+    name="view_analytics_activity",
+    key=("customer_id", "mode", "audience", "period"),
+    columns={
+        "customer_id": "text",
+        "mode": "text",
+        "audience": "text",
+        "period": "text",
+        "events": "int",
+        "active_users": "int",
+        "new_users": "int",
+    },
+)
+
+EVENT_TYPES = Table(
+    name="view_analytics_event_types",
+    key=("customer_id", "mode", "audience", "day", "type"),
+    columns={
+        "customer_id": "text",
+        "mode": "text",
+        "audience": "text",
+        "day": "text",
+        "type": "text",
+        "events": "int",
+        "rejected": "int",
+    },
+)
+
+MEMBERS = Table(
+    name="view_analytics_members",
+    key=("customer_id", "mode", "audience", "period", "user_id"),
+    columns={
+        "customer_id": "text",
+        "mode": "text",
+        "audience": "text",
+        "period": "text",
+        "user_id": "text",
+    },
+)
+
+USERS = Table(
+    name="view_analytics_users",
+    key=("customer_id", "mode", "audience", "user_id"),
+    columns={
+        "customer_id": "text",
+        "mode": "text",
+        "audience": "text",
+        "user_id": "text",
+        "cohort": "text",
+        "first_day": "text",
+    },
+)
+
+RETENTION = Table(
+    name="view_analytics_retention",
+    key=("customer_id", "mode", "audience", "cohort", "week"),
+    columns={
+        "customer_id": "text",
+        "mode": "text",
+        "audience": "text",
+        "cohort": "text",
+        "week": "text",
+        "users": "int",
+    },
+)
+
+LEDGERS = Table(
+    name="view_analytics_ledgers",
+    key=("ledger_id",),
+    columns={"ledger_id": "text", "customer_id": "text", "mode": "text"},
+)
+
+ECONOMY = Table(
+    name="view_analytics_economy",
+    key=("customer_id", "mode", "day", "currency"),
+    columns={
+        "customer_id": "text",
+        "mode": "text",
+        "day": "text",
+        "currency": "text",
+        "credited": "int",
+        "debited": "int",
+        "credits": "int",
+        "debits": "int",
+    },
+)
+
+BALANCES = Table(
+    name="view_analytics_balances",
+    key=("customer_id", "mode", "bucket"),
+    columns={"customer_id": "text", "mode": "text", "bucket": "text", "wallets": "int"},
+)
+
+BALANCE_BUCKETS: Final = ("0", "1-9", "10-99", "100-999", "1000-9999", "10000+")
+
+
+def day_of(moment: datetime) -> str:
+    return f"{utc(moment):%Y-%m-%d}"
+
+
+def period_key(kind: str, moment: datetime) -> str:
+    """The ``kind`` period (``day``, ``week``, ``month``) that contains ``moment``."""
+    if kind == "day":
+        return f"day:{day_of(moment)}"
+    if kind == "week":
+        return f"week:{week_start(moment):%Y-%m-%d}"
+    return f"month:{month_start(moment):%Y-%m}"
+
+
+def balance_bucket(balance: int) -> str:
+    """The wallet-balance bucket (powers of ten) a coin balance falls in."""
+    if balance <= 0:
+        return BALANCE_BUCKETS[0]
+    return BALANCE_BUCKETS[min(len(str(balance)), len(BALANCE_BUCKETS) - 1)]
+
+
+class AnalyticsRollupsView:
+    name = "analytics_rollups"
+    tables: tuple[Table, ...] = (
+        ACTIVITY,
+        EVENT_TYPES,
+        MEMBERS,
+        USERS,
+        RETENTION,
+        LEDGERS,
+        ECONOMY,
+        BALANCES,
+    )
+
+    def handle(self, event: DomainEvent) -> Iterable[RowChange]:
+        if isinstance(event, EventIngestion.Recorded):
+            audiences = [EVERY_AUDIENCE]
+            if event.audience:
+                audiences.append(event.audience)
+            for audience in audiences:
+                yield from _recorded(event, audience)
+        elif isinstance(event, Ledger.Opened):
+            tenant = {"customer_id": event.customer_id.hex, "mode": event.mode}
+            yield Upsert(LEDGERS.name, {"ledger_id": event.originator_id.hex}, tenant)
+            yield Upsert(BALANCES.name, {**tenant, "bucket": "0"}, increments={"wallets": 1})
+        elif isinstance(
+            event,
+            Ledger.CoinsCredited
+            | Ledger.CoinsDebited
+            | Ledger.TokensCredited
+            | Ledger.TokensDebited,
+        ):
+            yield from _entry(event)
+
+
+def _recorded(event: EventIngestion.Recorded, audience: str) -> Iterable[RowChange]:
+    tenant = {"customer_id": event.customer_id.hex, "mode": event.mode, "audience": audience}
+    rejected = event.outcome == "rejected"
+    day = day_of(event.timestamp)
+    yield Upsert(
+        EVENT_TYPES.name,
+        {**tenant, "day": day, "type": event.type},
+        increments={"events": 1, "rejected": int(rejected)},
+    )
+    if rejected:
+        return  # refused events are counted per type, but make nobody active
+    periods = {kind: period_key(kind, event.timestamp) for kind in PERIOD_KINDS}
+    for period in periods.values():
+        yield Upsert(ACTIVITY.name, {**tenant, "period": period}, increments={"events": 1})
+    user = {**tenant, "user_id": event.user_id}
+    week = periods["week"].removeprefix("week:")
+    yield Once(
+        USERS.name,
+        user,
+        {"cohort": week, "first_day": day},
+        then=tuple(
+            Upsert(ACTIVITY.name, {**tenant, "period": p}, increments={"new_users": 1})
+            for p in periods.values()
+        ),
+    )
+    for kind, period in periods.items():
+        counted: tuple[Upsert, ...] = (
+            Upsert(ACTIVITY.name, {**tenant, "period": period}, increments={"active_users": 1}),
+        )
+        if kind == "week":
+            returning = Upsert(
+                RETENTION.name,
+                {**tenant, "cohort": Lookup(USERS.name, user, "cohort"), "week": week},
+                increments={"users": 1},
+            )
+            counted = (*counted, returning)
+        yield Once(
+            MEMBERS.name, {**tenant, "period": period, "user_id": event.user_id}, then=counted
+        )
+
+
+def _entry(
+    event: Ledger.CoinsCredited
+    | Ledger.CoinsDebited
+    | Ledger.TokensCredited
+    | Ledger.TokensDebited,
+) -> Iterable[RowChange]:
+    ledger = {"ledger_id": event.originator_id.hex}
+    tenant = {
+        "customer_id": Lookup(LEDGERS.name, ledger, "customer_id"),
+        "mode": Lookup(LEDGERS.name, ledger, "mode"),
+    }
+    credited = event.credited
+    yield Upsert(
+        ECONOMY.name,
+        {**tenant, "day": day_of(event.timestamp), "currency": event.currency},
+        increments={
+            "credited": event.amount if credited else 0,
+            "debited": 0 if credited else event.amount,
+            "credits": int(credited),
+            "debits": int(not credited),
+        },
+    )
+    if isinstance(event, Ledger.CoinsCredited | Ledger.CoinsDebited):
+        before = event.balance_after - (event.amount if credited else -event.amount)
+        old, new = balance_bucket(before), balance_bucket(event.balance_after)
+        if old != new:
+            yield Upsert(BALANCES.name, {**tenant, "bucket": old}, increments={"wallets": -1})
+            yield Upsert(BALANCES.name, {**tenant, "bucket": new}, increments={"wallets": 1})
