@@ -77,6 +77,8 @@ class Eggs:
                 reusable = account.latest_reusable_egg_id(statuses)
                 if reusable is not None:
                     return next(e for e in active if e.id == reusable), False
+            if audience is not None and audiences:
+                _check_one_egg_per_audience(account, active, audience)
             egg = Egg(
                 id=self._secrets.uuid(),
                 customer_id=tenant.customer_id,
@@ -153,3 +155,17 @@ class Eggs:
     def _account_of(self, tenant: Tenant, egg: Egg) -> UserAccount:
         account_id = UserAccount.id_for(tenant, egg.user_id)
         return self._store.load(UserAccount, account_id, "user", egg.user_id)
+
+
+def _check_one_egg_per_audience(account: UserAccount, active: list[Egg], audience: str) -> None:
+    """An active egg of ``audience`` (waiting, ready or hatching) will be the user's buddy of
+    it, so another is ``conflict`` (decision 0047). The check and the new egg are decided on
+    one version of the user's account, which the new egg's save writes: of two lays at
+    once, the second reloads the account, finds the first egg and is refused."""
+    for egg in active:
+        if egg.audience == audience:
+            raise DomainError(
+                "conflict",
+                f"user {account.user_id!r} already has an egg for the audience {audience!r}",
+                {"audience": audience, "egg_id": egg.public_id, "egg_status": egg.status},
+            )
