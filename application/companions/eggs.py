@@ -98,7 +98,22 @@ class Eggs:
             self._store.save(account, egg)
             return egg, True
 
-        return retry_on_conflict(attempt)
+        egg, new = retry_on_conflict(attempt)
+        if new and audience is not None and audiences:
+            self._withdraw_if_audience_removed(tenant, egg, audience)
+        return egg, new
+
+    def _withdraw_if_audience_removed(self, tenant: Tenant, egg: Egg, audience: str) -> None:
+        """Read the audiences again now that the egg is saved: removed meanwhile (``PATCH
+        /customers/me/audiences`` checks the eggs after its own write, so one of the two
+        sees the other), the egg is cancelled and the lay refused as ``unknown_audience``
+        (decision 0047)."""
+        customer = self._store.load(Customer, tenant.customer_id, "customer", "me")
+        now_declared = declared(customer.settings)
+        if audience in now_declared or not now_declared:  # none declared: any audience goes
+            return
+        self.set_status(tenant, egg.public_id, "cancelled")
+        check_audience(now_declared, audience)
 
     def _check_one_buddy_per_audience(self, account: UserAccount, audience: str) -> None:
         """With audiences declared a user has one buddy per audience (decision 0041); an

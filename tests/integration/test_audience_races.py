@@ -5,7 +5,10 @@ egg, and an egg cannot be laid for an audience while the user's egg of it hatche
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from application.companions.eggs import Eggs
 from application.configs.configs import Configs
@@ -19,7 +22,9 @@ from infrastructure.companions.directory import ViewBuddyDirectory
 from infrastructure.persistence.event_store import event_store_env
 from infrastructure.shared.clock import SystemClock
 from interfaces.container import Container
+from interfaces.http.companions.audiences import in_use
 from tests.integration.ingestion_flow import make_tenant
+from tests.integration.test_rebuild import settle
 
 AUDIENCES = [{"key": "student", "brief": "learners"}, {"key": "teacher", "brief": "staff"}]
 
@@ -27,13 +32,14 @@ AUDIENCES = [{"key": "student", "brief": "learners"}, {"key": "teacher", "brief"
 def with_audiences(container: Container) -> Tenant:
     tenant = make_tenant(container)
     container.accounts.change_plan(tenant.customer_id, "pro", None, {"actor": "test"})
-    container.accounts.replace_audiences(tenant.customer_id, AUDIENCES, set())
+    container.accounts.replace_audiences(tenant.customer_id, AUDIENCES, set)
     return tenant
 
 
 def active_eggs(container: Container, tenant: Tenant, user_id: str) -> list[Egg]:
     account = container.store.find(UserAccount, UserAccount.id_for(tenant, user_id))
-    assert account is not None
+    if account is None:
+        return []
     return [container.store.load(Egg, i, "egg", str(i)) for i in account.active_egg_ids]
 
 
@@ -85,3 +91,76 @@ def test_an_egg_of_the_audience_hatching_refuses_another_and_ensure_reuses_a_wai
             assert refused.details["egg_id"] == egg.public_id
         else:
             raise AssertionError("a second egg of one audience was laid")
+
+
+def in_use_now(container: Container, tenant: Tenant) -> Callable[[], set[str]]:
+    """What the PATCH route asks: the eggs view's audiences, once it has every write (the
+    route waits for the view's followers; here the test catches them up)."""
+
+    def used() -> set[str]:
+        settle(container)
+        return in_use(container.views, tenant.customer_id.hex)
+
+    return used
+
+
+def test_an_egg_laid_while_its_audience_is_removed_puts_it_back(container: Container) -> None:
+    tenant = with_audiences(container)
+    used = in_use_now(container, tenant)
+    calls = []
+
+    def racing() -> set[str]:
+        calls.append(1)
+        if len(calls) == 1:  # the first look finds nothing; an egg is laid right after it
+            found = used()
+            container.eggs.lay(tenant, "late", {}, "teacher", False)
+            return found
+        return used()
+
+    with pytest.raises(DomainError) as refused:
+        container.accounts.replace_audiences(tenant.customer_id, AUDIENCES[:1], racing)
+    assert refused.value.code == "audience_in_use"
+    assert refused.value.details == {"audience": "teacher"}
+    customer = container.accounts.customer(tenant.customer_id)
+    assert [a["key"] for a in customer.settings["audiences"]] == ["student", "teacher"]
+
+
+def test_removing_an_audience_while_eggs_are_laid_for_it_never_strands_one(
+    container: Container,
+) -> None:
+    """Each round lays an egg for ``teacher`` while ``teacher`` is removed: whichever wins,
+    no egg that may hatch belongs to an audience the customer no longer declares."""
+    tenant = with_audiences(container)
+    used = in_use_now(container, tenant)
+    for round_ in range(12):
+        container.accounts.replace_audiences(tenant.customer_id, AUDIENCES, used)
+
+        def lay(user: str = f"user_{round_}") -> str:
+            try:
+                container.eggs.lay(tenant, user, {}, "teacher", False)
+            except DomainError as refused:
+                return refused.code
+            return "laid"
+
+        def remove() -> str:
+            try:
+                container.accounts.replace_audiences(tenant.customer_id, AUDIENCES[:1], used)
+            except DomainError as refused:
+                return refused.code
+            return "removed"
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            laid, removed = pool.submit(lay), pool.submit(remove)
+            outcome = (laid.result(), removed.result())
+        # Both may refuse (each saw the other); never both go through.
+        assert outcome in {
+            ("laid", "audience_in_use"),
+            ("unknown_audience", "removed"),
+            ("unknown_audience", "audience_in_use"),
+        }, outcome
+        customer = container.accounts.customer(tenant.customer_id)
+        still = {a["key"] for a in customer.settings["audiences"]}
+        eggs = active_eggs(container, tenant, f"user_{round_}")
+        assert all(e.audience in still for e in eggs), (still, [e.audience for e in eggs])
+        for egg in eggs:  # free the audience for the next round
+            container.eggs.set_status(tenant, egg.public_id, "cancelled")
