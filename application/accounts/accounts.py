@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -231,14 +232,26 @@ class Accounts:
         return retry_on_conflict(attempt)
 
     def replace_audiences(
-        self, customer_id: UUID, audiences: list[dict[str, Any]], in_use: set[str]
+        self,
+        customer_id: UUID,
+        audiences: list[dict[str, Any]],
+        in_use: Callable[[], Collection[str]],
     ) -> Customer:
-        """Replace the customer's audiences (decision 0041); ``in_use``: the audiences buddies
-        or eggs belong to, which may not be removed."""
+        """Replace the customer's audiences (decision 0041). ``in_use()`` answers the
+        audiences eggs or buddies belong to, which may not be removed, as of every write
+        recorded so far.
+
+        It is asked before the write and again after it: an egg laid for a removed audience
+        while the write was made (``Eggs.lay`` reads the audiences once its egg is saved, so
+        one of the two always sees the other) puts the audience back and answers
+        ``audience_in_use`` (decision 0047)."""
+        used_before = set(in_use())
+        previous: list[dict[str, Any]] = []
 
         def attempt() -> Customer:
             customer = self.customer(customer_id)
-            new = replaced(declared(customer.settings), audiences, in_use, customer.plan)
+            previous[:] = list(customer.settings.get(AUDIENCES_SETTING) or [])
+            new = replaced(declared(customer.settings), audiences, used_before, customer.plan)
             if customer.settings.get(AUDIENCES_SETTING) != new:
                 customer.change_settings(
                     changes={AUDIENCES_SETTING: new}, timestamp=self._clock.now()
@@ -246,7 +259,37 @@ class Accounts:
                 self._store.save(customer)
             return customer
 
-        return retry_on_conflict(attempt)
+        customer = retry_on_conflict(attempt)
+        kept = set(declared(customer.settings))
+        removed = [a for a in previous if a["key"] not in kept]
+        if not removed:
+            return customer
+        late = sorted(a["key"] for a in removed if a["key"] in set(in_use()))
+        if late:
+            self._restore_audiences(customer_id, [a for a in removed if a["key"] in late])
+            raise DomainError(
+                "audience_in_use",
+                f"audience {late[0]!r} cannot be removed: an egg was laid for it meanwhile",
+                {"audience": late[0]},
+            )
+        return customer
+
+    def _restore_audiences(self, customer_id: UUID, entries: list[dict[str, Any]]) -> None:
+        """Put back ``entries`` a replacement removed while an egg was laid for them."""
+
+        def attempt() -> None:
+            customer = self.customer(customer_id)
+            current = list(customer.settings.get(AUDIENCES_SETTING) or [])
+            keys = {a["key"] for a in current}
+            missing = [a for a in entries if a["key"] not in keys]
+            if missing:
+                customer.change_settings(
+                    changes={AUDIENCES_SETTING: [*current, *missing]},
+                    timestamp=self._clock.now(),
+                )
+                self._store.save(customer)
+
+        retry_on_conflict(attempt)
 
     def change_plan(
         self, customer_id: UUID, plan: str, event_quota: int | None, cause: dict[str, Any]

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from application.configs.configs import Configs
-from application.economy.wallets import ledger_id_for, settle
+from application.economy.wallets import credit_badge, ledger_id_for, settle
 from application.shared.ports import Clock, Secrets
 from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.buddy import Buddy, arrange_equipment
@@ -17,7 +17,7 @@ from domain.companions.operation import Operation
 from domain.companions.user_account import UserAccount
 from domain.configs.rulebook import COINS, MAX_STAGE, Rulebook
 from domain.economy.ledger import Ledger
-from domain.ingestion.rules import EvolutionCheck, check_evolution
+from domain.ingestion.rules import EvolutionCheck, badge_award, check_evolution
 from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import parse_public_id, public_id
@@ -212,23 +212,16 @@ class Buddies:
             if badge is None:
                 raise NotFound("badge", badge_key)
             now = self._clock.now()
-            reward = badge.coin_reward or 0
+            award = badge_award(badge)
             state.buddy.award_badge(
                 badge_key=badge_key,
                 actor=actor,
-                coin_reward=reward,
+                coin_reward=award.coin_reward,
+                token_rewards=dict(award.token_rewards),
                 correlation_id=correlation_id,
                 timestamp=now,
             )
-            if reward:
-                state.ledger.credit(
-                    currency=COINS,
-                    amount=reward,
-                    reason=f"badge:{badge_key}",
-                    entry_id=self._secrets.uuid(),
-                    causation={**cause, "badge_key": badge_key},
-                    timestamp=now,
-                )
+            credit_badge(state.ledger, award, self._secrets.uuid(), cause, now)
             self._settle(state, cause)
             self._store.save(state.buddy, state.ledger)
             return state.buddy

@@ -77,6 +77,8 @@ class Eggs:
                 reusable = account.latest_reusable_egg_id(statuses)
                 if reusable is not None:
                     return next(e for e in active if e.id == reusable), False
+            if audience is not None and audiences:
+                _check_one_egg_per_audience(account, active, audience)
             egg = Egg(
                 id=self._secrets.uuid(),
                 customer_id=tenant.customer_id,
@@ -96,7 +98,22 @@ class Eggs:
             self._store.save(account, egg)
             return egg, True
 
-        return retry_on_conflict(attempt)
+        egg, new = retry_on_conflict(attempt)
+        if new and audience is not None and audiences:
+            self._withdraw_if_audience_removed(tenant, egg, audience)
+        return egg, new
+
+    def _withdraw_if_audience_removed(self, tenant: Tenant, egg: Egg, audience: str) -> None:
+        """Read the audiences again now that the egg is saved: removed meanwhile (``PATCH
+        /customers/me/audiences`` checks the eggs after its own write, so one of the two
+        sees the other), the egg is cancelled and the lay refused as ``unknown_audience``
+        (decision 0047)."""
+        customer = self._store.load(Customer, tenant.customer_id, "customer", "me")
+        now_declared = declared(customer.settings)
+        if audience in now_declared or not now_declared:  # none declared: any audience goes
+            return
+        self.set_status(tenant, egg.public_id, "cancelled")
+        check_audience(now_declared, audience)
 
     def _check_one_buddy_per_audience(self, account: UserAccount, audience: str) -> None:
         """With audiences declared a user has one buddy per audience (decision 0041); an
@@ -153,3 +170,17 @@ class Eggs:
     def _account_of(self, tenant: Tenant, egg: Egg) -> UserAccount:
         account_id = UserAccount.id_for(tenant, egg.user_id)
         return self._store.load(UserAccount, account_id, "user", egg.user_id)
+
+
+def _check_one_egg_per_audience(account: UserAccount, active: list[Egg], audience: str) -> None:
+    """An active egg of ``audience`` (waiting, ready or hatching) will be the user's buddy of
+    it, so another is ``conflict`` (decision 0047). The check and the new egg are decided on
+    one version of the user's account, which the new egg's save writes: of two lays at
+    once, the second reloads the account, finds the first egg and is refused."""
+    for egg in active:
+        if egg.audience == audience:
+            raise DomainError(
+                "conflict",
+                f"user {account.user_id!r} already has an egg for the audience {audience!r}",
+                {"audience": audience, "egg_id": egg.public_id, "egg_status": egg.status},
+            )

@@ -56,7 +56,7 @@ def credit_effects(
             )
     for badge in effects.badges_awarded:
         entry_id = natural_id("ledger_entry", scope, "badge", badge.badge_key)
-        _credit_badge(ledger, badge, entry_id, cause, timestamp)
+        credit_badge(ledger, badge, entry_id, cause, timestamp)
     for token in effects.token_credits:
         if token.amount > 0:
             ledger.credit(
@@ -144,19 +144,31 @@ def settle(
     for badge in settlement.badges_awarded:
         # A buddy earns a badge once, so the badge names its entry.
         entry_id = natural_id("ledger_entry", ledger.id.hex, "settled_badge", badge.badge_key)
-        _credit_badge(ledger, badge, entry_id, causation, timestamp)
+        credit_badge(ledger, badge, entry_id, causation, timestamp)
     return settlement
 
 
-def _credit_badge(
+def credit_badge(
     ledger: Ledger, badge: BadgeAward, entry_id: UUID, cause: dict[str, Any], timestamp: datetime
 ) -> None:
+    """Pay what awarding ``badge`` pays: its coins under ``entry_id``, then each token reward
+    under an id derived from it and the token. The caller saves them with the award, so a
+    badge held is a badge paid, exactly once."""
     if badge.coin_reward > 0:
         ledger.credit(
             currency=COINS,
             amount=badge.coin_reward,
             reason=f"badge:{badge.badge_key}",
             entry_id=entry_id,
+            causation={**cause, "badge_key": badge.badge_key},
+            timestamp=timestamp,
+        )
+    for token_key, amount in badge.token_rewards:
+        ledger.credit(
+            currency=token_key,
+            amount=amount,
+            reason=f"badge:{badge.badge_key}",
+            entry_id=natural_id("ledger_entry", entry_id.hex, token_key),
             causation={**cause, "badge_key": badge.badge_key},
             timestamp=timestamp,
         )

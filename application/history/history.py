@@ -96,6 +96,7 @@ BUDDY_EVENTS: Final[dict[type[DomainEvent], tuple[str, str]]] = {
     Buddy.SkillDecayed: ("SkillDecayed", "skill"),
     Buddy.BadgeAwarded: ("BadgeAwarded", "badge"),
     Buddy.BadgeBecameReady: ("BadgeBecameReady", "badge"),
+    Buddy.CustomConditionsMatched: ("CustomConditionsMatched", "badge"),
     Buddy.EvolutionBecameReady: ("EvolutionBecameReady", "evolution"),
     Buddy.EvolutionReadinessWithdrawn: ("EvolutionReadinessWithdrawn", "evolution"),
     Buddy.Evolved: ("Evolved", "evolution"),

@@ -44,7 +44,9 @@ EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
     "coins.spent": "Coins were debited from a buddy's wallet (a purchase or an override).",
     "token.earned": "Tokens were credited to a buddy's wallet.",
     "token.spent": "Tokens were debited from a buddy's wallet.",
-    "badge.awarded": "A buddy was awarded a badge.",
+    "badge.ready": "A manual badge's condition holds: it waits for POST "
+    "/buddies/{buddy_id}/badges to award it.",
+    "badge.awarded": "A buddy was awarded a badge (with its coin and token rewards).",
     "skill.leveled": "A buddy's skill reached a new level.",
     "skill.decayed": "A decay rule took points from a skill the buddy had not practised.",
     "streak.ticked": "A buddy's streak counted a period (a day, an ISO week or a month).",
@@ -156,7 +158,14 @@ def sample_payload(event_name: str, webhook_id: str, now: datetime) -> dict[str,
             "current_stage": 1,
             "next_stage": 2,
         },
-        "badge.awarded": {"buddy_id": buddy, "user_id": "user_123", "badge_key": "first_lesson"},
+        "badge.ready": {"buddy_id": buddy, "user_id": "user_123", "badge_key": "mentor_pick"},
+        "badge.awarded": {
+            "buddy_id": buddy,
+            "user_id": "user_123",
+            "badge_key": "first_lesson",
+            "coin_reward": 10,
+            "token_rewards": {"gems": 1},
+        },
         "skill.leveled": {
             "buddy_id": buddy,
             "user_id": "user_123",
@@ -280,11 +289,20 @@ def _evolution_ready(event: Buddy.EvolutionBecameReady, origin: Origin) -> Paylo
     }
 
 
+def _badge_ready(event: Buddy.BadgeBecameReady, origin: Origin) -> Payload:
+    return "badge.ready", {
+        **_buddy_ref(origin),
+        "badge_key": event.badge_key,
+        "reference_id": event.causation.get("event_id"),
+    }
+
+
 def _badge(event: Buddy.BadgeAwarded, origin: Origin) -> Payload:
     return "badge.awarded", {
         **_buddy_ref(origin),
         "badge_key": event.badge_key,
         "coin_reward": event.coin_reward,
+        "token_rewards": dict(event.token_rewards),
         "source": event.source,
         "reference_id": event.causation.get("event_id"),
         "awarded_at": iso(event.timestamp),
@@ -429,6 +447,7 @@ _BUILDERS: tuple[tuple[type[DomainEvent], Callable[[Any, Origin], Payload]], ...
     (Buddy.Hatched, _hatched),
     (Buddy.Evolved, _evolved),
     (Buddy.EvolutionBecameReady, _evolution_ready),
+    (Buddy.BadgeBecameReady, _badge_ready),
     (Buddy.BadgeAwarded, _badge),
     (Buddy.SkillLeveledUp, _skill),
     (Buddy.SkillDecayed, _decayed),

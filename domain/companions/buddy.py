@@ -143,6 +143,9 @@ class Buddy(Aggregate):
     # How many of each owned item it holds (a booster can be bought again); a class default
     # too, so a buddy recorded before quantities loads with ``None`` (each owned item is one).
     item_quantities: dict[str, int] | None = None
+    # Per custom badge condition (``CustomCondition.counter_key``) the events that matched
+    # it; a class default, so a buddy recorded before custom conditions loads with ``None``.
+    condition_matches: dict[str, int] | None = None
 
     class Hatched(Aggregate.Created):
         """Version 2 added ``correlation_id``, the hatch operation's (``Operation``)."""
@@ -221,6 +224,7 @@ class Buddy(Aggregate):
             owned_items=frozenset(self.owned_item_ids),
             streaks=dict(self.streaks),
             streak_records=self.records(),
+            condition_matches=dict(self.condition_matches or {}),
         )
 
     def decay_anchor(self, skill_key: str) -> datetime:
@@ -283,6 +287,12 @@ class Buddy(Aggregate):
             ],
             timestamp=timestamp,
         )
+        if evaluation.condition_matches:
+            self._custom_conditions_matched(
+                condition_keys=list(evaluation.condition_matches),
+                causation=cause,
+                timestamp=timestamp,
+            )
         self._record_streak_facts(e.streaks, e.streak_credits, cause, timestamp)
         for inc in e.skill_increments:
             self._skill_increased(
@@ -403,6 +413,7 @@ class Buddy(Aggregate):
                 self._badge_awarded(
                     badge_key=award.badge_key,
                     coin_reward=award.coin_reward,
+                    token_rewards=dict(award.token_rewards),
                     source="rule",
                     actor=None,
                     causation={**cause, "badge_key": award.badge_key},
@@ -564,13 +575,15 @@ class Buddy(Aggregate):
         badge_key: str,
         actor: str,
         coin_reward: int = 0,
+        token_rewards: Mapping[str, int] | None = None,
         correlation_id: str | None = None,
         timestamp: datetime,
     ) -> None:
         """Manual award (also how a manual badge that became ready is given).
 
         ``conflict`` when the buddy already holds it. The application checks that the badge
-        exists in the buddy's rulebook and credits ``coin_reward`` to the ledger.
+        exists in the buddy's rulebook and credits ``coin_reward`` and ``token_rewards`` to
+        the ledger in the same save.
         """
         self._require_active("awarding a badge")
         if badge_key in self.badges:
@@ -582,6 +595,7 @@ class Buddy(Aggregate):
         self._badge_awarded(
             badge_key=badge_key,
             coin_reward=coin_reward,
+            token_rewards=dict(sorted((token_rewards or {}).items())),
             source="manual",
             actor=actor,
             causation={
@@ -950,12 +964,35 @@ class Buddy(Aggregate):
         self.skills[skill_key] = new_value
         self.decayed_through = {**(self.decayed_through or {}), rule_id: period_end}
 
+    class CustomConditionsMatched(Aggregate.Event):
+        """The customer event satisfied these custom badge conditions (``counter_key``s)."""
+
+        condition_keys: list[str]
+        causation: dict[str, Any]
+
+    @event(CustomConditionsMatched)
+    def _custom_conditions_matched(
+        self, *, condition_keys: list[str], causation: dict[str, Any], timestamp: datetime
+    ) -> None:
+        counts = dict(self.condition_matches or {})
+        for key in condition_keys:
+            counts[key] = counts.get(key, 0) + 1
+        self.condition_matches = counts
+
     class BadgeAwarded(Aggregate.Event):
+        """Version 2 added ``token_rewards`` (token key → amount the award paid)."""
+
+        class_version = 2
         badge_key: str
         coin_reward: int
+        token_rewards: dict[str, int]
         source: str
         actor: str | None
         causation: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["token_rewards"] = {}
 
     @event(BadgeAwarded)
     def _badge_awarded(
@@ -963,6 +1000,7 @@ class Buddy(Aggregate):
         *,
         badge_key: str,
         coin_reward: int,
+        token_rewards: dict[str, int],
         source: str,
         actor: str | None,
         causation: dict[str, Any],

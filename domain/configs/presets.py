@@ -114,6 +114,7 @@ def _badge(
         "condition": condition,
         "coin_reward": coin_reward,
         "auto_award": auto_award,
+        "token_rewards": {},
     }
 
 

@@ -13,6 +13,7 @@ document raises one ``DomainError("validation_failed")`` listing *every* offendi
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -320,6 +321,38 @@ class StreakCondition:
         return {"kind": self.kind, "streak_key": self.streak_key, "days": self.days}
 
 
+@dataclass(frozen=True, kw_only=True)
+class CustomCondition:
+    """The buddy has recorded at least ``count`` events of ``event_type`` whose properties
+    satisfy every one of ``conditions`` (the filters coin rules take), counted as each event
+    arrives while the badge is in the buddy's rulebook and not yet held (decision 0047)."""
+
+    kind: ClassVar[str] = "custom"
+    event_type: str
+    conditions: tuple[Condition, ...]
+    count: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "event_type": self.event_type,
+            "conditions": [c.to_dict() for c in self.conditions],
+            "count": self.count,
+        }
+
+    @property
+    def counter_key(self) -> str:
+        """What the buddy counts matches under: the event type and the filters (not
+        ``count``), so badges with the same filters share one counter and a migration that
+        changes the filters starts a new one."""
+        canonical = json.dumps(
+            [self.event_type, [c.to_dict() for c in self.conditions]],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return f"{self.event_type}:{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
+
+
 BadgeCondition = (
     MilestoneCondition
     | CoinThresholdCondition
@@ -327,6 +360,7 @@ BadgeCondition = (
     | StageCondition
     | CollectionCondition
     | StreakCondition
+    | CustomCondition
 )
 BADGE_CONDITION_KINDS: Final = (
     "milestone",
@@ -335,13 +369,15 @@ BADGE_CONDITION_KINDS: Final = (
     "stage",
     "collection",
     "streak",
+    "custom",
 )
 
 
 @dataclass(frozen=True, kw_only=True)
 class BadgeDef:
     """A badge. ``auto_award`` badges are given as soon as the condition holds; manual ones
-    only become *ready* and wait for ``POST /buddies/{id}/badges``."""
+    only become *ready* and wait for ``POST /buddies/{id}/badges``. The award pays
+    ``coin_reward`` and ``token_rewards`` (token key of a slot → amount) once."""
 
     kind: ClassVar[str] = "badge"
     key: str
@@ -350,6 +386,7 @@ class BadgeDef:
     condition: BadgeCondition
     coin_reward: int | None = None
     auto_award: bool = True
+    token_rewards: Mapping[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -359,6 +396,7 @@ class BadgeDef:
             "condition": self.condition.to_dict(),
             "coin_reward": self.coin_reward,
             "auto_award": self.auto_award,
+            "token_rewards": {k: self.token_rewards[k] for k in sorted(self.token_rewards)},
         }
 
 
@@ -1137,6 +1175,7 @@ _CONDITION_FIELDS: dict[str, tuple[str, ...]] = {
     "stage": ("kind", "stage"),
     "collection": ("kind", "item_ids"),
     "streak": ("kind", "streak_key", "days"),
+    "custom": ("kind", "event_type", "conditions", "count"),
 }
 
 
@@ -1184,11 +1223,19 @@ def _parse_badge_condition(raw: object, path: str, problems: _Problems) -> Badge
             r.fail("item_ids", "must not repeat an item")
         else:
             condition = CollectionCondition(item_ids=tuple(item_ids))
-    else:
+    elif kind == "streak":
         streak_key = r.string("streak_key", pattern=SNAKE_KEY)
         days = r.integer("days", minimum=1, maximum=100_000)
         if streak_key is not None and days is not None:
             condition = StreakCondition(streak_key=streak_key, days=days)
+    else:
+        event_type = r.string("event_type", pattern=EVENT_TYPE)
+        if not r.data.get("conditions"):
+            r.fail("conditions", "must be a non-empty list of property conditions")
+        conditions = _conditions(r, problems)
+        count = r.integer("count", minimum=1, maximum=100_000, required=False, default=1)
+        if event_type is not None and conditions and count is not None:
+            condition = CustomCondition(event_type=event_type, conditions=conditions, count=count)
     return condition if r.ok else None
 
 
@@ -1197,7 +1244,7 @@ def _parse_badge(raw: object, path: str, problems: _Problems) -> BadgeDef | None
         raw,
         path,
         problems,
-        ("key", "name", "description", "condition", "coin_reward", "auto_award"),
+        ("key", "name", "description", "condition", "coin_reward", "auto_award", "token_rewards"),
     )
     key = r.string("key", pattern=SNAKE_KEY)
     name = r.string("name")
@@ -1211,6 +1258,7 @@ def _parse_badge(raw: object, path: str, problems: _Problems) -> BadgeDef | None
             r.ok = False
     coin_reward = r.integer("coin_reward", minimum=1, maximum=_MAX_AMOUNT, required=False)
     auto_award = r.boolean("auto_award", default=True)
+    token_rewards = _token_amounts(r, "token_rewards")
     if not r.ok or key is None or name is None or description is None or condition is None:
         return None
     return BadgeDef(
@@ -1220,6 +1268,7 @@ def _parse_badge(raw: object, path: str, problems: _Problems) -> BadgeDef | None
         condition=condition,
         coin_reward=coin_reward,
         auto_award=auto_award,
+        token_rewards=token_rewards,
     )
 
 
@@ -1304,24 +1353,29 @@ def _parse_milestone(raw: object, path: str, problems: _Problems) -> StreakMiles
     count = r.integer("count", minimum=1, maximum=100_000)
     coins = r.integer("coins", minimum=1, maximum=_MAX_AMOUNT, required=False)
     badge_key = r.string("badge_key", pattern=SNAKE_KEY, required=False)
+    tokens = _token_amounts(r, "tokens")
+    if not r.ok or count is None:
+        return None
+    return StreakMilestone(count=count, coins=coins, tokens=tokens, badge_key=badge_key)
+
+
+def _token_amounts(r: _Reader, key: str) -> dict[str, int]:
+    """An optional ``{token_key: amount}`` object (a reward in tokens), sorted by key; the
+    keys are checked against the token slots once the whole rulebook is read."""
     tokens: dict[str, int] = {}
-    raw_tokens = r.data.get("tokens")
+    raw_tokens = r.data.get(key)
     if raw_tokens is not None:
         if not isinstance(raw_tokens, Mapping):
-            r.fail("tokens", "must be an object of token_key: amount")
+            r.fail(key, "must be an object of token_key: amount")
         else:
             for token_key, amount in raw_tokens.items():
                 if not isinstance(token_key, str) or not SNAKE_KEY.compiled.match(token_key):
-                    r.fail(f"tokens.{token_key}", "must be a snake_case token key")
+                    r.fail(f"{key}.{token_key}", "must be a snake_case token key")
                 elif not _is_int(amount) or not 1 <= amount <= _MAX_AMOUNT:
-                    r.fail(f"tokens.{token_key}", f"must be an integer from 1 to {_MAX_AMOUNT}")
+                    r.fail(f"{key}.{token_key}", f"must be an integer from 1 to {_MAX_AMOUNT}")
                 else:
                     tokens[token_key] = amount
-    if not r.ok or count is None:
-        return None
-    return StreakMilestone(
-        count=count, coins=coins, tokens={k: tokens[k] for k in sorted(tokens)}, badge_key=badge_key
-    )
+    return {k: tokens[k] for k in sorted(tokens)}
 
 
 def _parse_streak(raw: object, path: str, problems: _Problems) -> StreakDef | None:
@@ -1816,6 +1870,14 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
                     problems.add(f"{at}.item_ids", f"unknown item {item_id!r}")
         elif isinstance(cond, StreakCondition) and cond.streak_key not in {s.key for s in streaks}:
             problems.add(f"{at}.streak_key", f"unknown streak {cond.streak_key!r}")
+        if token_config is not None:
+            slots = set(token_config.token_keys.values())
+            for token_key in badge.token_rewards:
+                if token_key not in slots:
+                    problems.add(
+                        f"badges[{index}].token_rewards.{token_key}",
+                        f"unknown token key; expected one of {', '.join(sorted(slots))}",
+                    )
     if token_config is not None:
         _check_streak_references(streaks, token_config, badge_keys, problems)
     for index, stage in enumerate(evolution.stages):

@@ -217,7 +217,10 @@ def _fired(rule: str, kind: str, entry: Mapping[str, Any]) -> str:
         return f"{rule} added {entry.get('amount')} to the skill {entry.get('skill_key')}."
     if kind == "badge":
         reward = entry.get("coin_reward") or 0
-        bonus = f", with {_coins(reward)}" if reward else ""
+        paid = [_coins(reward)] if reward else []
+        tokens = entry.get("token_rewards") or {}
+        paid += [f"{tokens[key]} {key}" for key in sorted(tokens)]
+        bonus = f", with {' and '.join(paid)}" if paid else ""
         return f"{rule} was awarded{bonus}."
     if kind == "streak":
         return _streak_ticked(rule, entry)
@@ -319,6 +322,12 @@ def _badge_condition(entry: Mapping[str, Any]) -> str:
         return f"the items {', '.join(required or ())}, and the buddy owns {owned}"
     if condition == "streak":
         return f"a {required}-day streak, and the buddy is at {_days(actual)}"
+    if condition == "custom":
+        kind = entry.get("event_type")
+        return (
+            f"{required} {kind} events whose properties meet its conditions, "
+            f"and the buddy has {actual}"
+        )
     return f"{condition} {required}, and the buddy has {actual}"
 
 

@@ -30,10 +30,12 @@ from typing import Any, Final, NamedTuple
 from domain.configs.rulebook import (
     MAX_STAGE,
     BadgeCondition,
+    BadgeDef,
     CoinRule,
     CoinThresholdCondition,
     CollectionCondition,
     Condition,
+    CustomCondition,
     MilestoneCondition,
     Rulebook,
     SkillLevelCondition,
@@ -164,6 +166,8 @@ class ProgressState:
     owned_items: frozenset[str] = frozenset()
     streaks: Mapping[str, int] = field(default_factory=dict)
     streak_records: Mapping[str, StreakRecord] = field(default_factory=dict)
+    # Custom badge conditions: ``CustomCondition.counter_key`` → events that matched it.
+    condition_matches: Mapping[str, int] = field(default_factory=dict)
 
     def counter(self, rule_id: str) -> RuleCounter:
         return self.rule_counters.get(rule_id) or RuleCounter()
@@ -186,6 +190,7 @@ class ProgressState:
             "streak_records": {
                 k: self.streak_records[k].to_dict() for k in sorted(self.streak_records)
             },
+            "condition_matches": _sorted(self.condition_matches),
         }
 
     @classmethod
@@ -207,6 +212,7 @@ class ProgressState:
             streak_records={
                 k: StreakRecord.from_dict(v) for k, v in data.get("streak_records", {}).items()
             },
+            condition_matches=dict(data.get("condition_matches", {})),
         )
 
 
@@ -243,6 +249,19 @@ class SkillLevelUp(NamedTuple):
 class BadgeAward(NamedTuple):
     badge_key: str
     coin_reward: int  # 0 when the badge has none
+    token_rewards: tuple[tuple[str, int], ...] = ()  # (token key, amount), sorted by key
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "badge_key": self.badge_key,
+            "coin_reward": self.coin_reward,
+            "token_rewards": dict(self.token_rewards),
+        }
+
+
+def badge_award(badge: BadgeDef) -> BadgeAward:
+    """What awarding ``badge`` pays, however it is awarded (a rule, a milestone, a person)."""
+    return BadgeAward(badge.key, badge.coin_reward or 0, tuple(sorted(badge.token_rewards.items())))
 
 
 class StreakCredit(NamedTuple):
@@ -281,6 +300,7 @@ class Effects:
         """Every token movement: rule credits, streak milestone tokens, freezes spent."""
         deltas = [(t.token_key, t.amount) for t in self.token_credits]
         deltas += [(c.currency, c.amount) for c in self.streak_credits if c.currency != "coins"]
+        deltas += [pair for b in self.badges_awarded for pair in b.token_rewards]
         return deltas + [(f.token_key, -1) for f in self.streaks if isinstance(f, StreakFreeze)]
 
     def tokens_by_key(self) -> dict[str, int]:
@@ -297,7 +317,7 @@ class Effects:
             "tokens": [t._asdict() for t in self.token_credits],
             "skills": [s._asdict() for s in self.skill_increments],
             "skill_level_ups": [s._asdict() for s in self.skill_level_ups],
-            "badges_awarded": [b._asdict() for b in self.badges_awarded],
+            "badges_awarded": [b.to_dict() for b in self.badges_awarded],
             "badges_ready": list(self.badges_ready),
             "streaks": [fact_dict(f) for f in self.streaks],
             "streak_credits": [c._asdict() for c in self.streak_credits],
@@ -338,6 +358,8 @@ class Evaluation:
     week: str
     effects: Effects
     trace: tuple[TraceEntry, ...]
+    # The custom badge conditions (``counter_key``) the event matched, sorted.
+    condition_matches: tuple[str, ...] = ()
 
     @property
     def rule_awards(self) -> tuple[tuple[str, int], ...]:
@@ -355,6 +377,7 @@ class Evaluation:
             "week": self.week,
             "effects": self.effects.to_dict(),
             "trace": [t.to_dict() for t in self.trace],
+            "condition_matches": list(self.condition_matches),
         }
 
 
@@ -509,7 +532,7 @@ def _tick_streaks(rulebook: Rulebook, state: ProgressState, event: CustomerEvent
                 if badge is not None and badge not in held:
                     held.add(badge)
                     badge_def = next(b for b in rulebook.badges if b.key == badge)
-                    out.badges.append(BadgeAward(badge, badge_def.coin_reward or 0))
+                    out.badges.append(badge_award(badge_def))
     return out
 
 
@@ -770,6 +793,12 @@ def badge_condition_holds(
         required = list(condition.item_ids)
         actual = sorted(state.owned_items.intersection(condition.item_ids))
         holds = len(actual) == len(required)
+    elif isinstance(condition, CustomCondition):
+        required = condition.count
+        actual = state.condition_matches.get(condition.counter_key, 0)
+        holds = actual >= required
+        traced = {"condition": condition.kind, "required": required, "actual": actual}
+        return holds, traced | {"event_type": condition.event_type}
     else:
         assert isinstance(condition, StreakCondition)
         required, actual = condition.days, state.streaks.get(condition.streak_key, 0)
@@ -842,13 +871,15 @@ def _award_badges(
                 continue
             holds, _ = badge_condition_holds(badge.condition, rulebook, state)
             if holds:
-                reward = badge.coin_reward or 0
-                awarded.append(BadgeAward(badge.key, reward))
+                award = badge_award(badge)
+                awarded.append(award)
                 state = replace(
                     state,
                     badges=state.badges | {badge.key},
-                    coins=state.coins + reward,
-                    coins_earned=state.coins_earned + reward,
+                    coins=state.coins + award.coin_reward,
+                    coins_earned=state.coins_earned + award.coin_reward,
+                    tokens=_add(state.tokens, award.token_rewards),
+                    tokens_earned=_add(state.tokens_earned, award.token_rewards),
                 )
                 progress = True
     awarded.sort()
@@ -859,13 +890,16 @@ def _award_badges(
         if badge.key in held_before:
             trace.append(_entry(badge.key, "badge", REASON_ALREADY_AWARDED))
         elif badge.key in by_key:
+            award = by_key[badge.key]
+            rewards = {"token_rewards": dict(award.token_rewards)} if award.token_rewards else {}
             trace.append(
                 _entry(
                     badge.key,
                     "badge",
                     REASON_FIRED,
                     fired=True,
-                    coin_reward=by_key[badge.key].coin_reward,
+                    coin_reward=award.coin_reward,
+                    **rewards,
                 )
             )
         else:
@@ -973,9 +1007,11 @@ def evaluate(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> 
     rule_coins = sum(c.amount for c in coin_credits) + streak_coins + badge_coins
     token_deltas = Effects(
         token_credits=tuple(token_credits),
+        badges_awarded=tuple(streak_badges),
         streaks=tuple(streak_pass.facts),
         streak_credits=tuple(streak_pass.credits),
     ).token_deltas
+    matches = matched_conditions(rulebook, state, event)
     records = streak_pass.records
     interim = replace(
         state,
@@ -988,6 +1024,7 @@ def evaluate(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> 
         event_counts=count_event(state.event_counts, event.type),
         streaks=_streak_counts(state.streaks, records),
         streak_records=_sorted(records),
+        condition_matches=count_matches(state.condition_matches, matches),
     )
     settled = settle(rulebook, interim)
     final, ready, evolution = settled.state, settled.badges_ready, settled.evolution
@@ -1028,7 +1065,32 @@ def evaluate(rulebook: Rulebook, state: ProgressState, event: CustomerEvent) -> 
         week=week,
         effects=effects,
         trace=tuple(trace),
+        condition_matches=matches,
     )
+
+
+def matched_conditions(
+    rulebook: Rulebook, state: ProgressState, event: CustomerEvent
+) -> tuple[str, ...]:
+    """The custom conditions (``counter_key``) of the badges not held yet that ``event``
+    satisfies: its type, and every property filter."""
+    keys = {
+        badge.condition.counter_key
+        for badge in rulebook.badges
+        if isinstance(badge.condition, CustomCondition)
+        and badge.key not in state.badges
+        and badge.condition.event_type == event.type
+        and _first_false(badge.condition.conditions, event.properties) is None
+    }
+    return tuple(sorted(keys))
+
+
+def count_matches(counts: Mapping[str, int], matched: Iterable[str]) -> dict[str, int]:
+    """The match counters once each of ``matched`` matched one more event."""
+    updated = dict(counts)
+    for key in matched:
+        updated[key] = updated.get(key, 0) + 1
+    return _sorted(updated)
 
 
 def apply(state: ProgressState, evaluation: Evaluation) -> ProgressState:
@@ -1056,6 +1118,7 @@ def apply(state: ProgressState, evaluation: Evaluation) -> ProgressState:
         rule_counters={k: counters[k] for k in sorted(counters)},
         streaks=_streak_counts(state.streaks, records),
         streak_records=records,
+        condition_matches=count_matches(state.condition_matches, evaluation.condition_matches),
     )
 
 

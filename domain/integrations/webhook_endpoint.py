@@ -34,6 +34,7 @@ WEBHOOK_EVENTS: Final[tuple[str, ...]] = (
     "coins.spent",
     "token.earned",
     "token.spent",
+    "badge.ready",
     "badge.awarded",
     "skill.leveled",
     "skill.decayed",

@@ -42,6 +42,16 @@ more_conditions = st.lists(
         ),
         st.builds(lambda stage: {"kind": "stage", "stage": stage}, st.integers(2, 5)),
         st.builds(lambda ids: {"kind": "collection", "item_ids": ids}, item_ids),
+        st.builds(
+            lambda count, score: {
+                "kind": "custom",
+                "event_type": "lesson_completed",
+                "conditions": [{"property": "score", "operator": "gte", "value": score}],
+                "count": count,
+            },
+            st.integers(1, 50),
+            st.one_of(st.integers(0, 100), st.floats(0, 1)),
+        ),
     ),
     max_size=3,
 )
@@ -65,6 +75,17 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
                 "condition": condition,
                 "coin_reward": draw(st.one_of(st.none(), st.integers(1, 500))),
                 "auto_award": draw(st.booleans()),
+                "token_rewards": draw(
+                    st.dictionaries(
+                        st.sampled_from(
+                            sorted(
+                                document["token_config"][s]["token_key"]
+                                for s in ("primary", "progression")
+                            )
+                        ),
+                        st.integers(1, 50),
+                    )
+                ),
             }
         )
     return Rulebook.from_dict(document).to_dict()

@@ -242,7 +242,7 @@ def test_badge_conditions_of_every_kind_parse() -> None:
 
 
 def test_an_unknown_badge_condition_kind_is_rejected() -> None:
-    found = fields_of(doc(badges=[{"key": "b", "name": "B", "condition": {"kind": "custom"}}]))
+    found = fields_of(doc(badges=[{"key": "b", "name": "B", "condition": {"kind": "formula"}}]))
     assert found == ["badges[0].condition.kind"]
 
 

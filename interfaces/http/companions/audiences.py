@@ -78,9 +78,12 @@ class AudienceController(Controller):
         views: NamedDependency[ViewStore],
         data: JSONBody[AudiencesRequest],
     ) -> Audiences:
-        read_your_writes(request, EggsView.name)
         audiences = [msgspec.to_builtins(a) for a in data.audiences]
-        used = in_use(views, principal.customer_id.hex)
+
+        def used() -> set[str]:
+            read_your_writes(request, EggsView.name)
+            return in_use(views, principal.customer_id.hex)
+
         customer = accounts.replace_audiences(principal.customer_id, audiences, used)
         stored = customer.settings.get(AUDIENCES_SETTING) or []
         return Audiences([AudienceView(a["key"], a["brief"]) for a in stored])

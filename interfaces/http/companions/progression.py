@@ -50,6 +50,7 @@ class BuddyBadgeView(msgspec.Struct):
     awarded_at: datetime | None
     auto_award: bool
     coin_reward: int | None
+    token_rewards: dict[str, int]
     icon_url: str | None
     progress: float
     condition: BadgeConditionView | None
@@ -157,6 +158,7 @@ def badge_view(standing: BadgeStanding) -> BuddyBadgeView:
         awarded_at=standing.awarded_at,
         auto_award=badge.auto_award if badge else False,
         coin_reward=badge.coin_reward if badge else None,
+        token_rewards=dict(badge.token_rewards) if badge else {},
         icon_url=None,
         progress=round(standing.progress, 4),
         condition=BadgeConditionView(badge.condition.kind, standing.required, standing.actual)

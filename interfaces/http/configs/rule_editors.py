@@ -42,7 +42,7 @@ from interfaces.http.routing import Access, delete, get, post, put
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists"]
 Scalar = str | int | float | bool | None
 BadgeConditionKind = Literal[
-    "milestone", "coin_threshold", "skill_level", "stage", "collection", "streak"
+    "milestone", "coin_threshold", "skill_level", "stage", "collection", "streak", "custom"
 ]
 
 
@@ -92,6 +92,7 @@ class BadgeCondition(Model):
     item_ids: list[str] | UnsetType = UNSET
     streak_key: str | UnsetType = UNSET
     days: int | UnsetType = UNSET
+    conditions: list[ConditionBody] | UnsetType = UNSET
 
 
 class BadgeBody(Model):
@@ -101,6 +102,7 @@ class BadgeBody(Model):
     description: str = ""
     coin_reward: int | None = None
     auto_award: bool = True
+    token_rewards: dict[str, int] = {}
 
 
 class SkillBody(Model):
@@ -190,6 +192,7 @@ class Badge(msgspec.Struct, kw_only=True):
     condition: BadgeCondition
     coin_reward: int | None
     auto_award: bool
+    token_rewards: dict[str, int]
 
 
 class BadgeView(Badge, kw_only=True):
