@@ -172,6 +172,7 @@ class CreditAccount(Aggregate):
             job=held["job"],
             pool=held["pool"],
             amount=held["amount"],
+            subject=held["subject"],
             timestamp=timestamp,
         )
         return True
@@ -187,6 +188,7 @@ class CreditAccount(Aggregate):
             job=held["job"],
             pool=held["pool"],
             amount=held["amount"],
+            subject=held["subject"],
             reason=reason,
             timestamp=timestamp,
         )
@@ -243,7 +245,12 @@ class CreditAccount(Aggregate):
         timestamp: datetime,
     ) -> None:
         self.pools[pool] -= amount
-        self.held[authorisation_id.hex] = {"job": job, "pool": pool, "amount": amount}
+        self.held[authorisation_id.hex] = {
+            "job": job,
+            "pool": pool,
+            "amount": amount,
+            "subject": dict(subject),
+        }
         buddy = subject.get("buddy_id")
         if buddy is not None:
             self.waiting.pop(str(buddy), None)
@@ -253,10 +260,18 @@ class CreditAccount(Aggregate):
         job: str
         pool: str
         amount: int
+        subject: dict[str, Any]
 
     @event(Committed)
     def _committed(
-        self, *, authorisation_id: UUID, job: str, pool: str, amount: int, timestamp: datetime
+        self,
+        *,
+        authorisation_id: UUID,
+        job: str,
+        pool: str,
+        amount: int,
+        subject: dict[str, Any],
+        timestamp: datetime,
     ) -> None:
         del self.held[authorisation_id.hex]
 
@@ -265,6 +280,7 @@ class CreditAccount(Aggregate):
         job: str
         pool: str
         amount: int
+        subject: dict[str, Any]
         reason: str
 
     @event(RolledBack)
@@ -275,6 +291,7 @@ class CreditAccount(Aggregate):
         job: str,
         pool: str,
         amount: int,
+        subject: dict[str, Any],
         reason: str,
         timestamp: datetime,
     ) -> None:

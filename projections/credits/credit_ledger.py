@@ -80,13 +80,13 @@ class CreditLedgerView:
             row |= {"kind": "grant", "reason": _cause_text(event.cause)}
         else:
             row |= {"job": event.job, "authorisation_id": event.authorisation_id.hex}
-        if isinstance(event, CreditAccount.Authorised):
             row |= {
-                "kind": "authorize",
                 "operation_id": event.subject.get("operation_id"),
                 "buddy_id": event.subject.get("buddy_id"),
                 "mode": event.subject.get("mode"),
             }
+        if isinstance(event, CreditAccount.Authorised):
+            row["kind"] = "authorize"
         elif isinstance(event, CreditAccount.Committed):
             row["kind"] = "commit"
             yield Upsert(
