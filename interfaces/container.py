@@ -11,6 +11,7 @@ from application.billing.billing import Billing
 from application.companions.appearance import Appearance
 from application.companions.auto_evolve import AutoEvolver
 from application.companions.buddies import Buddies
+from application.companions.credit_waiters import CreditWaiters
 from application.companions.dispatch import OperationDispatcher
 from application.companions.eggs import Eggs
 from application.companions.gate_unlocks import GateUnlocks
@@ -24,6 +25,7 @@ from application.companions.streak_sweep import StreakSweep
 from application.configs.configs import Configs
 from application.configs.marketplaces import Marketplaces
 from application.configs.what_if import WhatIf
+from application.credits.credits import Credits
 from application.history.buddy_export import BuddyExports
 from application.history.history import History
 from application.idempotency.idempotency import Idempotency
@@ -51,7 +53,7 @@ from application.shared.quotas import (
 )
 from application.shared.store import CONFLICTS, EventStore
 from application.shared.sweeper import Sweeper
-from application.widgets.demo import DemoSite
+from application.widgets.demo import DEMO_TENANT, DemoSite
 from application.widgets.widgets import Widgets
 from domain.accounts.plans import PLANS
 from infrastructure.accounts.security import (
@@ -128,6 +130,7 @@ class Container:
     skill_decay: SkillDecay
     streak_sweep: StreakSweep
     event_quotas: EventQuotas
+    credits: Credits
     rate_limits: RateLimits
     progression: Progression
     billing: Billing
@@ -255,6 +258,13 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     if isinstance(limits, RateLimiter):
         limits.on_unavailable(metrics.rate_limit_unavailable)
     event_quotas = EventQuotas(store, clock, enabled=settings.event_quotas)
+    credits = Credits(
+        store,
+        clock,
+        upgrade_url=settings.upgrade_url,
+        enabled=settings.credits,
+        unmetered=frozenset({DEMO_TENANT.customer_id}),  # the product's own showroom
+    )
     accounts = Accounts(
         store,
         clock,
@@ -272,7 +282,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     renderer = SvgRenderer(assets)
     intake = ImageIntake(assets, SafeImageInspector(), settings.asset_upload_max_bytes)
     marketplaces = Marketplaces(configs)
-    item_art = ItemArt(store, clock, secrets, configs, marketplaces, renderer, intake)
+    item_art = ItemArt(store, clock, secrets, configs, marketplaces, renderer, intake, credits)
     operations = Operations(
         store,
         clock,
@@ -280,6 +290,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         lease=timedelta(seconds=settings.operation_lease_seconds),
         appearance=Appearance(store, renderer),
         item_art=item_art,
+        credits=credits,
     )
     webhooks = Webhooks(
         store,
@@ -302,6 +313,8 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     followers = [Follower.for_projection(p, log, views) for p in all_projections()]
     followers.append(Follower.for_reactor(OperationDispatcher(tasks), log, views))
     followers.append(Follower.for_reactor(AutoEvolver(store, configs), log, views))
+    buddies = Buddies(store, clock, secrets, configs, credits)
+    followers.append(Follower.for_reactor(CreditWaiters(store, buddies), log, views))
     dispatcher = WebhookDispatcher(store, clock, tasks, asset_url=webhook_asset_links(settings))
     followers.append(Follower.for_batch_reactor(dispatcher, log, views))
     sweeper = Sweeper(
@@ -318,10 +331,9 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     metrics.watch_parked_events([f.name for f in followers], ParkedEvents(views).counts)
     metrics.watch(ViewLag([f.name for f in followers], views, store.head))
     metrics.watch(OperationGauges(views, clock))
-    buddies = Buddies(store, clock, secrets, configs)
     skill_decay = SkillDecay(store, clock, configs, ViewDecayCandidates(views), directory)
     purchases = Purchases(store, clock, secrets, configs, buddies)
-    eggs = Eggs(store, clock, secrets, configs)
+    eggs = Eggs(store, clock, secrets, configs, credits)
     widget_tokens = JwtWidgetTokens(settings.secret_key)
     widgets = Widgets(store, clock, secrets, widget_tokens, buddies, operations, directory)
     demo = DemoSite(
@@ -372,6 +384,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
             intake,
             JwtUploadTokens(settings.secret_key),
             upload_ttl=timedelta(seconds=settings.upload_url_ttl_seconds),
+            credits=credits,
         ),
         heartbeats=heartbeats,
         gate_unlocks=GateUnlocks(store, clock, configs),
@@ -380,9 +393,10 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         skill_decay=skill_decay,
         streak_sweep=streak_sweep,
         event_quotas=event_quotas,
+        credits=credits,
         rate_limits=limits,
         progression=Progression(buddies, clock),
-        billing=Billing(store, clock, accounts, adapters.payment_provider),
+        billing=Billing(store, clock, accounts, adapters.payment_provider, credits),
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

@@ -11,6 +11,7 @@ from projections.companions.evolutions import BuddyEvolutionsView
 from projections.companions.operations import OperationsView
 from projections.companions.skill_decays import SkillDecaysView
 from projections.companions.streaks import StreakDuesView
+from projections.credits.credit_ledger import CreditLedgerView
 from projections.economy.gate_unlocks import GateUnlocksView
 from projections.economy.item_funnel import ItemFunnelView
 from projections.economy.purchased_items import PurchasedItemsView
@@ -35,4 +36,5 @@ def all_projections() -> list[Projection]:
         PurchasedItemsView(),
         ItemFunnelView(),
         AnalyticsRollupsView(),
+        CreditLedgerView(),
     ]

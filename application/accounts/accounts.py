@@ -28,6 +28,7 @@ from domain.accounts.audiences import AUDIENCES_SETTING, declared, replaced
 from domain.accounts.customer import SETTING_TYPES, Customer
 from domain.accounts.customer_email import CustomerEmail, email_claim_id, normalise_email
 from domain.accounts.plans import FEATURES, PLANS
+from domain.credits.credit_account import open_credit_account
 from domain.shared.errors import DomainError, NotFound, Unauthorized
 from domain.shared.ids import natural_id, public_id
 from domain.shared.tenancy import Mode
@@ -89,7 +90,8 @@ class Accounts:
     def register(
         self, email: str, password: str, company_name: str
     ) -> tuple[Customer, str, datetime]:
-        """A new account, on the ``starter`` plan.
+        """A new account, on the ``starter`` plan, with its credit account and the plan's
+        welcome credits (20 on ``starter``; decision 0048), all in one transaction.
 
         A taken e-mail is ``conflict`` as the contract says, after the same Argon2 work as a
         success, so only the answer tells it, at the pace of the auth burst bucket the HTTP
@@ -105,8 +107,9 @@ class Accounts:
             timestamp=now,
         )
         claim = CustomerEmail(id=email_claim_id(email), customer_id=customer.id, timestamp=now)
+        credits = open_credit_account(customer.id, customer.plan, now)
         try:
-            self._store.save(customer, claim)
+            self._store.save(customer, claim, credits)
         except IntegrityError:
             raise DomainError(
                 "conflict", "an account with this email already exists", {"field": "email"}

@@ -31,6 +31,7 @@ from application.billing.provider_events import (
     read_event,
     subscription_of,
 )
+from application.credits.credits import Credits
 from application.shared.ports import Clock, PaymentProvider
 from application.shared.store import EventStore, retry_on_conflict
 from domain.accounts.customer import Customer
@@ -76,12 +77,18 @@ def check_plan(plan: str) -> None:
 
 class Billing:
     def __init__(
-        self, store: EventStore, clock: Clock, accounts: Accounts, provider: PaymentProvider
+        self,
+        store: EventStore,
+        clock: Clock,
+        accounts: Accounts,
+        provider: PaymentProvider,
+        credits: Credits,
     ) -> None:
         self._store = store
         self._clock = clock
         self._accounts = accounts
         self._provider = provider
+        self._credits = credits
 
     # -- reads ----------------------------------------------------------------
 
@@ -327,6 +334,8 @@ class Billing:
         ]
         plan = next((p for p in named if p in PLANS), customer.plan)
         paid, currency = amount(obj)
+        now = self._clock.now()
+        monthly = MONTHLY_CREDITS.get(plan, 0)
         account.record_invoice(
             customer_id=customer.id,
             invoice_id=invoice_id[:255],
@@ -337,8 +346,20 @@ class Billing:
             amount_paid=paid,
             currency=currency[:16],
             pool=PAID_POOL,
-            credits=MONTHLY_CREDITS.get(plan, 0),
+            credits=monthly,
             provider_event_id=event.id,
-            timestamp=self._clock.now(),
+            timestamp=now,
         )
-        return [account, *made], None
+        changed: list[Any] = [account, *made]
+        if monthly:
+            # The plan's monthly credits land in the save that records the invoice, so a
+            # Stripe event processed once grants once.
+            pool = self._credits.account(customer.id)
+            pool.grant(
+                pool=PAID_POOL,
+                amount=monthly,
+                cause={"source": "stripe", "stripe_event_id": event.id, "invoice_id": invoice_id},
+                timestamp=now,
+            )
+            changed.append(pool)
+        return changed, None

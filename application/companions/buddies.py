@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from application.configs.configs import Configs
+from application.credits.credits import Credits
 from application.economy.wallets import credit_badge, ledger_id_for, settle
 from application.shared.ports import Clock, Secrets
 from application.shared.store import EventStore, retry_on_conflict
@@ -42,9 +43,21 @@ class WalletChange:
     entry_id: UUID
 
 
+JOB_OF_REQUEST = {"equip_item": "equip_composite", "evolve": "preset_evolve"}
+"""The priced job (``domain/credits/prices.py``) each requested buddy operation is."""
+
+
 class Buddies:
-    def __init__(self, store: EventStore, clock: Clock, secrets: Secrets, configs: Configs) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        secrets: Secrets,
+        configs: Configs,
+        credits: Credits | None = None,
+    ) -> None:
         self._store = store
+        self._credits = credits or Credits.off(store, clock)
         self._clock = clock
         self._secrets = secrets
         self._configs = configs
@@ -138,19 +151,30 @@ class Buddies:
     def _request(
         self, buddy: Buddy, kind: str, params: dict[str, Any], correlation_id: str | None
     ) -> Operation:
-        operation = Operation(
-            id=self._secrets.uuid(),
-            customer_id=buddy.customer_id,
-            mode=buddy.mode,
-            type=kind,  # type: ignore[arg-type]
-            buddy_id=buddy.id,
-            egg_id=None,
-            params=params,
-            correlation_id=correlation_id,
-            timestamp=self._clock.now(),
-        )
-        self._store.save(operation)
-        return operation
+        """Save the operation with its job's credit charge authorised (an equip draws a
+        composite; a preset evolve is free): no pool covers it → ``credit_insufficient``
+        and nothing is recorded (decision 0048)."""
+        operation_id = self._secrets.uuid()
+        job = JOB_OF_REQUEST[kind]
+        subject = {"operation_id": operation_id.hex, "buddy_id": buddy.id.hex, "mode": buddy.mode}
+
+        def attempt() -> Operation:
+            operation = Operation(
+                id=operation_id,
+                customer_id=buddy.customer_id,
+                mode=buddy.mode,
+                type=kind,  # type: ignore[arg-type]
+                buddy_id=buddy.id,
+                egg_id=None,
+                params=params,
+                correlation_id=correlation_id,
+                timestamp=self._clock.now(),
+            )
+            held = self._credits.hold(buddy.customer_id, job, operation_id, subject)
+            self._store.save(operation, *held)
+            return operation
+
+        return retry_on_conflict(attempt, line=Credits.line(buddy.customer_id))
 
     # -- manual overrides ------------------------------------------------------------
 

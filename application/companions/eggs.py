@@ -6,6 +6,7 @@ from typing import Any
 
 from application.companions.buddy_audiences import BuddyAudiences
 from application.configs.configs import Configs
+from application.credits.credits import Credits
 from application.shared.ports import Clock, Secrets
 from application.shared.store import EventStore, retry_on_conflict
 from domain.accounts.audiences import check_audience, declared
@@ -22,8 +23,16 @@ PUBLISH_URL = "/dashboard/config/publish"
 
 
 class Eggs:
-    def __init__(self, store: EventStore, clock: Clock, secrets: Secrets, configs: Configs) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        clock: Clock,
+        secrets: Secrets,
+        configs: Configs,
+        credits: Credits | None = None,
+    ) -> None:
         self._store = store
+        self._credits = credits or Credits.off(store, clock)
         self._audiences = BuddyAudiences(store)
         self._clock = clock
         self._secrets = secrets
@@ -144,8 +153,10 @@ class Eggs:
 
     def hatch(self, tenant: Tenant, egg_id: str, correlation_id: str | None = None) -> Operation:
         """Start the hatch: the egg moves to ``hatching`` and a pending operation is recorded,
-        in one transaction. A follower of the log hands the operation to a worker. The facts
-        the worker records carry ``correlation_id`` (the request's id; decision 0031)."""
+        in one transaction, with the hatch's credit charge authorised (decision 0048: no pool
+        covers it → ``credit_insufficient``, nothing recorded). A follower of the log hands
+        the operation to a worker. The facts the worker records carry ``correlation_id`` (the
+        request's id; decision 0031)."""
 
         def attempt() -> Operation:
             egg = self.get(tenant, egg_id)
@@ -162,10 +173,12 @@ class Eggs:
                 timestamp=now,
             )
             egg.start_hatching(operation_id=operation.id, timestamp=now)
-            self._store.save(egg, operation)
+            subject = {"operation_id": operation.id.hex, "mode": tenant.mode}
+            held = self._credits.hold(tenant.customer_id, "hatch", operation.id, subject)
+            self._store.save(egg, operation, *held)
             return operation
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=Credits.line(tenant.customer_id))
 
     def _account_of(self, tenant: Tenant, egg: Egg) -> UserAccount:
         account_id = UserAccount.id_for(tenant, egg.user_id)

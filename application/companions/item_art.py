@@ -19,9 +19,10 @@ from typing import Any
 from application.configs.configs import Configs
 from application.configs.marketplaces import Marketplaces, check_art_stage, with_image
 from application.configs.rule_editors import Edited
+from application.credits.credits import Credits
 from application.shared.images import ImageIntake
 from application.shared.ports import Clock, Renderer, Secrets
-from application.shared.store import EventStore
+from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.appearance import ItemLayer
 from domain.companions.operation import Operation
 from domain.configs.rulebook import LAYER_ORDER
@@ -41,8 +42,10 @@ class ItemArt:
         marketplaces: Marketplaces,
         renderer: Renderer,
         intake: ImageIntake,
+        credits: Credits | None = None,
     ) -> None:
         self._store = store
+        self._credits = credits or Credits.off(store, clock)
         self._clock = clock
         self._secrets = secrets
         self._configs = configs
@@ -78,7 +81,8 @@ class ItemArt:
         correlation_id: str | None = None,
     ) -> Operation:
         """Queue a new icon; without a ``seed`` one is picked (and recorded, so a retried
-        run draws the same picture)."""
+        run draws the same picture). The icon's credit is authorised with the operation
+        (``credit_insufficient``: nothing recorded; decision 0048)."""
         if seed is not None and not 0 <= seed <= MAX_SEED:
             raise DomainError(
                 "validation_failed",
@@ -88,19 +92,25 @@ class ItemArt:
         self._marketplaces.item(tenant, marketplace_id, item_id)
         operation_id = self._secrets.uuid()
         chosen = seed if seed is not None else operation_id.int % (MAX_SEED + 1)
-        operation = Operation(
-            id=operation_id,
-            customer_id=tenant.customer_id,
-            mode=tenant.mode,
-            type="regenerate_item_image",
-            buddy_id=None,
-            egg_id=None,
-            params={"marketplace_id": marketplace_id, "item_id": item_id, "seed": chosen},
-            correlation_id=correlation_id,
-            timestamp=self._clock.now(),
-        )
-        self._store.save(operation)
-        return operation
+        subject = {"operation_id": operation_id.hex, "mode": tenant.mode, "item_id": item_id}
+
+        def attempt() -> Operation:
+            operation = Operation(
+                id=operation_id,
+                customer_id=tenant.customer_id,
+                mode=tenant.mode,
+                type="regenerate_item_image",
+                buddy_id=None,
+                egg_id=None,
+                params={"marketplace_id": marketplace_id, "item_id": item_id, "seed": chosen},
+                correlation_id=correlation_id,
+                timestamp=self._clock.now(),
+            )
+            held = self._credits.hold(tenant.customer_id, "item_image", operation_id, subject)
+            self._store.save(operation, *held)
+            return operation
+
+        return retry_on_conflict(attempt, line=Credits.line(tenant.customer_id))
 
     def perform(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
         """Draw the icon and set it on the draft's item; what to save, and the result."""

@@ -4,6 +4,14 @@ running them.
 ``run`` is what a worker executes for a queued operation id. It is safe to run twice: a
 finished operation is left alone, a hatch derives its buddy id from the operation id, and
 every step saves the operation together with what it changed, in one transaction.
+
+Credits (decision 0048): the job's charge, authorised when the operation was requested, is
+committed in the transaction that completes it and rolled back in the one that fails or
+cancels it. A worker that dies mid-job leaves the charge held; the sweeper re-enqueues the
+operation, and its end (a later attempt's success, or the failure after ``MAX_ATTEMPTS``)
+settles the charge. An evolve is free (preset art), but a buddy wearing items needs its
+outfit drawn on the new stage (``equip_composite``): paid there and then when a pool covers
+it, else the stage still changes and the appearance waits for credits.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from uuid import UUID
 from application.companions.appearance import Appearance
 from application.companions.item_art import ItemArt
 from application.configs.configs import Configs
+from application.credits.credits import Credits
 from application.economy.wallets import ledger_id_for, open_ledger, settle
 from application.shared.ports import Clock
 from application.shared.store import EventStore, retry_on_conflict
@@ -23,6 +32,7 @@ from domain.companions.egg import Egg
 from domain.companions.operation import Operation
 from domain.companions.user_account import UserAccount
 from domain.configs.rulebook import Rulebook
+from domain.credits.credit_account import CreditAccount
 from domain.economy.ledger import Ledger
 from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError
@@ -59,6 +69,7 @@ class Operations:
         lease: timedelta = LEASE,
         appearance: Appearance | None = None,
         item_art: ItemArt | None = None,
+        credits: Credits | None = None,
     ) -> None:
         """Without ``appearance`` (test worlds that need no pictures) nothing is drawn; without
         ``item_art`` an item icon operation fails."""
@@ -68,6 +79,7 @@ class Operations:
         self._lease = lease
         self._appearance = appearance
         self._item_art = item_art
+        self._credits = credits or Credits.off(store, clock)
 
     def get(self, tenant: Tenant, operation_id: str) -> Operation:
         uuid = parse_public_id("operation", operation_id)
@@ -81,6 +93,9 @@ class Operations:
             now = self._clock.now()
             operation.cancel(timestamp=now)
             changed: list[Any] = [operation]
+            changed += self._credits.settle(
+                operation.customer_id, operation.id, succeeded=False, reason="cancelled"
+            )
             if operation.type == "hatch" and operation.egg_id is not None:
                 egg = self._store.load(Egg, operation.egg_id, "egg", str(operation.egg_id))
                 egg.hatch_failed(operation_id=operation.id, timestamp=now)
@@ -88,7 +103,12 @@ class Operations:
             self._store.save(*changed)
             return operation
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=self._line_of(operation_id))
+
+    def _line_of(self, operation_id: str) -> object:
+        uuid = parse_public_id("operation", operation_id)
+        operation = self._store.find(Operation, uuid)
+        return Credits.line(operation.customer_id) if operation is not None else None
 
     # -- the worker's side ---------------------------------------------------------
 
@@ -102,15 +122,18 @@ class Operations:
             return
         if not self._take_lease(operation_id):
             return
+        line = Credits.line(operation.customer_id)
         try:
-            retry_on_conflict(lambda: self._perform(operation_id))
+            retry_on_conflict(lambda: self._perform(operation_id), line=line)
         except DomainError as refusal:
             self._fail_with(operation_id, refusal.message)
 
     def _fail_with(self, operation_id: UUID, message: str) -> None:
         """Record the failure under the operation type's code (``FAILURE_CODES``): the
         refusal's own code is an HTTP one, the message says what happened."""
-        retry_on_conflict(lambda: self._fail(operation_id, message))
+        operation = self._store.find(Operation, operation_id)
+        line = Credits.line(operation.customer_id) if operation is not None else None
+        retry_on_conflict(lambda: self._fail(operation_id, message), line=line)
 
     def _take_lease(self, operation_id: UUID) -> bool:
         """Start an attempt; ``False`` when a twin of this message finished it meanwhile."""
@@ -144,6 +167,8 @@ class Operations:
         else:
             changed, result = self._equip(operation)
         operation.complete(result=result, timestamp=now)
+        if not any(isinstance(c, CreditAccount) for c in changed):  # an evolve paid its own
+            changed += self._credits.settle(operation.customer_id, operation.id, succeeded=True)
         self._store.save(operation, *changed)
 
     def _fail(self, operation_id: UUID, message: str) -> None:
@@ -153,6 +178,9 @@ class Operations:
         now = self._clock.now()
         operation.fail(code=FAILURE_CODES[operation.type], message=message, timestamp=now)
         changed: list[Any] = [operation]
+        changed += self._credits.settle(
+            operation.customer_id, operation.id, succeeded=False, reason=message
+        )
         if operation.type == "hatch" and operation.egg_id is not None:
             egg = self._store.load(Egg, operation.egg_id, "egg", str(operation.egg_id))
             egg.hatch_failed(operation_id=operation.id, timestamp=now)
@@ -203,12 +231,30 @@ class Operations:
         )
         rulebook = self._configs.rulebook(buddy.config_version_id)
         settle(buddy, ledger, rulebook, _cause(operation), now)
-        self._draw(buddy, now)
+        changed: list[Any] = [buddy, ledger]
+        if buddy.equipped_item_ids:
+            changed += self._draw_outfit(operation, buddy, now)
+        else:
+            self._draw(buddy, now)
         result = {
             "buddy_id": public_id("buddy", buddy.id),
             "evolution_stage": buddy.evolution_stage,
         }
-        return [buddy, ledger], result
+        return changed, result
+
+    def _draw_outfit(self, operation: Operation, buddy: Buddy, now: datetime) -> list[Any]:
+        """The new stage wearing the buddy's items is a composite (one credit): drawn when a
+        pool pays it, else the appearance waits for credits (``awaiting_credits``) and the
+        stage stands. What to save besides the buddy."""
+        subject = {"operation_id": operation.id.hex, "buddy_id": buddy.id.hex, "mode": buddy.mode}
+        paid, accounts = self._credits.charge_or_wait(
+            buddy.customer_id, "equip_composite", operation.id, subject
+        )
+        if paid:
+            self._draw(buddy, now)
+        else:
+            buddy.await_credits(timestamp=now)
+        return list(accounts)
 
     def _equip(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
         buddy, _ = self._buddy_and_ledger(operation)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from application.credits.credits import Credits
 from application.shared.images import UPLOAD_TYPES, ImageIntake, check_upload_type
 from application.shared.ports import Clock, Renderer, Secrets, UploadTokens
 from application.shared.store import EventStore, retry_on_conflict
@@ -56,8 +57,10 @@ class StageAssets:
         tokens: UploadTokens,
         *,
         upload_ttl: timedelta,
+        credits: Credits | None = None,
     ) -> None:
         self._store = store
+        self._credits = credits or Credits.off(store, clock)
         self._clock = clock
         self._secrets = secrets
         self._renderer = renderer
@@ -170,15 +173,19 @@ class StageAssets:
                 {"fields": [{"field": "seed", "reason": f"must be 0 to {MAX_SEED}"}]},
             )
         style = self.creature_style(tenant)
+        charge_id = self._secrets.uuid()
+        subject = {"charge_id": charge_id.hex, "mode": tenant.mode, "stage": number}
 
         def attempt() -> None:
+            # Paid before it is drawn, in the same transaction as the art (decision 0048).
+            charged = self._credits.charge(tenant.customer_id, "stage_asset", charge_id, subject)
             art = self._open(tenant)
             chosen = art.next_seed(number) if seed is None else seed
             asset = self._renderer.render_stage_art(number, style, chosen)
             art.generated(stage=number, asset=asset, seed=chosen, timestamp=self._clock.now())
-            self._store.save(art)
+            self._store.save(art, *charged)
 
-        retry_on_conflict(attempt)
+        retry_on_conflict(attempt, line=Credits.line(tenant.customer_id))
         return self.entry(tenant, number)
 
     def remove(self, tenant: Tenant, stage: int | str) -> StageEntry:

@@ -104,6 +104,7 @@ BUDDY_EVENTS: Final[dict[type[DomainEvent], tuple[str, str]]] = {
     Buddy.ItemsEquipped: ("ItemsEquipped", "item"),
     Buddy.AppearanceRendered: ("AppearanceRendered", "appearance"),
     Buddy.AppearanceRenderFailed: ("AppearanceRenderFailed", "appearance"),
+    Buddy.AppearanceAwaitingCredits: ("AppearanceAwaitingCredits", "appearance"),
 }
 WALLET_EVENTS: Final[dict[type[DomainEvent], tuple[str, str]]] = {
     Ledger.Opened: ("WalletOpened", "wallet"),

@@ -31,6 +31,7 @@ from application.shared.recent_log import RecentLog
 from domain.accounts.customer import Customer
 from domain.companions.buddy import Buddy
 from domain.companions.user_account import UserAccount
+from domain.credits.credit_account import CreditAccount
 from domain.economy.ledger import Ledger
 from domain.ingestion.event_quota import EventQuotaShard
 from domain.shared.errors import DomainError, NotFound
@@ -48,9 +49,17 @@ CONFLICT_BACKOFF_SECONDS = 0.002
 DECODED_KEPT = 4096
 AGGREGATES_KEPT = 5_000
 """Aggregates kept in memory between loads (``application/shared/kept_aggregates.py``)."""
-KEPT_TYPES: tuple[type[Aggregate], ...] = (Buddy, Ledger, UserAccount, Customer, EventQuotaShard)
+KEPT_TYPES: tuple[type[Aggregate], ...] = (
+    Buddy,
+    Ledger,
+    UserAccount,
+    Customer,
+    EventQuotaShard,
+    CreditAccount,
+)
 """What every customer event reads: the user's account and buddies, their wallets,
-the customer (its strict event types, its plan) and its month's quota shards."""
+the customer (its strict event types, its plan) and its month's quota shards; and the
+credit account every authenticated answer's ``X-Credits-*`` headers read."""
 SNAPSHOT_INTERVAL = 50
 """Streams that grow with every customer event are snapshotted every this many events, so
 loading one reads a snapshot and fewer than this many events, whatever its history."""
@@ -63,6 +72,7 @@ class EventStore(Application[UUID]):
         Ledger: SNAPSHOT_INTERVAL,
         DemoPool: SNAPSHOT_INTERVAL,  # one event or two per new demo visitor, forever
         EventQuotaShard: SNAPSHOT_INTERVAL,  # one event per ingestion group
+        CreditAccount: SNAPSHOT_INTERVAL,  # two events per image job
     }
 
     def __init__(self, env: dict[str, str] | None = None) -> None:

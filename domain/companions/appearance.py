@@ -28,7 +28,8 @@ STAGE_NAMES: Final[dict[int, str]] = {
 }
 NEEDS_RERENDER: Final = "needs_rerender"
 
-AppearanceStatus = Literal["ready", "pending", "failed"]
+AppearanceStatus = Literal["ready", "pending", "awaiting_credits", "failed"]
+AWAITING_CREDITS: Final = "awaiting_credits"
 StageArtSource = Literal["upload", "generated"]
 
 

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.companions.appearance import NEEDS_RERENDER, RenderedImages
+from domain.companions.appearance import AWAITING_CREDITS, NEEDS_RERENDER, RenderedImages
 from domain.companions.skill_decay import DecayStep, plan_decay
 from domain.configs.rulebook import (
     LAYER_ORDER,
@@ -655,6 +655,18 @@ class Buddy(Aggregate):
             stage=self.evolution_stage, code=NEEDS_RERENDER, message=message, timestamp=timestamp
         )
 
+    def await_credits(self, *, timestamp: datetime) -> None:
+        """The picture of the current stage and outfit could not be paid for: what caused the
+        drawing stays, the last pictures remain, and the appearance waits for credits
+        (``awaiting_credits``); it is drawn when credits arrive (decision 0048)."""
+        self._require_active("drawing")
+        current = self.appearance or {}
+        if current.get("status") == AWAITING_CREDITS and current.get("stage") == (
+            self.evolution_stage
+        ):
+            return
+        self._appearance_awaiting_credits(stage=self.evolution_stage, timestamp=timestamp)
+
     # Commands: items and identity ----------------------------------------------------
 
     def item_quantity(self, item_id: str) -> int:
@@ -1192,6 +1204,19 @@ class Buddy(Aggregate):
             "stage": stage,
             "error": {"code": code, "message": message},
         }
+
+    class AppearanceAwaitingCredits(Aggregate.Event):
+        stage: int
+
+    @event(AppearanceAwaitingCredits)
+    def _appearance_awaiting_credits(self, *, stage: int, timestamp: datetime) -> None:
+        previous = self.appearance or {
+            "image": None,
+            "base_image": None,
+            "thumb": None,
+            "rendered_equipped_item_ids": [],
+        }
+        self.appearance = {**previous, "status": AWAITING_CREDITS, "stage": stage, "error": None}
 
 
 def next_due(records: Mapping[str, StreakRecord]) -> datetime | None:

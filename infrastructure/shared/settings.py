@@ -120,6 +120,7 @@ class Settings:
     demo_pool_size: int = 100
     demo_visitor_rate_limit: str = DEMO_VISITOR_RATE_LIMIT
     event_quotas: bool = True
+    credits: bool = True
     api_rate_limits: bool = True
     upgrade_url: str = UPGRADE_URL
     stripe_secret_key: str | None = field(default=None, repr=False)
@@ -182,6 +183,7 @@ class Settings:
                 env.get("HATCHED_DEMO_VISITOR_RATE_LIMIT", DEMO_VISITOR_RATE_LIMIT)
             ),
             event_quotas=_flag(env.get("HATCHED_EVENT_QUOTAS", "true")),
+            credits=_flag(env.get("HATCHED_CREDITS", "true")),
             api_rate_limits=_flag(env.get("HATCHED_API_RATE_LIMITS", "true")),
             upgrade_url=env.get("HATCHED_UPGRADE_URL") or UPGRADE_URL,
             stripe_secret_key=env.get("HATCHED_STRIPE_SECRET_KEY") or None,

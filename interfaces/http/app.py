@@ -47,6 +47,7 @@ from interfaces.http.configs.rule_editors import (
 from interfaces.http.configs.skill_decay import SkillDecayController, SkillDecayRuleController
 from interfaces.http.configs.streak_definitions import StreakDefinitionController
 from interfaces.http.consistency import add_view_lag_header
+from interfaces.http.credits.credits import CreditController, ImageUsageController
 from interfaces.http.edge_policy import enforce_edge_policy
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.health import HealthController
@@ -135,6 +136,8 @@ def create_litestar(container: Container) -> Litestar:
             DemoController,
             WebhookController,
             WebhookAnalyticsController,
+            CreditController,
+            ImageUsageController,
             api_docs,
             api_docs_assets,
         ],

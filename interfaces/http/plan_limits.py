@@ -18,7 +18,11 @@ Buckets (reference §4; the quota names are in ``application/shared/quotas.py``)
 ``HATCHED_API_RATE_LIMITS=false`` switches off every bucket but ``auth``. The headers are
 written by the ``before_send`` hook ``add_usage_headers``, on success and refusal alike:
 ``X-RateLimit-Limit/-Remaining/-Reset`` (the binding window of the request's bucket) and, on
-an authenticated request, ``X-Event-Quota-Limit/-Used/-Reset``.
+an authenticated request, ``X-Event-Quota-Limit/-Used/-Reset``; on a request with a secret
+key or a dashboard token, ``X-Credits-Remaining`` and ``X-Credits-Promo/-Welcome/-Paid-
+Remaining`` as they are when the answer leaves (after the job it may have authorised;
+decision 0048). Publishable keys and widget tokens live in browsers: they are not told the
+account's credits.
 """
 
 from __future__ import annotations
@@ -51,6 +55,9 @@ from interfaces.http.widget_auth import WIDGET_STATE
 
 ALLOWANCE_STATE = "hatched_rate_allowance"
 CUSTOMER_STATE = "hatched_quota_customer"
+CREDITS_STATE = "hatched_credits_customer"
+CREDIT_HOLDERS = frozenset({"secret_key", "dashboard"})
+"""The credentials whose answers carry the account's credit figures."""
 
 
 def admit(request: Request[Any, Any, Any]) -> None:
@@ -73,6 +80,8 @@ def admit(request: Request[Any, Any, Any]) -> None:
     if customer is not None and container.event_quotas.enabled:
         container.event_quotas.status(customer)  # a figure for the headers, fresh enough
         request.state[CUSTOMER_STATE] = customer
+    if isinstance(principal, Principal) and principal.kind in CREDIT_HOLDERS:
+        request.state[CREDITS_STATE] = principal.customer_id
     bucket = _bucket(request, limit, principal, widget, customer)
     if bucket is not None and (bucket[0] == AUTH or container.settings.api_rate_limits):
         _count(request, container, *bucket)
@@ -138,7 +147,8 @@ async def add_usage_headers(message: Message, scope: Scope) -> None:
     state = scope.get("state", {})
     allowance = state.get(ALLOWANCE_STATE)
     customer = state.get(CUSTOMER_STATE)
-    if allowance is None and customer is None:
+    credits_of = state.get(CREDITS_STATE)
+    if allowance is None and customer is None and credits_of is None:
         return
     headers = MutableScopeHeaders.from_message(message)
     if isinstance(allowance, Allowance):
@@ -152,3 +162,11 @@ async def add_usage_headers(message: Message, scope: Scope) -> None:
             headers.add("X-Event-Quota-Limit", str(status.limit))
             headers.add("X-Event-Quota-Used", str(status.used))
             headers.add("X-Event-Quota-Reset", status.reset_at.isoformat().replace("+00:00", "Z"))
+    if isinstance(credits_of, UUID):
+        container = scope["app"].state.container
+        balance = container.credits.peek(credits_of)
+        if balance is not None:
+            headers.add("X-Credits-Remaining", str(balance.total_spendable))
+            headers.add("X-Credits-Promo-Remaining", str(balance.promo))
+            headers.add("X-Credits-Welcome-Remaining", str(balance.welcome))
+            headers.add("X-Credits-Paid-Remaining", str(balance.paid))

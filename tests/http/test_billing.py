@@ -471,16 +471,25 @@ def test_a_cancelled_subscription_moves_the_customer_back_to_starter(
     assert again.status_code == 200, again.text
 
 
-def test_a_paid_invoice_is_recorded_with_what_a_credit_grant_needs(
+def paid_credits(client: TestClient, account: Account) -> int:  # type: ignore[type-arg]
+    balance = client.get("/api/v1/credits/balance", headers=account.headers())
+    assert balance.status_code == 200, balance.text
+    return int(balance.json()["paid"])
+
+
+def test_a_paid_invoice_grants_the_plans_monthly_credits_once(
     billed: tuple[TestClient, Container],  # type: ignore[type-arg]
 ) -> None:
     client, container = billed
     account = register_account(client)
     deliver(client, checkout_completed(account, "growth"))
+    assert paid_credits(client, account) == 0
     paid = invoice_paid(account)
     answer = deliver(client, paid)
     assert answer.json()["outcome"] == "applied", answer.text
+    assert paid_credits(client, account) == 50
     assert deliver(client, paid).json()["outcome"] == "duplicate"
+    assert paid_credits(client, account) == 50
     [recorded] = [
         e
         for e in container.store.events.get(BillingAccount.id_for(customer_uuid(account)))
@@ -499,6 +508,7 @@ def test_a_paid_invoice_is_recorded_with_what_a_credit_grant_needs(
     # the same invoice under another event id is recorded once
     twin = {**paid, "id": f"evt_{uuid.uuid4().hex}"}
     assert deliver(client, twin).json()["outcome"] == "ignored"
+    assert paid_credits(client, account) == 50
 
 
 def test_an_invoice_before_its_checkout_is_placed_by_the_subscriptions_metadata(

@@ -45,8 +45,10 @@ EQUIP_REFUSALS = (
     "item_not_equippable",
     "bad_request",
     "category_conflict",
+    "credit_insufficient",
 )
-"""What an equip request can be refused with (a rerender is an equip of the same items)."""
+"""What an equip request can be refused with (a rerender is an equip of the same items; its
+composite costs a credit)."""
 
 NEVER_DRAWN = AppearanceError(
     code=NEEDS_RERENDER, message="this buddy has no picture yet; request a rerender"

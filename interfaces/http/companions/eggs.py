@@ -152,7 +152,7 @@ class EggController(Controller):
     @post(
         "/{egg_id:str}/hatch",
         access=Access.SECRET,
-        errors=("invalid_state_transition", "conflict"),
+        errors=("invalid_state_transition", "conflict", "credit_insufficient"),
         status_code=202,
         summary="Start an asynchronous hatch; poll the operation",
     )

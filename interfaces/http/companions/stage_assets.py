@@ -222,7 +222,7 @@ class StageAssetController(Controller):
         "/{stage:str}/regenerate",
         access=Access.SECRET,
         body=RegenerateRequest,
-        errors=STAGE_CHANGE_REFUSALS,
+        errors=(*STAGE_CHANGE_REFUSALS, "credit_insufficient"),
         status_code=200,
         summary="Pin our procedural art for a stage, drawn with a new (or the given) seed",
     )

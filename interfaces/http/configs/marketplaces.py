@@ -439,6 +439,7 @@ class MarketplaceController(Controller):
         f"{ITEM}/regenerate-image",
         access=Access.SECRET,
         body=RegenerateImageBody,
+        errors=("credit_insufficient",),
         status_code=202,
         summary="Draw a new procedural icon for the item (an operation)",
     )

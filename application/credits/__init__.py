@@ -1,0 +1,1 @@
+"""Credits: balances, grants and the charges image jobs hold, commit and roll back."""

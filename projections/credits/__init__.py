@@ -1,0 +1,1 @@
+"""Credits: the credit ledger and the image usage it adds up to."""
