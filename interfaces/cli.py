@@ -1,4 +1,5 @@
-"""The ``hatched`` command: ``serve``, ``worker``, ``projector``, ``projections``, ``buddies``.
+"""The ``hatched`` command: ``serve``, ``worker``, ``projector``, ``projections``, ``buddies``,
+``admin``.
 
 Every command says on standard error which store it opened, so an operator never wonders
 whether a command ran against the right database.
@@ -12,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from infrastructure.shared.settings import Settings
 from infrastructure.shared.structured_logs import announce, configure_logging
-from interfaces import buddies_cli, projections_cli
+from interfaces import admin_cli, buddies_cli, projections_cli
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker_cmd.set_defaults(run=worker)
     projections_cli.add_commands(commands)
     buddies_cli.add_commands(commands)
+    admin_cli.add_commands(commands)
     return parser
 
 

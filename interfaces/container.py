@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from application.accounts.accounts import Accounts
+from application.admin.admins import Admins
+from application.admin.audit import Auditor
+from application.admin.customers import AdminCustomers
 from application.companions.appearance import Appearance
 from application.companions.auto_evolve import AutoEvolver
 from application.companions.buddies import Buddies
@@ -53,6 +56,7 @@ from infrastructure.accounts.security import (
     RandomSecrets,
     digest,
 )
+from infrastructure.admin.admin_tokens import JwtAdminTokens
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
 from infrastructure.companions.assets import FileAssetStore
 from infrastructure.companions.decay_candidates import ViewDecayCandidates
@@ -119,6 +123,9 @@ class Container:
     event_quotas: EventQuotas
     rate_limits: RateLimits
     progression: Progression
+    auditor: Auditor
+    admins: Admins
+    admin_customers: AdminCustomers
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -234,15 +241,27 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     if isinstance(limits, RateLimiter):
         limits.on_unavailable(metrics.rate_limit_unavailable)
     event_quotas = EventQuotas(store, clock, enabled=settings.event_quotas)
+    dashboard_tokens = JwtDashboardTokens(settings.secret_key, settings.dashboard_token_ttl_seconds)
     accounts = Accounts(
         store,
         clock,
         adapters.password_hasher,
         secrets,
-        JwtDashboardTokens(settings.secret_key, settings.dashboard_token_ttl_seconds),
+        dashboard_tokens,
         digest,
         limits,
         JwtDeviceTokens(settings.secret_key),
+    )
+    auditor = Auditor(store, clock, secrets)
+    admins = Admins(
+        store,
+        clock,
+        secrets,
+        adapters.password_hasher,
+        JwtAdminTokens(settings.secret_key, settings.admin_token_ttl_seconds),
+        digest,
+        limits,
+        auditor,
     )
     directory = ViewBuddyDirectory(views)
     configs = Configs(store, clock, directory, what_if=WhatIf(store, clock, directory))
@@ -360,6 +379,9 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         event_quotas=event_quotas,
         rate_limits=limits,
         progression=Progression(buddies, clock),
+        auditor=auditor,
+        admins=admins,
+        admin_customers=AdminCustomers(store, clock, accounts, dashboard_tokens, auditor),
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

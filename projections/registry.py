@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from projections.admin.audit import AdminAuditView
+from projections.admin.customers import AdminCustomersView
 from projections.analytics.leaderboard import LeaderboardView
 from projections.companions.badges import BuddyBadgesView
 from projections.companions.buddies import BuddiesView
@@ -33,4 +35,6 @@ def all_projections() -> list[Projection]:
         StreakDuesView(),
         PurchasedItemsView(),
         ItemFunnelView(),
+        AdminCustomersView(),
+        AdminAuditView(),
     ]

@@ -53,6 +53,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "max_stage_reached": 409,
     "event_type_in_use": 409,
     "audience_in_use": 409,
+    "last_super_admin": 409,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "validation_failed": 422,
