@@ -3,6 +3,7 @@ operations — every write audited exactly (decision 0051)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 from litestar.testing import TestClient
@@ -349,7 +350,7 @@ def test_two_admins_patching_one_customer_are_both_audited_and_nothing_is_lost(
     assert len(entries) == 2 * rounds
     assert {e["actor_id"] for e in entries} == {a.id for a in admins}
     # each act's "before" is the previous act's "after": a chain with no lost change
-    for earlier, later in zip(entries, entries[1:], strict=False):
+    for earlier, later in itertools.pairwise(entries):
         assert later["before"]["event_quota"] == earlier["after"]["event_quota"]
     final = client.get(url(account), headers=admins[0].headers).json()["event_quota"]
     assert final == entries[-1]["after"]["event_quota"] in (1000 + rounds - 1, 2000 + rounds - 1)
