@@ -57,6 +57,10 @@ def apply(container: Container, caller: AdminCaller, customer_id: uuid.UUID, act
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings(
+    # The app's own threads (followers) use ``random`` while an example is drawn.
+    "ignore:Do not use the `random` module inside strategies"
+)
 def test_replaying_the_audit_trail_reproduces_the_customer(
     client: TestClient,  # type: ignore[type-arg]
     container: Container,
