@@ -3,8 +3,12 @@ management of the other admins (decision 0051)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
 from litestar.testing import TestClient
 
+from infrastructure.admin.admin_tokens import JwtAdminTokens
 from interfaces.container import Container
 from tests.conftest import Account
 from tests.http.admin_flow import PASSWORD, audit, make_admin, sign_in
@@ -170,3 +174,18 @@ def test_bad_admin_input_is_refused_and_changes_nothing(
         "/api/v1/admin/users/adm_" + "0" * 32, json={"name": "x"}, headers=boss.headers
     )
     assert missing.status_code == 404
+
+
+def test_an_expired_or_forged_admin_token_is_refused(
+    client: TestClient, container: Container
+) -> None:
+    admin = make_admin(client, container)
+    me = client.get("/api/v1/admin/auth/me", headers=admin.headers).json()
+    admin_id = UUID(hex=me["id"].removeprefix("adm_"))
+    tokens = JwtAdminTokens(container.settings.secret_key, 60)
+    old, _ = tokens.issue(admin_id, 0, datetime.now(UTC) - timedelta(hours=2))
+    response = client.get("/api/v1/admin/auth/me", headers={"Authorization": f"Bearer {old}"})
+    assert reason(response) == "expired"
+    forged, _ = JwtAdminTokens("another-instance-key", 60).issue(admin_id, 0, datetime.now(UTC))
+    response = client.get("/api/v1/admin/auth/me", headers={"Authorization": f"Bearer {forged}"})
+    assert reason(response) == "invalid"
