@@ -1,5 +1,5 @@
 """The ``hatched`` command: ``serve``, ``worker``, ``projector``, ``projections``, ``buddies``,
-``customers``.
+``customers``, ``admin``.
 
 Every command says on standard error which store it opened, so an operator never wonders
 whether a command ran against the right database.
@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from infrastructure.shared.settings import Settings
 from infrastructure.shared.structured_logs import announce, configure_logging
-from interfaces import buddies_cli, customers_cli, projections_cli
+from interfaces import admin_cli, buddies_cli, customers_cli, projections_cli
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     projections_cli.add_commands(commands)
     buddies_cli.add_commands(commands)
     customers_cli.add_commands(commands)
+    admin_cli.add_commands(commands)
     return parser
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from application.accounts.accounts import Accounts
+from application.admin.admins import Admins
+from application.admin.audit import Auditor
+from application.admin.customers import AdminCustomers
 from application.billing.billing import Billing
 from application.companions.appearance import Appearance
 from application.companions.auto_evolve import AutoEvolver
@@ -63,6 +66,7 @@ from infrastructure.accounts.security import (
     RandomSecrets,
     digest,
 )
+from infrastructure.admin.admin_tokens import JwtAdminTokens
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
 from infrastructure.analytics.rollup_queries import RollupQueries
 from infrastructure.billing.stripe_provider import StripeProvider
@@ -134,6 +138,9 @@ class Container:
     rate_limits: RateLimits
     progression: Progression
     billing: Billing
+    auditor: Auditor
+    admins: Admins
+    admin_customers: AdminCustomers
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -265,15 +272,27 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         enabled=settings.credits,
         unmetered=frozenset({DEMO_TENANT.customer_id}),  # the product's own showroom
     )
+    dashboard_tokens = JwtDashboardTokens(settings.secret_key, settings.dashboard_token_ttl_seconds)
     accounts = Accounts(
         store,
         clock,
         adapters.password_hasher,
         secrets,
-        JwtDashboardTokens(settings.secret_key, settings.dashboard_token_ttl_seconds),
+        dashboard_tokens,
         digest,
         limits,
         JwtDeviceTokens(settings.secret_key),
+    )
+    auditor = Auditor(store, clock, secrets)
+    admins = Admins(
+        store,
+        clock,
+        secrets,
+        adapters.password_hasher,
+        JwtAdminTokens(settings.secret_key, settings.admin_token_ttl_seconds),
+        digest,
+        limits,
+        auditor,
     )
     directory = ViewBuddyDirectory(views)
     configs = Configs(store, clock, directory, what_if=WhatIf(store, clock, directory))
@@ -397,6 +416,9 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         rate_limits=limits,
         progression=Progression(buddies, clock),
         billing=Billing(store, clock, accounts, adapters.payment_provider, credits),
+        auditor=auditor,
+        admins=admins,
+        admin_customers=AdminCustomers(store, clock, accounts, dashboard_tokens, auditor),
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from projections.admin.audit import AdminAuditView
+from projections.admin.customers import AdminCustomersView
 from projections.analytics.leaderboard import LeaderboardView
 from projections.analytics.rollups import AnalyticsRollupsView
 from projections.companions.badges import BuddyBadgesView
@@ -37,4 +39,6 @@ def all_projections() -> list[Projection]:
         ItemFunnelView(),
         AnalyticsRollupsView(),
         CreditLedgerView(),
+        AdminCustomersView(),
+        AdminAuditView(),
     ]

@@ -37,6 +37,7 @@ SECRET_PREFIXES: dict[str, str] = {"live": "hatch_live_", "test": "hatch_test_"}
 PUBLISHABLE_PREFIX = "hatch_pk_"
 SHOWN_PREFIX_LENGTH = 16
 INVALID_CREDENTIALS = "invalid email or password"
+CLOSED = "this account was closed; its credentials no longer work"
 ENTITLEMENTS_MAX_AGE = timedelta(seconds=1)
 """How old a plan change may be before every process's requests see it."""
 KEY_CACHE_TTL = timedelta(seconds=1)
@@ -136,7 +137,7 @@ class Accounts:
         if customer is None:
             self._hasher.verify(self._unknown_password_hash(), password)
             raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
-        if not self._hasher.verify(customer.password_hash, password):
+        if not self._hasher.verify(customer.password_hash, password) or customer.is_deleted:
             raise Unauthorized("invalid_credentials", INVALID_CREDENTIALS)
         now = self._clock.now()
         token, expires_at = self._tokens.issue(customer.id, now)
@@ -163,15 +164,20 @@ class Accounts:
                 raise Unauthorized("invalid", "this API key is not one we issued")
             if not key.is_active:
                 raise Unauthorized("revoked", "this API key was revoked; use an active key")
+            if self.entitlements(key.customer_id).is_deleted:
+                raise Unauthorized("revoked", CLOSED)
             kind = "secret_key" if key.kind == "secret" else "publishable_key"
             principal = Principal(kind, key.customer_id, key.mode, key.id, tuple(key.scopes))  # type: ignore[arg-type]
             self._keys.put(key_id, principal)
             return principal
-        customer_id = self._tokens.verify(credential)
-        if self._store.find(Customer, customer_id) is None:
+        claims = self._tokens.verify(credential)
+        customer = self._store.find(Customer, claims.customer_id)
+        if customer is None:
             raise Unauthorized("invalid", "this token's account does not exist")
+        if customer.is_deleted:
+            raise Unauthorized("revoked", CLOSED)
         mode: Mode = "test" if requested_mode == "test" else "live"
-        return Principal("dashboard", customer_id, mode)
+        return Principal("dashboard", claims.customer_id, mode, impersonator=claims.impersonator)
 
     def customer(self, customer_id: UUID) -> Customer:
         return self._store.load(
@@ -325,9 +331,10 @@ class Accounts:
 
     # -- API keys -------------------------------------------------------------
 
-    def _issue(
+    def prepare_key(
         self, customer_id: UUID, mode: Mode, kind: str, name: str | None
     ) -> tuple[IssuedKey, Customer]:
+        """A new key and the customer it is attached to, both still to be saved."""
         prefix = SECRET_PREFIXES[mode] if kind == "secret" else PUBLISHABLE_PREFIX
         secret = self._secrets.token(prefix)
         key = ApiKey(
@@ -346,7 +353,7 @@ class Accounts:
 
     def create_key(self, customer_id: UUID, mode: Mode, name: str | None, kind: str) -> IssuedKey:
         def attempt() -> IssuedKey:
-            issued, customer = self._issue(customer_id, mode, kind, name)
+            issued, customer = self.prepare_key(customer_id, mode, kind, name)
             self._store.save(customer, issued.key)
             return issued
 
@@ -366,6 +373,10 @@ class Accounts:
         self._keys.discard(key.id)
         return key
 
+    def forget_keys(self, *key_ids: UUID) -> None:
+        """Drop these keys' cached lookups in this process (a revocation saved elsewhere)."""
+        self._keys.discard(*key_ids)
+
     def rotate_keys(self, customer_id: UUID, mode: Mode, name: str | None) -> IssuedKey:
         """Revoke every active secret key of ``mode`` and issue one replacement, atomically."""
 
@@ -378,7 +389,7 @@ class Accounts:
             ]
             for key in revoked:
                 key.revoke(timestamp=now)
-            issued, customer = self._issue(customer_id, mode, "secret", name)
+            issued, customer = self.prepare_key(customer_id, mode, "secret", name)
             self._store.save(customer, issued.key, *revoked)
             self._keys.discard(*(key.id for key in revoked))
             return issued

@@ -19,6 +19,8 @@ class Principal:
     mode: Mode
     key_id: UUID | None = None
     scopes: tuple[str, ...] = field(default=())
+    impersonator: UUID | None = None
+    """The admin seeing the dashboard as the customer: a read-only token (decision 0051)."""
 
     @property
     def actor(self) -> str:

@@ -85,6 +85,11 @@ class Operations:
         uuid = parse_public_id("operation", operation_id)
         return self._store.load_owned(Operation, uuid, tenant, "operation", operation_id)
 
+    def find_any(self, operation_id: str) -> Operation:
+        """Any tenant's operation (the operator's view, decision 0051)."""
+        uuid = parse_public_id("operation", operation_id)
+        return self._store.load(Operation, uuid, "operation", operation_id)
+
     def cancel(self, tenant: Tenant, operation_id: str) -> Operation:
         """Cancel a pending operation; a cancelled hatch gives its egg back (``ready``)."""
 

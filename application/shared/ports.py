@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -76,11 +76,35 @@ class Secrets(Protocol):
     def uuid(self) -> UUID: ...
 
 
-class DashboardTokens(Protocol):
-    def issue(self, customer_id: UUID, now: datetime) -> tuple[str, datetime]: ...
+@dataclass(frozen=True)
+class DashboardClaims:
+    customer_id: UUID
+    impersonator: UUID | None = None
+    """The admin who took this token to see the dashboard as the customer (read-only)."""
 
-    def verify(self, token: str) -> UUID:
-        """The customer of a good token; else ``Unauthorized`` with its reason."""
+
+class DashboardTokens(Protocol):
+    def issue(
+        self,
+        customer_id: UUID,
+        now: datetime,
+        *,
+        impersonator: UUID | None = None,
+        ttl: timedelta | None = None,
+    ) -> tuple[str, datetime]: ...
+
+    def verify(self, token: str) -> DashboardClaims:
+        """What a good token says; else ``Unauthorized`` with its reason."""
+        ...
+
+
+class AdminTokens(Protocol):
+    """Tokens of the admin API: their own audience, never a dashboard token (decision 0051)."""
+
+    def issue(self, admin_id: UUID, session: int, now: datetime) -> tuple[str, datetime]: ...
+
+    def verify(self, token: str) -> tuple[UUID, int]:
+        """The admin and the sign-in number of a good token; else ``Unauthorized``."""
         ...
 
 

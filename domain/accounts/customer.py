@@ -54,6 +54,8 @@ class Customer(Aggregate):
         self.event_quota: int | None = None
         self.settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
         self.api_key_ids: list[UUID] = []
+        self.deleted_at: datetime | None = None
+        self.feature_overrides: dict[str, bool] = {}
 
     class ProfileChanged(Aggregate.Event):
         changes: dict[str, Any]
@@ -91,6 +93,49 @@ class Customer(Aggregate):
         a Stripe event)."""
         self.plan = plan
         self.event_quota = event_quota
+
+    class FeaturesOverridden(Aggregate.Event):
+        overrides: dict[str, bool]
+        cause: dict[str, Any]
+
+    @event(FeaturesOverridden)
+    def override_features(
+        self, *, overrides: dict[str, bool], cause: dict[str, Any], timestamp: datetime
+    ) -> None:
+        """An operator's grants (``true``: on whatever the plan) and locks (``false``: off
+        whatever the plan) of plan features; ``overrides`` is the whole new set."""
+        self.feature_overrides = overrides
+
+    class Deleted(Aggregate.Event):
+        cause: dict[str, Any]
+
+    @event(Deleted)
+    def delete(self, *, cause: dict[str, Any], timestamp: datetime) -> None:
+        """Soft delete: every credential stops working, every stream stays."""
+        self.deleted_at = timestamp
+
+    class Restored(Aggregate.Event):
+        cause: dict[str, Any]
+
+    @event(Restored)
+    def restore(self, *, cause: dict[str, Any], timestamp: datetime) -> None:
+        self.deleted_at = None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def admin_fields(self) -> dict[str, Any]:
+        """What an operator sees and may change, as the audit trail's before and after."""
+        return {
+            "email": self.email,
+            "company_name": self.company_name,
+            "plan": self.plan,
+            "event_quota": self.event_quota,
+            "feature_overrides": dict(self.feature_overrides),
+            "settings": dict(self.settings),
+            "deleted_at": self.deleted_at.isoformat() if self.deleted_at else None,
+        }
 
     @property
     def monthly_event_quota(self) -> int:

@@ -90,13 +90,26 @@ def includes(plan: str, feature: str) -> bool:
 
 
 def check_feature(
-    plan: str, capabilities: Mapping[str, Any], feature: str, upgrade_url: str
+    plan: str,
+    capabilities: Mapping[str, Any],
+    feature: str,
+    upgrade_url: str,
+    overrides: Mapping[str, bool] | None = None,
 ) -> None:
     """Refuse ``feature`` when ``plan`` does not include it (402) or the customer switched
     it off (``capabilities[feature] is False``: 403); the plan is checked first, so a
-    customer is never told to switch on what it would still have to pay for."""
+    customer is never told to switch on what it would still have to pay for. An operator's
+    ``overrides`` come before the plan: ``true`` grants the feature on any plan, ``false``
+    locks it on every plan (decision 0051)."""
     required = FEATURES[feature]
-    if not includes(plan, feature):
+    override = (overrides or {}).get(feature)
+    if override is False:
+        raise DomainError(
+            "plan_feature_locked",
+            f"{feature.replace('_', ' ')} is not available to this account (set by the operator)",
+            {"feature": feature, "plan": plan, "required_plan": None, "upgrade_url": upgrade_url},
+        )
+    if override is None and not includes(plan, feature):
         raise DomainError(
             "plan_feature_locked",
             f"{feature.replace('_', ' ')} needs the {required} plan or higher "

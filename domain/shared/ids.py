@@ -25,6 +25,8 @@ PREFIXES = {
     "widget_session": "wgs",
     "upload": "upl",
     "purchase": "pur",
+    "admin_user": "adm",
+    "admin_action": "aud",
 }
 
 _NATURAL_KEY_NAMESPACE = UUID("7d1f4c1e-2b8a-4c55-9a61-0c6a3e5b9d10")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import jwt
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from application.shared.ports import DashboardClaims
 from domain.shared.errors import Unauthorized
 from infrastructure.shared.signed_tokens import (
     AUDIENCES,
@@ -58,19 +60,30 @@ class JwtDashboardTokens:
         self._key = secret_key
         self._ttl = timedelta(seconds=ttl_seconds)
 
-    def issue(self, customer_id: UUID, now: datetime) -> tuple[str, datetime]:
-        expires_at = now + self._ttl
-        claims = {
+    def issue(
+        self,
+        customer_id: UUID,
+        now: datetime,
+        *,
+        impersonator: UUID | None = None,
+        ttl: timedelta | None = None,
+    ) -> tuple[str, datetime]:
+        """A token for the customer; with ``impersonator``, an admin's read-only one
+        (claim ``imp``: the admin's id), usually with a shorter ``ttl``."""
+        expires_at = now + (ttl or self._ttl)
+        claims: dict[str, Any] = {
             "sub": str(customer_id),
             "aud": DASHBOARD_AUDIENCE,
             "typ": "dashboard",
             "iat": int(now.timestamp()),
             "exp": int(expires_at.timestamp()),
         }
+        if impersonator is not None:
+            claims["imp"] = str(impersonator)
         return jwt.encode(claims, self._key, algorithm="HS256"), expires_at
 
-    def verify(self, token: str) -> UUID:
-        """The customer a good token is for; else ``Unauthorized`` saying why."""
+    def verify(self, token: str) -> DashboardClaims:
+        """What a good token says; else ``Unauthorized`` saying why."""
         try:
             claims = jwt.decode(
                 token,
@@ -83,7 +96,8 @@ class JwtDashboardTokens:
             raise refusal(token, self._key, DASHBOARD_AUDIENCE, error) from None
         try:
             if claims.get("typ") == "dashboard":
-                return UUID(claims["sub"])
+                imp = claims.get("imp")
+                return DashboardClaims(UUID(claims["sub"]), UUID(imp) if imp else None)
         except (ValueError, TypeError):
             pass
         raise Unauthorized("invalid", "this token is not one we issued, or was changed")

@@ -97,6 +97,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     max_body_bytes: int = 1_048_576
     dashboard_token_ttl_seconds: int = 12 * 3600
+    admin_token_ttl_seconds: int = 8 * 3600
     ingest_group_commit: bool = True
     event_encoding: str = "msgpack"
     log_level: str = "info"
@@ -150,6 +151,7 @@ class Settings:
             dashboard_token_ttl_seconds=int(
                 env.get("HATCHED_DASHBOARD_TOKEN_TTL_SECONDS", "43200")
             ),
+            admin_token_ttl_seconds=int(env.get("HATCHED_ADMIN_TOKEN_TTL_SECONDS", "28800")),
             ingest_group_commit=_flag(env.get("HATCHED_INGEST_GROUP_COMMIT", "true")),
             event_encoding=env.get("HATCHED_EVENT_ENCODING", "msgpack").strip().lower(),
             log_level=env.get("HATCHED_LOG_LEVEL", "info"),

@@ -21,6 +21,7 @@ DASHBOARD_AUDIENCE = "hatched:dashboard"
 WIDGET_AUDIENCE = "hatched:widget"
 DEVICE_AUDIENCE = "hatched:device"
 UPLOAD_AUDIENCE = "hatched:stage-asset-upload"
+ADMIN_AUDIENCE = "hatched:admin"
 ALGORITHM = "HS256"
 
 
@@ -46,6 +47,9 @@ AUDIENCES: dict[str, Audience] = {
     ),
     DEVICE_AUDIENCE: Audience(
         b"hatched:device-tokens:v1", "a device token: it opens nothing by itself"
+    ),
+    ADMIN_AUDIENCE: Audience(
+        b"hatched:admin-tokens:v1", "an admin token: it works on /api/v1/admin/* only"
     ),
     UPLOAD_AUDIENCE: Audience(
         None, "a stage-art upload URL token: it works on PUT /api/v1/stage-assets/uploads/* only"

@@ -14,6 +14,9 @@ from litestar.openapi.spec import Components
 from interfaces.container import Container
 from interfaces.http.access_log import AccessLogMiddleware
 from interfaces.http.accounts.accounts import AuthController, CustomerController
+from interfaces.http.admin.customers import AdminCustomerController
+from interfaces.http.admin.identities import AdminAuthController, AdminUserController
+from interfaces.http.admin.records import AdminAuditController, AdminOperationController
 from interfaces.http.analytics.analytics import AnalyticsController
 from interfaces.http.analytics.rollups import AnalyticsRollupsController
 from interfaces.http.api_docs import api_docs, api_docs_assets
@@ -138,6 +141,11 @@ def create_litestar(container: Container) -> Litestar:
             WebhookAnalyticsController,
             CreditController,
             ImageUsageController,
+            AdminAuthController,
+            AdminUserController,
+            AdminCustomerController,
+            AdminOperationController,
+            AdminAuditController,
             api_docs,
             api_docs_assets,
         ],

@@ -17,6 +17,7 @@ from litestar.di import NamedDependency
 from application.accounts.principal import Principal
 from domain.shared.errors import Unauthorized
 from interfaces.container import Container
+from interfaces.http.request_id import request_id_of
 from interfaces.http.routing import Access
 
 PRINCIPAL_STATE = "hatched_principal"
@@ -43,6 +44,10 @@ def resolve_principal(request: Request[Any, Any, Any]) -> Principal:
     principal = container_of(request).accounts.authenticate(
         credential.strip(), request.headers.get("x-hatched-mode")
     )
+    if principal.impersonator is not None:  # an admin's read-only look: recorded, every use
+        container_of(request).admin_customers.impersonation_used(
+            principal, request.method, request.url.path, request_id_of(request.scope) or None
+        )
     access = request.route_handler.opt.get("access")
     if access is Access.DASHBOARD:
         principal.require_dashboard()

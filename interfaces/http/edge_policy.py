@@ -36,6 +36,7 @@ from litestar import Request
 from litestar.utils.scope.state import ScopeState
 
 from domain.shared.errors import DomainError, Unauthorized
+from interfaces.http.admin_auth import ADMIN_STATE, resolve_admin
 from interfaces.http.auth import PRINCIPAL_STATE, resolve_principal
 from interfaces.http.json_hygiene import check_json_body
 from interfaces.http.plan_limits import admit, count_refused
@@ -75,6 +76,8 @@ async def _authenticate(request: Request[Any, Any, Any]) -> None:
         request.state[PRINCIPAL_STATE] = await anyio.to_thread.run_sync(resolve_principal, request)
     if "widget" in wanted or access is Access.WIDGET:
         request.state[WIDGET_STATE] = await anyio.to_thread.run_sync(resolve_widget, request)
+    if "admin" in wanted or access is Access.ADMIN:
+        request.state[ADMIN_STATE] = await anyio.to_thread.run_sync(resolve_admin, request)
 
 
 def _check_parameters(request: Request[Any, Any, Any]) -> None:

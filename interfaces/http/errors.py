@@ -57,6 +57,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "audience_in_use": 409,
     "subscription_active": 409,
     "no_billing_customer": 409,
+    "last_super_admin": 409,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "validation_failed": 422,

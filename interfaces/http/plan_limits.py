@@ -45,7 +45,7 @@ from application.shared.quotas import (
 )
 from domain.accounts.customer import Customer
 from domain.accounts.plans import check_feature
-from domain.shared.errors import RateLimited
+from domain.shared.errors import RateLimited, Unauthorized
 from domain.widgets.widget_session import WidgetGrant
 from interfaces.container import Container
 from interfaces.http.auth import PRINCIPAL_STATE, container_of
@@ -77,6 +77,8 @@ def admit(request: Request[Any, Any, Any]) -> None:
         else None
     )
     customer = container.accounts.entitlements(customer_id) if customer_id else None
+    if customer is not None and customer.is_deleted:
+        raise Unauthorized("revoked", "this account was closed; its credentials no longer work")
     if customer is not None and container.event_quotas.enabled:
         container.event_quotas.status(customer)  # a figure for the headers, fresh enough
         request.state[CUSTOMER_STATE] = customer
@@ -90,7 +92,13 @@ def admit(request: Request[Any, Any, Any]) -> None:
     feature = opt.get("feature")
     if feature is not None:
         capabilities = customer.settings.get("capabilities") or {}
-        check_feature(customer.plan, capabilities, feature, container.settings.upgrade_url)
+        check_feature(
+            customer.plan,
+            capabilities,
+            feature,
+            container.settings.upgrade_url,
+            customer.feature_overrides,
+        )
 
 
 def count_refused(request: Request[Any, Any, Any]) -> None:

@@ -73,6 +73,13 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
         description="A publishable key: reads buddies, operations and the published catalogue, "
         "and mints embed tokens.",
     ),
+    "adminToken": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        bearer_format="JWT",
+        description="An admin token from POST /admin/auth/login: the operator API "
+        "(/admin/*) only, never a customer route; customer credentials never open it.",
+    ),
     "widgetToken": SecurityScheme(
         type="http",
         scheme="bearer",
@@ -90,6 +97,7 @@ class Access(Enum):
     READABLE = ("secretKey", "dashboardToken", "publishableKey")
     DASHBOARD = ("dashboardToken",)
     WIDGET = ("widgetToken",)
+    ADMIN = ("adminToken",)
     PUBLIC = ()
 
     @property
@@ -104,6 +112,7 @@ class Access(Enum):
             Access.READABLE: ("unauthorized",),
             Access.DASHBOARD: ("unauthorized", "forbidden"),
             Access.WIDGET: ("unauthorized", "insufficient_scope"),
+            Access.ADMIN: ("unauthorized", "forbidden"),
             Access.PUBLIC: (),
         }[self]
 

@@ -40,10 +40,11 @@ from interfaces.http.json_hygiene import MAX_DEPTH
 from interfaces.http.routing import Access
 from interfaces.http.storable import INT_MAX, INT_MIN
 from tests.conftest import Account
+from tests.http.admin_flow import make_admin
 from tests.http.flow import send_event
 from tests.http.widget_flow import bearer, mint_embed, mint_session, widget_buddy
 
-CREDENTIALS = ["secret", "publishable", "dashboard", "widget_session", "embed", "none"]
+CREDENTIALS = ["secret", "publishable", "dashboard", "widget_session", "embed", "admin", "none"]
 SPOILINGS = ["nul", "surrogate", "deep", "duplicate", "huge_number", "media_type"]
 FREE_FORMS = ["shaped", "wrong_type", "arbitrary"]
 EXPECTED = {
@@ -66,6 +67,7 @@ NOT_JSON = [
 REFUSED_ONLY = {
     ("POST", "/api/v1/auth/api-keys/rotate"),
     ("PATCH", "/api/v1/buddies/{buddy_id}/archive"),
+    ("POST", "/api/v1/admin/auth/logout"),
 }
 """Only spoiled requests go here: a good one would revoke the credentials the examples use."""
 
@@ -232,6 +234,8 @@ def accepts(operation: Operation, credential: str) -> bool:
         return True
     if operation.credential == "widget":
         return credential in ("widget_session", "embed")
+    if operation.credential == "admin":
+        return credential == "admin"
     access = operation.opt.get("access")
     if access is Access.DASHBOARD:
         return credential == "dashboard"
@@ -244,6 +248,8 @@ def credential_of(access: Access | None, wanted: Any) -> str | None:
     """What the edge resolves: by the declared access (decision 0039), or by the signature."""
     if access is Access.WIDGET or "widget" in wanted:
         return "widget"
+    if access is Access.ADMIN or "admin" in wanted:
+        return "admin"
     if access in (Access.SECRET, Access.READABLE, Access.DASHBOARD) or "principal" in wanted:
         return "principal"
     return None
@@ -304,6 +310,7 @@ def world(client: TestClient, account: Account, container: Container) -> World: 
         "dashboard": bearer(account.token),
         "widget_session": bearer(mint_session(client, buddy)["token"]),
         "embed": bearer(mint_embed(client, buddy)["token"]),
+        "admin": bearer(make_admin(client, container).token),
         "none": {},
     }
     path_values = {

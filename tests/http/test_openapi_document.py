@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 ENVELOPE = {"$ref": "#/components/schemas/ErrorEnvelope"}
 METHODS = {"get", "post", "put", "patch", "delete"}
-SCHEMES = {"secretKey", "dashboardToken", "publishableKey", "widgetToken"}
+SCHEMES = {"secretKey", "dashboardToken", "publishableKey", "widgetToken", "adminToken"}
 
 
 @pytest.fixture(scope="module")

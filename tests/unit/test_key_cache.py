@@ -37,10 +37,10 @@ class CountingStore(EventStore):
 
     key_loads = 0
 
-    def find(self, cls, aggregate_id):  # type: ignore[no-untyped-def]
+    def find(self, cls, aggregate_id, **kwargs):  # type: ignore[no-untyped-def]
         if cls is ApiKey:
             self.key_loads += 1
-        return super().find(cls, aggregate_id)
+        return super().find(cls, aggregate_id, **kwargs)
 
 
 @pytest.fixture

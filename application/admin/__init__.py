@@ -1,0 +1,1 @@
+"""Admin: operator identities, their audited acts on customers, and impersonation."""

@@ -1,0 +1,1 @@
+"""Admin: the operators of a Hatched instance, their roles, and the audit trail of their acts."""

@@ -1,0 +1,1 @@
+"""Admin: the admin API's tokens and the queries its lists read."""

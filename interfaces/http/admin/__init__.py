@@ -1,0 +1,1 @@
+"""The operator API under ``/admin``: admin identities, customers, operations, the audit trail."""

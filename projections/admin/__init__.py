@@ -1,0 +1,1 @@
+"""Admin: the customer directory and the audit trail, as searchable views."""
