@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.analytics.breakdowns import AnalyticsBreakdownsView
 from projections.analytics.leaderboard import LeaderboardView
 from projections.analytics.rollups import AnalyticsRollupsView
 from projections.companions.badges import BuddyBadgesView
@@ -35,4 +36,5 @@ def all_projections() -> list[Projection]:
         PurchasedItemsView(),
         ItemFunnelView(),
         AnalyticsRollupsView(),
+        AnalyticsBreakdownsView(),
     ]

@@ -15,6 +15,10 @@ from interfaces.container import Container
 from interfaces.http.access_log import AccessLogMiddleware
 from interfaces.http.accounts.accounts import AuthController, CustomerController
 from interfaces.http.analytics.analytics import AnalyticsController
+from interfaces.http.analytics.breakdowns import (
+    ActiveUsersController,
+    AnalyticsBreakdownsController,
+)
 from interfaces.http.analytics.rollups import AnalyticsRollupsController
 from interfaces.http.api_docs import api_docs, api_docs_assets
 from interfaces.http.auth import provide_principal
@@ -103,6 +107,8 @@ def create_litestar(container: Container) -> Litestar:
             OperationController,
             AnalyticsController,
             AnalyticsRollupsController,
+            AnalyticsBreakdownsController,
+            ActiveUsersController,
             EventController,
             BuddyController,
             BuddyProgressionController,
