@@ -33,6 +33,7 @@ from interfaces.http.companions.operations import OperationController
 from interfaces.http.companions.progression import BuddyProgressionController
 from interfaces.http.companions.purchases import BuddyShopController
 from interfaces.http.companions.stage_assets import StageAssetController
+from interfaces.http.companions.user_support import CustomerUserController
 from interfaces.http.configs.configs import (
     ApplyPresetController,
     ConfigVersionController,
@@ -102,6 +103,7 @@ def create_litestar(container: Container) -> Litestar:
             HealthController,
             AuthController,
             CustomerController,
+            CustomerUserController,
             BillingController,
             EggController,
             OperationController,
