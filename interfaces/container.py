@@ -67,6 +67,7 @@ from infrastructure.accounts.security import (
     digest,
 )
 from infrastructure.admin.admin_tokens import JwtAdminTokens
+from infrastructure.analytics.breakdown_queries import BreakdownQueries
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
 from infrastructure.analytics.rollup_queries import RollupQueries
 from infrastructure.billing.stripe_provider import StripeProvider
@@ -120,6 +121,7 @@ class Container:
     idempotency: Idempotency
     leaderboard: LeaderboardQueries
     rollups: RollupQueries
+    breakdowns: BreakdownQueries
     history: History
     exports: BuddyExports
     widgets: Widgets
@@ -389,6 +391,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         idempotency=Idempotency(store, clock),
         leaderboard=LeaderboardQueries(views, clock),
         rollups=RollupQueries(views, clock),
+        breakdowns=BreakdownQueries(views),
         history=History(store, configs, operation_index),
         exports=BuddyExports(store, clock, operation_index),
         widgets=widgets,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.admin.audit import AdminAuditView
 from projections.admin.customers import AdminCustomersView
+from projections.analytics.breakdowns import AnalyticsBreakdownsView
 from projections.analytics.leaderboard import LeaderboardView
 from projections.analytics.rollups import AnalyticsRollupsView
 from projections.companions.badges import BuddyBadgesView
@@ -41,4 +42,5 @@ def all_projections() -> list[Projection]:
         CreditLedgerView(),
         AdminCustomersView(),
         AdminAuditView(),
+        AnalyticsBreakdownsView(),
     ]

@@ -17,7 +17,7 @@ from domain.companions.buddy import Buddy, arrange_equipment
 from domain.companions.operation import Operation
 from domain.companions.user_account import UserAccount
 from domain.configs.rulebook import COINS, MAX_STAGE, Rulebook
-from domain.economy.ledger import Ledger
+from domain.economy.ledger import Ledger, LedgerEntry
 from domain.ingestion.rules import EvolutionCheck, badge_award, check_evolution
 from domain.shared.correlation import correlated
 from domain.shared.errors import DomainError, NotFound
@@ -92,6 +92,18 @@ class Buddies:
         buddy = self.load(tenant, buddy_id)
         events = self._store.events.get(ledger_id_for(buddy.id), gt=after_version, limit=limit)
         return list(events)
+
+    def recent_ledger_entries(self, buddy_ids: list[UUID], limit: int) -> list[LedgerEntry]:
+        """The newest ``limit`` entries of these buddies' wallets, newest first (each wallet's
+        stream read backwards, not the log; the caller found the buddies among its tenant's)."""
+        recent = [
+            event
+            for buddy_id in buddy_ids
+            for event in self._store.events.get(ledger_id_for(buddy_id), desc=True, limit=limit)
+            if isinstance(event, LedgerEntry)
+        ]
+        recent.sort(key=lambda event: event.timestamp, reverse=True)
+        return recent[:limit]
 
     # -- identity ------------------------------------------------------------------
 

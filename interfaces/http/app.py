@@ -18,6 +18,10 @@ from interfaces.http.admin.customers import AdminCustomerController
 from interfaces.http.admin.identities import AdminAuthController, AdminUserController
 from interfaces.http.admin.records import AdminAuditController, AdminOperationController
 from interfaces.http.analytics.analytics import AnalyticsController
+from interfaces.http.analytics.breakdowns import (
+    ActiveUsersController,
+    AnalyticsBreakdownsController,
+)
 from interfaces.http.analytics.rollups import AnalyticsRollupsController
 from interfaces.http.api_docs import api_docs, api_docs_assets
 from interfaces.http.auth import provide_principal
@@ -32,6 +36,7 @@ from interfaces.http.companions.operations import OperationController
 from interfaces.http.companions.progression import BuddyProgressionController
 from interfaces.http.companions.purchases import BuddyShopController
 from interfaces.http.companions.stage_assets import StageAssetController
+from interfaces.http.companions.user_support import CustomerUserController
 from interfaces.http.configs.configs import (
     ApplyPresetController,
     ConfigVersionController,
@@ -102,11 +107,14 @@ def create_litestar(container: Container) -> Litestar:
             HealthController,
             AuthController,
             CustomerController,
+            CustomerUserController,
             BillingController,
             EggController,
             OperationController,
             AnalyticsController,
             AnalyticsRollupsController,
+            AnalyticsBreakdownsController,
+            ActiveUsersController,
             EventController,
             BuddyController,
             BuddyProgressionController,

@@ -28,6 +28,7 @@ EVENTS = Table(
         ("customer_id", "mode", "received_at"),
         ("customer_id", "mode", "user_id"),
         ("customer_id", "mode", "type"),
+        ("customer_id", "mode", "user_id", "received_at"),  # a user's recent events
     ),
 )
 

@@ -60,6 +60,13 @@ def provide_audience(
     return audience
 
 
+WINDOW_DEPENDENCIES = {
+    "window": Provide(provide_window, sync_to_thread=False),
+    "audience_key": Provide(provide_audience, sync_to_thread=False),
+}
+"""The window and audience parameters every analytics read shares."""
+
+
 class WindowView(msgspec.Struct):
     from_: date = msgspec.field(name="from")
     to: date
@@ -233,17 +240,14 @@ def cached(request: Request[Any, Any, Any], content: T) -> Response[T]:
     return Response(content, headers=headers)
 
 
-def _average_dau(points: list[Activity]) -> float:
+def average_dau(points: list[Activity]) -> float:
     return round(sum(p.active_users for p in points) / len(points), 2) if points else 0.0
 
 
 class AnalyticsRollupsController(Controller):
     path = "/analytics"
     tags = ["analytics"]
-    dependencies = {
-        "window": Provide(provide_window, sync_to_thread=False),
-        "audience_key": Provide(provide_audience, sync_to_thread=False),
-    }
+    dependencies = WINDOW_DEPENDENCIES
 
     @get(
         "/overview",
@@ -277,7 +281,7 @@ class AnalyticsRollupsController(Controller):
                 audience=audience_key,
                 events=sum(p.events for p in days),
                 new_users=sum(p.new_users for p in days),
-                average_dau=_average_dau(days),
+                average_dau=average_dau(days),
                 dau=dau,
                 wau=wau,
                 mau=mau,
@@ -330,7 +334,7 @@ class AnalyticsRollupsController(Controller):
                 mau=mau,
                 dau_mau_ratio=ratio(dau, mau),
                 wau_mau_ratio=ratio(wau, mau),
-                average_dau=_average_dau(days),
+                average_dau=average_dau(days),
                 data=[activity_point(p) for p in points],
             ),
         )

@@ -30,6 +30,7 @@ from domain.shared.ids import parse_public_id, public_id
 from domain.shared.json_values import copy_json
 from domain.shared.tenancy import Tenant
 from domain.shared.text_patterns import AUDIENCE, EVENT_TYPE
+from infrastructure.analytics.breakdown_queries import BreakdownQueries
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
@@ -37,6 +38,7 @@ from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import Page, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
+from projections.analytics.breakdowns import AnalyticsBreakdownsView
 from projections.ingestion.event_log import EVENTS, EventLogView
 from projections.shared.base import iso
 
@@ -390,15 +392,12 @@ class EventController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: Caller,
-        views: NamedDependency[ViewStore],
+        breakdowns: NamedDependency[BreakdownQueries],
         configs: NamedDependency[Configs],
     ) -> EventTypes:
-        read_your_writes(request, EventLogView.name)
+        read_your_writes(request, AnalyticsBreakdownsView.name)
         tenant = principal.tenant
-        rows = views.rows(EVENTS.name, {"customer_id": tenant.customer_id.hex, "mode": tenant.mode})
-        seen: dict[str, int] = {}
-        for row in rows:
-            seen[row["type"]] = seen.get(row["type"], 0) + 1
+        seen = breakdowns.type_totals(tenant)  # a counter per type, not the event list
         published = configs.published_version(tenant)
         registered = set(configs.rulebook(published.id).event_types) if published else set()
         names = sorted(set(seen) | registered)
