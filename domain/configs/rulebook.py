@@ -22,11 +22,11 @@ from typing import Annotated, Any, ClassVar, Final, Literal, cast
 from domain.configs.shapes import (
     MAX_COUNT,
     Between,
+    Chars,
     Entries,
     Problems,
     Reader,
     Shape,
-    Text,
     is_int,
     is_number,
     is_scalar,
@@ -97,12 +97,12 @@ MAX_GATE_METADATA_CHARS: Final = 4096
 # The shapes (declared once: the HTTP layer uses these Structs too, decision 0044)
 # --------------------------------------------------------------------------------------------
 
-RuleId = Annotated[str, Text(RULE_ID)]
-EventTypeName = Annotated[str, Text(EVENT_TYPE)]
-SnakeKey = Annotated[str, Text(SNAKE_KEY)]
-AudienceName = Annotated[str, Text(AUDIENCE)]
-Name = Annotated[str, Text()]
-Prose = Annotated[str, Text(max_length=1000)]
+RuleId = Annotated[str, Chars(RULE_ID)]
+EventTypeName = Annotated[str, Chars(EVENT_TYPE)]
+SnakeKey = Annotated[str, Chars(SNAKE_KEY)]
+AudienceName = Annotated[str, Chars(AUDIENCE)]
+Name = Annotated[str, Chars()]
+Prose = Annotated[str, Chars(max_length=1000)]
 Amount = Annotated[int, Between(1, _MAX_AMOUNT)]
 Positive = Annotated[int, Between(1)]
 
@@ -131,7 +131,7 @@ class Condition(Shape, frozen=True):
     wins over a path. ``in`` takes a list; ``exists`` takes a bool (default ``true``).
     """
 
-    property: Annotated[str, Text(max_length=128)]
+    property: Annotated[str, Chars(max_length=128)]
     operator: Operator
     value: Scalar | tuple[Scalar, ...]
 
@@ -191,7 +191,7 @@ class TokenSlot(Shape, frozen=True):
     """A token slot as the progression (earn-only) slot has it."""
 
     token_key: SnakeKey
-    label: Annotated[str, Text(max_length=64)]
+    label: Annotated[str, Chars(max_length=64)]
     earn_rules: Annotated[tuple[TokenEarnRule, ...], Entries(50)] = ()
 
 
@@ -444,7 +444,7 @@ class ItemDef(Shape, frozen=True):
     rarity: Rarity = "common"
     stock: Positive | None = None
     requirements: Annotated[tuple[Requirement, ...], Entries(MAX_REQUIREMENTS)] = ()
-    image_url: Annotated[str, Text(_IMAGE_REF, max_length=2048)] | None = None
+    image_url: Annotated[str, Chars(_IMAGE_REF, max_length=2048)] | None = None
     stage_image_urls: dict[str, str] = {}
     marketplace_id: RuleId | None = None
     sort_order: Annotated[int, Between(0, _MAX_SORT_ORDER)] = 0
@@ -485,8 +485,8 @@ class EventTypeDef(Shape, frozen=True):
 
     id: EventTypeName
     key: EventTypeName
-    label: Annotated[str, Text(max_length=80)] | None = None
-    description: Annotated[str, Text(max_length=500)] | None = None
+    label: Annotated[str, Chars(max_length=80)] | None = None
+    description: Annotated[str, Chars(max_length=500)] | None = None
     former_keys: Annotated[tuple[str, ...], Entries(_MAX_FORMER_KEYS)] = ()
 
     @property

@@ -1,7 +1,7 @@
 """Rule shapes: each part of the rulebook document is declared once, as a msgspec Struct.
 
 A shape (``class CoinRule(Shape)``) says which fields a part has, their types, which are
-required and their defaults; ``Text``, ``Between`` and ``Entries`` in its ``Annotated`` types
+required and their defaults; ``Chars``, ``Between`` and ``Entries`` in its ``Annotated`` types
 say what a value must be beyond its type (a pattern, a range, a length). The HTTP layer uses
 the same Structs as request and response types, so the OpenAPI document lists every field the
 domain reads (decision 0044).
@@ -51,7 +51,7 @@ class Shape(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
 
 
 @dataclass(frozen=True)
-class Text:
+class Chars:
     """A string: ``pattern`` when given, else not blank when required; at most ``max_length``."""
 
     pattern: TextPattern | None = None
@@ -100,7 +100,7 @@ def _unwrap(hint: Any) -> tuple[Any, Any]:
             hint = options[0]
     if get_origin(hint) is typing.Annotated:
         hint, *extras = get_args(hint)
-        marker = next((e for e in extras if isinstance(e, Text | Between | Entries)), None)
+        marker = next((e for e in extras if isinstance(e, Chars | Between | Entries)), None)
     return hint, marker
 
 
@@ -257,7 +257,7 @@ class Reader:
     def field(self, field: FieldPlan) -> Any:
         name, marker, default = field.name, field.marker, field.default
         if field.kind == "str":
-            text = marker if isinstance(marker, Text) else Text()
+            text = marker if isinstance(marker, Chars) else Chars()
             return self.string(
                 name,
                 pattern=text.pattern,
