@@ -10,7 +10,7 @@ responses are the document's canonical form (every field present).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 from litestar import Controller
@@ -75,8 +75,26 @@ class SkillRuleBody(SkillRule, frozen=True, kw_only=True):
     conditions: tuple[ConditionBody, ...] = ()
 
 
+class BadgeConditionBody(Model):
+    """A badge condition as a request sends it: ``kind`` and the fields that kind takes
+    (the domain's ``BadgeCondition`` union says which). Decoded loosely so that every
+    missing or misplaced field is reported at once, by the domain."""
+
+    kind: Literal["milestone", "coin_threshold", "skill_level", "stage", "collection", "streak"]
+    event_type: str | UnsetType = UNSET
+    count: int | UnsetType = UNSET
+    coins: int | UnsetType = UNSET
+    skill_key: str | UnsetType = UNSET
+    level: int | UnsetType = UNSET
+    stage: int | UnsetType = UNSET
+    item_ids: list[str] | UnsetType = UNSET
+    streak_key: str | UnsetType = UNSET
+    days: int | UnsetType = UNSET
+
+
 class BadgeBody(BadgeDef, frozen=True, kw_only=True):
     key: SnakeKey | None = None  # type: ignore[assignment]
+    condition: BadgeConditionBody  # type: ignore[assignment]
 
 
 class Skill(SkillDef, frozen=True, kw_only=True):
