@@ -9,8 +9,9 @@ a delete (decision 0041).
 
 from __future__ import annotations
 
-from dataclasses import replace as with_fields
 from typing import Any
+
+from msgspec.structs import replace as with_fields
 
 from application.configs.configs import Configs, Document
 from application.configs.rule_editors import Current, Edited, checked_part

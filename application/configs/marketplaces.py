@@ -130,6 +130,7 @@ class Marketplaces:
     def create_item(self, tenant: Tenant, marketplace_id: str, fields: Document) -> Edited:
         """Add an item at the end of the shop; without an ``item_id`` one is derived from
         its name. Item ids are unique across marketplaces: a taken one is ``conflict``."""
+        _same_id(fields, "marketplace_id", marketplace_id)
         created: dict[str, Document] = {}
 
         def change(document: Document) -> Document:
@@ -157,6 +158,7 @@ class Marketplaces:
         """Replace an item; fields left out take their defaults, except its art and its
         place in the shop (``KEPT_ON_REPLACE``)."""
         _same_id(fields, "item_id", item_id)
+        _same_id(fields, "marketplace_id", marketplace_id)
         replaced: dict[str, Document] = {}
 
         def change(document: Document) -> Document:

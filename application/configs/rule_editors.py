@@ -131,13 +131,7 @@ class ConfigItems:
 
     def replace(self, tenant: Tenant, section: Section, item_id: str, item: Document) -> Edited:
         """Replace an item; an id in the body must be the one in the path."""
-        given = item.get(section.key)
-        if given is not None and given != item_id:
-            raise DomainError(
-                "validation_failed",
-                f"{section.key}: must be {item_id!r}, the {section.key} in the path",
-                {"fields": [{"field": section.key, "reason": "must match the path"}]},
-            )
+        _check_path_id(section, item_id, item)
         replaced: dict[str, Document] = {}
 
         def change(document: Document) -> Document:
@@ -153,7 +147,9 @@ class ConfigItems:
 
     def upsert(self, tenant: Tenant, section: Section, item_id: str, item: Document) -> Edited:
         """Replace the item with ``item_id``, or add it when there is none (``PUT`` on a key
-        the caller chooses): the same request twice leaves one item, as it was sent."""
+        the caller chooses): the same request twice leaves one item, as it was sent. An id
+        in the body must be the one in the path."""
+        _check_path_id(section, item_id, item)
         stored: dict[str, Document] = {}
 
         def change(document: Document) -> Document:
@@ -245,6 +241,16 @@ class ConfigItems:
 
         draft = self._configs.edit_draft(tenant, change)
         return Edited(draft.document["token_config"], draft)
+
+
+def _check_path_id(section: Section, item_id: str, item: Document) -> None:
+    given = item.get(section.key)
+    if given is not None and given != item_id:
+        raise DomainError(
+            "validation_failed",
+            f"{section.key}: must be {item_id!r}, the {section.key} in the path",
+            {"fields": [{"field": section.key, "reason": "must match the path"}]},
+        )
 
 
 def _check_skill_set(set_id: str) -> None:

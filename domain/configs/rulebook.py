@@ -15,12 +15,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any, ClassVar, Final, Literal, TypeVar, cast
+from typing import Annotated, Any, ClassVar, Final, Literal, cast
 
-from domain.shared.errors import DomainError
+from domain.configs.shapes import (
+    MAX_COUNT,
+    Between,
+    Chars,
+    Entries,
+    Problems,
+    Reader,
+    Shape,
+    is_int,
+    is_number,
+    is_scalar,
+    read,
+    reads,
+)
 from domain.shared.text_patterns import AUDIENCE, EVENT_TYPE, RULE_ID, SNAKE_KEY, TextPattern
 
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists"]
@@ -72,27 +85,36 @@ COINS: Final = "coins"
 Scalar = str | int | float | bool | None
 
 _MAX_AMOUNT: Final = 1_000_000
-_MAX_CAP: Final = 100_000_000
+_MAX_CAP: Final = MAX_COUNT
 _MAX_MULTIPLIER: Final = 100.0
 _MAX_CONDITIONS: Final = 10
 _MAX_IN_VALUES: Final = 100
+_MAX_FORMER_KEYS: Final = 20
 MAX_GATES: Final = 200
 MAX_GATE_METADATA_CHARS: Final = 4096
 
 
 # --------------------------------------------------------------------------------------------
-# Value objects
+# The shapes (declared once: the HTTP layer uses these Structs too, decision 0044)
 # --------------------------------------------------------------------------------------------
 
+RuleId = Annotated[str, Chars(RULE_ID)]
+EventTypeName = Annotated[str, Chars(EVENT_TYPE)]
+SnakeKey = Annotated[str, Chars(SNAKE_KEY)]
+AudienceName = Annotated[str, Chars(AUDIENCE)]
+Name = Annotated[str, Chars()]
+Prose = Annotated[str, Chars(max_length=1000)]
+Amount = Annotated[int, Between(1, _MAX_AMOUNT)]
+Positive = Annotated[int, Between(1)]
 
-@dataclass(frozen=True, kw_only=True)
-class SkillDef:
+
+class SkillDef(Shape, frozen=True):
     """A skill: a value from 0 to ``max_value``, one level per ``points_per_level`` points."""
 
-    key: str
-    name: str
-    max_value: int = 100
-    points_per_level: int = 20
+    key: SnakeKey
+    name: Name
+    max_value: Positive = 100
+    points_per_level: Positive = 20
 
     @property
     def max_level(self) -> int:
@@ -102,34 +124,23 @@ class SkillDef:
         """Level 0 means "no full level yet"; the level never passes ``max_level``."""
         return min(max(value, 0) // self.points_per_level, self.max_level)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "max_value": self.max_value,
-            "points_per_level": self.points_per_level,
-        }
 
-
-@dataclass(frozen=True, kw_only=True)
-class Condition:
+class Condition(Shape, frozen=True):
     """A filter on the event's properties: ``{property, operator, value}``.
 
     ``property`` may be a dotted path into nested objects (``lesson.level``); an exact key
     wins over a path. ``in`` takes a list; ``exists`` takes a bool (default ``true``).
     """
 
-    property: str
+    property: Annotated[str, Chars(max_length=128)]
     operator: Operator
     value: Scalar | tuple[Scalar, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        value = list(self.value) if isinstance(self.value, tuple) else self.value
-        return {"property": self.property, "operator": self.operator, "value": value}
+
+Conditions = Annotated[tuple[Condition, ...], Entries(_MAX_CONDITIONS)]
 
 
-@dataclass(frozen=True, kw_only=True)
-class CoinRule:
+class CoinRule(Shape, frozen=True):
     """``event_type → amount`` coins, with optional modifiers.
 
     ``multiplier`` applies first (rounded down), then the UTC-day and ISO-week caps clip
@@ -138,15 +149,15 @@ class CoinRule:
     """
 
     kind: ClassVar[str] = "coin"
-    id: str
-    event_type: str
-    amount: int
-    conditions: tuple[Condition, ...] = ()
-    daily_cap: int | None = None
-    weekly_cap: int | None = None
+    id: RuleId
+    event_type: EventTypeName
+    amount: Amount
+    conditions: Conditions = ()
+    daily_cap: Positive | None = None
+    weekly_cap: Positive | None = None
     multiplier: float = 1.0
-    total_limit: int | None = None
-    audience: str | None = None
+    total_limit: Positive | None = None
+    audience: AudienceName | None = None
 
     @property
     def effective_amount(self) -> int:
@@ -154,158 +165,91 @@ class CoinRule:
         exact = Decimal(self.amount) * Decimal(repr(self.multiplier))
         return int(exact.to_integral_value(rounding=ROUND_FLOOR))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "event_type": self.event_type,
-            "amount": self.amount,
-            "conditions": [c.to_dict() for c in self.conditions],
-            "daily_cap": self.daily_cap,
-            "weekly_cap": self.weekly_cap,
-            "multiplier": self.multiplier,
-            "total_limit": self.total_limit,
-            "audience": self.audience,
-        }
 
-
-@dataclass(frozen=True, kw_only=True)
-class SkillRule:
+class SkillRule(Shape, frozen=True):
     """``event_type → +amount`` on one skill (never past the skill's ``max_value``)."""
 
     kind: ClassVar[str] = "skill"
-    id: str
-    event_type: str
-    skill_key: str
-    amount: int
-    conditions: tuple[Condition, ...] = ()
-    audience: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "event_type": self.event_type,
-            "skill_key": self.skill_key,
-            "amount": self.amount,
-            "conditions": [c.to_dict() for c in self.conditions],
-            "audience": self.audience,
-        }
+    id: RuleId
+    event_type: EventTypeName
+    skill_key: SnakeKey
+    amount: Amount
+    conditions: Conditions = ()
+    audience: AudienceName | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class TokenEarnRule:
+class TokenEarnRule(Shape, frozen=True):
     kind: ClassVar[str] = "token"
-    id: str
-    event_type: str
-    amount: int
-    conditions: tuple[Condition, ...] = ()
-    weekly_cap: int | None = None
-    audience: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "event_type": self.event_type,
-            "amount": self.amount,
-            "conditions": [c.to_dict() for c in self.conditions],
-            "weekly_cap": self.weekly_cap,
-            "audience": self.audience,
-        }
+    id: RuleId
+    event_type: EventTypeName
+    amount: Amount
+    conditions: Conditions = ()
+    weekly_cap: Positive | None = None
+    audience: AudienceName | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class TokenSlot:
-    token_key: str
-    label: str
-    earn_rules: tuple[TokenEarnRule, ...] = ()
-    max_balance: int | None = None  # primary slot only
+class TokenSlot(Shape, frozen=True):
+    """A token slot as the progression (earn-only) slot has it."""
 
-    def to_dict(self, *, primary: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "token_key": self.token_key,
-            "label": self.label,
-            "earn_rules": [r.to_dict() for r in self.earn_rules],
-        }
-        if primary:
-            out["max_balance"] = self.max_balance
-        return out
+    token_key: SnakeKey
+    label: Annotated[str, Chars(max_length=64)]
+    earn_rules: Annotated[tuple[TokenEarnRule, ...], Entries(50)] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
-class TokenConfig:
+class PrimarySlot(TokenSlot, frozen=True):
+    """The primary (spendable) slot, which alone may cap its balance."""
+
+    max_balance: Positive | None = None
+
+
+class TokenConfig(Shape, frozen=True):
     """Exactly two slots: ``primary`` is spendable, ``progression`` is earn-only."""
 
-    primary: TokenSlot
+    primary: PrimarySlot
     progression: TokenSlot
 
     @property
     def token_keys(self) -> dict[str, str]:
         return {"primary": self.primary.token_key, "progression": self.progression.token_key}
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "primary": self.primary.to_dict(primary=True),
-            "progression": self.progression.to_dict(primary=False),
-        }
+
+# Badge conditions: one Struct per kind, told apart by ``kind`` ------------------------------
 
 
-# Badge conditions: one frozen class per kind ------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class MilestoneCondition:
+class MilestoneCondition(Shape, frozen=True, tag_field="kind", tag="milestone"):
     """The buddy has seen at least ``count`` events of ``event_type``."""
 
     kind: ClassVar[str] = "milestone"
-    event_type: str
-    count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "event_type": self.event_type, "count": self.count}
+    event_type: EventTypeName
+    count: Positive
 
 
-@dataclass(frozen=True, kw_only=True)
-class CoinThresholdCondition:
+class CoinThresholdCondition(Shape, frozen=True, tag_field="kind", tag="coin_threshold"):
     """Lifetime coins earned (not the balance: spending never un-earns a badge)."""
 
     kind: ClassVar[str] = "coin_threshold"
-    coins: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "coins": self.coins}
+    coins: Positive
 
 
-@dataclass(frozen=True, kw_only=True)
-class SkillLevelCondition:
+class SkillLevelCondition(Shape, frozen=True, tag_field="kind", tag="skill_level"):
     kind: ClassVar[str] = "skill_level"
-    skill_key: str
-    level: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "skill_key": self.skill_key, "level": self.level}
+    skill_key: SnakeKey
+    level: Positive
 
 
-@dataclass(frozen=True, kw_only=True)
-class StageCondition:
+class StageCondition(Shape, frozen=True, tag_field="kind", tag="stage"):
     kind: ClassVar[str] = "stage"
-    stage: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "stage": self.stage}
+    stage: Annotated[int, Between(MIN_STAGE, MAX_STAGE)]
 
 
-@dataclass(frozen=True, kw_only=True)
-class CollectionCondition:
+class CollectionCondition(Shape, frozen=True, tag_field="kind", tag="collection"):
     """The buddy owns every one of ``item_ids``."""
 
     kind: ClassVar[str] = "collection"
     item_ids: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "item_ids": list(self.item_ids)}
 
-
-@dataclass(frozen=True, kw_only=True)
-class StreakCondition:
+class StreakCondition(Shape, frozen=True, tag_field="kind", tag="streak"):
     """The streak ``streak_key`` has reached ``days`` consecutive periods.
 
     Its input is the ``streaks`` counter map of the progress state, which only the
@@ -314,31 +258,19 @@ class StreakCondition:
     """
 
     kind: ClassVar[str] = "streak"
-    streak_key: str
-    days: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "streak_key": self.streak_key, "days": self.days}
+    streak_key: SnakeKey
+    days: Annotated[int, Between(1, 100_000)]
 
 
-@dataclass(frozen=True, kw_only=True)
-class CustomCondition:
+class CustomCondition(Shape, frozen=True, tag_field="kind", tag="custom"):
     """The buddy has recorded at least ``count`` events of ``event_type`` whose properties
     satisfy every one of ``conditions`` (the filters coin rules take), counted as each event
     arrives while the badge is in the buddy's rulebook and not yet held (decision 0047)."""
 
     kind: ClassVar[str] = "custom"
-    event_type: str
-    conditions: tuple[Condition, ...]
-    count: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "event_type": self.event_type,
-            "conditions": [c.to_dict() for c in self.conditions],
-            "count": self.count,
-        }
+    event_type: EventTypeName
+    conditions: Conditions
+    count: Annotated[int, Between(1, 100_000)] = 1
 
     @property
     def counter_key(self) -> str:
@@ -362,88 +294,58 @@ BadgeCondition = (
     | StreakCondition
     | CustomCondition
 )
-BADGE_CONDITION_KINDS: Final = (
-    "milestone",
-    "coin_threshold",
-    "skill_level",
-    "stage",
-    "collection",
-    "streak",
-    "custom",
+BADGE_CONDITIONS: Final[tuple[type[BadgeCondition], ...]] = (
+    MilestoneCondition,
+    CoinThresholdCondition,
+    SkillLevelCondition,
+    StageCondition,
+    CollectionCondition,
+    StreakCondition,
+    CustomCondition,
 )
+BADGE_CONDITION_KINDS: Final = tuple(c.kind for c in BADGE_CONDITIONS)
 
 
-@dataclass(frozen=True, kw_only=True)
-class BadgeDef:
+class BadgeDef(Shape, frozen=True, kw_only=True):
     """A badge. ``auto_award`` badges are given as soon as the condition holds; manual ones
     only become *ready* and wait for ``POST /buddies/{id}/badges``. The award pays
     ``coin_reward`` and ``token_rewards`` (token key of a slot → amount) once."""
 
     kind: ClassVar[str] = "badge"
-    key: str
-    name: str
-    description: str
+    key: SnakeKey
+    name: Name
+    description: Prose = ""
     condition: BadgeCondition
-    coin_reward: int | None = None
+    coin_reward: Amount | None = None
     auto_award: bool = True
-    token_rewards: Mapping[str, int] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "description": self.description,
-            "condition": self.condition.to_dict(),
-            "coin_reward": self.coin_reward,
-            "auto_award": self.auto_award,
-            "token_rewards": {k: self.token_rewards[k] for k in sorted(self.token_rewards)},
-        }
+    token_rewards: dict[str, int] = {}
 
 
-@dataclass(frozen=True, kw_only=True)
-class StageConditions:
+class StageConditions(Shape, frozen=True):
     """What it takes to reach a stage. Every condition set must hold (AND)."""
 
-    min_progression_tokens: int | None = None
-    min_skill_levels: Mapping[str, int] = field(default_factory=dict)
+    min_progression_tokens: Positive | None = None
+    min_skill_levels: dict[str, int] = {}
     badges: tuple[str, ...] = ()
-    min_coins_earned: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "min_progression_tokens": self.min_progression_tokens,
-            "min_skill_levels": {
-                k: self.min_skill_levels[k] for k in sorted(self.min_skill_levels)
-            },
-            "badges": list(self.badges),
-            "min_coins_earned": self.min_coins_earned,
-        }
+    min_coins_earned: Positive | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class EvolutionStage:
-    stage: int
+class EvolutionStage(Shape, frozen=True):
+    stage: Annotated[int, Between(MIN_STAGE + 1, MAX_STAGE)]
     conditions: StageConditions
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"stage": self.stage, "conditions": self.conditions.to_dict()}
 
-
-@dataclass(frozen=True, kw_only=True)
-class Evolution:
+class Evolution(Shape, frozen=True):
     """Stage 1 is the freshly hatched buddy; ``stages`` define 2, 3, ... in order, no gaps.
 
     A buddy can reach at most ``1 + len(stages)`` (and never more than 5).
     """
 
     auto_evolve: bool = False
-    stages: tuple[EvolutionStage, ...] = ()
+    stages: Annotated[tuple[EvolutionStage, ...], Entries(MAX_STAGE)] = ()
 
     def stage(self, number: int) -> EvolutionStage | None:
         return next((s for s in self.stages if s.stage == number), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"auto_evolve": self.auto_evolve, "stages": [s.to_dict() for s in self.stages]}
 
 
 StreakPeriod = Literal["daily", "weekly", "monthly"]
@@ -454,27 +356,17 @@ DEFAULT_ROW_ICONS: Final = 7
 MAX_ROW_ICONS: Final = 31
 
 
-@dataclass(frozen=True, kw_only=True)
-class StreakMilestone:
+class StreakMilestone(Shape, frozen=True):
     """Reaching ``count`` consecutive periods pays ``coins``, ``tokens`` (token key → amount,
     keys of the token slots) and the badge ``badge_key``; any of them may be absent."""
 
-    count: int
-    coins: int | None = None
-    tokens: Mapping[str, int] = field(default_factory=dict)
-    badge_key: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "coins": self.coins,
-            "tokens": {k: self.tokens[k] for k in sorted(self.tokens)},
-            "badge_key": self.badge_key,
-        }
+    count: Annotated[int, Between(1, 100_000)]
+    coins: Amount | None = None
+    tokens: dict[str, int] = {}
+    badge_key: SnakeKey | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class StreakDef:
+class StreakDef(Shape, frozen=True):
     """Consecutive periods (UTC days, ISO weeks or calendar months) in which one of
     ``event_types`` happened at least once (``domain/ingestion/streaks.py``).
 
@@ -486,15 +378,15 @@ class StreakDef:
     """
 
     kind: ClassVar[str] = "streak"
-    key: str
+    key: SnakeKey
     event_types: tuple[str, ...]
     period: StreakPeriod = "daily"
-    tick_coins: int | None = None
-    milestones: tuple[StreakMilestone, ...] = ()
+    tick_coins: Amount | None = None
+    milestones: Annotated[tuple[StreakMilestone, ...], Entries(50)] = ()
     display_mode: DisplayMode = "count"
-    max_row_icons: int | None = None
-    freeze_token_key: str | None = None
-    audience: str | None = None
+    max_row_icons: Annotated[int, Between(1, MAX_ROW_ICONS)] | None = None
+    freeze_token_key: SnakeKey | None = None
+    audience: AudienceName | None = None
 
     @property
     def event_type(self) -> str:
@@ -504,27 +396,13 @@ class StreakDef:
     def milestone(self, count: int) -> StreakMilestone | None:
         return next((m for m in self.milestones if m.count == count), None)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "event_types": list(self.event_types),
-            "period": self.period,
-            "tick_coins": self.tick_coins,
-            "milestones": [m.to_dict() for m in self.milestones],
-            "display_mode": self.display_mode,
-            "max_row_icons": self.max_row_icons,
-            "freeze_token_key": self.freeze_token_key,
-            "audience": self.audience,
-        }
-
 
 DecayCadence = Literal["daily", "weekly", "monthly"]
 DECAY_CADENCES: Final[tuple[DecayCadence, ...]] = ("daily", "weekly", "monthly")
 DEFAULT_AUDIENCE: Final = "default"
 
 
-@dataclass(frozen=True, kw_only=True)
-class DecayRule:
+class DecayRule(Shape, frozen=True):
     """A skill loses ``amount`` points per ``cadence`` period it is not practised.
 
     Never below ``floor_level`` (as a value: that level's first point); only while the
@@ -534,32 +412,18 @@ class DecayRule:
     """
 
     kind: ClassVar[str] = "decay"
-    id: str
-    skill_key: str
+    id: RuleId
+    skill_key: SnakeKey
     cadence: DecayCadence
-    amount: int
-    floor_level: int = 0
-    grace_days: int = 0
-    apply_only_above: int | None = None
-    audience: str = DEFAULT_AUDIENCE
+    amount: Positive
+    floor_level: Annotated[int, Between(0)] = 0
+    grace_days: Annotated[int, Between(0, 3650)] = 0
+    apply_only_above: Annotated[int, Between(0)] | None = None
+    audience: AudienceName = DEFAULT_AUDIENCE
     active: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "skill_key": self.skill_key,
-            "cadence": self.cadence,
-            "amount": self.amount,
-            "floor_level": self.floor_level,
-            "grace_days": self.grace_days,
-            "apply_only_above": self.apply_only_above,
-            "audience": self.audience,
-            "active": self.active,
-        }
 
-
-@dataclass(frozen=True, kw_only=True)
-class Requirement:
+class Requirement(Shape, frozen=True):
     """What a buddy must satisfy to buy an item: one fixed operator and its value.
 
     ``min_stage`` (a stage 1-5), ``has_badge`` (a badge key), ``audience_in`` (audiences),
@@ -570,31 +434,24 @@ class Requirement:
     operator: RequirementOperator
     value: int | str | tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        value = list(self.value) if isinstance(self.value, tuple) else self.value
-        return {"operator": self.operator, "value": value}
 
-
-@dataclass(frozen=True, kw_only=True)
-class MarketplaceDef:
+class MarketplaceDef(Shape, frozen=True):
     """A shop front: a named, switchable list of the catalogue's items."""
 
-    id: str
-    name: str
-    description: str = ""
+    id: RuleId
+    name: Name
+    description: Prose = ""
     active: bool = True
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "active": self.active,
-        }
+
+_IMAGE_REF = TextPattern(
+    r"^(asset:[0-9a-f]{64}\.(svg|png)|https?://[^\s\x00-\x1f]{1,2040})$",
+    "an http(s) URL or an uploaded image (asset:<sha256>.svg or .png)",
+)
+_MAX_SORT_ORDER: Final = 1_000_000
 
 
-@dataclass(frozen=True, kw_only=True)
-class ItemDef:
+class ItemDef(Shape, frozen=True):
     """A catalogue item. Ids are unique across the tenant's marketplaces (ownership and
     equipment name items by id alone).
 
@@ -606,19 +463,19 @@ class ItemDef:
     ``stage_image_urls`` maps a stage (``"1"``-``"5"``) to the art drawn at that stage.
     """
 
-    item_id: str
-    name: str
+    item_id: RuleId
+    name: Name
     category: ItemCategory
-    price_coins: int | None = None
-    price_tokens: int | None = None
-    description: str = ""
+    price_coins: Annotated[int, Between(0, _MAX_AMOUNT)] | None = None
+    price_tokens: Amount | None = None
+    description: Prose = ""
     rarity: Rarity = "common"
-    stock: int | None = None
-    requirements: tuple[Requirement, ...] = ()
-    image_url: str | None = None
-    stage_image_urls: Mapping[str, str] = field(default_factory=dict)
-    marketplace_id: str | None = None
-    sort_order: int = 0
+    stock: Positive | None = None
+    requirements: Annotated[tuple[Requirement, ...], Entries(MAX_REQUIREMENTS)] = ()
+    image_url: Annotated[str, Chars(_IMAGE_REF, max_length=2048)] | None = None
+    stage_image_urls: dict[str, str] = {}
+    marketplace_id: RuleId | None = None
+    sort_order: Annotated[int, Between(0, _MAX_SORT_ORDER)] = 0
 
     @property
     def layer_order(self) -> int:
@@ -636,58 +493,29 @@ class ItemDef:
         """The stage's own art, else the item's image (the seed's fallback)."""
         return self.stage_image_urls.get(str(stage), self.image_url)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "item_id": self.item_id,
-            "name": self.name,
-            "category": self.category,
-            "price_coins": self.price_coins,
-            "price_tokens": self.price_tokens,
-            "description": self.description,
-            "rarity": self.rarity,
-            "stock": self.stock,
-            "requirements": [r.to_dict() for r in self.requirements],
-            "image_url": self.image_url,
-            "stage_image_urls": {
-                k: self.stage_image_urls[k] for k in sorted(self.stage_image_urls)
-            },
-            "marketplace_id": self.marketplace_id,
-            "sort_order": self.sort_order,
-        }
 
-
-@dataclass(frozen=True, kw_only=True)
-class GateDef:
+class GateDef(Shape, frozen=True):
     """A token gate: a feature of the customer's product a buddy unlocks once, for ``cost``
     of the primary token (``token_key`` always names the primary slot of the same rulebook).
     ``metadata`` is the customer's own JSON object, handed back as it was given."""
 
-    gate_key: str
-    token_key: str
-    cost: int
-    metadata: Mapping[str, Any] = field(default_factory=dict, hash=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "gate_key": self.gate_key,
-            "token_key": self.token_key,
-            "cost": self.cost,
-            "metadata": json.loads(json.dumps(self.metadata)),
-        }
+    gate_key: SnakeKey
+    token_key: SnakeKey
+    cost: Amount
+    metadata: dict[str, Any] = {}
 
 
-@dataclass(frozen=True, kw_only=True)
-class EventTypeDef:
+class EventTypeDef(Shape, frozen=True):
     """A registered event type (decision 0041). ``id`` names it for ``/event-types/{id}`` and
     stays when ``key`` (the name events carry) is renamed; ``former_keys`` are the names it had,
     so events recorded under one still read as this type. An entry that is only a key (``id``
     = ``key``, nothing else set) is written as the plain string the first documents held."""
 
-    id: str
-    key: str
-    label: str | None = None
-    description: str | None = None
-    former_keys: tuple[str, ...] = ()
+    id: EventTypeName
+    key: EventTypeName
+    label: Annotated[str, Chars(max_length=80)] | None = None
+    description: Annotated[str, Chars(max_length=500)] | None = None
+    former_keys: Annotated[tuple[str, ...], Entries(_MAX_FORMER_KEYS)] = ()
 
     @property
     def plain(self) -> bool:
@@ -697,15 +525,6 @@ class EventTypeDef:
             and self.description is None
             and not self.former_keys
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "key": self.key,
-            "label": self.label,
-            "description": self.description,
-            "former_keys": list(self.former_keys),
-        }
 
     def to_document(self) -> str | dict[str, Any]:
         return self.key if self.plain else self.to_dict()
@@ -810,160 +629,15 @@ class Rulebook:
 
 
 # --------------------------------------------------------------------------------------------
-# Parsing and validation
+# Reading a document: each shape by its declaration (``domain/configs/shapes.py``), plus the
+# rules a declaration cannot say, next to each other
 # --------------------------------------------------------------------------------------------
 
-T = TypeVar("T")
 
-
-class _Problems:
-    """Collects field errors; ``raise_if_any`` raises them all as one ``validation_failed``."""
-
-    def __init__(self) -> None:
-        self.fields: list[dict[str, str]] = []
-
-    def add(self, path: str, reason: str) -> None:
-        self.fields.append({"field": path, "reason": reason})
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            first = self.fields[0]
-            raise DomainError(
-                "validation_failed",
-                f"invalid rulebook: {first['field']}: {first['reason']}"
-                + (f" (and {len(self.fields) - 1} more)" if len(self.fields) > 1 else ""),
-                {"fields": list(self.fields)},
-            )
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_scalar(value: object) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
-
-
-class _Reader:
-    """Reads one JSON object at ``path``, reporting unknown keys and bad values."""
-
-    def __init__(self, raw: object, path: str, problems: _Problems, allowed: Sequence[str]) -> None:
-        self.path = path
-        self.problems = problems
-        self.ok = True
-        # Where each parsed list element stood in the document (failed ones are left out).
-        self.positions: dict[str, list[int]] = {}
-        if not isinstance(raw, Mapping):
-            problems.add(path or "document", "must be an object")
-            self.data: Mapping[str, Any] = {}
-            self.ok = False
-            return
-        self.data = raw
-        for key in raw:
-            if key not in allowed:
-                problems.add(self._at(str(key)), f"property {key} should not exist")
-                self.ok = False
-
-    def _at(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def fail(self, key: str, reason: str) -> None:
-        self.problems.add(self._at(key), reason)
-        self.ok = False
-
-    def present(self, key: str) -> bool:
-        return self.data.get(key) is not None
-
-    def string(
-        self,
-        key: str,
-        *,
-        pattern: TextPattern | None = None,
-        max_length: int = 200,
-        required: bool = True,
-        default: str | None = None,
-    ) -> str | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.fail(key, "is required")
-            return default
-        if not isinstance(value, str):
-            self.fail(key, "must be a string")
-            return default
-        if pattern is not None and not pattern.compiled.match(value):
-            self.fail(key, pattern.requirement)
-            return default
-        if pattern is None and required and not value.strip():
-            self.fail(key, "must not be blank")
-            return default
-        if len(value) > max_length:
-            self.fail(key, f"must be at most {max_length} characters")
-            return default
-        return value
-
-    def integer(
-        self,
-        key: str,
-        *,
-        minimum: int,
-        maximum: int = _MAX_CAP,
-        required: bool = True,
-        default: int | None = None,
-    ) -> int | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.fail(key, "is required")
-            return default
-        if not _is_int(value):
-            self.fail(key, "must be an integer")
-            return default
-        if not minimum <= value <= maximum:
-            self.fail(key, f"must be between {minimum} and {maximum}")
-            return default
-        return cast(int, value)
-
-    def boolean(self, key: str, *, default: bool) -> bool:
-        value = self.data.get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            self.fail(key, "must be a boolean")
-            return default
-        return value
-
-    def items(
-        self, key: str, parse: Callable[[object, str], T | None], *, limit: int = 200
-    ) -> list[T]:
-        value = self.data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fail(key, "must be a list")
-            return []
-        if len(value) > limit:
-            self.fail(key, f"must have at most {limit} entries")
-            return []
-        parsed: list[T] = []
-        positions = self.positions.setdefault(key, [])
-        for index, element in enumerate(value):
-            item = parse(element, f"{self._at(key)}[{index}]")
-            if item is None:
-                self.ok = False
-            else:
-                parsed.append(item)
-                positions.append(index)
-        return parsed
-
-
-def _parse_condition(raw: object, path: str, problems: _Problems) -> Condition | None:
-    r = _Reader(raw, path, problems, ("property", "operator", "value"))
-    prop = r.string("property", max_length=128)
+@reads(Condition)
+def _parse_condition(raw: object, path: str, problems: Problems) -> Condition | None:
+    r = Reader(raw, path, problems, Condition)
+    prop = r.fields(Condition, skip=("operator", "value"))["property"]
     operator = r.data.get("operator")
     if operator is None:
         r.fail("operator", "is required")
@@ -977,19 +651,19 @@ def _parse_condition(raw: object, path: str, problems: _Problems) -> Condition |
     if op in ("eq", "neq"):
         if "value" not in r.data:
             r.fail("value", "is required")
-        elif not _is_scalar(value):
+        elif not is_scalar(value):
             r.fail("value", "must be a string, number, boolean or null")
         else:
             parsed = value
     elif op in ("gt", "gte", "lt", "lte"):
-        if not _is_number(value):
+        if not is_number(value):
             r.fail("value", f"must be a number for operator {op}")
         else:
             parsed = value
     elif op == "in":
         if not isinstance(value, list) or not value:
             r.fail("value", "must be a non-empty list for operator in")
-        elif len(value) > _MAX_IN_VALUES or not all(_is_scalar(v) for v in value):
+        elif len(value) > _MAX_IN_VALUES or not all(is_scalar(v) for v in value):
             r.fail("value", f"must hold at most {_MAX_IN_VALUES} strings, numbers or booleans")
         else:
             parsed = tuple(value)
@@ -1005,149 +679,52 @@ def _parse_condition(raw: object, path: str, problems: _Problems) -> Condition |
     return Condition(property=prop, operator=op, value=parsed)
 
 
-def _conditions(r: _Reader, problems: _Problems) -> tuple[Condition, ...]:
-    return tuple(
-        r.items(
-            "conditions",
-            lambda raw, path: _parse_condition(raw, path, problems),
-            limit=_MAX_CONDITIONS,
-        )
-    )
-
-
-def _parse_skill(raw: object, path: str, problems: _Problems) -> SkillDef | None:
-    r = _Reader(raw, path, problems, ("key", "name", "max_value", "points_per_level"))
-    key = r.string("key", pattern=SNAKE_KEY)
-    name = r.string("name")
-    max_value = r.integer("max_value", minimum=1, maximum=_MAX_CAP, required=False, default=100)
-    per_level = r.integer(
-        "points_per_level", minimum=1, maximum=_MAX_CAP, required=False, default=20
-    )
+@reads(SkillDef)
+def _parse_skill(raw: object, path: str, problems: Problems) -> SkillDef | None:
+    r = Reader(raw, path, problems, SkillDef)
+    values = r.fields(SkillDef)
+    max_value, per_level = values["max_value"], values["points_per_level"]
     if max_value is not None and per_level is not None and per_level > max_value:
         r.fail("points_per_level", "must not exceed max_value")
-    if not r.ok or key is None or name is None or max_value is None or per_level is None:
-        return None
-    return SkillDef(key=key, name=name, max_value=max_value, points_per_level=per_level)
+    return r.build(SkillDef, values)
 
 
-def _parse_coin_rule(raw: object, path: str, problems: _Problems) -> CoinRule | None:
-    r = _Reader(
-        raw,
-        path,
-        problems,
-        (
-            "id",
-            "event_type",
-            "amount",
-            "conditions",
-            "daily_cap",
-            "weekly_cap",
-            "multiplier",
-            "total_limit",
-            "audience",
-        ),
-    )
-    rule_id = r.string("id", pattern=RULE_ID)
-    event_type = r.string("event_type", pattern=EVENT_TYPE)
-    amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
-    conditions = _conditions(r, problems)
-    daily_cap = r.integer("daily_cap", minimum=1, required=False)
-    weekly_cap = r.integer("weekly_cap", minimum=1, required=False)
-    total_limit = r.integer("total_limit", minimum=1, required=False)
-    audience = r.string("audience", pattern=AUDIENCE, required=False)
-    multiplier = 1.0
+@reads(CoinRule)
+def _parse_coin_rule(raw: object, path: str, problems: Problems) -> CoinRule | None:
+    r = Reader(raw, path, problems, CoinRule)
+    values = r.fields(CoinRule, skip=("multiplier",))
     raw_multiplier = r.data.get("multiplier")
     if raw_multiplier is not None:
-        if not _is_number(raw_multiplier) or not 0 < raw_multiplier <= _MAX_MULTIPLIER:
+        if not is_number(raw_multiplier) or not 0 < raw_multiplier <= _MAX_MULTIPLIER:
             r.fail("multiplier", f"must be a number above 0 and at most {_MAX_MULTIPLIER:g}")
         else:
-            multiplier = float(raw_multiplier)
-    if not r.ok or rule_id is None or event_type is None or amount is None:
-        return None
-    rule = CoinRule(
-        id=rule_id,
-        event_type=event_type,
-        amount=amount,
-        conditions=conditions,
-        daily_cap=daily_cap,
-        weekly_cap=weekly_cap,
-        multiplier=multiplier,
-        total_limit=total_limit,
-        audience=audience,
-    )
-    if rule.effective_amount < 1:
+            values["multiplier"] = float(raw_multiplier)
+    rule = r.build(CoinRule, values)
+    if rule is not None and rule.effective_amount < 1:
         r.fail("multiplier", "amount x multiplier must be at least 1 coin")
         return None
     return rule
 
 
-def _parse_skill_rule(raw: object, path: str, problems: _Problems) -> SkillRule | None:
-    r = _Reader(
-        raw, path, problems, ("id", "event_type", "skill_key", "amount", "conditions", "audience")
-    )
-    rule_id = r.string("id", pattern=RULE_ID)
-    event_type = r.string("event_type", pattern=EVENT_TYPE)
-    skill_key = r.string("skill_key", pattern=SNAKE_KEY)
-    amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
-    conditions = _conditions(r, problems)
-    audience = r.string("audience", pattern=AUDIENCE, required=False)
-    if not r.ok or rule_id is None or event_type is None or skill_key is None or amount is None:
-        return None
-    return SkillRule(
-        id=rule_id,
-        event_type=event_type,
-        skill_key=skill_key,
-        amount=amount,
-        conditions=conditions,
-        audience=audience,
-    )
+def _parse_slot(raw: object, path: str, problems: Problems, *, primary: bool) -> TokenSlot | None:
+    shape = PrimarySlot if primary else TokenSlot
+    r = Reader(raw, path, problems, shape, also=("max_balance",))
 
+    def token_key() -> str | None:
+        key = r.string("token_key", pattern=SNAKE_KEY)
+        if key == COINS:
+            r.fail("token_key", f"{COINS!r} is the wallet's coin currency; pick another token key")
+        return key
 
-def _parse_token_rule(raw: object, path: str, problems: _Problems) -> TokenEarnRule | None:
-    r = _Reader(
-        raw, path, problems, ("id", "event_type", "amount", "conditions", "weekly_cap", "audience")
-    )
-    rule_id = r.string("id", pattern=RULE_ID)
-    event_type = r.string("event_type", pattern=EVENT_TYPE)
-    amount = r.integer("amount", minimum=1, maximum=_MAX_AMOUNT)
-    conditions = _conditions(r, problems)
-    weekly_cap = r.integer("weekly_cap", minimum=1, required=False)
-    audience = r.string("audience", pattern=AUDIENCE, required=False)
-    if not r.ok or rule_id is None or event_type is None or amount is None:
-        return None
-    return TokenEarnRule(
-        id=rule_id,
-        event_type=event_type,
-        amount=amount,
-        conditions=conditions,
-        weekly_cap=weekly_cap,
-        audience=audience,
-    )
-
-
-def _parse_slot(raw: object, path: str, problems: _Problems, *, primary: bool) -> TokenSlot | None:
-    r = _Reader(raw, path, problems, ("token_key", "label", "earn_rules", "max_balance"))
-    token_key = r.string("token_key", pattern=SNAKE_KEY)
-    if token_key == COINS:
-        r.fail("token_key", f"{COINS!r} is the wallet's coin currency; pick another token key")
-    label = r.string("label", max_length=64)
-    rules = r.items(
-        "earn_rules", lambda raw_rule, p: _parse_token_rule(raw_rule, p, problems), limit=50
-    )
-    max_balance: int | None = None
-    if primary:
-        max_balance = r.integer("max_balance", minimum=1, required=False)
-    elif r.present("max_balance"):
+    values = r.fields(shape, own={"token_key": token_key})
+    if not primary and r.present("max_balance"):
         r.fail("max_balance", "only the primary (spendable) slot has a max_balance")
-    if not r.ok or token_key is None or label is None:
-        return None
-    return TokenSlot(
-        token_key=token_key, label=label, earn_rules=tuple(rules), max_balance=max_balance
-    )
+    return r.build(shape, values)
 
 
-def _parse_token_config(raw: object, path: str, problems: _Problems) -> TokenConfig | None:
-    r = _Reader(raw, path, problems, ("primary", "progression"))
+@reads(TokenConfig)
+def _parse_token_config(raw: object, path: str, problems: Problems) -> TokenConfig | None:
+    r = Reader(raw, path, problems, TokenConfig)
     if not r.ok:
         return None
     slots: dict[str, TokenSlot | None] = {}
@@ -1156,32 +733,23 @@ def _parse_token_config(raw: object, path: str, problems: _Problems) -> TokenCon
             r.fail(name, "is required")
             slots[name] = None
         else:
-            slots[name] = _parse_slot(
-                r.data[name], r._at(name), problems, primary=name == "primary"
-            )
+            slots[name] = _parse_slot(r.data[name], r.at(name), problems, primary=name == "primary")
     primary, progression = slots["primary"], slots["progression"]
     if primary is None or progression is None:
         return None
     if primary.token_key == progression.token_key:
         r.fail("progression.token_key", "must differ from the primary token_key")
         return None
-    return TokenConfig(primary=primary, progression=progression)
+    return TokenConfig(primary=cast(PrimarySlot, primary), progression=progression)
 
 
-_CONDITION_FIELDS: dict[str, tuple[str, ...]] = {
-    "milestone": ("kind", "event_type", "count"),
-    "coin_threshold": ("kind", "coins"),
-    "skill_level": ("kind", "skill_key", "level"),
-    "stage": ("kind", "stage"),
-    "collection": ("kind", "item_ids"),
-    "streak": ("kind", "streak_key", "days"),
-    "custom": ("kind", "event_type", "conditions", "count"),
-}
+_CONDITION_SHAPES: Final[dict[str, type[BadgeCondition]]] = {c.kind: c for c in BADGE_CONDITIONS}
 
 
-def _parse_badge_condition(raw: object, path: str, problems: _Problems) -> BadgeCondition | None:
+def _parse_badge_condition(raw: object, path: str, problems: Problems) -> BadgeCondition | None:
     kind = raw.get("kind") if isinstance(raw, Mapping) else None
-    if kind not in _CONDITION_FIELDS:
+    shape = _CONDITION_SHAPES.get(kind) if isinstance(kind, str) else None
+    if shape is None:
         if isinstance(raw, Mapping):
             problems.add(
                 f"{path}.kind",
@@ -1191,98 +759,48 @@ def _parse_badge_condition(raw: object, path: str, problems: _Problems) -> Badge
         else:
             problems.add(path, "must be an object")
         return None
-    r = _Reader(raw, path, problems, _CONDITION_FIELDS[str(kind)])
-    condition: BadgeCondition | None = None
-    if kind == "milestone":
-        event_type = r.string("event_type", pattern=EVENT_TYPE)
-        count = r.integer("count", minimum=1)
-        if event_type is not None and count is not None:
-            condition = MilestoneCondition(event_type=event_type, count=count)
-    elif kind == "coin_threshold":
-        coins = r.integer("coins", minimum=1)
-        if coins is not None:
-            condition = CoinThresholdCondition(coins=coins)
-    elif kind == "skill_level":
-        skill_key = r.string("skill_key", pattern=SNAKE_KEY)
-        level = r.integer("level", minimum=1)
-        if skill_key is not None and level is not None:
-            condition = SkillLevelCondition(skill_key=skill_key, level=level)
-    elif kind == "stage":
-        stage = r.integer("stage", minimum=MIN_STAGE, maximum=MAX_STAGE)
-        if stage is not None:
-            condition = StageCondition(stage=stage)
-    elif kind == "collection":
-        item_ids = r.data.get("item_ids")
-        if (
-            not isinstance(item_ids, list)
-            or not item_ids
-            or not all(isinstance(i, str) and i for i in item_ids)
-        ):
-            r.fail("item_ids", "must be a non-empty list of item ids")
-        elif len(set(item_ids)) != len(item_ids):
-            r.fail("item_ids", "must not repeat an item")
-        else:
-            condition = CollectionCondition(item_ids=tuple(item_ids))
-    elif kind == "streak":
-        streak_key = r.string("streak_key", pattern=SNAKE_KEY)
-        days = r.integer("days", minimum=1, maximum=100_000)
-        if streak_key is not None and days is not None:
-            condition = StreakCondition(streak_key=streak_key, days=days)
+    r = Reader(raw, path, problems, shape, also=("kind",))
+    if shape is CustomCondition and not r.data.get("conditions"):
+        r.fail("conditions", "must be a non-empty list of property conditions")
+    if shape is not CollectionCondition:
+        return r.build(shape, r.fields(shape))
+    item_ids = r.data.get("item_ids")
+    if (
+        not isinstance(item_ids, list)
+        or not item_ids
+        or not all(isinstance(i, str) and i for i in item_ids)
+    ):
+        r.fail("item_ids", "must be a non-empty list of item ids")
+    elif len(set(item_ids)) != len(item_ids):
+        r.fail("item_ids", "must not repeat an item")
     else:
-        event_type = r.string("event_type", pattern=EVENT_TYPE)
-        if not r.data.get("conditions"):
-            r.fail("conditions", "must be a non-empty list of property conditions")
-        conditions = _conditions(r, problems)
-        count = r.integer("count", minimum=1, maximum=100_000, required=False, default=1)
-        if event_type is not None and conditions and count is not None:
-            condition = CustomCondition(event_type=event_type, conditions=conditions, count=count)
-    return condition if r.ok else None
+        return r.build(CollectionCondition, {"item_ids": tuple(item_ids)})
+    return None
 
 
-def _parse_badge(raw: object, path: str, problems: _Problems) -> BadgeDef | None:
-    r = _Reader(
-        raw,
-        path,
-        problems,
-        ("key", "name", "description", "condition", "coin_reward", "auto_award", "token_rewards"),
-    )
-    key = r.string("key", pattern=SNAKE_KEY)
-    name = r.string("name")
-    description = r.string("description", max_length=1000, required=False, default="")
-    condition: BadgeCondition | None = None
-    if r.data.get("condition") is None:
-        r.fail("condition", "is required")
-    else:
-        condition = _parse_badge_condition(r.data["condition"], r._at("condition"), problems)
-        if condition is None:
+@reads(BadgeDef)
+def _parse_badge(raw: object, path: str, problems: Problems) -> BadgeDef | None:
+    r = Reader(raw, path, problems, BadgeDef)
+
+    def condition() -> BadgeCondition | None:
+        if r.data.get("condition") is None:
+            r.fail("condition", "is required")
+            return None
+        parsed = _parse_badge_condition(r.data["condition"], r.at("condition"), problems)
+        if parsed is None:
             r.ok = False
-    coin_reward = r.integer("coin_reward", minimum=1, maximum=_MAX_AMOUNT, required=False)
-    auto_award = r.boolean("auto_award", default=True)
-    token_rewards = _token_amounts(r, "token_rewards")
-    if not r.ok or key is None or name is None or description is None or condition is None:
-        return None
-    return BadgeDef(
-        key=key,
-        name=name,
-        description=description,
-        condition=condition,
-        coin_reward=coin_reward,
-        auto_award=auto_award,
-        token_rewards=token_rewards,
-    )
+        return parsed
+
+    own = {"condition": condition, "token_rewards": lambda: _token_amounts(r, "token_rewards")}
+    return r.build(BadgeDef, r.fields(BadgeDef, own=own))
 
 
-def _parse_stage(raw: object, path: str, problems: _Problems) -> EvolutionStage | None:
-    r = _Reader(raw, path, problems, ("stage", "conditions"))
-    stage = r.integer("stage", minimum=MIN_STAGE + 1, maximum=MAX_STAGE)
-    c = _Reader(
-        r.data.get("conditions") or {},
-        r._at("conditions"),
-        problems,
-        ("min_progression_tokens", "min_skill_levels", "badges", "min_coins_earned"),
-    )
-    min_tokens = c.integer("min_progression_tokens", minimum=1, required=False)
-    min_coins = c.integer("min_coins_earned", minimum=1, required=False)
+@reads(EvolutionStage)
+def _parse_stage(raw: object, path: str, problems: Problems) -> EvolutionStage | None:
+    r = Reader(raw, path, problems, EvolutionStage)
+    stage = r.fields(EvolutionStage, skip=("conditions",))["stage"]
+    c = Reader(r.data.get("conditions") or {}, r.at("conditions"), problems, StageConditions)
+    values = c.fields(StageConditions, skip=("min_skill_levels", "badges"))
     levels: dict[str, int] = {}
     raw_levels = c.data.get("min_skill_levels")
     if raw_levels is not None:
@@ -1292,7 +810,7 @@ def _parse_stage(raw: object, path: str, problems: _Problems) -> EvolutionStage 
             for skill_key, level in raw_levels.items():
                 if not isinstance(skill_key, str) or not SNAKE_KEY.compiled.match(skill_key):
                     c.fail(f"min_skill_levels.{skill_key}", "must be a snake_case skill key")
-                elif not _is_int(level) or level < 1:
+                elif not is_int(level) or level < 1:
                     c.fail(f"min_skill_levels.{skill_key}", "must be an integer of at least 1")
                 else:
                     levels[skill_key] = level
@@ -1307,59 +825,36 @@ def _parse_stage(raw: object, path: str, problems: _Problems) -> EvolutionStage 
             c.fail("badges", "must not repeat a badge")
         else:
             badges = list(raw_badges)
-    if not r.ok or not c.ok or stage is None:
+    values["min_skill_levels"] = {k: levels[k] for k in sorted(levels)}
+    values["badges"] = tuple(badges)
+    conditions = c.build(StageConditions, values)
+    if not r.ok or conditions is None or stage is None:
         return None
-    return EvolutionStage(
-        stage=stage,
-        conditions=StageConditions(
-            min_progression_tokens=min_tokens,
-            min_skill_levels={k: levels[k] for k in sorted(levels)},
-            badges=tuple(badges),
-            min_coins_earned=min_coins,
-        ),
-    )
+    return EvolutionStage(stage=stage, conditions=conditions)
 
 
-def _parse_evolution(raw: object, path: str, problems: _Problems) -> Evolution | None:
-    r = _Reader(raw, path, problems, ("auto_evolve", "stages"))
-    auto_evolve = r.boolean("auto_evolve", default=False)
-    stages = r.items("stages", lambda s, p: _parse_stage(s, p, problems), limit=MAX_STAGE)
-    if not r.ok:
+@reads(Evolution)
+def _parse_evolution(raw: object, path: str, problems: Problems) -> Evolution | None:
+    r = Reader(raw, path, problems, Evolution)
+    evolution = r.build(Evolution, r.fields(Evolution))
+    if evolution is None:
         return None
-    numbers = [s.stage for s in stages]
-    expected = list(range(MIN_STAGE + 1, MIN_STAGE + 1 + len(stages)))
+    numbers = [s.stage for s in evolution.stages]
+    expected = list(range(MIN_STAGE + 1, MIN_STAGE + 1 + len(numbers)))
     if numbers != expected:
         r.fail("stages", f"must define stages in order without gaps, starting at 2 (got {numbers})")
         return None
-    return Evolution(auto_evolve=auto_evolve, stages=tuple(stages))
+    return evolution
 
 
-_STREAK_FIELDS: Final = (
-    "key",
-    "event_types",
-    "event_type",
-    "period",
-    "tick_coins",
-    "milestones",
-    "display_mode",
-    "max_row_icons",
-    "freeze_token_key",
-    "audience",
-)
+@reads(StreakMilestone)
+def _parse_milestone(raw: object, path: str, problems: Problems) -> StreakMilestone | None:
+    r = Reader(raw, path, problems, StreakMilestone)
+    values = r.fields(StreakMilestone, own={"tokens": lambda: _token_amounts(r, "tokens")})
+    return r.build(StreakMilestone, values)
 
 
-def _parse_milestone(raw: object, path: str, problems: _Problems) -> StreakMilestone | None:
-    r = _Reader(raw, path, problems, ("count", "coins", "tokens", "badge_key"))
-    count = r.integer("count", minimum=1, maximum=100_000)
-    coins = r.integer("coins", minimum=1, maximum=_MAX_AMOUNT, required=False)
-    badge_key = r.string("badge_key", pattern=SNAKE_KEY, required=False)
-    tokens = _token_amounts(r, "tokens")
-    if not r.ok or count is None:
-        return None
-    return StreakMilestone(count=count, coins=coins, tokens=tokens, badge_key=badge_key)
-
-
-def _token_amounts(r: _Reader, key: str) -> dict[str, int]:
+def _token_amounts(r: Reader, key: str) -> dict[str, int]:
     """An optional ``{token_key: amount}`` object (a reward in tokens), sorted by key; the
     keys are checked against the token slots once the whole rulebook is read."""
     tokens: dict[str, int] = {}
@@ -1371,88 +866,46 @@ def _token_amounts(r: _Reader, key: str) -> dict[str, int]:
             for token_key, amount in raw_tokens.items():
                 if not isinstance(token_key, str) or not SNAKE_KEY.compiled.match(token_key):
                     r.fail(f"{key}.{token_key}", "must be a snake_case token key")
-                elif not _is_int(amount) or not 1 <= amount <= _MAX_AMOUNT:
+                elif not is_int(amount) or not 1 <= amount <= _MAX_AMOUNT:
                     r.fail(f"{key}.{token_key}", f"must be an integer from 1 to {_MAX_AMOUNT}")
                 else:
                     tokens[token_key] = amount
     return {k: tokens[k] for k in sorted(tokens)}
 
 
-def _parse_streak(raw: object, path: str, problems: _Problems) -> StreakDef | None:
-    r = _Reader(raw, path, problems, _STREAK_FIELDS)
-    key = r.string("key", pattern=SNAKE_KEY)
-    event_types: list[str] = []
-    if r.present("event_type") and r.present("event_types"):
-        r.fail("event_type", "give event_types or event_type, not both")
-    elif r.present("event_type"):
-        single = r.string("event_type", pattern=EVENT_TYPE)
-        event_types = [single] if single is not None else []
-    else:
-        event_types = r.items(
-            "event_types", lambda v, p: _parse_event_type(v, p, problems), limit=20
-        )
-        if r.ok and not event_types:
+@reads(StreakDef)
+def _parse_streak(raw: object, path: str, problems: Problems) -> StreakDef | None:
+    r = Reader(raw, path, problems, StreakDef, also=("event_type",))
+
+    def event_types() -> tuple[str, ...]:
+        if r.present("event_type") and r.present("event_types"):
+            r.fail("event_type", "give event_types or event_type, not both")
+            return ()
+        if r.present("event_type"):  # the first version's one type
+            single = r.string("event_type", pattern=EVENT_TYPE)
+            return (single,) if single is not None else ()
+        names = r.items("event_types", lambda v, p: _parse_event_type(v, p, problems), limit=20)
+        if r.ok and not names:
             r.fail("event_types", "must name at least one event type")
-        _unique(event_types, r._at("event_types"), "event type", problems)
-    period = r.data.get("period", "daily")
-    if period is None:
-        period = "daily"
-    if period not in STREAK_PERIODS:
-        r.fail("period", f"must be one of {', '.join(STREAK_PERIODS)}")
-    tick_coins = r.integer("tick_coins", minimum=1, maximum=_MAX_AMOUNT, required=False)
-    milestones = r.items("milestones", lambda v, p: _parse_milestone(v, p, problems), limit=50)
-    _unique([str(m.count) for m in milestones], r._at("milestones"), "milestone count", problems)
-    display_mode = r.data.get("display_mode", "count")
-    if display_mode is None:
-        display_mode = "count"
-    if display_mode not in DISPLAY_MODES:
-        r.fail("display_mode", f"must be one of {', '.join(DISPLAY_MODES)}")
-    max_row_icons = r.integer("max_row_icons", minimum=1, maximum=MAX_ROW_ICONS, required=False)
-    if display_mode == "row" and max_row_icons is None and r.ok:
-        max_row_icons = DEFAULT_ROW_ICONS
-    elif display_mode != "row" and max_row_icons is not None:
+        _unique(names, r.at("event_types"), "event type", problems)
+        return tuple(names)
+
+    values = r.fields(StreakDef, own={"event_types": event_types})
+    milestones: tuple[StreakMilestone, ...] = values["milestones"]
+    _unique([str(m.count) for m in milestones], r.at("milestones"), "milestone count", problems)
+    if values["display_mode"] == "row" and values["max_row_icons"] is None and r.ok:
+        values["max_row_icons"] = DEFAULT_ROW_ICONS
+    elif values["display_mode"] != "row" and values["max_row_icons"] is not None:
         r.fail("max_row_icons", "only the row display mode has max_row_icons")
-    freeze_token_key = r.string("freeze_token_key", pattern=SNAKE_KEY, required=False)
-    audience = r.string("audience", pattern=AUDIENCE, required=False)
-    if not r.ok or key is None or not event_types:
+    if not values["event_types"]:
         return None
-    return StreakDef(
-        key=key,
-        event_types=tuple(event_types),
-        period=cast(StreakPeriod, period),
-        tick_coins=tick_coins,
-        milestones=tuple(sorted(milestones, key=lambda m: m.count)),
-        display_mode=cast(DisplayMode, display_mode),
-        max_row_icons=max_row_icons,
-        freeze_token_key=freeze_token_key,
-        audience=audience,
-    )
+    values["milestones"] = tuple(sorted(milestones, key=lambda m: m.count))
+    return r.build(StreakDef, values)
 
 
-_ITEM_FIELDS: Final = (
-    "item_id",
-    "name",
-    "category",
-    "price_coins",
-    "price_tokens",
-    "description",
-    "rarity",
-    "stock",
-    "requirements",
-    "image_url",
-    "stage_image_urls",
-    "marketplace_id",
-    "sort_order",
-)
-_IMAGE_REF = TextPattern(
-    r"^(asset:[0-9a-f]{64}\.(svg|png)|https?://[^\s\x00-\x1f]{1,2040})$",
-    "an http(s) URL or an uploaded image (asset:<sha256>.svg or .png)",
-)
-_MAX_SORT_ORDER: Final = 1_000_000
-
-
-def _parse_requirement(raw: object, path: str, problems: _Problems) -> Requirement | None:
-    r = _Reader(raw, path, problems, ("operator", "value"))
+@reads(Requirement)
+def _parse_requirement(raw: object, path: str, problems: Problems) -> Requirement | None:
+    r = Reader(raw, path, problems, Requirement)
     operator = r.data.get("operator")
     if not r.ok:
         return None
@@ -1491,7 +944,7 @@ def _parse_requirement(raw: object, path: str, problems: _Problems) -> Requireme
     return Requirement(operator=op, value=value)
 
 
-def _parse_stage_images(r: _Reader) -> dict[str, str]:
+def _parse_stage_images(r: Reader) -> dict[str, str]:
     raw = r.data.get("stage_image_urls")
     if raw is None:
         return {}
@@ -1510,60 +963,38 @@ def _parse_stage_images(r: _Reader) -> dict[str, str]:
     return {k: images[k] for k in sorted(images)}
 
 
-def _parse_item(raw: object, path: str, problems: _Problems) -> ItemDef | None:
-    r = _Reader(raw, path, problems, _ITEM_FIELDS)
-    item_id = r.string("item_id", pattern=RULE_ID)
-    name = r.string("name")
-    category = r.data.get("category")
-    if category not in LAYER_ORDER:
-        r.fail("category", f"must be one of {', '.join(LAYER_ORDER)}")
-    marketplace_id = r.string("marketplace_id", pattern=RULE_ID, required=False)
-    # Before marketplaces, price_coins was required and could be 0 (a free item); such an
-    # unlisted item still loads. A price in a shop is a positive amount.
-    legacy_free = marketplace_id is None and r.data.get("price_coins") == 0
-    price_coins = r.integer(
-        "price_coins", minimum=0 if legacy_free else 1, maximum=_MAX_AMOUNT, required=False
-    )
-    price_tokens = r.integer("price_tokens", minimum=1, maximum=_MAX_AMOUNT, required=False)
-    if r.data.get("price_coins") is None and r.data.get("price_tokens") is None:
-        r.fail("price_coins", "an item needs a price: price_coins, price_tokens or both")
-    description = r.string("description", max_length=1000, required=False, default="")
-    rarity = r.data.get("rarity", "common")
-    if rarity is None:
-        rarity = "common"
-    elif rarity not in RARITIES:
-        r.fail("rarity", f"must be one of {', '.join(RARITIES)}")
-    stock = r.integer("stock", minimum=1, required=False)
-    requirements = r.items(
-        "requirements", lambda v, p: _parse_requirement(v, p, problems), limit=MAX_REQUIREMENTS
-    )
-    image_url = r.string("image_url", pattern=_IMAGE_REF, max_length=2048, required=False)
-    stage_images = _parse_stage_images(r)
-    sort_order = r.integer("sort_order", minimum=0, maximum=_MAX_SORT_ORDER, required=False)
-    if not r.ok or item_id is None or name is None or description is None:
-        return None
-    return ItemDef(
-        item_id=item_id,
-        name=name,
-        category=cast(ItemCategory, category),
-        price_coins=price_coins,
-        price_tokens=price_tokens,
-        description=description,
-        rarity=cast(Rarity, rarity),
-        stock=stock,
-        requirements=tuple(requirements),
-        image_url=image_url,
-        stage_image_urls=stage_images,
-        marketplace_id=marketplace_id,
-        sort_order=sort_order or 0,
-    )
+@reads(ItemDef)
+def _parse_item(raw: object, path: str, problems: Problems) -> ItemDef | None:
+    r = Reader(raw, path, problems, ItemDef)
+
+    def price_coins() -> int | None:
+        # Before marketplaces, price_coins was required and could be 0 (a free item); such
+        # an unlisted item still loads. A price in a shop is a positive amount.
+        shop = r.data.get("marketplace_id")
+        listed = isinstance(shop, str) and RULE_ID.compiled.match(shop) is not None
+        legacy_free = not listed and r.data.get("price_coins") == 0
+        return r.integer(
+            "price_coins", minimum=0 if legacy_free else 1, maximum=_MAX_AMOUNT, required=False
+        )
+
+    def price_tokens() -> int | None:
+        price = r.integer("price_tokens", minimum=1, maximum=_MAX_AMOUNT, required=False)
+        if r.data.get("price_coins") is None and r.data.get("price_tokens") is None:
+            r.fail("price_coins", "an item needs a price: price_coins, price_tokens or both")
+        return price
+
+    own = {
+        "price_coins": price_coins,
+        "price_tokens": price_tokens,
+        "stage_image_urls": lambda: _parse_stage_images(r),
+    }
+    return r.build(ItemDef, r.fields(ItemDef, own=own))
 
 
-def _parse_gate(raw: object, path: str, problems: _Problems) -> GateDef | None:
-    r = _Reader(raw, path, problems, ("gate_key", "token_key", "cost", "metadata"))
-    gate_key = r.string("gate_key", pattern=SNAKE_KEY)
-    token_key = r.string("token_key", pattern=SNAKE_KEY)
-    cost = r.integer("cost", minimum=1, maximum=_MAX_AMOUNT)
+@reads(GateDef)
+def _parse_gate(raw: object, path: str, problems: Problems) -> GateDef | None:
+    r = Reader(raw, path, problems, GateDef)
+    values = r.fields(GateDef, skip=("metadata",))
     metadata = r.data.get("metadata")
     if metadata is None:
         metadata = {}
@@ -1577,26 +1008,14 @@ def _parse_gate(raw: object, path: str, problems: _Problems) -> GateDef | None:
         else:
             if size > MAX_GATE_METADATA_CHARS:
                 r.fail("metadata", f"must be at most {MAX_GATE_METADATA_CHARS} characters as JSON")
-    if not r.ok or gate_key is None or token_key is None or cost is None:
+    if not r.ok:
         return None
-    return GateDef(
-        gate_key=gate_key, token_key=token_key, cost=cost, metadata=json.loads(json.dumps(metadata))
-    )
-
-
-def _parse_marketplace(raw: object, path: str, problems: _Problems) -> MarketplaceDef | None:
-    r = _Reader(raw, path, problems, ("id", "name", "description", "active"))
-    marketplace_id = r.string("id", pattern=RULE_ID)
-    name = r.string("name")
-    description = r.string("description", max_length=1000, required=False, default="")
-    active = r.boolean("active", default=True)
-    if not r.ok or marketplace_id is None or name is None or description is None:
-        return None
-    return MarketplaceDef(id=marketplace_id, name=name, description=description, active=active)
+    values["metadata"] = json.loads(json.dumps(metadata))
+    return r.build(GateDef, values)
 
 
 def _check_catalogue(
-    r: _Reader,
+    r: Reader,
     items: Sequence[ItemDef],
     marketplaces: Sequence[MarketplaceDef],
     badge_keys: set[str],
@@ -1628,88 +1047,26 @@ def _check_catalogue(
                     problems.add(where, f"unknown item {requirement.value!r}")
 
 
-def _parse_decay_rule(raw: object, path: str, problems: _Problems) -> DecayRule | None:
-    r = _Reader(
-        raw,
-        path,
-        problems,
-        (
-            "id",
-            "skill_key",
-            "cadence",
-            "amount",
-            "floor_level",
-            "grace_days",
-            "apply_only_above",
-            "audience",
-            "active",
-        ),
-    )
-    rule_id = r.string("id", pattern=RULE_ID)
-    skill_key = r.string("skill_key", pattern=SNAKE_KEY)
-    cadence = r.data.get("cadence")
-    if cadence not in DECAY_CADENCES:
-        r.fail("cadence", f"must be one of {', '.join(DECAY_CADENCES)}")
-    amount = r.integer("amount", minimum=1, maximum=_MAX_CAP)
-    floor_level = r.integer("floor_level", minimum=0, required=False, default=0)
-    grace_days = r.integer("grace_days", minimum=0, maximum=3650, required=False, default=0)
-    above = r.integer("apply_only_above", minimum=0, required=False)
-    audience = r.string("audience", pattern=AUDIENCE, required=False, default=DEFAULT_AUDIENCE)
-    active = r.boolean("active", default=False)
-    if (
-        not r.ok
-        or rule_id is None
-        or skill_key is None
-        or amount is None
-        or floor_level is None
-        or grace_days is None
-        or audience is None
-    ):
-        return None
-    return DecayRule(
-        id=rule_id,
-        skill_key=skill_key,
-        cadence=cast(DecayCadence, cadence),
-        amount=amount,
-        floor_level=floor_level,
-        grace_days=grace_days,
-        apply_only_above=above,
-        audience=audience,
-        active=active,
-    )
-
-
-_EVENT_TYPE_FIELDS: Final = ("id", "key", "label", "description", "former_keys")
-_MAX_LABEL: Final = 80
-_MAX_DESCRIPTION: Final = 500
-_MAX_FORMER_KEYS: Final = 20
-
-
-def _parse_event_type_def(raw: object, path: str, problems: _Problems) -> EventTypeDef | None:
+@reads(EventTypeDef)
+def _parse_event_type_def(raw: object, path: str, problems: Problems) -> EventTypeDef | None:
     """A registered type: its name alone (the first documents), or an object."""
     if isinstance(raw, str):
         key = _parse_event_type(raw, path, problems)
         return EventTypeDef(id=key, key=key) if key is not None else None
-    r = _Reader(raw, path, problems, _EVENT_TYPE_FIELDS)
+    r = Reader(raw, path, problems, EventTypeDef)
     key = r.string("key", pattern=EVENT_TYPE)
     type_id = r.string("id", pattern=EVENT_TYPE, required=False, default=key)
-    label = r.string("label", max_length=_MAX_LABEL, required=False)
-    description = r.string("description", max_length=_MAX_DESCRIPTION, required=False)
+    values = r.fields(EventTypeDef, skip=("id", "key", "former_keys"))
     former = r.items(
         "former_keys", lambda v, p: _parse_event_type(v, p, problems), limit=_MAX_FORMER_KEYS
     )
     if not r.ok or key is None or type_id is None:
         return None
-    return EventTypeDef(
-        id=type_id,
-        key=key,
-        label=label,
-        description=description,
-        former_keys=tuple(dict.fromkeys(k for k in former if k != key)),
-    )
+    values["former_keys"] = tuple(dict.fromkeys(k for k in former if k != key))
+    return EventTypeDef(id=type_id, key=key, **values)
 
 
-def _parse_event_type(raw: object, path: str, problems: _Problems) -> str | None:
+def _parse_event_type(raw: object, path: str, problems: Problems) -> str | None:
     if not isinstance(raw, str) or not EVENT_TYPE.compiled.match(raw):
         problems.add(path, f"must be an event type name: {EVENT_TYPE.description}")
         return None
@@ -1720,7 +1077,7 @@ def _unique(
     values: Sequence[str],
     path: str,
     what: str,
-    problems: _Problems,
+    problems: Problems,
     positions: Sequence[int] | None = None,
 ) -> None:
     """A repeated value is reported at its place in the document (``positions``, when some
@@ -1737,7 +1094,7 @@ def _check_streak_references(
     streaks: Sequence[StreakDef],
     token_config: TokenConfig,
     badge_keys: set[str],
-    problems: _Problems,
+    problems: Problems,
 ) -> None:
     """Freeze tokens are spent, so only the primary (spendable) slot's key can be one;
     milestone tokens go to one of the two slots; milestone badges must be defined."""
@@ -1765,8 +1122,8 @@ def _check_streak_references(
 
 
 def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
-    problems = _Problems()
-    r = _Reader(document, "", problems, Rulebook.SECTIONS + Rulebook.LEGACY_SECTIONS)
+    problems = Problems()
+    r = Reader(document, "", problems, Rulebook.SECTIONS + Rulebook.LEGACY_SECTIONS)
     if not isinstance(document, Mapping):
         problems.raise_if_any()
 
@@ -1774,14 +1131,14 @@ def _parse_rulebook(document: Mapping[str, Any]) -> Rulebook:
     event_types = [t.key for t in event_type_defs]
     skills = r.items("skills", lambda v, p: _parse_skill(v, p, problems), limit=32)
     coin_rules = r.items("coin_rules", lambda v, p: _parse_coin_rule(v, p, problems))
-    skill_rules = r.items("skill_rules", lambda v, p: _parse_skill_rule(v, p, problems))
+    skill_rules = r.items("skill_rules", lambda v, p: read(v, p, problems, SkillRule))
     badges = r.items("badges", lambda v, p: _parse_badge(v, p, problems))
     items = r.items("items", lambda v, p: _parse_item(v, p, problems), limit=MAX_CATALOGUE_ITEMS)
     gates = r.items("gates", lambda v, p: _parse_gate(v, p, problems), limit=MAX_GATES)
     marketplaces = r.items(
-        "marketplaces", lambda v, p: _parse_marketplace(v, p, problems), limit=MAX_MARKETPLACES
+        "marketplaces", lambda v, p: read(v, p, problems, MarketplaceDef), limit=MAX_MARKETPLACES
     )
-    decay_rules = r.items("decay_rules", lambda v, p: _parse_decay_rule(v, p, problems), limit=50)
+    decay_rules = r.items("decay_rules", lambda v, p: read(v, p, problems, DecayRule), limit=50)
     token_config: TokenConfig | None = None
     if r.data.get("token_config") is None:
         r.fail("token_config", "is required")

@@ -35,7 +35,7 @@ from litestar.openapi.spec import Operation, SecurityScheme
 
 from domain.accounts.plans import FEATURES
 from domain.shared.errors import UNAUTHORIZED_REASONS
-from interfaces.http.body import Model, StrictBody
+from interfaces.http.body import StrictBody
 from interfaces.http.errors import STATUS_BY_CODE
 
 
@@ -189,7 +189,7 @@ def _declare(
     path: str,
     *,
     access: Access,
-    body: type[Model] | None = None,
+    body: type[msgspec.Struct] | None = None,
     errors: Iterable[str] = (),
     feature: str | None = None,
     limit: Limit = Limit.CREDENTIAL,

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from domain.shared.ids import parse_public_id
 from infrastructure.shared.settings import Settings
 from interfaces.container import Container
 from interfaces.http.app import create_litestar
@@ -296,6 +297,11 @@ def wide_auth_bucket(settings: Settings) -> Settings:
 
 @pytest.fixture
 def world(client: TestClient, account: Account, container: Container) -> World:  # type: ignore[type-arg]
+    # Every route open, so what answers is the input policy; a route above the plan is
+    # refused with 402 before its input is read (decision 0039), tested in test_plan_features.
+    container.accounts.change_plan(
+        parse_public_id("customer", account.customer_id), "enterprise", None, {"by": "test"}
+    )
     buddy = widget_buddy(client, account)
     publishable = client.post(
         "/api/v1/auth/publishable-keys", json={"mode": "live"}, headers=bearer(account.token)

@@ -10,36 +10,39 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from application.configs.configs import Configs
 from application.configs.rule_editors import GATES, ConfigItems
+from domain.configs.rulebook import GateDef, SnakeKey
 from interfaces.http.auth import Caller
-from interfaces.http.body import Model
-from interfaces.http.configs.section_routes import RulebookList, Source, shaped, where, written
+from interfaces.http.configs.section_routes import (
+    RulebookList,
+    Source,
+    plain,
+    shaped,
+    where,
+    written,
+)
 from interfaces.http.routing import Access, delete, get, put
 
 
-class GateBody(Model):
-    """A gate as ``PUT`` takes it; its key is the one in the path. The domain checks the
-    rest (``token_key`` is the primary slot, ``cost`` from 1, ``metadata`` at most 4 KiB)."""
+class GateBody(GateDef, frozen=True, kw_only=True):
+    """A gate as ``PUT`` takes it; its key is the one in the path (a ``gate_key`` in the body
+    must be that one). The domain checks the rest (``token_key`` is the primary slot,
+    ``cost`` from 1, ``metadata`` at most 4 KiB)."""
 
-    token_key: str
-    cost: int
-    metadata: dict[str, Any] | None = None
-
-
-class Gate(msgspec.Struct, kw_only=True):
-    gate_key: str
-    token_key: str
-    cost: int
-    metadata: dict[str, Any]
+    gate_key: SnakeKey | None = None  # type: ignore[assignment]
+    metadata: dict[str, Any] | None = None  # type: ignore[assignment]
 
 
-class GateView(Gate, kw_only=True):
+class Gate(GateDef, frozen=True, kw_only=True):
+    """A token gate (``GateDef``)."""
+
+
+class GateView(Gate, frozen=True, kw_only=True):
     config_version_id: str
     source: Source
 
@@ -70,7 +73,7 @@ class GateController(Controller):
         gate_key: FromPath[str],
         data: JSONBody[GateBody],
     ) -> GateView:
-        fields = msgspec.to_builtins(data)
+        fields = plain(data)
         edited = ConfigItems(configs).upsert(principal.tenant, GATES, gate_key, fields)
         return shaped(GateView, {**edited.part, **written(edited)})
 

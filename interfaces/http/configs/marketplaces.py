@@ -19,7 +19,7 @@ but only what is live: the published catalogue, open marketplaces only.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import anyio.to_thread
 import msgspec
@@ -33,7 +33,7 @@ from application.companions.item_art import ItemArt
 from application.configs.configs import Document
 from application.configs.marketplaces import Marketplaces
 from application.configs.rule_editors import Current, Edited
-from domain.configs.rulebook import LAYER_ORDER
+from domain.configs.rulebook import LAYER_ORDER, ItemDef, MarketplaceDef, RuleId
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import asset_url, public_origin
 from interfaces.http.auth import Caller
@@ -43,13 +43,6 @@ from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, delete, get, post, put
 from interfaces.http.uploads import media_type, read_limited
 
-Category = Literal[
-    "background", "body", "feet", "hand", "neck", "face", "head", "accessory", "booster"
-]
-Rarity = Literal["common", "uncommon", "rare", "epic", "legendary"]
-RequirementOperator = Literal[
-    "min_stage", "has_badge", "audience_in", "owns_item", "min_progression_tokens"
-]
 ASSET_REF = "asset:"
 
 WRITE_REFUSALS = ("conflict",)
@@ -60,36 +53,23 @@ UPLOAD_REFUSALS = ("unsupported_media_type", "payload_too_large", "invalid_image
 # Requests ----------------------------------------------------------------------------------
 
 
-class MarketplaceBody(Model):
-    name: str
-    id: str | None = None
-    description: str = ""
-    active: bool = True
+class MarketplaceBody(MarketplaceDef, frozen=True, kw_only=True):
+    """A marketplace; without an ``id`` one is derived from its name."""
+
+    id: RuleId | None = None  # type: ignore[assignment]
 
 
-class RequirementBody(Model):
-    """``min_stage`` and ``min_progression_tokens`` take a number, ``has_badge`` a badge key,
-    ``owns_item`` an item id, ``audience_in`` a list of audiences."""
+class ItemBody(ItemDef, frozen=True, kw_only=True):
+    """An item (``ItemDef``); ``PUT`` replaces it, except its art and shop position when left
+    out. Its marketplace is the one in the path (a ``marketplace_id`` here must be that one).
+    ``requirements``: ``min_stage`` and ``min_progression_tokens`` take a number,
+    ``has_badge`` a badge key, ``owns_item`` an item id, ``audience_in`` a list of audiences."""
 
-    operator: RequirementOperator
-    value: int | str | list[str]
-
-
-class ItemBody(Model):
-    """An item; ``PUT`` replaces it, except its art and shop position when left out."""
-
-    name: str
-    category: Category
-    item_id: str | None = None
-    description: str = ""
-    rarity: Rarity = "common"
-    price_coins: int | None = None
-    price_tokens: int | None = None
-    stock: int | None = None
-    requirements: list[RequirementBody] = []
-    image_url: str | UnsetType | None = UNSET
-    stage_image_urls: dict[str, str] | UnsetType = UNSET
-    sort_order: int | UnsetType = UNSET
+    item_id: RuleId | None = None  # type: ignore[assignment]
+    image_url: str | UnsetType | None = UNSET  # type: ignore[assignment]
+    stage_image_urls: dict[str, str] | UnsetType = UNSET  # type: ignore[assignment]
+    sort_order: int | UnsetType = UNSET  # type: ignore[assignment]
+    marketplace_id: RuleId | UnsetType = UNSET  # type: ignore[assignment]
 
 
 class ImportBody(Model):
@@ -110,44 +90,24 @@ class RegenerateImageBody(Model):
 # Responses ---------------------------------------------------------------------------------
 
 
-class Marketplace(msgspec.Struct, kw_only=True):
-    id: str
-    name: str
-    description: str
-    active: bool
+class Marketplace(MarketplaceDef, frozen=True, kw_only=True):
+    """A marketplace (``MarketplaceDef``)."""
 
 
-class MarketplaceView(Marketplace, kw_only=True):
+class MarketplaceView(Marketplace, frozen=True, kw_only=True):
     config_version_id: str | None
     source: Source | None
 
 
-class Requirement(msgspec.Struct):
-    operator: RequirementOperator
-    value: int | str | list[str]
+class Item(ItemDef, frozen=True, kw_only=True):
+    """An item (``ItemDef``) in its marketplace; ``image_url`` and ``stage_image_urls`` are
+    absolute URLs (ours for uploaded and generated art)."""
 
-
-class Item(msgspec.Struct, kw_only=True):
-    """An item; ``image_url`` and ``stage_image_urls`` are absolute URLs (ours for uploaded
-    and generated art)."""
-
-    item_id: str
     marketplace_id: str
-    name: str
-    description: str
-    category: Category
     layer_order: int
-    rarity: Rarity
-    price_coins: int | None
-    price_tokens: int | None
-    stock: int | None
-    requirements: list[Requirement]
-    image_url: str | None
-    stage_image_urls: dict[str, str]
-    sort_order: int
 
 
-class ItemView(Item, kw_only=True):
+class ItemView(Item, frozen=True, kw_only=True):
     config_version_id: str | None
     source: Source | None
 

@@ -3,8 +3,9 @@
 Every write lands in the tenant's draft (started from the published version on the first
 edit) and answers with the item plus the draft's ``config_version_id``; reads show the draft
 when there is one, else the published version, and say which in ``source``.
-Request bodies mirror the rulebook document (``domain/configs/rulebook.py``) field for field;
-responses are its canonical form (every field present).
+Requests and responses are the rulebook's own shapes (``domain/configs/rulebook.py``, decision
+0044): a body only lets a client leave out what the server fills (an id, a slot's rules);
+responses are the document's canonical form (every field present).
 """
 
 from __future__ import annotations
@@ -26,6 +27,20 @@ from application.configs.rule_editors import (
     ConfigItems,
     Edited,
 )
+from domain.configs.rulebook import (
+    BadgeDef,
+    CoinRule,
+    Condition,
+    Positive,
+    PrimarySlot,
+    RuleId,
+    Scalar,
+    SkillDef,
+    SkillRule,
+    SnakeKey,
+    TokenEarnRule,
+    TokenSlot,
+)
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.configs.section_routes import (
@@ -39,50 +54,35 @@ from interfaces.http.configs.section_routes import (
 )
 from interfaces.http.routing import Access, delete, get, post, put
 
-Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists"]
-Scalar = str | int | float | bool | None
-BadgeConditionKind = Literal[
-    "milestone", "coin_threshold", "skill_level", "stage", "collection", "streak", "custom"
-]
+# Requests: the rulebook's shapes, with what a request may leave out ----------------------
 
 
-# Requests ----------------------------------------------------------------------------------
+class ConditionBody(Condition, frozen=True, kw_only=True):
+    """``value`` may be left out for ``exists`` (it means ``true``)."""
+
+    value: Scalar | tuple[Scalar, ...] | UnsetType = UNSET  # type: ignore[assignment]
 
 
-class ConditionBody(Model):
-    property: str
-    operator: Operator
-    value: Scalar | list[Scalar] | UnsetType = UNSET
+class CoinRuleBody(CoinRule, frozen=True, kw_only=True):
+    """A coin rule; without an ``id`` one is derived from the event type."""
+
+    id: RuleId | None = None  # type: ignore[assignment]
+    conditions: tuple[ConditionBody, ...] = ()
 
 
-class CoinRuleBody(Model):
-    event_type: str
-    amount: int
-    id: str | None = None
-    conditions: list[ConditionBody] = []
-    daily_cap: int | None = None
-    weekly_cap: int | None = None
-    multiplier: float = 1.0
-    total_limit: int | None = None
-    audience: str | None = None
+class SkillRuleBody(SkillRule, frozen=True, kw_only=True):
+    id: RuleId | None = None  # type: ignore[assignment]
+    conditions: tuple[ConditionBody, ...] = ()
 
 
-class SkillRuleBody(Model):
-    event_type: str
-    skill_key: str
-    amount: int
-    id: str | None = None
-    conditions: list[ConditionBody] = []
-    audience: str | None = None
+class BadgeConditionBody(Model):
+    """A badge condition as a request sends it: ``kind`` and the fields that kind takes
+    (the domain's ``BadgeCondition`` union says which). Decoded loosely so that every
+    missing or misplaced field is reported at once, by the domain."""
 
-
-class BadgeCondition(Model):
-    """One of the condition kinds; which other fields it takes depends on ``kind``.
-
-    Requests and responses share it: a stored condition holds exactly these fields.
-    """
-
-    kind: BadgeConditionKind
+    kind: Literal[
+        "milestone", "coin_threshold", "skill_level", "stage", "collection", "streak", "custom"
+    ]
     event_type: str | UnsetType = UNSET
     count: int | UnsetType = UNSET
     coins: int | UnsetType = UNSET
@@ -92,52 +92,35 @@ class BadgeCondition(Model):
     item_ids: list[str] | UnsetType = UNSET
     streak_key: str | UnsetType = UNSET
     days: int | UnsetType = UNSET
-    conditions: list[ConditionBody] | UnsetType = UNSET
+    conditions: tuple[ConditionBody, ...] | UnsetType = UNSET
 
 
-class BadgeBody(Model):
-    name: str
-    condition: BadgeCondition
-    key: str | None = None
-    description: str = ""
-    coin_reward: int | None = None
-    auto_award: bool = True
-    token_rewards: dict[str, int] = {}
+class BadgeBody(BadgeDef, frozen=True, kw_only=True):
+    key: SnakeKey | None = None  # type: ignore[assignment]
+    condition: BadgeConditionBody  # type: ignore[assignment]
 
 
-class SkillBody(Model):
-    key: str
-    name: str
-    max_value: int = 100
-    points_per_level: int = 20
+class Skill(SkillDef, frozen=True, kw_only=True):
+    """A skill of the skill set (``SkillDef``)."""
 
 
 class SkillSetBody(Model):
-    skills: list[SkillBody]
+    skills: list[Skill]
 
 
-class TokenEarnRuleBody(Model):
-    id: str
-    event_type: str
-    amount: int
-    conditions: list[ConditionBody] = []
-    weekly_cap: int | None = None
-    audience: str | None = None
+class TokenEarnRuleBody(TokenEarnRule, frozen=True, kw_only=True):
+    conditions: tuple[ConditionBody, ...] = ()
 
 
-class PrimarySlotBody(Model):
+class PrimarySlotBody(PrimarySlot, frozen=True, kw_only=True):
     """Left-out ``earn_rules`` and ``max_balance`` keep their current values."""
 
-    token_key: str
-    label: str
-    earn_rules: list[TokenEarnRuleBody] | UnsetType = UNSET
-    max_balance: int | UnsetType | None = UNSET
+    earn_rules: tuple[TokenEarnRuleBody, ...] | UnsetType = UNSET  # type: ignore[assignment]
+    max_balance: Positive | UnsetType | None = UNSET  # type: ignore[assignment]
 
 
-class ProgressionSlotBody(Model):
-    token_key: str
-    label: str
-    earn_rules: list[TokenEarnRuleBody] | UnsetType = UNSET
+class ProgressionSlotBody(TokenSlot, frozen=True, kw_only=True):
+    earn_rules: tuple[TokenEarnRuleBody, ...] | UnsetType = UNSET  # type: ignore[assignment]
 
 
 class TokenConfigBody(Model):
@@ -148,63 +131,23 @@ class TokenConfigBody(Model):
 # Responses: the document's canonical parts -------------------------------------------------
 
 
-class Condition(msgspec.Struct):
-    property: str
-    operator: Operator
-    value: Scalar | list[Scalar]
-
-
-class CoinRule(msgspec.Struct, kw_only=True):
-    id: str
-    event_type: str
-    amount: int
-    conditions: list[Condition]
-    daily_cap: int | None
-    weekly_cap: int | None
-    multiplier: float
-    total_limit: int | None
-    audience: str | None
-
-
-class CoinRuleView(CoinRule, kw_only=True):
+class CoinRuleView(CoinRule, frozen=True, kw_only=True):
     config_version_id: str
     source: Source
 
 
-class SkillRule(msgspec.Struct, kw_only=True):
-    id: str
-    event_type: str
-    skill_key: str
-    amount: int
-    conditions: list[Condition]
-    audience: str | None
-
-
-class SkillRuleView(SkillRule, kw_only=True):
+class SkillRuleView(SkillRule, frozen=True, kw_only=True):
     config_version_id: str
     source: Source
 
 
-class Badge(msgspec.Struct, kw_only=True):
-    key: str
-    name: str
-    description: str
-    condition: BadgeCondition
-    coin_reward: int | None
-    auto_award: bool
-    token_rewards: dict[str, int]
+class Badge(BadgeDef, frozen=True, kw_only=True):
+    """A badge definition (``BadgeDef``) under the name the API has always given it."""
 
 
-class BadgeView(Badge, kw_only=True):
+class BadgeView(Badge, frozen=True, kw_only=True):
     config_version_id: str
     source: Source
-
-
-class Skill(msgspec.Struct, kw_only=True):
-    key: str
-    name: str
-    max_value: int
-    points_per_level: int
 
 
 class SkillSet(msgspec.Struct, kw_only=True):
@@ -215,27 +158,6 @@ class SkillSet(msgspec.Struct, kw_only=True):
 class SkillSetView(SkillSet, kw_only=True):
     config_version_id: str
     source: Source
-
-
-class TokenEarnRule(msgspec.Struct, kw_only=True):
-    id: str
-    event_type: str
-    amount: int
-    conditions: list[Condition]
-    weekly_cap: int | None
-    audience: str | None
-
-
-class TokenSlot(msgspec.Struct, kw_only=True):
-    """A slot as the progression slot shows it; the primary slot also has a cap."""
-
-    token_key: str
-    label: str
-    earn_rules: list[TokenEarnRule]
-
-
-class PrimarySlot(TokenSlot, kw_only=True):
-    max_balance: int | None
 
 
 class TokenConfigView(msgspec.Struct, kw_only=True):

@@ -23,13 +23,12 @@ from litestar.params import JSONBody, PathParameter
 from application.configs.configs import Configs
 from application.configs.rule_editors import ConfigItems, Current, Edited, Section
 from interfaces.http.auth import Caller
-from interfaces.http.body import Model
 from interfaces.http.routing import Access, delete, get, post, put
 
 Source = Literal["draft", "published"]
 
 T = TypeVar("T")
-Body = TypeVar("Body", bound=Model)
+Body = TypeVar("Body", bound=msgspec.Struct)
 Item = TypeVar("Item", bound=msgspec.Struct)
 View = TypeVar("View", bound=msgspec.Struct)
 ItemId = Annotated[str, PathParameter()]
@@ -45,8 +44,9 @@ class RulebookList(msgspec.Struct, Generic[T]):
 
 
 def plain(body: msgspec.Struct) -> dict[str, Any]:
-    """A request body as a document fragment; fields left out (``UNSET``) are dropped."""
-    fragment: dict[str, Any] = msgspec.to_builtins(body)
+    """A request body as a document fragment (JSON values: lists, not tuples); fields left
+    out (``UNSET``) are dropped."""
+    fragment: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(body))
     return fragment
 
 

@@ -21,13 +21,12 @@ from application.companions.skill_decay import AppliedDecay, SkillDecay
 from application.configs.configs import Configs
 from application.configs.rule_editors import DECAY_RULES, ConfigItems
 from domain.companions.skill_decay import preview
-from domain.configs.rulebook import Rulebook
+from domain.configs.rulebook import DecayRule, Rulebook, RuleId
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import public_id
 from infrastructure.companions.decay_history import ORDER, decay_history
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
-from interfaces.http.body import Model
 from interfaces.http.configs.section_routes import Source, section_controller, where
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import Page, check_limit, decode_cursor, encode_cursor
@@ -42,31 +41,13 @@ DEFAULT_PREVIEW_PERIODS = 30
 MAX_PREVIEW_PERIODS = 1000
 
 
-class DecayRuleBody(Model):
-    skill_key: str
-    cadence: Cadence
-    amount: int
-    id: str | None = None
-    floor_level: int = 0
-    grace_days: int = 0
-    apply_only_above: int | None = None
-    audience: str = "default"
-    active: bool = False
+class DecayRuleBody(DecayRule, frozen=True, kw_only=True):
+    """A decay rule; without an ``id`` one is derived from the skill."""
+
+    id: RuleId | None = None  # type: ignore[assignment]
 
 
-class DecayRule(msgspec.Struct, kw_only=True):
-    id: str
-    skill_key: str
-    cadence: Cadence
-    amount: int
-    floor_level: int
-    grace_days: int
-    apply_only_above: int | None
-    audience: str
-    active: bool
-
-
-class DecayRuleView(DecayRule, kw_only=True):
+class DecayRuleView(DecayRule, frozen=True, kw_only=True):
     config_version_id: str
     source: Source
 
