@@ -46,11 +46,12 @@ class CreditBalance(msgspec.Struct, kw_only=True):
 
 
 class CreditLedgerEntry(msgspec.Struct, kw_only=True):
-    """One credit movement: a ``grant`` into a pool, a job's charge ``authorize``d before it
-    ran, then its ``commit`` (it succeeded) or ``rollback`` (it failed or was cancelled)."""
+    """One credit movement: a ``grant`` into a pool, a ``debit`` out of one (an operator's
+    claw-back), a job's charge ``authorize``d before it ran, then its ``commit`` (it
+    succeeded) or ``rollback`` (it failed or was cancelled)."""
 
     sequence: int
-    kind: Literal["grant", "authorize", "commit", "rollback"]
+    kind: Literal["grant", "debit", "authorize", "commit", "rollback"]
     pool: Literal["promo", "welcome", "paid"]
     amount: int
     job: str | None

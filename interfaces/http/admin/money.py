@@ -1,0 +1,148 @@
+"""``/admin/customers/{id}/credits`` and ``…/billing``: a customer's credits and its Stripe
+billing, seen and corrected by an operator (decision 0053). Every write is audited."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from application.admin.money import AdminMoney
+from application.credits.credits import Balance
+from domain.credits.credit_account import MAX_GRANT, credit_account_id
+from domain.shared.errors import DomainError
+from domain.shared.ids import parse_public_id, public_id
+from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.admin_auth import ADMIN_DEPENDENCIES, AdminAuth
+from interfaces.http.body import Model
+from interfaces.http.consistency import read_your_writes
+from interfaces.http.credits.credits import CreditBalance, CreditLedgerEntry, ledger_entry
+from interfaces.http.pagination import page
+from interfaces.http.routing import Access, Limit, get, post
+from projections.credits.credit_ledger import LEDGER, CreditLedgerView
+
+PoolName = Literal["promo", "welcome", "paid"]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+SignedAmount = Annotated[int, msgspec.Meta(ge=-MAX_GRANT, le=MAX_GRANT)]
+
+
+def credit_balance(balance: Balance) -> CreditBalance:
+    return CreditBalance(
+        promo=balance.promo,
+        welcome=balance.welcome,
+        paid=balance.paid,
+        promo_expires_at=balance.promo_expires_at,
+        total_spendable=balance.total_spendable,
+    )
+
+
+class AdminCredits(msgspec.Struct, kw_only=True):
+    customer_id: str
+    balance: CreditBalance
+    held: int
+    """Credits held by image jobs still running (out of the pools until they end)."""
+    ledger: list[CreditLedgerEntry]
+    """The newest movements first; ``next_cursor`` pages on."""
+    next_cursor: str | None
+
+
+class CreditAdjustmentRequest(Model):
+    amount: SignedAmount
+    """Positive: a grant into ``pool`` (``paid`` unless named). Negative: a claw-back from
+    ``pools`` in that order (``promo``, ``welcome``, ``paid`` unless given) or from the one
+    named ``pool``; never below zero. Not 0."""
+    reason: Reason
+    """Why: kept in the ledger and the audit trail."""
+    pool: PoolName | None = None
+    pools: Annotated[list[PoolName], msgspec.Meta(min_length=1, max_length=3)] | None = None
+
+
+class CreditAdjustment(msgspec.Struct, kw_only=True):
+    customer_id: str
+    amount: int
+    pools: dict[str, int]
+    """What each pool gained (positive) or gave back (negative)."""
+    balance: CreditBalance
+
+
+def _customer_id(customer_id: str) -> Any:
+    return parse_public_id("customer", customer_id)
+
+
+def adjustment_pools(data: CreditAdjustmentRequest) -> tuple[str, ...] | None:
+    if data.pool is not None and data.pools is not None:
+        raise DomainError(
+            "validation_failed",
+            "name one `pool` or an order of `pools`, not both",
+            {"fields": [{"field": "pools", "reason": "given with pool"}]},
+        )
+    if data.pool is not None:
+        return (data.pool,)
+    return tuple(data.pools) if data.pools is not None else None
+
+
+class AdminMoneyController(Controller):
+    path = "/admin/customers"
+    tags = ["admin"]
+    dependencies = ADMIN_DEPENDENCIES
+
+    @get(
+        "/{customer_id:str}/credits",
+        access=Access.ADMIN,
+        errors=("bad_request",),
+        limit=Limit.NONE,
+        summary="A customer's credit pools and its recent credit ledger",
+    )
+    def credits(
+        self,
+        request: Request[Any, Any, Any],
+        admin: AdminAuth,
+        admin_money: NamedDependency[AdminMoney],
+        views: NamedDependency[ViewStore],
+        customer_id: FromPath[str],
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[int | None] = None,
+    ) -> AdminCredits:
+        uuid = _customer_id(customer_id)
+        balance, held = admin_money.balance(uuid)
+        read_your_writes(request, CreditLedgerView.name)
+        where = {"account_id": credit_account_id(uuid).hex}
+        found = page(views, LEDGER.name, where, (("seq", True),), cursor, limit, ledger_entry)
+        return AdminCredits(
+            customer_id=public_id("customer", uuid),
+            balance=credit_balance(balance),
+            held=held,
+            ledger=found.data,
+            next_cursor=found.next_cursor,
+        )
+
+    @post(
+        "/{customer_id:str}/credits/adjust",
+        access=Access.ADMIN,
+        body=CreditAdjustmentRequest,
+        errors=("claw_back_exceeds_balance", "conflict"),
+        limit=Limit.NONE,
+        status_code=200,
+        summary="Grant credits (positive amount) or claw them back (negative), with a reason",
+    )
+    def adjust_credits(
+        self,
+        admin: AdminAuth,
+        admin_money: NamedDependency[AdminMoney],
+        customer_id: FromPath[str],
+        data: JSONBody[CreditAdjustmentRequest],
+    ) -> CreditAdjustment:
+        """A claw-back never takes a pool below zero: when the pools hold less than asked,
+        ``409 claw_back_exceeds_balance`` and nothing changes."""
+        uuid = _customer_id(customer_id)
+        pools = adjustment_pools(data)
+        done = admin_money.adjust(admin, uuid, data.amount, data.reason, pools)
+        return CreditAdjustment(
+            customer_id=public_id("customer", uuid),
+            amount=done.amount,
+            pools=done.pools,
+            balance=credit_balance(done.balance),
+        )
