@@ -68,6 +68,9 @@ def test_a_grant_and_claw_backs_move_the_pools_and_are_audited_exactly(
     named = adjust(client, admin, account, amount=-2, reason="named", pool="welcome")
     assert named.json()["pools"] == {"welcome": -2}
     assert pools(client, account) == {"promo": 0, "welcome": 7, "paid": 0}
+    detail = client.get(url(account), headers=admin.headers).json()
+    assert detail["balances"]["credits"]["welcome"] == 7
+    assert detail["balances"]["credits"]["total_spendable"] == 7
     assert pools(client, other_account) == {"promo": 0, "welcome": 20, "paid": 0}
 
     ledger = client.get(url(account, "/credits"), headers=admin.headers).json()["ledger"]

@@ -11,7 +11,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.admin.money import AdminMoney
-from application.credits.credits import Balance
 from domain.credits.credit_account import MAX_GRANT, credit_account_id
 from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id, public_id
@@ -19,7 +18,12 @@ from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.admin_auth import ADMIN_DEPENDENCIES, AdminAuth
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.credits.credits import CreditBalance, CreditLedgerEntry, ledger_entry
+from interfaces.http.credits.credits import (
+    CreditBalance,
+    CreditLedgerEntry,
+    credit_balance,
+    ledger_entry,
+)
 from interfaces.http.pagination import page
 from interfaces.http.routing import Access, Limit, get, post
 from projections.credits.credit_ledger import LEDGER, CreditLedgerView
@@ -27,16 +31,6 @@ from projections.credits.credit_ledger import LEDGER, CreditLedgerView
 PoolName = Literal["promo", "welcome", "paid"]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 SignedAmount = Annotated[int, msgspec.Meta(ge=-MAX_GRANT, le=MAX_GRANT)]
-
-
-def credit_balance(balance: Balance) -> CreditBalance:
-    return CreditBalance(
-        promo=balance.promo,
-        welcome=balance.welcome,
-        paid=balance.paid,
-        promo_expires_at=balance.promo_expires_at,
-        total_spendable=balance.total_spendable,
-    )
 
 
 class AdminCredits(msgspec.Struct, kw_only=True):

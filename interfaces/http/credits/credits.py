@@ -18,7 +18,7 @@ from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from application.credits.credits import Credits
+from application.credits.credits import Balance, Credits
 from domain.credits.credit_account import credit_account_id
 from domain.credits.prices import JOB_PRICES
 from domain.ingestion.event_quota import month_of, reset_at
@@ -43,6 +43,16 @@ class CreditBalance(msgspec.Struct, kw_only=True):
     paid: int
     promo_expires_at: datetime | None
     total_spendable: int
+
+
+def credit_balance(balance: Balance) -> CreditBalance:
+    return CreditBalance(
+        promo=balance.promo,
+        welcome=balance.welcome,
+        paid=balance.paid,
+        promo_expires_at=balance.promo_expires_at,
+        total_spendable=balance.total_spendable,
+    )
 
 
 class CreditLedgerEntry(msgspec.Struct, kw_only=True):
@@ -152,14 +162,7 @@ class CreditController(Controller):
         summary="What each credit pool can pay now (spent promo → welcome → paid)",
     )
     def balance(self, principal: Caller, credits: NamedDependency[Credits]) -> CreditBalance:
-        balance = credits.balance(principal.customer_id)
-        return CreditBalance(
-            promo=balance.promo,
-            welcome=balance.welcome,
-            paid=balance.paid,
-            promo_expires_at=balance.promo_expires_at,
-            total_spendable=balance.total_spendable,
-        )
+        return credit_balance(credits.balance(principal.customer_id))
 
     @get(
         "/ledger",
