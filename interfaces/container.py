@@ -10,6 +10,7 @@ from application.accounts.accounts import Accounts
 from application.admin.admins import Admins
 from application.admin.audit import Auditor
 from application.admin.customers import AdminCustomers
+from application.admin.money import AdminMoney
 from application.billing.billing import Billing
 from application.companions.appearance import Appearance
 from application.companions.auto_evolve import AutoEvolver
@@ -143,6 +144,7 @@ class Container:
     auditor: Auditor
     admins: Admins
     admin_customers: AdminCustomers
+    admin_money: AdminMoney
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -368,6 +370,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         limits,
         settings.demo_pool_size,
     )
+    billing = Billing(store, clock, accounts, adapters.payment_provider, credits)
     return Container(
         settings=settings,
         store=store,
@@ -418,10 +421,11 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         credits=credits,
         rate_limits=limits,
         progression=Progression(buddies, clock),
-        billing=Billing(store, clock, accounts, adapters.payment_provider, credits),
+        billing=billing,
         auditor=auditor,
         admins=admins,
         admin_customers=AdminCustomers(store, clock, accounts, dashboard_tokens, auditor),
+        admin_money=AdminMoney(store, clock, accounts, credits, billing, auditor),
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

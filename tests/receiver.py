@@ -52,6 +52,9 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(body)
 
+            do_GET = do_POST  # a fake API (Stripe's) answers reads and deletes the same way
+            do_DELETE = do_POST
+
             def log_message(self, *args: Any) -> None:
                 pass
 

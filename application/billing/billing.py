@@ -90,6 +90,10 @@ class Billing:
         self._provider = provider
         self._credits = credits
 
+    @property
+    def provider(self) -> PaymentProvider:
+        return self._provider
+
     # -- reads ----------------------------------------------------------------
 
     def status(self, customer_id: UUID) -> BillingStatus:
@@ -123,7 +127,7 @@ class Billing:
                 ),
                 {"plan": plan, "purchasable": list(PURCHASABLE)},
             )
-        self._require_provider()
+        self.require_provider()
         customer = self._accounts.customer(customer_id)
         account = self._store.find(BillingAccount, BillingAccount.id_for(customer_id))
         if account is not None and account.subscription_status == "active":
@@ -143,7 +147,7 @@ class Billing:
         )
 
     def portal(self, customer_id: UUID, return_url: str) -> str:
-        self._require_provider()
+        self.require_provider()
         account = self._store.find(BillingAccount, BillingAccount.id_for(customer_id))
         if account is None:
             raise DomainError(
@@ -155,7 +159,7 @@ class Billing:
             provider_customer_id=account.provider_customer_id, return_url=return_url
         )
 
-    def _require_provider(self) -> None:
+    def require_provider(self) -> None:
         if not self._provider.configured:
             raise DomainError(
                 "billing_not_configured",
@@ -303,17 +307,48 @@ class Billing:
             return [], "not the customer's current subscription"
         if account.subscription_status != "active":
             return [], "the subscription had already ended"
+        return self.subscription_ended(customer, account, event.id, self._cause(event)), None
+
+    def subscription_ended(
+        self, customer: Customer, account: BillingAccount, reference: str, cause: dict[str, Any]
+    ) -> list[Any]:
+        """The account's current subscription ended: the customer goes back to the free plan.
+        ``reference`` names what said so (a provider event, an operator's act). Unsaved."""
         now = self._clock.now()
+        assert account.subscription_id is not None
         account.end_subscription(
-            subscription_id=subscription, provider_event_id=event.id, timestamp=now
+            subscription_id=account.subscription_id, provider_event_id=reference, timestamp=now
         )
         changed: list[Any] = [account]
         if customer.plan != DEFAULT_PLAN or customer.event_quota is not None:
-            customer.change_plan(
-                plan=DEFAULT_PLAN, event_quota=None, cause=self._cause(event), timestamp=now
-            )
+            customer.change_plan(plan=DEFAULT_PLAN, event_quota=None, cause=cause, timestamp=now)
             changed.append(customer)
-        return changed, None
+        return changed
+
+    def subscription_started(
+        self,
+        customer: Customer,
+        account: BillingAccount,
+        subscription_id: str,
+        plan: str,
+        reference: str,
+        cause: dict[str, Any],
+    ) -> list[Any]:
+        """``subscription_id`` on ``plan`` is the account's current one, and the customer's
+        plan follows it. Unsaved."""
+        now = self._clock.now()
+        account.start_subscription(
+            subscription_id=subscription_id,
+            plan=plan,
+            provider_customer_id=account.provider_customer_id,
+            provider_event_id=reference,
+            timestamp=now,
+        )
+        changed: list[Any] = [account]
+        if (customer.plan, customer.event_quota) != (plan, None):
+            customer.change_plan(plan=plan, event_quota=None, cause=cause, timestamp=now)
+            changed.append(customer)
+        return changed
 
     def _invoice_paid(
         self, event: ProviderEvent, customer: Customer

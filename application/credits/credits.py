@@ -130,18 +130,44 @@ class Credits:
         waiting for credits are resumed by a follower of the log (``CreditWaiters``)."""
 
         def attempt() -> CreditAccount:
-            account = self.account(customer_id)
-            account.grant(
-                pool=pool,
-                amount=amount,
-                cause=cause,
-                expires_at=expires_at,
-                timestamp=self._clock.now(),
-            )
+            account = self.granting(customer_id, pool, amount, cause, expires_at)
             self._store.save(account)
             return account
 
         return self._balance(retry_on_conflict(attempt, line=self.line(customer_id)))
+
+    def granting(
+        self,
+        customer_id: UUID,
+        pool: str,
+        amount: int,
+        cause: dict[str, Any],
+        expires_at: datetime | None = None,
+    ) -> CreditAccount:
+        """``grant``'s change, unsaved: for a caller that saves it with a record of its own
+        (an operator's adjustment and its audit entry), in the account's ``line``."""
+        account = self.account(customer_id)
+        account.grant(
+            pool=pool,
+            amount=amount,
+            cause=cause,
+            expires_at=expires_at,
+            timestamp=self._clock.now(),
+        )
+        return account
+
+    def debiting(
+        self, customer_id: UUID, amount: int, pools: tuple[str, ...], cause: dict[str, Any]
+    ) -> tuple[CreditAccount, dict[str, int]]:
+        """A claw-back of ``amount`` credits from ``pools`` in that order, unsaved, and what
+        each pool gave: never below zero (``claw_back_exceeds_balance``, nothing changed)."""
+        account = self.account(customer_id)
+        drawn = account.debit(amount=amount, pools=pools, cause=cause, timestamp=self._clock.now())
+        return account, drawn
+
+    def figures(self, account: CreditAccount) -> Balance:
+        """What ``account``'s pools can pay now."""
+        return self._balance(account)
 
     # -- charges (saved by the caller with its job) ---------------------------------
 

@@ -218,6 +218,29 @@ class UploadTokens(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ProviderRefund:
+    """A refund the payment provider made of a customer's charge (decision 0053)."""
+
+    refund_id: str
+    charge_id: str
+    amount: int
+    """In the currency's smallest unit (cents)."""
+    currency: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ProviderSubscription:
+    """A subscription as the payment provider holds it now."""
+
+    subscription_id: str
+    status: str
+    """The provider's: ``active``, ``trialing``, ``past_due``, ``canceled``, …"""
+    plan: str | None
+    """Our plan its price was sold as (or its metadata names); ``None``: not one we sell."""
+
+
 class PaymentProvider(Protocol):
     """The payment provider (Stripe in ``infrastructure/billing``; decision 0049). Each
     method that needs a key it was not given raises ``billing_not_configured`` (503)."""
@@ -246,6 +269,21 @@ class PaymentProvider(Protocol):
         ...
 
     def portal_url(self, *, provider_customer_id: str, return_url: str) -> str: ...
+
+    def cancel_subscription(self, *, subscription_id: str) -> ProviderSubscription:
+        """End the subscription now (no proration, no further invoice)."""
+        ...
+
+    def refund_latest_charge(
+        self, *, provider_customer_id: str, amount: int | None, idempotency_key: str
+    ) -> ProviderRefund:
+        """Refund the customer's most recent charge (all of it, or ``amount``);
+        ``nothing_to_refund`` (409) when it has none."""
+        ...
+
+    def latest_subscription(self, *, provider_customer_id: str) -> ProviderSubscription | None:
+        """The customer's newest subscription at the provider, whatever its status."""
+        ...
 
     def verify(self, payload: bytes, signature: str | None) -> dict[str, object]:
         """The event ``payload`` carries, once its signature header is checked against the

@@ -44,6 +44,8 @@ class BillingAccount(Aggregate):
         self.paid_invoice_ids: list[str] = []
         self.last_invoice: dict[str, Any] | None = None
         """The newest paid invoice's fields (``InvoicePaid``'s but the provider event)."""
+        self.refunds: list[dict[str, Any]] = []
+        """Refunds an operator made, oldest first (``RefundIssued``'s fields)."""
 
     @staticmethod
     def id_for(customer_id: UUID) -> UUID:
@@ -131,3 +133,38 @@ class BillingAccount(Aggregate):
 
     def has_paid(self, invoice_id: str) -> bool:
         return invoice_id in self.paid_invoice_ids
+
+    class RefundIssued(Aggregate.Event):
+        """An operator refunded a charge at the provider (decision 0053); ``cause`` names
+        the admin, the request and the reason."""
+
+        refund_id: str
+        charge_id: str
+        amount: int
+        currency: str
+        status: str
+        cause: dict[str, Any]
+
+    @event(RefundIssued)
+    def record_refund(
+        self,
+        *,
+        refund_id: str,
+        charge_id: str,
+        amount: int,
+        currency: str,
+        status: str,
+        cause: dict[str, Any],
+        timestamp: datetime,
+    ) -> None:
+        self.refunds = [
+            *self.refunds,
+            {
+                "refund_id": refund_id,
+                "charge_id": charge_id,
+                "amount": amount,
+                "currency": currency,
+                "status": status,
+                "refunded_at": timestamp,
+            },
+        ]

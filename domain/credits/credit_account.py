@@ -17,8 +17,13 @@ and test data alike: credits are the account's money, like its plan and its even
   for want of credits) is ``JobAwaitingCredits``; it stops waiting when a charge for the
   same subject is authorised.
 
-So a pool is never negative: it only loses what ``authorise`` checked it holds, and gains
-back only what it lost.
+* **A claw-back** (an operator's negative adjustment, a refund's) takes credits back out of
+  the pools, in an order the operator chooses, each pool drawn recorded as ``Debited`` with
+  its cause; it never takes more than a pool holds (``claw_back_exceeds_balance``, nothing
+  recorded), and never touches a held charge.
+
+So a pool is never negative: it only loses what ``authorise`` and ``debit`` checked it
+holds, and gains back only what it lost.
 """
 
 from __future__ import annotations
@@ -202,6 +207,49 @@ class CreditAccount(Aggregate):
             return
         self._job_awaiting_credits(job=job, subject=dict(subject), timestamp=timestamp)
 
+    def debit(
+        self,
+        *,
+        amount: int,
+        pools: tuple[str, ...],
+        cause: dict[str, Any],
+        timestamp: datetime,
+    ) -> dict[str, int]:
+        """Take ``amount`` credits back from ``pools``, drawn in that order, each down to
+        zero at most; return what each pool gave. Together they must hold ``amount`` (expired
+        promo credits hold nothing): otherwise ``claw_back_exceeds_balance`` and nothing is
+        recorded. Held charges are not in the pools, so a claw-back never touches them."""
+        unknown = [pool for pool in pools if pool not in SPEND_ORDER]
+        if unknown or not pools or len(set(pools)) != len(pools):
+            raise DomainError(
+                "validation_failed",
+                f"pools should be distinct names among {', '.join(SPEND_ORDER)}",
+                {"fields": [{"field": "pools", "reason": "unknown or repeated pool"}]},
+            )
+        if isinstance(amount, bool) or not 1 <= amount <= MAX_GRANT:
+            raise DomainError(
+                "validation_failed",
+                f"amount should be between 1 and {MAX_GRANT}",
+                {"fields": [{"field": "amount", "reason": "out of range"}]},
+            )
+        available = {pool: self.spendable(pool, timestamp) for pool in pools}
+        if sum(available.values()) < amount:
+            raise DomainError(
+                "claw_back_exceeds_balance",
+                f"cannot take back {amount} credits: {', '.join(pools)} hold "
+                f"{sum(available.values())} (a pool never goes below zero)",
+                {"requested": amount, "available": sum(available.values()), "pools": available},
+            )
+        drawn: dict[str, int] = {}
+        left = amount
+        for pool in pools:
+            take = min(left, available[pool])
+            if take:
+                self._debited(pool=pool, amount=take, cause=cause, timestamp=timestamp)
+                drawn[pool] = take
+                left -= take
+        return drawn
+
     # Events --------------------------------------------------------------------------
 
     class Granted(Aggregate.Event):
@@ -225,6 +273,19 @@ class CreditAccount(Aggregate):
             self.promo_expires_at is None or expires_at > self.promo_expires_at
         ):
             self.promo_expires_at = expires_at
+
+    class Debited(Aggregate.Event):
+        """Credits taken back out of ``pool`` (a claw-back), because of ``cause``."""
+
+        pool: str
+        amount: int
+        cause: dict[str, Any]
+
+    @event(Debited)
+    def _debited(
+        self, *, pool: str, amount: int, cause: dict[str, Any], timestamp: datetime
+    ) -> None:
+        self.pools[pool] -= amount
 
     class Authorised(Aggregate.Event):
         authorisation_id: UUID

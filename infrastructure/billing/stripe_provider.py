@@ -20,7 +20,7 @@ from typing import Any
 import stripe
 
 from application.billing.provider_events import CUSTOMER_METADATA, PLAN_METADATA
-from application.shared.ports import Clock
+from application.shared.ports import Clock, ProviderRefund, ProviderSubscription
 from domain.shared.errors import DomainError
 
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
@@ -106,6 +106,63 @@ class StripeProvider:
         params = {"customer": provider_customer_id, "return_url": return_url}
         session = self._call(lambda: client.v1.billing_portal.sessions.create(params))  # type: ignore[arg-type]
         return str(session.url)
+
+    def cancel_subscription(self, *, subscription_id: str) -> ProviderSubscription:
+        client = self._require()
+        cancelled = self._call(lambda: client.v1.subscriptions.cancel(subscription_id))
+        return self._subscription(cancelled)
+
+    def refund_latest_charge(
+        self, *, provider_customer_id: str, amount: int | None, idempotency_key: str
+    ) -> ProviderRefund:
+        client = self._require()
+        listed = self._call(
+            lambda: client.v1.charges.list({"customer": provider_customer_id, "limit": 1})
+        )
+        charges = list(listed.data)
+        if not charges:
+            raise DomainError(
+                "nothing_to_refund",
+                "this customer has no charge at the payment provider to refund",
+                {"provider_customer_id": provider_customer_id},
+            )
+        charge = charges[0]
+        params: dict[str, Any] = {"charge": charge.id}
+        if amount is not None:
+            params["amount"] = amount
+        refund = self._call(
+            lambda: client.v1.refunds.create(params, {"idempotency_key": idempotency_key})  # type: ignore[arg-type]
+        )
+        return ProviderRefund(
+            refund_id=str(refund.id),
+            charge_id=str(charge.id),
+            amount=int(refund.amount),
+            currency=str(refund.currency),
+            status=str(refund.status),
+        )
+
+    def latest_subscription(self, *, provider_customer_id: str) -> ProviderSubscription | None:
+        client = self._require()
+        listed = self._call(
+            lambda: client.v1.subscriptions.list(
+                {"customer": provider_customer_id, "status": "all", "limit": 1}
+            )
+        )
+        found = list(listed.data)
+        return self._subscription(found[0]) if found else None
+
+    def _subscription(self, subscription: Any) -> ProviderSubscription:
+        document = subscription.to_dict() if hasattr(subscription, "to_dict") else {}
+        items = (document.get("items") or {}).get("data") or []
+        price = ((items[0] if items else {}).get("price") or {}).get("id")
+        plan = self.plan_of_price(price) if isinstance(price, str) else None
+        if plan is None:
+            plan = (document.get("metadata") or {}).get(PLAN_METADATA)
+        return ProviderSubscription(
+            subscription_id=str(document.get("id")),
+            status=str(document.get("status")),
+            plan=plan if isinstance(plan, str) else None,
+        )
 
     @staticmethod
     def _call(request: Any) -> Any:

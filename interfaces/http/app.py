@@ -16,6 +16,7 @@ from interfaces.http.access_log import AccessLogMiddleware
 from interfaces.http.accounts.accounts import AuthController, CustomerController
 from interfaces.http.admin.customers import AdminCustomerController
 from interfaces.http.admin.identities import AdminAuthController, AdminUserController
+from interfaces.http.admin.money import AdminBillingController, AdminMoneyController
 from interfaces.http.admin.records import AdminAuditController, AdminOperationController
 from interfaces.http.analytics.analytics import AnalyticsController
 from interfaces.http.analytics.breakdowns import (
@@ -152,6 +153,8 @@ def create_litestar(container: Container) -> Litestar:
             AdminAuthController,
             AdminUserController,
             AdminCustomerController,
+            AdminMoneyController,
+            AdminBillingController,
             AdminOperationController,
             AdminAuditController,
             api_docs,

@@ -58,6 +58,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "subscription_active": 409,
     "no_billing_customer": 409,
     "last_super_admin": 409,
+    "claw_back_exceeds_balance": 409,
+    "nothing_to_refund": 409,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "validation_failed": 422,

@@ -1,7 +1,7 @@
 """The customer's credit ledger and image usage, from ``CreditAccount`` streams.
 
-* ``view_credit_ledger``: one row per credit movement — ``grant``, ``authorize``, ``commit``,
-  ``rollback`` — keyed by the account's stream position, so the newest come first and a
+* ``view_credit_ledger``: one row per credit movement — ``grant``, ``debit`` (a claw-back),
+  ``authorize``, ``commit``, ``rollback`` — keyed by the account's stream position, so the newest come first and a
   replay writes the same rows (``GET /credits/ledger``).
 
 Rows are keyed by the account (``account_id``), whose id derives from the customer's
@@ -63,6 +63,7 @@ class CreditLedgerView:
         if not isinstance(
             event,
             CreditAccount.Granted
+            | CreditAccount.Debited
             | CreditAccount.Authorised
             | CreditAccount.Committed
             | CreditAccount.RolledBack,
@@ -78,6 +79,8 @@ class CreditLedgerView:
         }
         if isinstance(event, CreditAccount.Granted):
             row |= {"kind": "grant", "reason": _cause_text(event.cause)}
+        elif isinstance(event, CreditAccount.Debited):
+            row |= {"kind": "debit", "reason": _cause_text(event.cause)}
         else:
             row |= {"job": event.job, "authorisation_id": event.authorisation_id.hex}
             row |= {

@@ -14,6 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.admin.customers import AdminCustomers
 from application.configs.configs import Configs
+from application.credits.credits import Credits
 from domain.accounts.customer import Customer
 from domain.accounts.plans import PLANS
 from domain.shared.ids import parse_public_id, public_id
@@ -30,6 +31,7 @@ from interfaces.http.accounts.accounts import (
 from interfaces.http.admin_auth import ADMIN_DEPENDENCIES, AdminAuth
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
+from interfaces.http.credits.credits import CreditBalance, credit_balance
 from interfaces.http.pagination import Page, check_limit, decode_cursor, encode_cursor
 from interfaces.http.routing import Access, Limit, delete, get, patch, post
 from projections.admin.customers import CUSTOMERS, AdminCustomersView
@@ -63,6 +65,11 @@ class CustomerCounts(msgspec.Struct):
     events: int
 
 
+class CustomerBalances(msgspec.Struct):
+    credits: CreditBalance
+    """What each credit pool can pay now (``…/credits`` has the ledger)."""
+
+
 class AdminCustomerDetail(msgspec.Struct):
     id: str
     email: str
@@ -76,6 +83,7 @@ class AdminCustomerDetail(msgspec.Struct):
     created_at: datetime
     deleted_at: datetime | None
     counts: CustomerCounts
+    balances: CustomerBalances
 
 
 class UpdateCustomerRequest(Model):
@@ -119,7 +127,9 @@ def _customer_id(customer_id: str) -> UUID:
     return parse_public_id("customer", customer_id)
 
 
-def detail(customer: Customer, views: ViewStore, keys: list[Any]) -> AdminCustomerDetail:
+def detail(
+    customer: Customer, views: ViewStore, keys: list[Any], credits: Credits
+) -> AdminCustomerDetail:
     owner = {"customer_id": customer.id.hex}
     return AdminCustomerDetail(
         id=public_id("customer", customer.id),
@@ -139,6 +149,7 @@ def detail(customer: Customer, views: ViewStore, keys: list[Any]) -> AdminCustom
             eggs=views.count(EGGS.name, owner),
             events=views.count(EVENTS.name, owner),
         ),
+        balances=CustomerBalances(credits=credit_balance(credits.balance(customer.id))),
     )
 
 
@@ -227,12 +238,13 @@ class AdminCustomerController(Controller):
         admin: AdminAuth,
         admin_customers: NamedDependency[AdminCustomers],
         views: NamedDependency[ViewStore],
+        credits: NamedDependency[Credits],
         customer_id: FromPath[str],
     ) -> AdminCustomerDetail:
         uuid = _customer_id(customer_id)
         customer = admin_customers.customer(uuid)
         read_your_writes(request, "buddies", "eggs", "event_log")
-        return detail(customer, views, admin_customers.keys(uuid))
+        return detail(customer, views, admin_customers.keys(uuid), credits)
 
     @patch(
         "/{customer_id:str}",
@@ -247,13 +259,14 @@ class AdminCustomerController(Controller):
         admin: AdminAuth,
         admin_customers: NamedDependency[AdminCustomers],
         views: NamedDependency[ViewStore],
+        credits: NamedDependency[Credits],
         customer_id: FromPath[str],
         data: JSONBody[UpdateCustomerRequest],
     ) -> AdminCustomerDetail:
         uuid = _customer_id(customer_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
         customer = admin_customers.update_profile(admin, uuid, changes)
-        return detail(customer, views, admin_customers.keys(uuid))
+        return detail(customer, views, admin_customers.keys(uuid), credits)
 
     @delete(
         "/{customer_id:str}",
@@ -268,11 +281,12 @@ class AdminCustomerController(Controller):
         admin: AdminAuth,
         admin_customers: NamedDependency[AdminCustomers],
         views: NamedDependency[ViewStore],
+        credits: NamedDependency[Credits],
         customer_id: FromPath[str],
     ) -> AdminCustomerDetail:
         uuid = _customer_id(customer_id)
         customer = admin_customers.delete(admin, uuid)
-        return detail(customer, views, admin_customers.keys(uuid))
+        return detail(customer, views, admin_customers.keys(uuid), credits)
 
     @post(
         "/{customer_id:str}/restore",
@@ -287,11 +301,12 @@ class AdminCustomerController(Controller):
         admin: AdminAuth,
         admin_customers: NamedDependency[AdminCustomers],
         views: NamedDependency[ViewStore],
+        credits: NamedDependency[Credits],
         customer_id: FromPath[str],
     ) -> AdminCustomerDetail:
         uuid = _customer_id(customer_id)
         customer = admin_customers.restore(admin, uuid)
-        return detail(customer, views, admin_customers.keys(uuid))
+        return detail(customer, views, admin_customers.keys(uuid), credits)
 
     @get(
         "/{customer_id:str}/api-keys",
@@ -360,12 +375,13 @@ class AdminCustomerController(Controller):
         admin: AdminAuth,
         admin_customers: NamedDependency[AdminCustomers],
         views: NamedDependency[ViewStore],
+        credits: NamedDependency[Credits],
         customer_id: FromPath[str],
         data: JSONBody[EventQuotaRequest],
     ) -> AdminCustomerDetail:
         uuid = _customer_id(customer_id)
         customer = admin_customers.change_event_quota(admin, uuid, data.event_quota)
-        return detail(customer, views, admin_customers.keys(uuid))
+        return detail(customer, views, admin_customers.keys(uuid), credits)
 
     @patch(
         "/{customer_id:str}/features",
@@ -380,12 +396,13 @@ class AdminCustomerController(Controller):
         admin: AdminAuth,
         admin_customers: NamedDependency[AdminCustomers],
         views: NamedDependency[ViewStore],
+        credits: NamedDependency[Credits],
         customer_id: FromPath[str],
         data: JSONBody[FeaturesRequest],
     ) -> AdminCustomerDetail:
         uuid = _customer_id(customer_id)
         customer = admin_customers.override_features(admin, uuid, dict(data.features))
-        return detail(customer, views, admin_customers.keys(uuid))
+        return detail(customer, views, admin_customers.keys(uuid), credits)
 
     @patch(
         "/{customer_id:str}/plan",
@@ -400,12 +417,13 @@ class AdminCustomerController(Controller):
         admin: AdminAuth,
         admin_customers: NamedDependency[AdminCustomers],
         views: NamedDependency[ViewStore],
+        credits: NamedDependency[Credits],
         customer_id: FromPath[str],
         data: JSONBody[PlanRequest],
     ) -> AdminCustomerDetail:
         uuid = _customer_id(customer_id)
         customer = admin_customers.change_plan(admin, uuid, data.plan)
-        return detail(customer, views, admin_customers.keys(uuid))
+        return detail(customer, views, admin_customers.keys(uuid), credits)
 
     @get(
         "/{customer_id:str}/onboarding",

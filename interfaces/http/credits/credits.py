@@ -18,7 +18,7 @@ from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from application.credits.credits import Credits
+from application.credits.credits import Balance, Credits
 from domain.credits.credit_account import credit_account_id
 from domain.credits.prices import JOB_PRICES
 from domain.ingestion.event_quota import month_of, reset_at
@@ -45,12 +45,23 @@ class CreditBalance(msgspec.Struct, kw_only=True):
     total_spendable: int
 
 
+def credit_balance(balance: Balance) -> CreditBalance:
+    return CreditBalance(
+        promo=balance.promo,
+        welcome=balance.welcome,
+        paid=balance.paid,
+        promo_expires_at=balance.promo_expires_at,
+        total_spendable=balance.total_spendable,
+    )
+
+
 class CreditLedgerEntry(msgspec.Struct, kw_only=True):
-    """One credit movement: a ``grant`` into a pool, a job's charge ``authorize``d before it
-    ran, then its ``commit`` (it succeeded) or ``rollback`` (it failed or was cancelled)."""
+    """One credit movement: a ``grant`` into a pool, a ``debit`` out of one (an operator's
+    claw-back), a job's charge ``authorize``d before it ran, then its ``commit`` (it
+    succeeded) or ``rollback`` (it failed or was cancelled)."""
 
     sequence: int
-    kind: Literal["grant", "authorize", "commit", "rollback"]
+    kind: Literal["grant", "debit", "authorize", "commit", "rollback"]
     pool: Literal["promo", "welcome", "paid"]
     amount: int
     job: str | None
@@ -151,14 +162,7 @@ class CreditController(Controller):
         summary="What each credit pool can pay now (spent promo → welcome → paid)",
     )
     def balance(self, principal: Caller, credits: NamedDependency[Credits]) -> CreditBalance:
-        balance = credits.balance(principal.customer_id)
-        return CreditBalance(
-            promo=balance.promo,
-            welcome=balance.welcome,
-            paid=balance.paid,
-            promo_expires_at=balance.promo_expires_at,
-            total_spendable=balance.total_spendable,
-        )
+        return credit_balance(credits.balance(principal.customer_id))
 
     @get(
         "/ledger",
