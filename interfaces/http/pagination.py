@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import msgspec
 from litestar import Request
@@ -73,6 +74,13 @@ def check_limit(limit: int | None) -> int:
     return limit
 
 
+Rows = Callable[
+    [ViewStore, dict[str, Any], Sequence[tuple[str, bool]], list[Any] | None, int],
+    list[dict[str, Any]],
+]
+"""A query of its own for a listing: (views, where, order_by, after the cursor's values, limit)."""
+
+
 def page(
     views: ViewStore,
     table: str,
@@ -81,10 +89,14 @@ def page(
     cursor: str | None,
     limit: int | None,
     render: Callable[[dict[str, Any]], T],
+    rows_of: Rows | None = None,
 ) -> Page[T]:
     size = check_limit(limit)
     after = decode_cursor(cursor, len(order_by))
-    rows = views.rows(table, where, order_by=order_by, after=after, limit=size + 1)
+    if rows_of is None:
+        rows = views.rows(table, where, order_by=order_by, after=after, limit=size + 1)
+    else:
+        rows = rows_of(views, where, order_by, after, size + 1)
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = encode_cursor([rows[-1][c] for c, _ in order_by]) if more and rows else None
@@ -98,6 +110,10 @@ class TenantListing(Generic[T]):
     Every such route does the same before it answers: wait for the view to catch up with
     the caller's writes (``read_your_writes``), keep to the caller's tenant and mode, add the
     route's own filters (``None`` filters nothing), and page in a fixed order.
+
+    A list of what one thing owns (a buddy's unlocks or purchases, a decay rule's decays) is
+    ``page_of`` that owner, which the route has found in the caller's tenant first: another
+    tenant's id is a 404 before any row is read.
     """
 
     view: str
@@ -105,6 +121,10 @@ class TenantListing(Generic[T]):
     table: str
     order_by: tuple[tuple[str, bool], ...]
     render: Callable[[dict[str, Any]], T]
+    owner: str = "buddy_id"
+    """The column naming the owner ``page_of`` lists the rows of."""
+    rows_of: Rows | None = None
+    """A query of its own (a join), instead of ``table``'s rows."""
 
     def page(
         self,
@@ -117,4 +137,18 @@ class TenantListing(Generic[T]):
     ) -> Page[T]:
         read_your_writes(request, self.view)
         where = {"customer_id": tenant.customer_id.hex, "mode": tenant.mode, **filters}
-        return page(views, self.table, where, self.order_by, cursor, limit, self.render)
+        order, render = self.order_by, self.render
+        return page(views, self.table, where, order, cursor, limit, render, self.rows_of)
+
+    def page_of(
+        self,
+        request: Request[Any, Any, Any],
+        tenant: Tenant,
+        views: ViewStore,
+        owner: UUID | str,
+        cursor: str | None,
+        limit: int | None,
+    ) -> Page[T]:
+        """The rows of ``owner`` (its UUID, or its key), found in ``tenant`` by the caller."""
+        key = owner.hex if isinstance(owner, UUID) else owner
+        return self.page(request, tenant, views, {self.owner: key}, cursor, limit)

@@ -170,9 +170,9 @@ class BuddyGateController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
     ) -> Page[GateUnlockView]:
-        buddy = buddies.load(principal.tenant, buddy_id)
-        filters = {"buddy_id": buddy.id.hex}
-        return UNLOCK_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        tenant = principal.tenant
+        owner = buddies.load(tenant, buddy_id).id
+        return UNLOCK_LIST.page_of(request, tenant, views, owner, cursor, limit)
 
     @get(
         "/{buddy_id:str}/tokens",

@@ -180,6 +180,6 @@ class BuddyShopController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
     ) -> Page[PurchasedItem]:
-        buddy = buddies.load(principal.tenant, buddy_id)
-        filters = {"buddy_id": buddy.id.hex}
-        return PURCHASE_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        tenant = principal.tenant
+        owner = buddies.load(tenant, buddy_id).id
+        return PURCHASE_LIST.page_of(request, tenant, views, owner, cursor, limit)

@@ -30,11 +30,11 @@ from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.configs.section_routes import Source, section_controller, where
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, check_limit, decode_cursor, encode_cursor
+from interfaces.http.pagination import Page, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
 from projections.companions.buddies import BuddiesView
-from projections.companions.skill_decays import SkillDecaysView
+from projections.companions.skill_decays import SKILL_DECAYS, SkillDecaysView
 from projections.shared.base import iso
 
 Cadence = Literal["daily", "weekly", "monthly"]
@@ -205,15 +205,9 @@ class SkillDecayController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
     ) -> Page[DecayApplied]:
-        ConfigItems(configs).item(principal.tenant, DECAY_RULES, rule_id)  # 404 when unknown
-        size = check_limit(limit)
-        after = decode_cursor(cursor, len(ORDER))
-        read_your_writes(request, SkillDecaysView.name)
-        rows = decay_history(views, principal.tenant, rule_id, after, size + 1)
-        more = len(rows) > size
-        rows = rows[:size]
-        next_cursor = encode_cursor([rows[-1][c] for c in ORDER]) if more and rows else None
-        return Page([_row(r) for r in rows], next_cursor)
+        tenant = principal.tenant
+        ConfigItems(configs).item(tenant, DECAY_RULES, rule_id)  # 404 when unknown
+        return DECAY_HISTORY.page_of(request, tenant, views, rule_id, cursor, limit)
 
 
 def _applied(decay: AppliedDecay) -> DecayApplied:
@@ -248,3 +242,8 @@ def _row(row: dict[str, Any]) -> DecayApplied:
         new_level=row["new_level"],
         applied_at=row["applied_at"],
     )
+
+
+DECAY_HISTORY = TenantListing(
+    SkillDecaysView.name, SKILL_DECAYS.name, ORDER, _row, owner="rule_id", rows_of=decay_history
+)
