@@ -473,12 +473,13 @@ class WidgetController(Controller):
         summary="One streak of the buddy as of now: count, display mode, this period, freezes",
     )
     def streak(
-        self, widget: WidgetCaller, progression: NamedDependency[Progression], key: FromPath[str]
+        self,
+        widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
+        progression: NamedDependency[Progression],
+        key: FromPath[str],
     ) -> StreakView:
-        widget.require(READ)
-        return streak_view(
-            progression.streak(widget.tenant, public_id("buddy", widget.buddy_id), key)
-        )
+        return streak_view(progression.streak(widget.tenant, widgets.buddy(widget), key))
 
     @get(
         "/theme",
@@ -505,14 +506,14 @@ class WidgetController(Controller):
         ingestion: NamedDependency[Ingestion],
         data: JSONBody[TrackRequest],
     ) -> IngestedEvent:
-        widget.require(TRACK)
+        buddy = widgets.buddy(widget, TRACK)
         event = EventRequest(
             event_id=widgets.event_id(widget, data.event_id),
             user_id=widget.user_id,
             type=data.type,
             occurred_at=data.occurred_at,
             properties=data.properties,
-            buddy_id=public_id("buddy", widget.buddy_id),
+            buddy_id=buddy,
         )
         return ingest_one(
             ingestion, widget.tenant, event, request, session_issued_at=widget.issued_at
