@@ -25,12 +25,11 @@ from domain.configs.rulebook import Rulebook
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import public_id
 from infrastructure.companions.decay_history import ORDER, decay_history
-from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.configs.section_routes import Source, section_controller, where
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
 from projections.companions.buddies import BuddiesView
@@ -197,17 +196,12 @@ class SkillDecayController(Controller):
     )
     def rule_history(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        paging: NamedDependency[Paging],
         configs: NamedDependency[Configs],
-        views: NamedDependency[ViewStore],
         rule_id: FromPath[str],
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[DecayApplied]:
-        tenant = principal.tenant
-        ConfigItems(configs).item(tenant, DECAY_RULES, rule_id)  # 404 when unknown
-        return DECAY_HISTORY.page_of(request, tenant, views, rule_id, cursor, limit)
+        ConfigItems(configs).item(paging.tenant, DECAY_RULES, rule_id)  # 404 when unknown
+        return DECAY_HISTORY.page_of(paging, rule_id)
 
 
 def _applied(decay: AppliedDecay) -> DecayApplied:

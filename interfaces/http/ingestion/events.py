@@ -37,7 +37,7 @@ from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
 from projections.ingestion.event_log import EVENTS, EventLogView
@@ -395,22 +395,18 @@ class EventController(Controller):
     )
     def list_events(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        views: NamedDependency[ViewStore],
+        paging: NamedDependency[Paging],
         user_id: FromQuery[str | None] = None,
         type: FromQuery[str | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
         to: FromQuery[datetime | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[EventSummary]:
         if from_ and to and from_ > to:
             raise DomainError("bad_request", "`from` is later than `to`", {"from": from_, "to": to})
         window = [(">=", iso(from_))] if from_ else []
         window += [("<=", iso(to))] if to else []
         filters = {"user_id": user_id, "type": type, "occurred_at": window or None}
-        return EVENT_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        return EVENT_LIST.page(paging, filters)
 
     @get("/types", access=Access.SECRET, summary="List distinct event types seen and registered")
     def event_types(
