@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request
+from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -25,7 +25,6 @@ from domain.widgets.widget_session import BROWSE, EQUIP, PURCHASE
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import asset_url, public_origin
 from interfaces.http.body import Model
-from interfaces.http.browser_cors import BrowserCors
 from interfaces.http.companions.appearance import EQUIP_REFUSALS
 from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS
 from interfaces.http.companions.purchases import (
@@ -36,7 +35,7 @@ from interfaces.http.companions.purchases import (
 )
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
-from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
+from interfaces.http.widget_auth import WidgetCaller, WidgetRoutes
 
 ASSET_REF = "asset:"
 WIDGET_REFUSALS = ("resource_not_found", "forbidden")
@@ -126,12 +125,7 @@ def shelf_item_view(entry: ShelfItem, origin: str, stage: int) -> ShelfItemView:
     )
 
 
-class WidgetMarketplaceController(Controller):
-    path = "/widget"
-    tags = ["widget API"]
-    dependencies = WIDGET_DEPENDENCIES
-    middleware = [BrowserCors]
-
+class WidgetMarketplaceController(WidgetRoutes):
     @get(
         "/marketplace",
         access=Access.WIDGET,
