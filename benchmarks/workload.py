@@ -291,7 +291,7 @@ class Workload:
             self.counts["events"] += 1
             for effect in ingestion.effects.get("buddies", []):
                 if effect.get("evolution_ready"):
-                    self._evolve(world, effect["buddy_id"])
+                    self._evolve(world, public_id("buddy", effect["buddy_id"]))
 
     def _active_user(self, world: _World) -> str:
         """A few users are far more active than the rest, as in real products."""

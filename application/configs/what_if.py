@@ -203,7 +203,7 @@ class WhatIf:
             if not recorded_events:
                 continue
             steps.append(_customer_event(recorded_events[0]))
-            effects = _recorded_for(recorded_events[0], public)
+            effects = _recorded_for(recorded_events[0], buddy_id)
             actual.add(effects["coins"], _tokens(effects["tokens"]), effects["badges_awarded"])
             replayed += 1
         draft = _replay(rulebook, start, steps)
@@ -255,7 +255,7 @@ def _customer_event(recorded: EventIngestion.Recorded) -> CustomerEvent:
     )
 
 
-def _recorded_for(recorded: EventIngestion.Recorded, buddy_id: str) -> dict[str, Any]:
+def _recorded_for(recorded: EventIngestion.Recorded, buddy_id: UUID) -> dict[str, Any]:
     """The effects an ingestion recorded for one buddy (``effects.buddies[]``)."""
     for entry in recorded.effects.get("buddies", ()):
         if entry.get("buddy_id") == buddy_id:

@@ -546,13 +546,14 @@ def _raised(outcome: Outcome[Ingested]) -> Ingested:
 
 def summarise_effects(evaluations: list[tuple[Buddy, Evaluation]]) -> dict[str, Any]:
     """The seed's effects object (``coins``, ``badges_awarded``, ``tokens``,
-    ``evolution_ready``), summed over the buddies, plus a per-buddy breakdown."""
+    ``evolution_ready``), summed over the buddies, plus a per-buddy breakdown naming each
+    buddy by its UUID (the interface shows it as the public id)."""
     per_buddy: list[dict[str, Any]] = []
     for buddy, evaluation in evaluations:
         e = evaluation.effects
         per_buddy.append(
             {
-                "buddy_id": public_id("buddy", buddy.id),
+                "buddy_id": buddy.id,
                 "coins": e.coins,
                 "badges_awarded": [b.badge_key for b in e.badges_awarded],
                 "tokens": [f"{key}:{amount}" for key, amount in sorted(e.tokens_by_key().items())],
@@ -581,7 +582,7 @@ def trace_of(evaluations: list[tuple[Buddy, Evaluation]]) -> list[dict[str, Any]
     if not evaluations:
         return [{"kind": "event", "fired": False, "reason": "no_active_buddy"}]
     return [
-        {"buddy_id": public_id("buddy", buddy.id), **entry.to_dict()}
+        {"buddy_id": buddy.id, **entry.to_dict()}
         for buddy, evaluation in evaluations
         for entry in evaluation.trace
     ]

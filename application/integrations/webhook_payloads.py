@@ -34,6 +34,7 @@ from domain.ingestion.event_quota import UsageThreshold
 from domain.integrations.webhook_endpoint import TEST_EVENT
 from domain.shared.correlation import CORRELATION_ID
 from domain.shared.ids import public_id
+from domain.shared.json_values import copy_json
 from domain.shared.tenancy import Tenant
 
 EVENT_DESCRIPTIONS: Final[dict[str, str]] = {
@@ -335,40 +336,22 @@ def _decayed(event: Buddy.SkillDecayed, origin: Origin) -> Payload:
     }
 
 
-def _streak_ticked(event: Buddy.StreakTicked, origin: Origin) -> Payload:
-    return "streak.ticked", {
-        **_buddy_ref(origin),
-        "streak_key": event.streak_key,
-        "count": event.count,
-        "period": event.period,
-        "reset": event.reset,
-        "late": event.late,
-        "reference_id": event.causation.get("event_id"),
-    }
+def _streak(name: str, *fields: str, **renamed: str) -> Callable[[Any, Origin], Payload]:
+    """The builder of a streak fact's webhook: the buddy, ``streak_key`` and ``count``, the
+    payload keys ``renamed`` from the event's fields, the event's own ``fields``, and
+    ``reference_id``, the event that found the fact (``None`` when the sweep did)."""
 
+    def build(event: Any, origin: Origin) -> Payload:
+        return name, {
+            **_buddy_ref(origin),
+            "streak_key": event.streak_key,
+            "count": event.count,
+            **{key: copy_json(getattr(event, field)) for key, field in renamed.items()},
+            **{field: copy_json(getattr(event, field)) for field in fields},
+            "reference_id": event.causation.get("event_id"),
+        }
 
-def _streak_milestone(event: Buddy.StreakMilestoneReached, origin: Origin) -> Payload:
-    return "streak.milestone", {
-        **_buddy_ref(origin),
-        "streak_key": event.streak_key,
-        "count": event.count,
-        "milestone": event.count,
-        "coins": event.coins,
-        "tokens": dict(event.tokens),
-        "reference_id": event.causation.get("event_id"),
-    }
-
-
-def _streak_burned(event: Buddy.StreakBurned, origin: Origin) -> Payload:
-    """``count`` is what was lost; ``period`` the one that ended without a tick.
-    ``reference_id`` is the event that found it, ``None`` when the sweep did."""
-    return "streak.burned", {
-        **_buddy_ref(origin),
-        "streak_key": event.streak_key,
-        "count": event.count,
-        "period": event.period,
-        "reference_id": event.causation.get("event_id"),
-    }
+    return build
 
 
 def _wallet(name: str, event: LedgerEntry, origin: Origin) -> Payload:
@@ -451,9 +434,14 @@ _BUILDERS: tuple[tuple[type[DomainEvent], Callable[[Any, Origin], Payload]], ...
     (Buddy.BadgeAwarded, _badge),
     (Buddy.SkillLeveledUp, _skill),
     (Buddy.SkillDecayed, _decayed),
-    (Buddy.StreakTicked, _streak_ticked),
-    (Buddy.StreakMilestoneReached, _streak_milestone),
-    (Buddy.StreakBurned, _streak_burned),
+    (Buddy.StreakTicked, _streak("streak.ticked", "period", "reset", "late")),
+    # ``count`` is the milestone reached; ``coins`` and ``tokens`` what it paid.
+    (
+        Buddy.StreakMilestoneReached,
+        _streak("streak.milestone", "coins", "tokens", milestone="count"),
+    ),
+    # ``count`` is what was lost; ``period`` the one that ended without a tick.
+    (Buddy.StreakBurned, _streak("streak.burned", "period")),
     (ItemPurchase.Recorded, _purchased),
     (Buddy.ItemsEquipped, _equipped),
     (Ledger.CoinsCredited, lambda e, o: _wallet("coins.earned", e, o)),

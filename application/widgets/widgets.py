@@ -34,6 +34,7 @@ from domain.shared.errors import DomainError, NotFound, Unauthorized
 from domain.shared.ids import parse_public_id, public_id
 from domain.shared.tenancy import Tenant
 from domain.widgets.widget_session import (
+    BROWSE,
     EMBED_MAX_TTL_SECONDS,
     EQUIP,
     READ,
@@ -218,9 +219,16 @@ class Widgets:
 
     # -- what widgets read and do ------------------------------------------------------
 
+    def buddy(self, grant: WidgetGrant, scope: str = READ) -> str:
+        """The buddy ``grant`` opens, named as the use cases take it (its public id), once
+        the grant holds ``scope``: what every widget route asks before it acts on the
+        buddy. Browsing the shop (``marketplace:browse``) is allowed by ``read`` too."""
+        if scope != BROWSE or BROWSE not in grant.scopes:
+            grant.require(READ if scope == BROWSE else scope)
+        return public_id("buddy", grant.buddy_id)
+
     def state(self, grant: WidgetGrant) -> BuddyState:
-        grant.require(READ)
-        return self._buddies.state(grant.tenant, public_id("buddy", grant.buddy_id))
+        return self._buddies.state(grant.tenant, self.buddy(grant))
 
     def operation(self, grant: WidgetGrant, operation_id: str) -> Operation:
         """One of this buddy's operations; any other (another buddy's too) is not found."""
@@ -237,8 +245,7 @@ class Widgets:
 
     def rerender(self, grant: WidgetGrant) -> Operation:
         """``POST /buddies/{id}/appearance/rerender`` for the token's buddy."""
-        grant.require(EQUIP)
-        return request_rerender(self._buddies, grant.tenant, public_id("buddy", grant.buddy_id))
+        return request_rerender(self._buddies, grant.tenant, self.buddy(grant, EQUIP))
 
 
 def _expired(grant: WidgetGrant) -> Unauthorized:

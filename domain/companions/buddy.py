@@ -15,7 +15,8 @@ Status is ``active`` or ``archived``; an archived buddy is read-only (every comm
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Final, Literal
 from uuid import UUID
@@ -336,56 +337,25 @@ class Buddy(Aggregate):
         cause: dict[str, Any],
         timestamp: datetime,
     ) -> None:
+        """Record each fact as its event: the fact's own fields, a milestone's payout, and
+        ``next_due_at`` folded over the records as the facts apply one after another."""
+        recorders: dict[type[StreakFact], Callable[..., None]] = {
+            StreakTick: self._streak_ticked,
+            StreakFreeze: self._streak_frozen,
+            StreakBurn: self._streak_burned,
+            StreakMilestone: self._streak_milestone_reached,
+        }
+        records = self.records()
         for fact in facts:
-            because = {**cause, "streak_key": fact.streak_key}
-            due = next_due(apply_streak_facts(self.records(), [fact]))
-            if isinstance(fact, StreakTick):
-                self._streak_ticked(
-                    streak_key=fact.streak_key,
-                    period=fact.period,
-                    count=fact.count,
-                    reset=fact.reset,
-                    late=fact.late,
-                    next_due_at=due,
-                    causation=because,
-                    timestamp=timestamp,
-                )
-            elif isinstance(fact, StreakFreeze):
-                self._streak_frozen(
-                    streak_key=fact.streak_key,
-                    period=fact.period,
-                    count=fact.count,
-                    token_key=fact.token_key,
-                    next_due_at=due,
-                    causation=because,
-                    timestamp=timestamp,
-                )
-            elif isinstance(fact, StreakBurn):
-                self._streak_burned(
-                    streak_key=fact.streak_key,
-                    period=fact.period,
-                    count=fact.count,
-                    next_due_at=due,
-                    causation=because,
-                    timestamp=timestamp,
-                )
-            else:
-                paid = [
-                    c
-                    for c in credits
-                    if c.streak_key == fact.streak_key
-                    and c.reason == "milestone"
-                    and c.ref == str(fact.count)
-                ]
-                self._streak_milestone_reached(
-                    streak_key=fact.streak_key,
-                    count=fact.count,
-                    coins=sum(c.amount for c in paid if c.currency == "coins"),
-                    tokens={c.currency: c.amount for c in paid if c.currency != "coins"},
-                    next_due_at=due,
-                    causation=because,
-                    timestamp=timestamp,
-                )
+            records = apply_streak_facts(records, [fact])
+            extra = _milestone_paid(fact, credits) if isinstance(fact, StreakMilestone) else {}
+            recorders[type(fact)](
+                **asdict(fact),
+                **extra,
+                next_due_at=next_due(records),
+                causation={**cause, "streak_key": fact.streak_key},
+                timestamp=timestamp,
+            )
 
     def record_settlement(
         self, settlement: Settlement, *, causation: dict[str, Any], timestamp: datetime
@@ -1217,6 +1187,19 @@ class Buddy(Aggregate):
             "rendered_equipped_item_ids": [],
         }
         self.appearance = {**previous, "status": AWAITING_CREDITS, "stage": stage, "error": None}
+
+
+def _milestone_paid(fact: StreakMilestone, credits: Sequence[StreakCredit]) -> dict[str, Any]:
+    """What reaching the milestone paid (``coins``, ``tokens``), from the event's credits."""
+    paid = [
+        c
+        for c in credits
+        if c.streak_key == fact.streak_key and c.reason == "milestone" and c.ref == str(fact.count)
+    ]
+    return {
+        "coins": sum(c.amount for c in paid if c.currency == "coins"),
+        "tokens": {c.currency: c.amount for c in paid if c.currency != "coins"},
+    }
 
 
 def next_due(records: Mapping[str, StreakRecord]) -> datetime | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
+from uuid import UUID
 
 from domain.ingestion.rules import REASON_DAILY_CAP, REASON_FIRED, REASON_WEEKLY_CAP
 
@@ -30,7 +31,7 @@ CAPPED_KINDS: Final = ("coin", "token")
 class CapHit:
     """One rule's cap holding back (all or part of) one buddy's reward for one event."""
 
-    buddy_id: str
+    buddy_id: UUID
     rule_id: str
     kind: Literal["coin", "token"]
     period: Literal["day", "week"]
@@ -56,7 +57,7 @@ def cap_hits(trace: Sequence[Mapping[str, Any]]) -> list[CapHit]:
             continue
         hits.append(
             CapHit(
-                buddy_id=str(entry.get("buddy_id", "")),
+                buddy_id=entry["buddy_id"],
                 rule_id=str(entry["rule_id"]),
                 kind="coin" if kind == "coin" else "token",
                 period=period,

@@ -7,6 +7,10 @@ That refusal *is* the dedupe, and it holds forever and under concurrency.
 A single ``Recorded`` event carries everything (the event, its effects, the rule trace,
 the buddies it applied to, the outcome): an ingestion never changes afterwards, so a
 duplicate is answered from it byte for byte, and ``GET /events/{id}`` can explain it.
+
+The recorded ``effects`` (``buddies[].buddy_id``) and ``trace`` (``[].buddy_id``) name each
+buddy by its UUID; the HTTP layer shows it as the public id. Version 1 of ``Recorded`` held the
+public id string there and is upcast (decision 0045).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.shared.ids import natural_id
+from domain.shared.ids import natural_id, parse_public_id
 from domain.shared.json_values import copy_json
 from domain.shared.tenancy import Mode, Tenant
 
@@ -31,6 +35,10 @@ class EventIngestion(Aggregate):
         return natural_id("event", tenant.key, event_id)
 
     class Recorded(Aggregate.Created):
+        """Version 2 names the buddies inside ``effects`` and ``trace`` by UUID; version 1
+        held their public ids (``bdy_<hex>``), read back as the UUIDs they spell."""
+
+        class_version = 2
         customer_id: UUID
         mode: Mode
         event_id: str
@@ -45,6 +53,12 @@ class EventIngestion(Aggregate):
         applied_to: list[UUID]
         outcome: IngestionOutcome
         error: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            buddies = (state["effects"] or {}).get("buddies", ())
+            for entry in [*buddies, *(state["trace"] or ())]:
+                _buddy_uuid(entry)
 
     @event(Recorded)
     def __init__(
@@ -96,3 +110,9 @@ class EventIngestion(Aggregate):
     @property
     def accepted(self) -> bool:
         return self.outcome != "rejected"
+
+
+def _buddy_uuid(entry: dict[str, Any]) -> None:
+    """``entry["buddy_id"]`` from the public id a version 1 ``Recorded`` held to its UUID."""
+    if isinstance(entry.get("buddy_id"), str):
+        entry["buddy_id"] = parse_public_id("buddy", entry["buddy_id"])

@@ -36,10 +36,12 @@ READ: Final = "read"
 TRACK: Final = "events:track"
 EQUIP: Final = "items:equip"
 PURCHASE: Final = "marketplace:purchase"
+BROWSE: Final = "marketplace:browse"
+"""Browse the shop; ``read`` browses it too."""
 WIDGET_SCOPES: Final[tuple[str, ...]] = (
     READ,
     TRACK,
-    "marketplace:browse",
+    BROWSE,
     PURCHASE,
     EQUIP,
 )

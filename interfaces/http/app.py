@@ -65,6 +65,7 @@ from interfaces.http.idempotency import IdempotencyMiddleware
 from interfaces.http.ingestion.events import EventController
 from interfaces.http.integrations.webhooks import WebhookAnalyticsController, WebhookController
 from interfaces.http.metrics import metrics
+from interfaces.http.pagination import provide_paging
 from interfaces.http.plan_limits import add_usage_headers
 from interfaces.http.request_id import RequestIdMiddleware
 from interfaces.http.routing import SECURITY_SCHEMES
@@ -162,6 +163,7 @@ def create_litestar(container: Container) -> Litestar:
         ],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),
+            "paging": Provide(provide_paging, sync_to_thread=False),
         },
     )
     served = [metrics] if container.settings.metrics else []

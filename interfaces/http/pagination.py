@@ -11,13 +11,17 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import msgspec
 from litestar import Request
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 
 from domain.shared.errors import DomainError
 from domain.shared.tenancy import Tenant
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.auth import Caller
 from interfaces.http.consistency import read_your_writes
 
 DEFAULT_LIMIT = 20
@@ -73,6 +77,13 @@ def check_limit(limit: int | None) -> int:
     return limit
 
 
+Rows = Callable[
+    [ViewStore, dict[str, Any], Sequence[tuple[str, bool]], list[Any] | None, int],
+    list[dict[str, Any]],
+]
+"""A query of its own for a listing: (views, where, order_by, after the cursor's values, limit)."""
+
+
 def page(
     views: ViewStore,
     table: str,
@@ -81,10 +92,14 @@ def page(
     cursor: str | None,
     limit: int | None,
     render: Callable[[dict[str, Any]], T],
+    rows_of: Rows | None = None,
 ) -> Page[T]:
     size = check_limit(limit)
     after = decode_cursor(cursor, len(order_by))
-    rows = views.rows(table, where, order_by=order_by, after=after, limit=size + 1)
+    if rows_of is None:
+        rows = views.rows(table, where, order_by=order_by, after=after, limit=size + 1)
+    else:
+        rows = rows_of(views, where, order_by, after, size + 1)
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = encode_cursor([rows[-1][c] for c, _ in order_by]) if more and rows else None
@@ -98,6 +113,11 @@ class TenantListing(Generic[T]):
     Every such route does the same before it answers: wait for the view to catch up with
     the caller's writes (``read_your_writes``), keep to the caller's tenant and mode, add the
     route's own filters (``None`` filters nothing), and page in a fixed order.
+
+    A list of what one thing owns (a buddy's unlocks or purchases, a decay rule's decays, a
+    webhook's deliveries) is
+    ``page_of`` that owner, which the route has found in the caller's tenant first: another
+    tenant's id is a 404 before any row is read.
     """
 
     view: str
@@ -105,16 +125,45 @@ class TenantListing(Generic[T]):
     table: str
     order_by: tuple[tuple[str, bool], ...]
     render: Callable[[dict[str, Any]], T]
+    owner: str | None = None
+    """The column naming the owner ``page_of`` lists the rows of (a listing of one owner's)."""
+    rows_of: Rows | None = None
+    """A query of its own (a join), instead of ``table``'s rows."""
 
-    def page(
-        self,
-        request: Request[Any, Any, Any],
-        tenant: Tenant,
-        views: ViewStore,
-        filters: dict[str, Any],
-        cursor: str | None,
-        limit: int | None,
-    ) -> Page[T]:
-        read_your_writes(request, self.view)
+    def page(self, paging: Paging, filters: dict[str, Any]) -> Page[T]:
+        read_your_writes(paging.request, self.view)
+        tenant = paging.tenant
         where = {"customer_id": tenant.customer_id.hex, "mode": tenant.mode, **filters}
-        return page(views, self.table, where, self.order_by, cursor, limit, self.render)
+        order, render = self.order_by, self.render
+        cursor, limit = paging.cursor, paging.limit
+        return page(paging.views, self.table, where, order, cursor, limit, render, self.rows_of)
+
+    def page_of(self, paging: Paging, owner: UUID | str, **filters: Any) -> Page[T]:
+        """The rows of ``owner`` (its UUID, or its key), which the route found in the
+        caller's tenant first, with the route's own ``filters``."""
+        assert self.owner is not None, f"{self.table} is not listed by owner"
+        key = owner.hex if isinstance(owner, UUID) else owner
+        return self.page(paging, {self.owner: key, **filters})
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A list request as every list route reads it: the request (to read the caller's own
+    writes), the caller's tenant, the views, and ``?cursor=&limit=``. A list route declares
+    ``paging: NamedDependency[Paging]`` and hands it to its ``TenantListing``."""
+
+    request: Request[Any, Any, Any]
+    tenant: Tenant
+    views: ViewStore
+    cursor: str | None
+    limit: int | None
+
+
+def provide_paging(
+    request: Request[Any, Any, Any],
+    principal: Caller,
+    views: NamedDependency[ViewStore],
+    cursor: FromQuery[str | None] = None,
+    limit: FromQuery[int | None] = None,
+) -> Paging:
+    return Paging(request, principal.tenant, views, cursor, limit)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar import Controller, Request
 from litestar.di import NamedDependency, Provide
 
 from application.accounts.accounts import PUBLISHABLE_PREFIX, SECRET_PREFIXES
 from domain.shared.errors import Unauthorized
 from domain.widgets.widget_session import WidgetGrant
 from interfaces.http.auth import container_of
+from interfaces.http.browser_cors import BrowserCors
 
 WIDGET_STATE = "hatched_widget_grant"
 
@@ -50,3 +51,13 @@ def resolve_widget(request: Request[Any, Any, Any]) -> WidgetGrant:
 WIDGET_DEPENDENCIES = {"widget": Provide(provide_widget, sync_to_thread=False)}
 WidgetCaller = NamedDependency[WidgetGrant]
 """Declare ``widget: WidgetCaller`` in a ``/widget/*`` handler to receive the verified grant."""
+
+
+class WidgetRoutes(Controller):
+    """What every ``/widget/*`` controller shares: the path, the tag, the grant dependency
+    and the browser's CORS; a controller of widget routes subclasses it."""
+
+    path = "/widget"
+    tags = ["widget API"]
+    dependencies = WIDGET_DEPENDENCIES
+    middleware = [BrowserCors]

@@ -1,8 +1,14 @@
-"""The customer events log: one row per ingested event, with its outcome and effects."""
+"""The customer events log: one row per ingested event, with its outcome and effects.
+
+``data.effects`` names each buddy by its UUID in hex, like every view; rows written before
+decision 0045 hold the public id there (the HTTP layer reads both).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 
@@ -53,8 +59,19 @@ class EventLogView:
                     "received_at": iso(event.timestamp),
                     "data": {
                         "properties": event.properties,
-                        "effects": event.effects,
+                        "effects": _hex_ids(event.effects),
                         "applied_to": [b.hex for b in event.applied_to],
                     },
                 },
             )
+
+
+def _hex_ids(value: Any) -> Any:
+    """``value`` with every UUID inside it as its hex, as a view column holds ids."""
+    if isinstance(value, UUID):
+        return value.hex
+    if isinstance(value, dict):
+        return {k: _hex_ids(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hex_ids(v) for v in value]
+    return value

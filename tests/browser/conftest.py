@@ -22,7 +22,7 @@ import uvicorn
 from infrastructure.shared.settings import Settings
 from interfaces.container import Container, build_container
 from interfaces.http.app import create_app
-from tests.integration.test_serve import free_port
+from tests.integration.processes import free_port
 
 CHROMIUM = Path(os.environ.get("HATCHED_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

@@ -22,7 +22,6 @@ import pytest
 
 from infrastructure.shared.settings import Settings
 from tests.conftest import REDIS_URL
-from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,11 +56,19 @@ def hatched_env(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class HatchedProcess:
-    """``python -m interfaces.cli <args>``; its output goes to a file shown when a test fails."""
+    """``python -m interfaces.cli <args>``; its output goes to a file in the settings' data
+    dir (the test's temporary dir), readable after it stopped, shown when a test fails."""
 
     def __init__(self, settings: Settings, *args: str, **env: str) -> None:
-        handle, name = tempfile.mkstemp(prefix="hatched-", suffix=".log")
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix="hatched-", suffix=".log", dir=settings.data_dir)
         self._log = Path(name)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "interfaces.cli", *args],
@@ -88,13 +95,13 @@ class HatchedProcess:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """Terminate (SIGTERM) and wait; ``kill -9`` if it does not end."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
-        self._log.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -108,78 +115,31 @@ def worker(settings: Settings, threads: int = 1) -> Iterator[HatchedProcess]:
         process.stop()
 
 
-class ServeProcess:
-    """``hatched serve`` on a free port with a data dir of its own (an embedded SQLite store),
-    ``env`` on top; ready once ``/health`` answers, stopped when the ``with`` block ends."""
+class ServeProcess(HatchedProcess):
+    """``hatched serve`` with ``settings`` (``env`` on top) on a free port: the one way a test
+    starts an API process. ``with`` it: ready once ``/health`` answered 200 (once: a test
+    counting requests counts that probe), stopped when the block ends; ``client`` talks to it.
+    """
 
-    def __init__(self, data_dir: Path, **env: str) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+    def __init__(self, settings: Settings, **env: str) -> None:
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        handle, name = tempfile.mkstemp(prefix="hatched-serve-", suffix=".log")
-        self._log = Path(name)
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith("HATCHED_")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(self.port)],
-            cwd=ROOT,
-            env={**base_env, "HATCHED_DATA_DIR": str(data_dir), **env},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-        os.close(handle)
-
-    def output(self) -> str:
-        return self._log.read_text(errors="replace")
+        super().__init__(settings, "serve", HATCHED_PORT=str(self.port), **env)
+        self.client = httpx.Client(base_url=self.base, timeout=10)
 
     def __enter__(self) -> ServeProcess:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{self.base}/api/v1/health", timeout=0.5).status_code == 200:
+                if self.client.get("/api/v1/health", timeout=0.5).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
+                self.__exit__()
                 raise AssertionError(f"hatched serve did not start:\n{self.output()[-3000:]}")
             time.sleep(0.05)
 
     def __exit__(self, *exc: object) -> None:
+        self.client.close()
         self.stop()
-
-    def stop(self) -> None:
-        """Terminate (SIGTERM) and wait; the output stays readable until ``close``."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def close(self) -> None:
-        self._log.unlink(missing_ok=True)
-
-
-@contextmanager
-def serving(settings: Settings, **env: str) -> Iterator[httpx.Client]:
-    """A running ``hatched serve`` on a free port, with a client for it once it answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    server = HatchedProcess(settings, "serve", HATCHED_PORT=str(port), **env)
-    try:
-        server.wait_for_output("Hatched API on")
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            eventually(lambda: _answers(client), 60.0)
-            yield client
-    finally:
-        server.stop()
-
-
-def _answers(client: httpx.Client) -> None:
-    try:
-        assert client.get("/api/v1/health").status_code == 200
-    except httpx.TransportError as error:
-        raise AssertionError("not answering yet") from error

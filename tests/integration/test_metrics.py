@@ -22,8 +22,7 @@ from interfaces.container import Container, build_container
 from interfaces.http.app import create_app
 from tests.conftest import register_account
 from tests.http.flow import apply_preset, hatch_buddy, send_event
-from tests.integration.processes import ServeProcess
-from tests.integration.test_serve import free_port
+from tests.integration.processes import ServeProcess, free_port
 from tests.receiver import Receiver
 from tests.waiting import eventually
 
@@ -176,15 +175,20 @@ def test_metrics_need_no_key_and_are_not_served_without_the_setting(
     assert client.get("/metrics").status_code == 404
 
 
+def own_settings(data_dir: Path) -> Settings:
+    """A ``hatched serve`` of its own: an embedded store (and its secret key) in ``data_dir``."""
+    return Settings(data_dir=data_dir)
+
+
 def test_one_scrape_sums_every_process_sharing_the_metrics_dir(tmp_path: Path) -> None:
     """Two ``hatched serve`` processes (their own stores) write to one ``HATCHED_METRICS_DIR``;
     the one serving ``/metrics`` counts the requests both answered (each also answered the
     readiness probe of ``ServeProcess``)."""
     metrics_dir = tmp_path / "metrics"
     first = ServeProcess(
-        tmp_path / "a", HATCHED_METRICS="true", HATCHED_METRICS_DIR=str(metrics_dir)
+        own_settings(tmp_path / "a"), HATCHED_METRICS="true", HATCHED_METRICS_DIR=str(metrics_dir)
     )
-    second = ServeProcess(tmp_path / "b", HATCHED_METRICS_DIR=str(metrics_dir))
+    second = ServeProcess(own_settings(tmp_path / "b"), HATCHED_METRICS_DIR=str(metrics_dir))
     with first, second:
         for _ in range(3):
             assert httpx.get(f"{first.base}/api/v1/health").status_code == 200
@@ -199,7 +203,7 @@ def test_one_scrape_sums_every_process_sharing_the_metrics_dir(tmp_path: Path) -
 
 def test_metrics_on_a_port_of_their_own(tmp_path: Path) -> None:
     port = free_port()
-    with ServeProcess(tmp_path / "a", HATCHED_METRICS_PORT=str(port)) as server:
+    with ServeProcess(own_settings(tmp_path / "a"), HATCHED_METRICS_PORT=str(port)) as server:
         assert httpx.get(f"{server.base}/api/v1/health").status_code == 200
         assert httpx.get(f"{server.base}/metrics").status_code == 404
         samples = scrape(httpx.get(f"http://127.0.0.1:{port}/metrics").text)

@@ -9,7 +9,7 @@ import pytest
 from infrastructure.shared.settings import Settings
 from tests.conftest import REDIS_URL, Account, register_account
 from tests.http.flow import apply_preset
-from tests.integration.processes import serving, worker
+from tests.integration.processes import ServeProcess, worker
 from tests.waiting import eventually
 
 PATIENCE = 60.0
@@ -44,7 +44,8 @@ def require_redis() -> None:
 
 def test_serve_with_redis_and_default_settings_completes_a_hatch(settings: Settings) -> None:
     require_redis()
-    with serving(settings) as client:
+    with ServeProcess(settings) as server:
+        client = server.client
         account, operation_id = request_hatch(client)
         assert completed(client, account, operation_id)["result"]["buddy_id"]
         ready = client.get("/api/v1/health/ready").json()
@@ -54,7 +55,8 @@ def test_serve_with_redis_and_default_settings_completes_a_hatch(settings: Setti
 def test_readiness_reports_a_queue_nobody_consumes(settings: Settings) -> None:
     """Without a worker (and with Redis or without) the hatch waits; readiness says so,
     with the age of the oldest pending operation, and stays 200 (decision 0028)."""
-    with serving(settings, HATCHED_EMBEDDED_WORKER="false") as client:
+    with ServeProcess(settings, HATCHED_EMBEDDED_WORKER="false") as server:
+        client = server.client
         account, operation_id = request_hatch(client)
 
         def reported() -> dict:
@@ -81,7 +83,8 @@ def test_a_worker_started_later_empties_the_queue_and_readiness_clears(
     settings: Settings,
 ) -> None:
     require_redis()
-    with serving(settings, HATCHED_EMBEDDED_WORKER="false") as client:
+    with ServeProcess(settings, HATCHED_EMBEDDED_WORKER="false") as server:
+        client = server.client
         account, operation_id = request_hatch(client)
         assert client.get("/api/v1/health/ready").json()["checks"]["workers"] == "none consuming"
         with worker(settings):

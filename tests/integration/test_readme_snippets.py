@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 from infrastructure.shared.settings import Settings
-from tests.integration.processes import ROOT, hatched_env, serving
+from tests.integration.processes import ROOT, ServeProcess, hatched_env
 
 SH_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.DOTALL | re.MULTILINE)
 EXPECTED_REFUSALS = {"validation_failed", "evolution_not_ready"}
@@ -48,10 +48,8 @@ def test_every_readme_snippet_runs_twice_against_a_real_server(tmp_path: Path) -
     env["PYTHONPATH"] = str(ROOT)
     work = tmp_path / "work"
     work.mkdir()
-    with serving(settings) as client:
-        port = client.base_url.port
-        assert port is not None
-        script = readme_script(port)
+    with ServeProcess(settings) as server:
+        script = readme_script(server.port)
         for run in (1, 2):
             done = subprocess.run(
                 ["bash", "-c", script],

@@ -2,49 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from infrastructure.shared.settings import Settings
+from tests.integration.processes import ServeProcess
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HATCHED_")}
-    env["HATCHED_DATA_DIR"] = str(tmp_path / "var")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "interfaces.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/health", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError("server did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with ServeProcess(Settings(data_dir=tmp_path / "var")) as served:
+        yield f"{served.base}/api/v1"
 
 
 def test_register_key_and_me_over_real_http(server: str) -> None:

@@ -32,34 +32,31 @@ def json_lines(output: str) -> list[dict[str, Any]]:
 def test_serve_writes_every_line_as_json_and_one_access_line_per_request(
     tmp_path: Path,
 ) -> None:
-    server = ServeProcess(tmp_path / "var", HATCHED_LOG_FORMAT="json")
-    try:
-        with server:
-            base = server.base
-            registered = httpx.post(
-                f"{base}/api/v1/auth/register",
-                json={
-                    "email": "logs@example.com",
-                    "password": "correct horse",
-                    "company_name": "L",
-                },
-                headers={"X-Request-Id": "req-register"},
-            )
-            assert registered.status_code == 201, registered.text
-            token = registered.json()["token"]
-            me = httpx.get(
-                f"{base}/api/v1/customers/me",
-                headers={"Authorization": f"Bearer {token}", "X-Request-Id": "req-me"},
-            )
-            assert me.status_code == 200, me.text
-            missing = httpx.get(f"{base}/api/v1/nowhere", headers={"X-Request-Id": "req-404"})
-            assert missing.status_code == 404
-            for visit in range(3):
-                page = httpx.get(f"{base}/demo", headers={"X-Request-Id": f"req-demo-{visit}"})
-                assert page.status_code == 200
-        lines = json_lines(server.output())
-    finally:
-        server.close()
+    own = Settings(data_dir=tmp_path / "var")  # an embedded store of its own
+    with ServeProcess(own, HATCHED_LOG_FORMAT="json", HATCHED_LOG_LEVEL="info") as server:
+        base = server.base
+        registered = httpx.post(
+            f"{base}/api/v1/auth/register",
+            json={
+                "email": "logs@example.com",
+                "password": "correct horse",
+                "company_name": "L",
+            },
+            headers={"X-Request-Id": "req-register"},
+        )
+        assert registered.status_code == 201, registered.text
+        token = registered.json()["token"]
+        me = httpx.get(
+            f"{base}/api/v1/customers/me",
+            headers={"Authorization": f"Bearer {token}", "X-Request-Id": "req-me"},
+        )
+        assert me.status_code == 200, me.text
+        missing = httpx.get(f"{base}/api/v1/nowhere", headers={"X-Request-Id": "req-404"})
+        assert missing.status_code == 404
+        for visit in range(3):
+            page = httpx.get(f"{base}/demo", headers={"X-Request-Id": f"req-demo-{visit}"})
+            assert page.status_code == 200
+    lines = json_lines(server.output())  # complete once it stopped
 
     assert all({"event", "level", "logger", "timestamp"} <= set(line) for line in lines)
     access = {line["request_id"]: line for line in lines if line["logger"] == "hatched.access"}

@@ -20,8 +20,7 @@ from standardwebhooks import Webhook
 from infrastructure.shared.settings import Settings
 from tests.conftest import register_account
 from tests.http.flow import apply_preset, satisfy_next_stage, send_event
-from tests.integration.processes import HatchedProcess, require_postgres_and_redis, worker
-from tests.integration.test_serve import free_port
+from tests.integration.processes import ServeProcess, require_postgres_and_redis, worker
 from tests.receiver import Received, Receiver
 from tests.waiting import eventually
 
@@ -33,22 +32,8 @@ PATIENCE = 60.0
 def api(settings: Settings, backend: str) -> Iterator[tuple[httpx.Client, Settings]]:
     require_postgres_and_redis(backend)
     settings = replace(settings, webhook_allow_private=True, webhook_retry_schedule=(0, 0.5, 1))
-    port = free_port()
-    server = HatchedProcess(
-        settings, "serve", HATCHED_PORT=str(port), HATCHED_EMBEDDED_WORKER="false"
-    )
-    try:
-        server.wait_for_output("Hatched API on")
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
-            for _ in range(200):
-                try:
-                    if client.get("/api/v1/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-            yield client, settings
-    finally:
-        server.stop()
+    with ServeProcess(settings, HATCHED_EMBEDDED_WORKER="false") as server:
+        yield server.client, settings
 
 
 def finished(client: httpx.Client, headers: dict[str, str], operation_id: str) -> dict:

@@ -31,8 +31,7 @@ from infrastructure.shared.settings import Settings
 from interfaces.container import Container
 from tests.conftest import Account
 from tests.http.flow import apply_preset, hatch_buddy, satisfy_next_stage, send_event
-from tests.integration.processes import require_postgres_and_redis, worker
-from tests.integration.test_serve import free_port
+from tests.integration.processes import free_port, require_postgres_and_redis, worker
 from tests.receiver import Receiver
 from tests.waiting import eventually
 

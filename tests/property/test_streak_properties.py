@@ -12,7 +12,7 @@ from uuid import uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.companions.buddy import Buddy
+from domain.companions.buddy import Buddy, next_due
 from domain.configs.rulebook import Rulebook
 from domain.economy.ledger import WalletBalances
 from domain.ingestion.rules import (
@@ -86,6 +86,12 @@ def run_events(
 
 
 periods = st.sampled_from(["daily", "weekly", "monthly"])
+STREAK_EVENTS = (
+    Buddy.StreakTicked,
+    Buddy.StreakFrozen,
+    Buddy.StreakBurned,
+    Buddy.StreakMilestoneReached,
+)
 
 
 @st.composite
@@ -205,6 +211,9 @@ def test_replaying_the_buddys_facts_rebuilds_the_same_streak_state(
     copy = None
     for recorded in buddy.collect_events():
         copy = recorded.mutate(copy)
+        if isinstance(recorded, STREAK_EVENTS):  # its due date is the records' after it
+            assert isinstance(copy, Buddy)
+            assert recorded.next_due_at == next_due(copy.records())
     assert isinstance(copy, Buddy)
     assert copy.records() == buddy.records() == dict(state.streak_records)
     assert copy.streaks == buddy.streaks == dict(state.streaks)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from uuid import UUID
 
 from domain.ingestion.cap_hits import CapHit, cap_hits
 from domain.ingestion.rules import Evaluation
 from tests.unit.test_rules import T0, book, coin, ev, run
 
+BUDDY = UUID(int=1)
+
 
 def hits(evaluation: Evaluation) -> list[CapHit]:
-    return cap_hits([{"buddy_id": "bdy_1", **t.to_dict()} for t in evaluation.trace])
+    return cap_hits([{"buddy_id": BUDDY, **t.to_dict()} for t in evaluation.trace])
 
 
 def test_a_clipped_award_then_a_refusal_each_name_the_daily_cap() -> None:
@@ -19,7 +22,7 @@ def test_a_clipped_award_then_a_refusal_each_name_the_daily_cap() -> None:
     _, evaluations = run(rulebook, [ev(at=T0 + timedelta(minutes=i)) for i in range(4)])
     assert [hits(e) for e in evaluations[:2]] == [[], []]
     clipped = CapHit(
-        buddy_id="bdy_1",
+        buddy_id=BUDDY,
         rule_id="lesson",
         kind="coin",
         period="day",

@@ -22,7 +22,6 @@ from domain.ingestion.rules import EvolutionCheck
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
 from domain.shared.text_patterns import SNAKE_KEY
-from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import public_origin
 from interfaces.http.auth import Caller
@@ -30,6 +29,7 @@ from interfaces.http.body import Model
 from interfaces.http.companions.appearance import EQUIP_REFUSALS, AppearanceView, pictures
 from interfaces.http.pagination import (
     Page,
+    Paging,
     TenantListing,
     bad_cursor,
     check_limit,
@@ -367,16 +367,12 @@ class BuddyController(Controller):
     )
     def list_buddies(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        views: NamedDependency[ViewStore],
+        paging: NamedDependency[Paging],
         user_id: FromQuery[str | None] = None,
         status: FromQuery[Literal["active", "archived"] | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[BuddySummary]:
         filters = {"user_id": user_id, "status": status}
-        return BUDDY_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        return BUDDY_LIST.page(paging, filters)
 
     @get(
         "/{buddy_id:str}",

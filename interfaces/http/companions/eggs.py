@@ -16,11 +16,10 @@ from domain.companions.egg import Egg, visual_variant_for
 from domain.shared.errors import DomainError
 from domain.shared.ids import public_id
 from domain.shared.text_patterns import AUDIENCE
-from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
-from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, patch, post
 from projections.companions.eggs import EGGS, EggsView
@@ -114,18 +113,14 @@ class EggController(Controller):
     @get(access=Access.SECRET, summary="List eggs (filters: user_id, status; cursor)")
     def list_eggs(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        views: NamedDependency[ViewStore],
+        paging: NamedDependency[Paging],
         user_id: FromQuery[str | None] = None,
         status: FromQuery[
             Literal["waiting", "ready", "hatching", "hatched", "cancelled"] | None
         ] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[EggView]:
         filters = {"user_id": user_id, "status": status}
-        return EGG_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        return EGG_LIST.page(paging, filters)
 
     @get("/{egg_id:str}", access=Access.SECRET, summary="Get an egg")
     def get_egg(

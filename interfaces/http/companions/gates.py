@@ -12,19 +12,18 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request
+from litestar import Controller
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from application.companions.buddies import Buddies
 from application.companions.gate_unlocks import GateUnlocks, Unlocking
 from domain.configs.rulebook import TokenSlot
 from domain.economy.ledger import Ledger
 from domain.shared.ids import public_id
-from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS
-from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.routing import Access, get, post
 from projections.economy.gate_unlocks import GATE_UNLOCKS, GateUnlocksView
 
@@ -117,6 +116,7 @@ UNLOCK_LIST = TenantListing(
     GATE_UNLOCKS.name,
     (("unlocked_at", False), ("gate_key", False)),
     unlock_row_view,
+    owner="buddy_id",
 )
 
 
@@ -162,17 +162,11 @@ class BuddyGateController(Controller):
     )
     def unlocks(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        paging: NamedDependency[Paging],
         buddies: NamedDependency[Buddies],
-        views: NamedDependency[ViewStore],
         buddy_id: FromPath[str],
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[GateUnlockView]:
-        buddy = buddies.load(principal.tenant, buddy_id)
-        filters = {"buddy_id": buddy.id.hex}
-        return UNLOCK_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        return UNLOCK_LIST.page_of(paging, buddies.load(paging.tenant, buddy_id).id)
 
     @get(
         "/{buddy_id:str}/tokens",

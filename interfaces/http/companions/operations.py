@@ -6,16 +6,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
-from litestar import Controller, Request
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from application.companions.operations import Operations
 from domain.companions.operation import Operation, OperationType
 from domain.shared.ids import public_id
-from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
-from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.routing import Access, get, post
 from projections.companions.operations import OPERATIONS, OperationsView
 
@@ -80,18 +79,14 @@ class OperationController(Controller):
     @get(access=Access.READABLE, errors=("bad_request",), summary="List operations")
     def list_operations(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        views: NamedDependency[ViewStore],
+        paging: NamedDependency[Paging],
         type: FromQuery[OperationType | None] = None,
         status: FromQuery[
             Literal["pending", "processing", "completed", "failed", "cancelled"] | None
         ] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[OperationSummary]:
         filters = {"type": type, "status": status}
-        return OPERATION_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        return OPERATION_LIST.page(paging, filters)
 
     @get("/{operation_id:str}", access=Access.READABLE, summary="Get an operation")
     def get_operation(

@@ -13,16 +13,15 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from application.companions.buddies import Buddies
 from application.companions.purchases import Acquisition, Purchases
 from domain.shared.ids import public_id
-from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS
-from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
 from projections.economy.purchased_items import PURCHASED_ITEMS, PurchasedItemsView
@@ -115,6 +114,7 @@ PURCHASE_LIST = TenantListing(
     PURCHASED_ITEMS.name,
     (("acquired_at", False), ("purchase_id", False)),
     purchased_row_view,
+    owner="buddy_id",
 )
 
 
@@ -172,14 +172,8 @@ class BuddyShopController(Controller):
     )
     def purchased_items(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        paging: NamedDependency[Paging],
         buddies: NamedDependency[Buddies],
-        views: NamedDependency[ViewStore],
         buddy_id: FromPath[str],
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[PurchasedItem]:
-        buddy = buddies.load(principal.tenant, buddy_id)
-        filters = {"buddy_id": buddy.id.hex}
-        return PURCHASE_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        return PURCHASE_LIST.page_of(paging, buddies.load(paging.tenant, buddy_id).id)

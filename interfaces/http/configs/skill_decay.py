@@ -25,15 +25,14 @@ from domain.configs.rulebook import DecayRule, Rulebook, RuleId
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.ids import public_id
 from infrastructure.companions.decay_history import ORDER, decay_history
-from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.configs.section_routes import Source, section_controller, where
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, check_limit, decode_cursor, encode_cursor
+from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
 from projections.companions.buddies import BuddiesView
-from projections.companions.skill_decays import SkillDecaysView
+from projections.companions.skill_decays import SKILL_DECAYS, SkillDecaysView
 from projections.shared.base import iso
 
 Cadence = Literal["daily", "weekly", "monthly"]
@@ -178,23 +177,12 @@ class SkillDecayController(Controller):
     )
     def rule_history(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        paging: NamedDependency[Paging],
         configs: NamedDependency[Configs],
-        views: NamedDependency[ViewStore],
         rule_id: FromPath[str],
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[DecayApplied]:
-        ConfigItems(configs).item(principal.tenant, DECAY_RULES, rule_id)  # 404 when unknown
-        size = check_limit(limit)
-        after = decode_cursor(cursor, len(ORDER))
-        read_your_writes(request, SkillDecaysView.name)
-        rows = decay_history(views, principal.tenant, rule_id, after, size + 1)
-        more = len(rows) > size
-        rows = rows[:size]
-        next_cursor = encode_cursor([rows[-1][c] for c in ORDER]) if more and rows else None
-        return Page([_row(r) for r in rows], next_cursor)
+        ConfigItems(configs).item(paging.tenant, DECAY_RULES, rule_id)  # 404 when unknown
+        return DECAY_HISTORY.page_of(paging, rule_id)
 
 
 def _applied(decay: AppliedDecay) -> DecayApplied:
@@ -229,3 +217,8 @@ def _row(row: dict[str, Any]) -> DecayApplied:
         new_level=row["new_level"],
         applied_at=row["applied_at"],
     )
+
+
+DECAY_HISTORY = TenantListing(
+    SkillDecaysView.name, SKILL_DECAYS.name, ORDER, _row, owner="rule_id", rows_of=decay_history
+)

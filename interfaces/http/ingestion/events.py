@@ -3,7 +3,9 @@
 The answers are built here from the recorded ``EventIngestion``. ``effects``, ``trace`` and
 ``explanations`` stay JSON objects: they are what the ingestion recorded when the event came
 in, answered verbatim (a duplicate gets the original byte for byte), whatever shape the rules
-of that day gave them. ``caps_reached`` is typed: read from that recorded trace (so a
+of that day gave them, except that the buddies they name by UUID are shown by public id here
+(``shown``; the event log view's rows hold the UUID's hex, or the public id in rows written
+before decision 0045: ``shown_row_effects``). ``caps_reached`` is typed: read from that recorded trace (so a
 duplicate answers it the same), it names the caps that held a reward back.
 """
 
@@ -13,6 +15,7 @@ import dataclasses
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request
@@ -22,12 +25,12 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from application.configs.configs import Configs
 from application.history.history import History
 from application.ingestion.ingestion import EventInput, Ingestion
+from application.shared.public_values import public_value
 from domain.ingestion.cap_hits import cap_hits
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.ingestion.warnings import WarningCode, warnings_of
 from domain.shared.errors import DomainError
-from domain.shared.ids import parse_public_id, public_id
-from domain.shared.json_values import copy_json
+from domain.shared.ids import PREFIXES, parse_public_id, public_id
 from domain.shared.tenancy import Tenant
 from domain.shared.text_patterns import AUDIENCE, EVENT_TYPE
 from infrastructure.analytics.breakdown_queries import BreakdownQueries
@@ -35,7 +38,7 @@ from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, TenantListing
+from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
 from projections.analytics.breakdowns import AnalyticsBreakdownsView
@@ -219,7 +222,7 @@ def ingested_event(ingestion: EventIngestion, *, duplicate: bool = False) -> Ing
     return IngestedEvent(
         accepted=True,
         event_id=ingestion.event_id,
-        effects=copy_json(ingestion.effects),
+        effects=shown(ingestion.effects),
         caps_reached=caps_reached(ingestion),
         warnings=event_warnings(ingestion),
         duplicate=duplicate,
@@ -234,14 +237,17 @@ def batch_item(ingestion: EventIngestion, *, duplicate: bool = False) -> BatchIt
     return BatchItem(
         event_id=ingestion.event_id,
         status="duplicate" if duplicate else "accepted",
-        effects=copy_json(ingestion.effects),
+        effects=shown(ingestion.effects),
         caps_reached=caps_reached(ingestion),
         warnings=event_warnings(ingestion),
     )
 
 
 def caps_reached(ingestion: EventIngestion) -> list[CapReached]:
-    return [CapReached(**dataclasses.asdict(hit)) for hit in cap_hits(ingestion.trace)]
+    return [
+        CapReached(**{**dataclasses.asdict(hit), "buddy_id": public_id("buddy", hit.buddy_id)})
+        for hit in cap_hits(ingestion.trace)
+    ]
 
 
 def event_warnings(ingestion: EventIngestion) -> list[EventWarning]:
@@ -282,9 +288,9 @@ def event_detail(ingestion: EventIngestion, explanations: list[dict[str, Any]]) 
         buddy_id=public_id("buddy", ingestion.buddy_id) if ingestion.buddy_id else None,
         outcome=ingestion.outcome,
         applied_to=[public_id("buddy", b) for b in ingestion.applied_to],
-        effects=ingestion.effects,
-        trace=ingestion.trace,
-        explanations=explanations,
+        effects=shown(ingestion.effects),
+        trace=shown(ingestion.trace),
+        explanations=shown(explanations),
     )
 
 
@@ -297,8 +303,29 @@ def event_row_view(row: dict[str, Any]) -> EventSummary:
         occurred_at=datetime.fromisoformat(row["occurred_at"]),
         received_at=datetime.fromisoformat(row["received_at"]),
         properties=row["data"]["properties"],
-        effects=row["data"]["effects"],
+        effects=shown_row_effects(row["data"]["effects"]),
     )
+
+
+def shown(recorded: Any) -> Any:
+    """A recorded ``effects``, ``trace`` or explanations as the API shows them: every
+    ``buddy_id`` (a UUID) as its public id."""
+    return public_value("recorded", recorded)
+
+
+def shown_row_effects(effects: dict[str, Any]) -> dict[str, Any]:
+    """The event log view's ``effects`` as the API shows them: each buddy's hex as its
+    public id (a row written before decision 0045 holds the public id already)."""
+    buddies = [
+        {**entry, "buddy_id": _public_buddy(entry["buddy_id"])}
+        for entry in effects.get("buddies", ())
+    ]
+    return {**effects, "buddies": buddies} if "buddies" in effects else dict(effects)
+
+
+def _public_buddy(stored: str) -> str:
+    prefix = PREFIXES["buddy"] + "_"
+    return stored if stored.startswith(prefix) else public_id("buddy", UUID(hex=stored))
 
 
 EVENT_LIST = TenantListing(
@@ -370,22 +397,18 @@ class EventController(Controller):
     )
     def list_events(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        views: NamedDependency[ViewStore],
+        paging: NamedDependency[Paging],
         user_id: FromQuery[str | None] = None,
         type: FromQuery[str | None] = None,
         from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
         to: FromQuery[datetime | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[EventSummary]:
         if from_ and to and from_ > to:
             raise DomainError("bad_request", "`from` is later than `to`", {"from": from_, "to": to})
         window = [(">=", iso(from_))] if from_ else []
         window += [("<=", iso(to))] if to else []
         filters = {"user_id": user_id, "type": type, "occurred_at": window or None}
-        return EVENT_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        return EVENT_LIST.page(paging, filters)
 
     @get("/types", access=Access.SECRET, summary="List distinct event types seen and registered")
     def event_types(

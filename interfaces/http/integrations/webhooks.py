@@ -19,7 +19,7 @@ from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Listing, Page, TenantListing
+from interfaces.http.pagination import Listing, Page, Paging, TenantListing
 from interfaces.http.routing import Access, delete, get, post, put
 from projections.integrations.webhook_deliveries import (
     DELIVERIES,
@@ -218,6 +218,7 @@ DELIVERY_LIST = TenantListing(
     DELIVERIES.name,
     (("created_at", True), ("delivery_id", True)),
     delivery_row_view,
+    owner="endpoint_id",
 )
 
 
@@ -341,19 +342,14 @@ class WebhookController(Controller):
     )
     def deliveries(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        paging: NamedDependency[Paging],
         webhooks: NamedDependency[Webhooks],
-        views: NamedDependency[ViewStore],
         webhook_id: FromPath[str],
         status: FromQuery[DeliveryStatus | None] = None,
         event: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[DeliveryRowView]:
-        endpoint = webhooks.get(principal.tenant, webhook_id)
-        filters = {"endpoint_id": endpoint.id.hex, "status": status, "event": event}
-        return DELIVERY_LIST.page(request, principal.tenant, views, filters, cursor, limit)
+        endpoint = webhooks.get(paging.tenant, webhook_id)
+        return DELIVERY_LIST.page_of(paging, endpoint.id, status=status, event=event)
 
     @get(
         "/{webhook_id:str}/deliveries/{delivery_id:str}",

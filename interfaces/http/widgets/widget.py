@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, cast
 
 import msgspec
-from litestar import Controller, Request, Response
+from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
@@ -31,7 +31,6 @@ from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import public_origin
 from interfaces.http.body import Model
-from interfaces.http.browser_cors import BrowserCors
 from interfaces.http.companions.appearance import EQUIP_REFUSALS, AppearanceView
 from interfaces.http.companions.buddies import (
     BUDDY_CHANGE_REFUSALS,
@@ -52,7 +51,7 @@ from interfaces.http.ingestion.events import (
     ingest_one,
 )
 from interfaces.http.routing import Access, get, post
-from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
+from interfaces.http.widget_auth import WidgetCaller, WidgetRoutes
 from projections.analytics.leaderboard import LeaderboardView
 from projections.companions.evolutions import EVOLUTIONS
 from projections.companions.operations import OPERATIONS
@@ -332,12 +331,7 @@ def stage_status(number: int, stage: int) -> Literal["reached", "next", "locked"
     return "next" if number == stage + 1 else "locked"
 
 
-class WidgetController(Controller):
-    path = "/widget"
-    tags = ["widget API"]
-    dependencies = WIDGET_DEPENDENCIES
-    middleware = [BrowserCors]
-
+class WidgetController(WidgetRoutes):
     @get(
         "/state",
         access=Access.WIDGET,
@@ -473,12 +467,13 @@ class WidgetController(Controller):
         summary="One streak of the buddy as of now: count, display mode, this period, freezes",
     )
     def streak(
-        self, widget: WidgetCaller, progression: NamedDependency[Progression], key: FromPath[str]
+        self,
+        widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
+        progression: NamedDependency[Progression],
+        key: FromPath[str],
     ) -> StreakView:
-        widget.require(READ)
-        return streak_view(
-            progression.streak(widget.tenant, public_id("buddy", widget.buddy_id), key)
-        )
+        return streak_view(progression.streak(widget.tenant, widgets.buddy(widget), key))
 
     @get(
         "/theme",
@@ -505,14 +500,14 @@ class WidgetController(Controller):
         ingestion: NamedDependency[Ingestion],
         data: JSONBody[TrackRequest],
     ) -> IngestedEvent:
-        widget.require(TRACK)
+        buddy = widgets.buddy(widget, TRACK)
         event = EventRequest(
             event_id=widgets.event_id(widget, data.event_id),
             user_id=widget.user_id,
             type=data.type,
             occurred_at=data.occurred_at,
             properties=data.properties,
-            buddy_id=public_id("buddy", widget.buddy_id),
+            buddy_id=buddy,
         )
         return ingest_one(
             ingestion, widget.tenant, event, request, session_issued_at=widget.issued_at

@@ -13,18 +13,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request
+from litestar import Request
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from application.companions.buddies import Buddies
 from application.companions.purchases import Purchases, ShelfItem
+from application.widgets.widgets import Widgets
 from domain.shared.ids import public_id
-from domain.widgets.widget_session import EQUIP, PURCHASE, READ, WidgetGrant
+from domain.widgets.widget_session import BROWSE, EQUIP, PURCHASE
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import asset_url, public_origin
 from interfaces.http.body import Model
-from interfaces.http.browser_cors import BrowserCors
 from interfaces.http.companions.appearance import EQUIP_REFUSALS
 from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS
 from interfaces.http.companions.purchases import (
@@ -35,9 +35,8 @@ from interfaces.http.companions.purchases import (
 )
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
-from interfaces.http.widget_auth import WIDGET_DEPENDENCIES, WidgetCaller
+from interfaces.http.widget_auth import WidgetCaller, WidgetRoutes
 
-BROWSE = "marketplace:browse"
 ASSET_REF = "asset:"
 WIDGET_REFUSALS = ("resource_not_found", "forbidden")
 
@@ -126,17 +125,7 @@ def shelf_item_view(entry: ShelfItem, origin: str, stage: int) -> ShelfItemView:
     )
 
 
-def _browse(widget: WidgetGrant) -> None:
-    if BROWSE not in widget.scopes:
-        widget.require(READ)
-
-
-class WidgetMarketplaceController(Controller):
-    path = "/widget"
-    tags = ["widget API"]
-    dependencies = WIDGET_DEPENDENCIES
-    middleware = [BrowserCors]
-
+class WidgetMarketplaceController(WidgetRoutes):
     @get(
         "/marketplace",
         access=Access.WIDGET,
@@ -147,10 +136,10 @@ class WidgetMarketplaceController(Controller):
         self,
         request: Request[Any, Any, Any],
         widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
         purchases: NamedDependency[Purchases],
     ) -> WidgetMarketplace:
-        _browse(widget)
-        state, shelf = purchases.shelf(widget.tenant, public_id("buddy", widget.buddy_id))
+        state, shelf = purchases.shelf(widget.tenant, widgets.buddy(widget, BROWSE))
         origin, ledger = public_origin(request), state.ledger
         return WidgetMarketplace(
             buddy_id=public_id("buddy", state.buddy.id),
@@ -172,13 +161,13 @@ class WidgetMarketplaceController(Controller):
         self,
         request: Request[Any, Any, Any],
         widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
         purchases: NamedDependency[Purchases],
         data: JSONBody[ItemRequest],
     ) -> PurchaseResult:
-        widget.require(PURCHASE)
         acquisition = purchases.purchase(
             widget.tenant,
-            public_id("buddy", widget.buddy_id),
+            widgets.buddy(widget, PURCHASE),
             data.item_id,
             f"widget:{widget.user_id}",
             correlation_of(request),
@@ -197,15 +186,13 @@ class WidgetMarketplaceController(Controller):
         self,
         request: Request[Any, Any, Any],
         widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
         buddies: NamedDependency[Buddies],
         data: JSONBody[WidgetEquipRequest],
     ) -> AcceptedOperation:
-        widget.require(EQUIP)
+        buddy = widgets.buddy(widget, EQUIP)
         operation = buddies.request_equip(
-            widget.tenant,
-            public_id("buddy", widget.buddy_id),
-            data.item_ids,
-            correlation_of(request),
+            widget.tenant, buddy, data.item_ids, correlation_of(request)
         )
         return accepted_operation(operation)
 
@@ -219,9 +206,9 @@ class WidgetMarketplaceController(Controller):
     def track_view(
         self,
         widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
         purchases: NamedDependency[Purchases],
         item_id: FromPath[str],
     ) -> TrackedView:
-        _browse(widget)
-        counted = purchases.track_view(widget.tenant, public_id("buddy", widget.buddy_id), item_id)
+        counted = purchases.track_view(widget.tenant, widgets.buddy(widget, BROWSE), item_id)
         return TrackedView(item_id=item_id, counted=counted)
