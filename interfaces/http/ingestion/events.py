@@ -34,7 +34,6 @@ from domain.shared.ids import PREFIXES, parse_public_id, public_id
 from domain.shared.tenancy import Tenant
 from domain.shared.text_patterns import AUDIENCE, EVENT_TYPE
 from infrastructure.analytics.breakdown_queries import BreakdownQueries
-from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
