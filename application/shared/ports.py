@@ -189,6 +189,6 @@ class UploadTokens(Protocol):
     def issue(self, grant: UploadGrant) -> str: ...
 
     def verify(self, token: str, now: datetime) -> UploadGrant:
-        """``Unauthorized`` (401, ``details.reason``: ``invalid``, ``expired`` or
-        ``wrong_audience``) when it is not valid."""
+        """``Unauthorized`` (401, ``details.reason``: ``invalid`` or ``expired``) when it is
+        not valid; ``WrongCredential`` (403) for another valid token of ours."""
         ...
