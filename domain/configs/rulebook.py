@@ -92,6 +92,9 @@ class SkillDef:
     name: str
     max_value: int = 100
     points_per_level: int = 20
+    icon_url: str | None = None
+    """Its own icon (an ``http(s)`` URL or ``asset:<sha256>.<ext>``); ``None``: our
+    procedural one, drawn from its key and name."""
 
     @property
     def max_level(self) -> int:
@@ -107,6 +110,7 @@ class SkillDef:
             "name": self.name,
             "max_value": self.max_value,
             "points_per_level": self.points_per_level,
+            **({"icon_url": self.icon_url} if self.icon_url is not None else {}),
         }
 
 
@@ -350,6 +354,9 @@ class BadgeDef:
     condition: BadgeCondition
     coin_reward: int | None = None
     auto_award: bool = True
+    icon_url: str | None = None
+    """Its own icon (an ``http(s)`` URL or ``asset:<sha256>.<ext>``); ``None``: our
+    procedural one, drawn from its key, name and condition kind."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -359,6 +366,7 @@ class BadgeDef:
             "condition": self.condition.to_dict(),
             "coin_reward": self.coin_reward,
             "auto_award": self.auto_award,
+            **({"icon_url": self.icon_url} if self.icon_url is not None else {}),
         }
 
 
@@ -978,9 +986,10 @@ def _conditions(r: _Reader, problems: _Problems) -> tuple[Condition, ...]:
 
 
 def _parse_skill(raw: object, path: str, problems: _Problems) -> SkillDef | None:
-    r = _Reader(raw, path, problems, ("key", "name", "max_value", "points_per_level"))
+    r = _Reader(raw, path, problems, ("key", "name", "max_value", "points_per_level", "icon_url"))
     key = r.string("key", pattern=SNAKE_KEY)
     name = r.string("name")
+    icon_url = r.string("icon_url", pattern=_IMAGE_REF, max_length=2048, required=False)
     max_value = r.integer("max_value", minimum=1, maximum=_MAX_CAP, required=False, default=100)
     per_level = r.integer(
         "points_per_level", minimum=1, maximum=_MAX_CAP, required=False, default=20
@@ -989,7 +998,9 @@ def _parse_skill(raw: object, path: str, problems: _Problems) -> SkillDef | None
         r.fail("points_per_level", "must not exceed max_value")
     if not r.ok or key is None or name is None or max_value is None or per_level is None:
         return None
-    return SkillDef(key=key, name=name, max_value=max_value, points_per_level=per_level)
+    return SkillDef(
+        key=key, name=name, max_value=max_value, points_per_level=per_level, icon_url=icon_url
+    )
 
 
 def _parse_coin_rule(raw: object, path: str, problems: _Problems) -> CoinRule | None:
@@ -1197,9 +1208,10 @@ def _parse_badge(raw: object, path: str, problems: _Problems) -> BadgeDef | None
         raw,
         path,
         problems,
-        ("key", "name", "description", "condition", "coin_reward", "auto_award"),
+        ("key", "name", "description", "condition", "coin_reward", "auto_award", "icon_url"),
     )
     key = r.string("key", pattern=SNAKE_KEY)
+    icon_url = r.string("icon_url", pattern=_IMAGE_REF, max_length=2048, required=False)
     name = r.string("name")
     description = r.string("description", max_length=1000, required=False, default="")
     condition: BadgeCondition | None = None
@@ -1220,6 +1232,7 @@ def _parse_badge(raw: object, path: str, problems: _Problems) -> BadgeDef | None
         condition=condition,
         coin_reward=coin_reward,
         auto_award=auto_award,
+        icon_url=icon_url,
     )
 
 

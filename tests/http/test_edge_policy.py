@@ -264,7 +264,7 @@ def test_a_credential_of_the_wrong_kind_is_refused_before_the_body(
 
     assert error_of(secret_on_dashboard_route)[0] == 403
     assert error_of(publishable_on_events) == (403, "publishable_key_scope")
-    assert error_of(api_key_on_widget_route) == (401, "unauthorized")
+    assert error_of(api_key_on_widget_route) == (403, "forbidden")
 
 
 def test_a_widget_token_is_checked_before_the_body(client: TestClient, account: Account) -> None:

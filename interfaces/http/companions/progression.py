@@ -25,6 +25,7 @@ from application.companions.progression import (
 )
 from domain.shared.ids import public_id
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.asset_links import badge_icon, public_origin, skill_icon
 from interfaces.http.auth import Caller
 from interfaces.http.companions.buddies import SkillView
 from interfaces.http.consistency import read_your_writes
@@ -51,6 +52,8 @@ class BuddyBadgeView(msgspec.Struct):
     auto_award: bool
     coin_reward: int | None
     icon_url: str | None
+    """The badge's icon (its own, else our procedural one); ``null`` only for a badge its
+    rulebook no longer has."""
     progress: float
     condition: BadgeConditionView | None
 
@@ -143,7 +146,7 @@ def streak_view(standing: StreakStanding) -> StreakView:
     )
 
 
-def badge_view(standing: BadgeStanding) -> BuddyBadgeView:
+def badge_view(standing: BadgeStanding, origin: str) -> BuddyBadgeView:
     badge = standing.badge
     status: Literal["earned", "ready", "locked"] = (
         "earned" if standing.earned else "ready" if standing.ready else "locked"
@@ -157,7 +160,7 @@ def badge_view(standing: BadgeStanding) -> BuddyBadgeView:
         awarded_at=standing.awarded_at,
         auto_award=badge.auto_award if badge else False,
         coin_reward=badge.coin_reward if badge else None,
-        icon_url=None,
+        icon_url=badge_icon(origin, badge) if badge else None,
         progress=round(standing.progress, 4),
         condition=BadgeConditionView(badge.condition.kind, standing.required, standing.actual)
         if badge
@@ -165,12 +168,14 @@ def badge_view(standing: BadgeStanding) -> BuddyBadgeView:
     )
 
 
-def metrics_view(state: BuddyState, now: datetime) -> ProgressionMetrics:
+def metrics_view(state: BuddyState, now: datetime, origin: str) -> ProgressionMetrics:
     buddy, ledger, rulebook = state.buddy, state.ledger, state.rulebook
     skills = {}
     for skill in rulebook.skills:
         value = buddy.skills.get(skill.key, 0)
-        skills[skill.key] = SkillView(value, skill.level_for(value), skill.name)
+        skills[skill.key] = SkillView(
+            value, skill.level_for(value), skill.name, skill_icon(origin, skill)
+        )
     for key in sorted(set(buddy.skills) - set(skills)):  # a skill its rulebook dropped
         skills[key] = SkillView(buddy.skills[key], 0, key)
     return ProgressionMetrics(
@@ -236,7 +241,7 @@ class BuddyProgressionController(Controller):
             buddy_id=public_id("buddy", state.buddy.id),
             earned=sum(1 for s in standings if s.earned),
             total=len(standings),
-            data=[badge_view(s) for s in standings],
+            data=[badge_view(s, public_origin(request)) for s in standings],
         )
 
     @get(
@@ -246,11 +251,13 @@ class BuddyProgressionController(Controller):
     )
     def progression_metrics(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         progression: NamedDependency[Progression],
         buddy_id: FromPath[str],
     ) -> ProgressionMetrics:
-        return metrics_view(*progression.state(principal.tenant, buddy_id))
+        state, now = progression.state(principal.tenant, buddy_id)
+        return metrics_view(state, now, public_origin(request))
 
     @get(
         "/{buddy_id:str}/progression",
@@ -260,8 +267,10 @@ class BuddyProgressionController(Controller):
     )
     def progression(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         progression: NamedDependency[Progression],
         buddy_id: FromPath[str],
     ) -> ProgressionMetrics:
-        return metrics_view(*progression.state(principal.tenant, buddy_id))
+        state, now = progression.state(principal.tenant, buddy_id)
+        return metrics_view(state, now, public_origin(request))

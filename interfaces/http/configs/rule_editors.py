@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import msgspec
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
@@ -26,6 +26,7 @@ from application.configs.rule_editors import (
     ConfigItems,
     Edited,
 )
+from interfaces.http.asset_links import badge_icon, public_origin, skill_icon, stored_reference
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.configs.section_routes import (
@@ -95,19 +96,27 @@ class BadgeCondition(Model):
 
 
 class BadgeBody(Model):
+    """``icon_url``: the badge's own icon (a link from ``generate-icon`` or ``upload-icon``,
+    or any ``http(s)`` URL); ``null`` for our procedural one; left out of a ``PUT``, it stays
+    as it was."""
+
     name: str
     condition: BadgeCondition
     key: str | None = None
     description: str = ""
     coin_reward: int | None = None
     auto_award: bool = True
+    icon_url: str | UnsetType | None = UNSET
 
 
 class SkillBody(Model):
+    """``icon_url`` as a badge's: left out of a ``PUT``, a skill keeps its icon."""
+
     key: str
     name: str
     max_value: int = 100
     points_per_level: int = 20
+    icon_url: str | UnsetType | None = UNSET
 
 
 class SkillSetBody(Model):
@@ -190,6 +199,9 @@ class Badge(msgspec.Struct, kw_only=True):
     condition: BadgeCondition
     coin_reward: int | None
     auto_award: bool
+    icon_url: str
+    """Its own icon, else our procedural one, drawn from its key, name and condition kind
+    (never ``null``)."""
 
 
 class BadgeView(Badge, kw_only=True):
@@ -202,6 +214,8 @@ class Skill(msgspec.Struct, kw_only=True):
     name: str
     max_value: int
     points_per_level: int
+    icon_url: str
+    """Its own icon, else our procedural one, drawn from its key and name."""
 
 
 class SkillSet(msgspec.Struct, kw_only=True):
@@ -252,17 +266,46 @@ CoinRuleController = section_controller(
 SkillRuleController = section_controller(
     SKILL_RULES, "/skill-rules", "rule_id", SkillRuleBody, SkillRule, SkillRuleView
 )
+
+
+def _icon_stored(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A body's icon link as the document keeps it (``asset_links.stored_reference``)."""
+    if "icon_url" in fields:
+        return {**fields, "icon_url": stored_reference(origin, fields["icon_url"])}
+    return fields
+
+
+def _badge_shown(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {**fields, "icon_url": badge_icon(origin, fields)}
+
+
+def _skill_shown(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {**fields, "icon_url": skill_icon(origin, fields)}
+
+
 BadgeDefinitionController = section_controller(
-    BADGES, "/badge-definitions", "badge_key", BadgeBody, Badge, BadgeView
+    BADGES,
+    "/badge-definitions",
+    "badge_key",
+    BadgeBody,
+    Badge,
+    BadgeView,
+    present=_badge_shown,
+    accept=_icon_stored,
 )
 
 
-def _skill_set(skills: list[Document], placed: dict[str, Any]) -> SkillSetView:
-    return shaped(SkillSetView, {"id": SKILL_SET_ID, "skills": skills, **placed})
+def _skill_set(origin: str, skills: list[Document], placed: dict[str, Any]) -> SkillSetView:
+    shown = [_skill_shown(origin, s) for s in skills]
+    return shaped(SkillSetView, {"id": SKILL_SET_ID, "skills": shown, **placed})
 
 
-def _skill_set_written(edited: Edited) -> SkillSetView:
-    return _skill_set(edited.part, written(edited))
+def _skill_set_written(origin: str, edited: Edited) -> SkillSetView:
+    return _skill_set(origin, edited.part, written(edited))
+
+
+def _skills(origin: str, data: SkillSetBody) -> list[dict[str, Any]]:
+    return [_icon_stored(origin, plain(skill)) for skill in data.skills]
 
 
 class SkillSetController(Controller):
@@ -273,19 +316,36 @@ class SkillSetController(Controller):
 
     @get(access=Access.SECRET, summary="List skill sets (the one set, when configured)")
     def list_sets(
-        self, principal: Caller, configs: NamedDependency[Configs]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        configs: NamedDependency[Configs],
     ) -> RulebookList[SkillSet]:
         current = ConfigItems(configs).current(principal.tenant)
         document = current.document
-        sets = [] if document is None else [{"id": SKILL_SET_ID, "skills": document["skills"]}]
+        origin = public_origin(request)
+        sets = (
+            []
+            if document is None
+            else [
+                {
+                    "id": SKILL_SET_ID,
+                    "skills": [_skill_shown(origin, s) for s in document["skills"]],
+                }
+            ]
+        )
         return RulebookList([shaped(SkillSet, s) for s in sets], **where(current))
 
     @get("/{set_id:str}", access=Access.SECRET, summary="Get the skill set")
     def get_set(
-        self, principal: Caller, configs: NamedDependency[Configs], set_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        configs: NamedDependency[Configs],
+        set_id: FromPath[str],
     ) -> SkillSetView:
         skills, current = ConfigItems(configs).skill_set(principal.tenant, set_id)
-        return _skill_set(skills, where(current))
+        return _skill_set(public_origin(request), skills, where(current))
 
     @post(
         access=Access.SECRET,
@@ -295,10 +355,15 @@ class SkillSetController(Controller):
         summary="Add skills to the skill set in the draft",
     )
     def add_skills(
-        self, principal: Caller, configs: NamedDependency[Configs], data: JSONBody[SkillSetBody]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        configs: NamedDependency[Configs],
+        data: JSONBody[SkillSetBody],
     ) -> SkillSetView:
-        skills = [plain(skill) for skill in data.skills]
-        return _skill_set_written(ConfigItems(configs).add_skills(principal.tenant, skills))
+        origin = public_origin(request)
+        edited = ConfigItems(configs).add_skills(principal.tenant, _skills(origin, data))
+        return _skill_set_written(origin, edited)
 
     @put(
         "/{set_id:str}",
@@ -309,14 +374,16 @@ class SkillSetController(Controller):
     )
     def replace_set(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         configs: NamedDependency[Configs],
         set_id: FromPath[str],
         data: JSONBody[SkillSetBody],
     ) -> SkillSetView:
-        skills = [plain(skill) for skill in data.skills]
+        origin = public_origin(request)
+        skills = _skills(origin, data)
         edited = ConfigItems(configs).replace_skills(principal.tenant, set_id, skills)
-        return _skill_set_written(edited)
+        return _skill_set_written(origin, edited)
 
     @delete(
         "/{set_id:str}",
@@ -326,10 +393,14 @@ class SkillSetController(Controller):
         summary="Remove every skill from the skill set in the draft",
     )
     def clear_set(
-        self, principal: Caller, configs: NamedDependency[Configs], set_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        configs: NamedDependency[Configs],
+        set_id: FromPath[str],
     ) -> SkillSetView:
         edited = ConfigItems(configs).replace_skills(principal.tenant, set_id, [])
-        return _skill_set_written(edited)
+        return _skill_set_written(public_origin(request), edited)
 
 
 class TokenConfigController(Controller):
