@@ -413,3 +413,9 @@ def test_only_a_secret_key_or_dashboard_token_writes_icons(
         )
         assert refused_upload.status_code in (401, 403), refused_upload.text
     assert statuses(client, shop) == ["published"]
+
+
+@pytest.mark.parametrize("category", ["booster", "background", "accessory", "hand"])
+def test_every_category_has_an_icon(client: TestClient, category: str) -> None:
+    icon = fetch_icon(client, f"{API}/icons/items/{category}/epic/xp_potion?name=XP%20Potion")
+    assert b'data-rarity="epic"' in icon and b"XP Potion" in icon

@@ -16,7 +16,7 @@ from domain.companions.appearance import STAGE_NAMES, ItemLayer, Portrait
 from infrastructure.companions.renderer.anatomy import CANVAS, GROUND, Anatomy, anatomy_for
 from infrastructure.companions.renderer.creature import creature
 from infrastructure.companions.renderer.egg import egg, egg_colours, pattern_of
-from infrastructure.companions.renderer.emblems import rarity_frame
+from infrastructure.companions.renderer.emblems import booster_parts, rarity_frame
 from infrastructure.companions.renderer.items import covers_crest, item_layer
 from infrastructure.companions.renderer.kit import Kit
 from infrastructure.companions.renderer.palette import palette_for
@@ -172,6 +172,9 @@ def item_icon_picture(item: ItemLayer, seed: int, rarity: str | None = None) -> 
     title = f"{item.name} ({item.category})"
     if item.category == "background":
         body = [scene(kit.prefix, item)]
+        view = (0.0, 0.0, float(CANVAS))
+    elif item.category == "booster":  # consumed, never worn: no mannequin
+        body = [backdrop(kit.prefix, palette, False), *booster_parts(item.item_id, CANVAS)]
         view = (0.0, 0.0, float(CANVAS))
     else:
         mannequin = creature(kit, MANNEQUIN, hatted=covers_crest(item))

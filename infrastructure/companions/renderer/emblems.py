@@ -18,7 +18,7 @@ from domain.companions.appearance import Emblem
 from infrastructure.companions.renderer.dice import Dice
 from infrastructure.companions.renderer.palette import hsl
 from infrastructure.companions.renderer.svg import Path, group, num, points, tag, text
-from infrastructure.companions.renderer.wardrobe.common import five_star
+from infrastructure.companions.renderer.wardrobe.common import colours_of, five_star
 
 SIZE = 256
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -351,6 +351,37 @@ def emblem_picture(emblem: Emblem, seed: int) -> str:
         title = f"{emblem.name} (skill)"
     mark = group({"fill": dark, "data-glyph": glyph_of(emblem)}, glyph(cx, cy, inner, dark))
     return _document(title, [group({"data-emblem": emblem.kind}, [*shape, mark])])
+
+
+def booster_parts(item_id: str, canvas: float) -> list[str]:
+    """A booster is consumed, never worn: its icon is a potion in the item's colours."""
+    colours = colours_of(item_id)
+    cx, cy, r = canvas / 2, canvas * 0.58, canvas * 0.24
+    neck = canvas * 0.09
+    line = canvas * 0.012
+    glass = [
+        tag("circle", {"cx": cx, "cy": cy, "r": r, "fill": colours.light, "stroke": INK,
+                       "stroke-width": line}),
+        tag("rect", {"x": cx - neck / 2, "y": cy - r - neck * 1.6, "width": neck,
+                     "height": neck * 1.9, "fill": colours.light, "stroke": INK,
+                     "stroke-width": line}),
+        tag("rect", {"x": cx - neck * 0.7, "y": cy - r - neck * 2.3, "width": neck * 1.4,
+                     "height": neck * 0.8, "rx": neck * 0.2, "fill": colours.dark}),
+    ]  # fmt: skip
+    liquid = (
+        Path()
+        .move(cx - r * 0.92, cy + r * 0.1)
+        .quad(cx, cy - r * 0.15, cx + r * 0.92, cy + r * 0.1)
+        .arc(r * 0.92, r * 0.92, cx - r * 0.92, cy + r * 0.1, large=False, sweep=True)
+        .close()
+    )
+    return [
+        group({"data-item": item_id, "data-category": "booster", "data-motif": "potion"}, [
+            *glass,
+            tag("path", {"d": str(liquid), "fill": colours.main}),
+            *_star(cx + r * 0.35, cy - r * 0.35, r * 0.22, "#ffffff"),
+        ])
+    ]  # fmt: skip
 
 
 def rarity_frame(view: tuple[float, float, float], rarity: str) -> str:
