@@ -67,6 +67,7 @@ def test_every_route_runs_the_edge_policy_and_only_the_uploads_take_raw_bytes(
     assert raw_body == {
         "/api/v1/stage-assets/uploads/{token:str}",
         "/api/v1/marketplaces/{marketplace_id:str}/items/{item_id:str}/upload-image",
+        "/api/v1/badge-definitions/upload-icon",
     }
 
 

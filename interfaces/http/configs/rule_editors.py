@@ -275,11 +275,11 @@ def _icon_stored(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _badge_shown(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+def badge_shown(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
     return {**fields, "icon_url": badge_icon(origin, fields)}
 
 
-def _skill_shown(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+def skill_shown(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
     return {**fields, "icon_url": skill_icon(origin, fields)}
 
 
@@ -290,13 +290,13 @@ BadgeDefinitionController = section_controller(
     BadgeBody,
     Badge,
     BadgeView,
-    present=_badge_shown,
+    present=badge_shown,
     accept=_icon_stored,
 )
 
 
 def _skill_set(origin: str, skills: list[Document], placed: dict[str, Any]) -> SkillSetView:
-    shown = [_skill_shown(origin, s) for s in skills]
+    shown = [skill_shown(origin, s) for s in skills]
     return shaped(SkillSetView, {"id": SKILL_SET_ID, "skills": shown, **placed})
 
 
@@ -330,7 +330,7 @@ class SkillSetController(Controller):
             else [
                 {
                     "id": SKILL_SET_ID,
-                    "skills": [_skill_shown(origin, s) for s in document["skills"]],
+                    "skills": [skill_shown(origin, s) for s in document["skills"]],
                 }
             ]
         )
