@@ -3,6 +3,7 @@ from its values; badge and skill icons are generated, uploaded and regenerated."
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -419,3 +420,33 @@ def test_only_a_secret_key_or_dashboard_token_writes_icons(
 def test_every_category_has_an_icon(client: TestClient, category: str) -> None:
     icon = fetch_icon(client, f"{API}/icons/items/{category}/epic/xp_potion?name=XP%20Potion")
     assert b'data-rarity="epic"' in icon and b"XP Potion" in icon
+
+
+def test_icons_drawn_while_the_badges_are_edited_lose_nothing(
+    client: TestClient, shop: Account
+) -> None:
+    """Workers set icons in the draft while requests replace the same badges: each badge
+    ends with both its new description and its drawn icon (no write lost either way)."""
+    badges = client.get(BADGES, headers=shop.headers()).json()["data"]
+    fields = ("name", "condition", "coin_reward", "auto_award")
+
+    def regenerate(key: str) -> str:
+        accepted = client.post(
+            f"{BADGES}/{key}/regenerate-icon", json={"seed": 11}, headers=shop.headers()
+        )
+        assert accepted.status_code == 202, accepted.text
+        return str(accepted.json()["operation_id"])
+
+    def describe(badge: dict[str, Any]) -> None:
+        body = {**{k: badge[k] for k in fields}, "description": f"new {badge['key']}"}
+        put = client.put(f"{BADGES}/{badge['key']}", json=body, headers=shop.headers())
+        assert put.status_code == 200, put.text
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        operations = list(pool.map(regenerate, [b["key"] for b in badges]))
+        list(pool.map(describe, badges))
+    for operation_id in operations:
+        assert wait_for_operation(client, shop, operation_id)["status"] == "completed"
+    after = client.get(BADGES, headers=shop.headers()).json()["data"]
+    assert [b["description"] for b in after] == [f"new {b['key']}" for b in badges]
+    assert all(urlsplit(b["icon_url"]).path.startswith(f"{API}/assets/") for b in after)
