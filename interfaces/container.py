@@ -19,6 +19,7 @@ from application.companions.credit_waiters import CreditWaiters
 from application.companions.dispatch import OperationDispatcher
 from application.companions.eggs import Eggs
 from application.companions.gate_unlocks import GateUnlocks
+from application.companions.icons import Icons
 from application.companions.item_art import ItemArt
 from application.companions.operations import OperationBusy, Operations
 from application.companions.progression import Progression
@@ -134,6 +135,7 @@ class Container:
     gate_unlocks: GateUnlocks
     marketplaces: Marketplaces
     item_art: ItemArt
+    icons: Icons
     skill_decay: SkillDecay
     streak_sweep: StreakSweep
     event_quotas: EventQuotas
@@ -306,6 +308,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     intake = ImageIntake(assets, SafeImageInspector(), settings.asset_upload_max_bytes)
     marketplaces = Marketplaces(configs)
     item_art = ItemArt(store, clock, secrets, configs, marketplaces, renderer, intake, credits)
+    icons = Icons(store, clock, secrets, configs, renderer, intake)
     operations = Operations(
         store,
         clock,
@@ -314,6 +317,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         appearance=Appearance(store, renderer),
         item_art=item_art,
         credits=credits,
+        icons=icons,
     )
     webhooks = Webhooks(
         store,
@@ -415,6 +419,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         gate_unlocks=GateUnlocks(store, clock, configs),
         marketplaces=marketplaces,
         item_art=item_art,
+        icons=icons,
         skill_decay=skill_decay,
         streak_sweep=streak_sweep,
         event_quotas=event_quotas,

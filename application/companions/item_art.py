@@ -120,7 +120,7 @@ class ItemArt:
         seed = int(operation.params["seed"])
         item, _ = self._marketplaces.item(tenant, marketplace_id, item_id)
         layer = ItemLayer(LAYER_ORDER[item["category"]], item_id, item["name"], item["category"])
-        asset = self._renderer.render_item_icon(layer, seed)
+        asset = self._renderer.render_item_icon(layer, seed, item["rarity"])
         reference = f"asset:{asset}"
         draft, touched = self._configs.draft_edit(
             tenant, with_image(marketplace_id, item_id, reference, None)

@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from application.companions.appearance import Appearance
+from application.companions.icons import Icons
 from application.companions.item_art import ItemArt
 from application.configs.configs import Configs
 from application.credits.credits import Credits
@@ -47,6 +48,7 @@ FAILURE_CODES = {
     "evolve": "evolve_failed",
     "equip_item": "equip_failed",
     "regenerate_item_image": "item_image_failed",
+    "regenerate_badge_icon": "badge_icon_failed",
 }
 DEFAULT_BUDDY_NAME = "Buddy"
 
@@ -70,9 +72,10 @@ class Operations:
         appearance: Appearance | None = None,
         item_art: ItemArt | None = None,
         credits: Credits | None = None,
+        icons: Icons | None = None,
     ) -> None:
         """Without ``appearance`` (test worlds that need no pictures) nothing is drawn; without
-        ``item_art`` an item icon operation fails."""
+        ``item_art`` (``icons``) an item (badge) icon operation fails."""
         self._store = store
         self._clock = clock
         self._configs = configs
@@ -80,6 +83,7 @@ class Operations:
         self._appearance = appearance
         self._item_art = item_art
         self._credits = credits or Credits.off(store, clock)
+        self._icons = icons
 
     def get(self, tenant: Tenant, operation_id: str) -> Operation:
         uuid = parse_public_id("operation", operation_id)
@@ -169,6 +173,10 @@ class Operations:
             if self._item_art is None:
                 raise DomainError("internal_error", "this process draws no item icons")
             changed, result = self._item_art.perform(operation)
+        elif operation.type == "regenerate_badge_icon":
+            if self._icons is None:
+                raise DomainError("internal_error", "this process draws no badge icons")
+            changed, result = self._icons.perform(operation)
         else:
             changed, result = self._equip(operation)
         operation.complete(result=result, timestamp=now)

@@ -41,6 +41,8 @@ class Section:
     key: str
     kind: str
     default_id: Callable[[Document], str] | None = None
+    kept: tuple[str, ...] = ()
+    """Fields a replace leaves as they were when its body leaves them out (a badge's art)."""
 
 
 COIN_RULES = Section("coin_rules", "id", "coin rule", lambda rule: str(rule["event_type"]))
@@ -50,7 +52,7 @@ SKILL_RULES = Section(
     "skill rule",
     lambda rule: f"{rule['event_type']}_{rule['skill_key']}",
 )
-BADGES = Section("badges", "key", "badge definition")
+BADGES = Section("badges", "key", "badge definition", kept=("icon_url",))
 GATES = Section("gates", "gate_key", "gate")
 DECAY_RULES = Section(
     "decay_rules", "id", "skill decay rule", lambda rule: f"decay_{rule['skill_key']}"
@@ -137,7 +139,8 @@ class ConfigItems:
         def change(document: Document) -> Document:
             items = document[section.name]
             index = _index(items, section, item_id)
-            items[index] = {**item, section.key: item_id}
+            kept = {k: items[index][k] for k in section.kept if k not in item and k in items[index]}
+            items[index] = {**item, **kept, section.key: item_id}
             checked = checked_part(document, [(f"{section.name}[{index}]", "")], section.kind)
             replaced["item"] = checked[section.name][index]
             return document
@@ -211,7 +214,14 @@ class ConfigItems:
         _check_skill_set(set_id)
 
         def change(document: Document) -> Document:
-            document["skills"] = [dict(s) for s in skills]
+            # A skill sent without ``icon_url`` keeps the icon it had (like a badge's art).
+            icons = {s["key"]: s["icon_url"] for s in document["skills"] if "icon_url" in s}
+            document["skills"] = [
+                {**s, "icon_url": icons[s["key"]]}
+                if "icon_url" not in s and s.get("key") in icons
+                else dict(s)
+                for s in skills
+            ]
             return checked_part(document, [("skills", "skills")], "skill set")
 
         draft = self._configs.edit_draft(tenant, change)
@@ -256,6 +266,20 @@ def _check_path_id(section: Section, item_id: str, item: Document) -> None:
 def _check_skill_set(set_id: str) -> None:
     if set_id != SKILL_SET_ID:
         raise NotFound("skill set", set_id)
+
+
+def with_field(
+    section: Section, item_id: str, name: str, value: Any
+) -> Callable[[Document], Document]:
+    """The draft change that sets one field of one item (a worker's edit: a badge's icon);
+    an item deleted meanwhile is ``resource_not_found``."""
+
+    def change(document: Document) -> Document:
+        items = document[section.name]
+        items[_index(items, section, item_id)][name] = value
+        return document
+
+    return change
 
 
 def _index(items: Sequence[Document], section: Section, item_id: str) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from domain.companions.appearance import ItemLayer, Portrait, RenderedImages
+from domain.companions.appearance import Emblem, ItemLayer, Portrait, RenderedImages
 from domain.companions.stage_art import UploadGrant
 from domain.integrations.webhook_delivery import AttemptResult
 from domain.shared.tenancy import Tenant
@@ -190,7 +190,17 @@ class Renderer(Protocol):
 
     def render_egg(self, visual_variant: int, style: str) -> str: ...
 
-    def render_item_icon(self, item: ItemLayer, seed: int) -> str: ...
+    def render_item_icon(self, item: ItemLayer, seed: int, rarity: str | None = None) -> str: ...
+
+    def draw_item_icon(self, item: ItemLayer, rarity: str, seed: int) -> str:
+        """The item's icon as SVG text, kept nowhere (the icon served from its values)."""
+        ...
+
+    def draw_emblem(self, emblem: Emblem, seed: int) -> str:
+        """A badge's or skill's icon as SVG text, kept nowhere."""
+        ...
+
+    def render_emblem(self, emblem: Emblem, seed: int) -> str: ...
 
 
 class AssetStore(Protocol):
@@ -213,8 +223,8 @@ class UploadTokens(Protocol):
     def issue(self, grant: UploadGrant) -> str: ...
 
     def verify(self, token: str, now: datetime) -> UploadGrant:
-        """``Unauthorized`` (401, ``details.reason``: ``invalid``, ``expired`` or
-        ``wrong_audience``) when it is not valid."""
+        """``Unauthorized`` (401, ``details.reason``: ``invalid`` or ``expired``) when it is
+        not valid; ``WrongCredential`` (403) for another valid token of ours."""
         ...
 
 

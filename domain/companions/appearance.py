@@ -44,6 +44,17 @@ class ItemLayer:
 
 
 @dataclass(frozen=True)
+class Emblem:
+    """What a badge's or a skill's procedural icon is drawn from: its key and name, and for
+    a badge its condition kind (``theme``)."""
+
+    kind: Literal["badge", "skill"]
+    key: str
+    name: str
+    theme: str = ""
+
+
+@dataclass(frozen=True)
 class StageArtRef:
     """The customer's own art for a stage: an uploaded asset, or procedural art with a seed."""
 

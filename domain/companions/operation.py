@@ -31,15 +31,18 @@ from domain.shared.errors import InvalidStateTransition
 from domain.shared.ids import public_id
 from domain.shared.tenancy import Mode
 
-OperationType = Literal["hatch", "evolve", "equip_item", "regenerate_item_image"]
+OperationType = Literal[
+    "hatch", "evolve", "equip_item", "regenerate_item_image", "regenerate_badge_icon"
+]
 OPERATION_TYPES: tuple[OperationType, ...] = (
     "hatch",
     "evolve",
     "equip_item",
     "regenerate_item_image",
+    "regenerate_badge_icon",
 )
 BUDDY_OPERATION_TYPES: frozenset[str] = frozenset({"evolve", "equip_item"})
-"""Operations on a buddy; a hatch has an egg, an item's icon neither."""
+"""Operations on a buddy; a hatch has an egg, an item's or a badge's icon neither."""
 OperationStatus = Literal["pending", "processing", "completed", "failed", "cancelled"]
 OPERATION_STATUSES: tuple[OperationStatus, ...] = (
     "pending",

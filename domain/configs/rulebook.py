@@ -98,6 +98,11 @@ MAX_GATE_METADATA_CHARS: Final = 4096
 # The shapes (declared once: the HTTP layer uses these Structs too, decision 0044)
 # --------------------------------------------------------------------------------------------
 
+_IMAGE_REF = TextPattern(
+    r"^(asset:[0-9a-f]{64}\.(svg|png)|https?://[^\s\x00-\x1f]{1,2040})$",
+    "an http(s) URL or an uploaded image (asset:<sha256>.svg or .png)",
+)
+
 RuleId = Annotated[str, Chars(RULE_ID)]
 EventTypeName = Annotated[str, Chars(EVENT_TYPE)]
 SnakeKey = Annotated[str, Chars(SNAKE_KEY)]
@@ -106,6 +111,15 @@ Name = Annotated[str, Chars()]
 Prose = Annotated[str, Chars(max_length=1000)]
 Amount = Annotated[int, Between(1, _MAX_AMOUNT)]
 Positive = Annotated[int, Between(1)]
+ImageRef = Annotated[str, Chars(_IMAGE_REF, max_length=2048)]
+
+
+def _without_unset_icon(document: dict[str, Any]) -> dict[str, Any]:
+    """A badge's or skill's canonical form: ``icon_url`` only when it has its own, so the
+    documents stored before icons existed are written back byte for byte (decision 0046)."""
+    if document.get("icon_url") is None:
+        document.pop("icon_url", None)
+    return document
 
 
 class SkillDef(Shape, frozen=True):
@@ -115,6 +129,9 @@ class SkillDef(Shape, frozen=True):
     name: Name
     max_value: Positive = 100
     points_per_level: Positive = 20
+    icon_url: ImageRef | None = None
+    """Its own icon (an ``http(s)`` URL or ``asset:<sha256>.<ext>``); ``None``: our
+    procedural one, drawn from its key and name."""
 
     @property
     def max_level(self) -> int:
@@ -123,6 +140,9 @@ class SkillDef(Shape, frozen=True):
     def level_for(self, value: int) -> int:
         """Level 0 means "no full level yet"; the level never passes ``max_level``."""
         return min(max(value, 0) // self.points_per_level, self.max_level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _without_unset_icon(super().to_dict())
 
 
 class Condition(Shape, frozen=True):
@@ -303,6 +323,9 @@ BADGE_CONDITIONS: Final[tuple[type[BadgeCondition], ...]] = (
     StreakCondition,
     CustomCondition,
 )
+BadgeConditionKind = Literal[
+    "milestone", "coin_threshold", "skill_level", "stage", "collection", "streak", "custom"
+]
 BADGE_CONDITION_KINDS: Final = tuple(c.kind for c in BADGE_CONDITIONS)
 
 
@@ -319,6 +342,12 @@ class BadgeDef(Shape, frozen=True, kw_only=True):
     coin_reward: Amount | None = None
     auto_award: bool = True
     token_rewards: dict[str, int] = {}
+    icon_url: ImageRef | None = None
+    """Its own icon (an ``http(s)`` URL or ``asset:<sha256>.<ext>``); ``None``: our
+    procedural one, drawn from its key, name and condition kind."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _without_unset_icon(super().to_dict())
 
 
 class StageConditions(Shape, frozen=True):
@@ -444,10 +473,6 @@ class MarketplaceDef(Shape, frozen=True):
     active: bool = True
 
 
-_IMAGE_REF = TextPattern(
-    r"^(asset:[0-9a-f]{64}\.(svg|png)|https?://[^\s\x00-\x1f]{1,2040})$",
-    "an http(s) URL or an uploaded image (asset:<sha256>.svg or .png)",
-)
 _MAX_SORT_ORDER: Final = 1_000_000
 
 
@@ -472,7 +497,7 @@ class ItemDef(Shape, frozen=True):
     rarity: Rarity = "common"
     stock: Positive | None = None
     requirements: Annotated[tuple[Requirement, ...], Entries(MAX_REQUIREMENTS)] = ()
-    image_url: Annotated[str, Chars(_IMAGE_REF, max_length=2048)] | None = None
+    image_url: ImageRef | None = None
     stage_image_urls: dict[str, str] = {}
     marketplace_id: RuleId | None = None
     sort_order: Annotated[int, Between(0, _MAX_SORT_ORDER)] = 0

@@ -24,13 +24,12 @@ UNAUTHORIZED_REASONS = (
     "invalid",
     "expired",
     "revoked",
-    "wrong_audience",
     "invalid_credentials",
 )
 """Why a credential was refused (decision 0029): no credential; not one we issued (forged,
-tampered, unknown, malformed); past its expiry; revoked; genuinely ours but for another
-audience (a widget token on a secret-key route, an API key on the widget API); a sign-in
-with a wrong e-mail or password."""
+tampered, unknown, malformed); past its expiry; revoked; a sign-in with a wrong e-mail or
+password. A genuine credential of another kind is not a 401 but ``WrongCredential`` (403,
+decision 0046)."""
 
 
 class Unauthorized(DomainError):
@@ -43,6 +42,18 @@ class Unauthorized(DomainError):
             raise ValueError(f"undocumented 401 reason {reason!r}")
         super().__init__("unauthorized", message, {"reason": reason, **(details or {})})
         self.reason = reason
+
+
+class WrongCredential(DomainError):
+    """403 ``forbidden``: a valid credential of ours, of a kind this route does not take (a
+    widget or embed token on the customer API, an API key or dashboard token on the widget
+    API, a dashboard token as an upload URL). The caller is known; it is not allowed here, so
+    refreshing the credential would not help (decision 0046). ``details.reason`` is
+    ``wrong_audience``; ``details.audience`` names a token's audience."""
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__("forbidden", message, {"reason": "wrong_audience", **(details or {})})
+        self.reason = "wrong_audience"
 
 
 class NotFound(DomainError):

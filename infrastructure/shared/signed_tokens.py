@@ -2,9 +2,10 @@
 
 Dashboard, widget, device and upload-URL tokens are HS256 JWTs told apart by their ``aud``
 and, for widget and device tokens, by a key derived from ``HATCHED_SECRET_KEY`` under a label
-of their own. A verifier that refuses a token says why, as ``details.reason`` of a
-``401 unauthorized``: ``expired``, ``wrong_audience`` (a token we genuinely signed, for another
-use: its signature checks out under the key of the audience it names) or ``invalid``.
+of their own. A verifier that refuses a token says why: ``401 unauthorized`` with
+``details.reason`` ``expired`` or ``invalid``; a valid token we genuinely signed for another
+use (its signature checks out under the key of the audience it names, and it has not
+expired) is ``403 forbidden`` with ``details.reason: wrong_audience`` (decision 0046).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from domain.shared.errors import Unauthorized
+from domain.shared.errors import DomainError, Unauthorized, WrongCredential
 
 DASHBOARD_AUDIENCE = "hatched:dashboard"
 WIDGET_AUDIENCE = "hatched:widget"
@@ -57,20 +58,22 @@ AUDIENCES: dict[str, Audience] = {
 }
 
 
-def refusal(token: str, secret_key: str, own: str, error: Exception | None = None) -> Unauthorized:
+def refusal(token: str, secret_key: str, own: str, error: Exception | None = None) -> DomainError:
     """Why ``token`` is not a good token of audience ``own`` (``error``: the verifier's)."""
+    expired = Unauthorized("expired", "this token has expired; sign in again for a new one")
     if isinstance(error, jwt.ExpiredSignatureError):
-        return Unauthorized("expired", "this token has expired; sign in again for a new one")
+        return expired
     other = issued_for(token, secret_key)
     if other is not None and other != own:
-        return Unauthorized(
-            "wrong_audience", f"this is {AUDIENCES[other].what}", {"audience": other}
-        )
+        if issued_for(token, secret_key, check_expiry=True) is None:
+            return expired
+        return WrongCredential(f"this is {AUDIENCES[other].what}", {"audience": other})
     return Unauthorized("invalid", "this token is not one we issued, or was changed")
 
 
-def issued_for(token: str, secret_key: str) -> str | None:
-    """The audience ``token`` was genuinely signed for, or ``None`` when it is not ours."""
+def issued_for(token: str, secret_key: str, *, check_expiry: bool = False) -> str | None:
+    """The audience ``token`` was genuinely signed for, or ``None`` when it is not ours (or,
+    with ``check_expiry``, no longer valid)."""
     try:
         claimed = jwt.decode(token, options={"verify_signature": False}).get("aud")
     except jwt.PyJWTError:
@@ -84,7 +87,7 @@ def issued_for(token: str, secret_key: str) -> str | None:
             audience.key(secret_key),
             algorithms=[ALGORITHM],
             audience=claimed,
-            options={"verify_exp": False},
+            options={"verify_exp": check_expiry},
         )
     except jwt.PyJWTError:
         return None

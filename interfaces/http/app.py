@@ -45,6 +45,11 @@ from interfaces.http.configs.configs import (
 )
 from interfaces.http.configs.event_types import EventTypeController
 from interfaces.http.configs.gates import GateController
+from interfaces.http.configs.icons import (
+    BadgeIconController,
+    IconController,
+    SkillIconController,
+)
 from interfaces.http.configs.marketplaces import MarketplaceController
 from interfaces.http.configs.rule_editors import (
     BadgeDefinitionController,
@@ -122,6 +127,9 @@ def create_litestar(container: Container) -> Litestar:
             BuddyProgressionController,
             AppearanceController,
             AssetController,
+            IconController,
+            BadgeIconController,
+            SkillIconController,
             StageAssetController,
             BuddyHistoryController,
             EconomyController,

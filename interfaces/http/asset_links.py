@@ -1,14 +1,26 @@
-"""Absolute URLs of assets: what ``image_url`` and friends are made of."""
+"""Absolute URLs of pictures: what ``image_url``, ``icon_url`` and friends are made of.
+
+Art is stored as a reference (decision 0034): ``asset:<sha256>.<ext>`` for a file we keep,
+else an ``http(s)`` URL. Something without art of its own shows our procedural icon, served
+from its values under ``/api/v1/icons/`` (decision 0046). A link sent back in a write
+becomes what it was: one of our assets its reference again, a procedural icon ``null``
+(no art of its own), so a ``GET`` sent back as a ``PUT`` changes nothing.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request
 
 from interfaces.http.auth import container_of
 
 ASSETS_PATH = "/api/v1/assets/"
+ICONS_PATH = "/api/v1/icons/"
+ASSET_REF = "asset:"
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+"""Served with every SVG of ours: no script, no outside resource, even opened directly."""
 
 
 def public_origin(request: Request[Any, Any, Any]) -> str:
@@ -19,3 +31,63 @@ def public_origin(request: Request[Any, Any, Any]) -> str:
 
 def asset_url(origin: str, name: str | None) -> str | None:
     return f"{origin}{ASSETS_PATH}{name}" if name else None
+
+
+def art_url(origin: str, reference: str | None) -> str | None:
+    """A stored art reference as a link: ours become absolute asset URLs."""
+    if reference is not None and reference.startswith(ASSET_REF):
+        return asset_url(origin, reference.removeprefix(ASSET_REF))
+    return reference
+
+
+def stored_reference(origin: str, link: str | None) -> str | None:
+    """A link a client sent as what to store: the reverse of ``art_url``, and ``None`` for
+    a procedural icon (it is what no art looks like)."""
+    if link is None:
+        return None
+    if link.startswith(f"{origin}{ASSETS_PATH}"):
+        return ASSET_REF + link.removeprefix(f"{origin}{ASSETS_PATH}")
+    if link.startswith(f"{origin}{ICONS_PATH}"):
+        return None
+    return link
+
+
+def _named(name: str) -> str:
+    return f"?name={quote(name, safe='')}"
+
+
+def item_icon_url(origin: str, item_id: str, name: str, category: str, rarity: str) -> str:
+    return f"{origin}{ICONS_PATH}items/{category}/{rarity}/{item_id}{_named(name)}"
+
+
+def badge_icon_url(origin: str, key: str, name: str, kind: str) -> str:
+    return f"{origin}{ICONS_PATH}badges/{kind}/{key}{_named(name)}"
+
+
+def skill_icon_url(origin: str, key: str, name: str) -> str:
+    return f"{origin}{ICONS_PATH}skills/{key}{_named(name)}"
+
+
+def item_image(origin: str, item: Any, reference: str | None) -> str:
+    """An item's picture (``reference``: its art at a stage, or its image): the art, else
+    its procedural icon. ``item`` is an ``ItemDef`` or a stored item."""
+    fields = item if isinstance(item, dict) else item.to_dict()
+    return art_url(origin, reference) or item_icon_url(
+        origin, fields["item_id"], fields["name"], fields["category"], fields["rarity"]
+    )
+
+
+def badge_icon(origin: str, badge: Any) -> str:
+    """A badge's icon: its own, else the procedural one (``badge``: a ``BadgeDef`` or a
+    stored badge)."""
+    fields = badge if isinstance(badge, dict) else badge.to_dict()
+    return art_url(origin, fields.get("icon_url")) or badge_icon_url(
+        origin, fields["key"], fields["name"], fields["condition"]["kind"]
+    )
+
+
+def skill_icon(origin: str, skill: Any) -> str:
+    fields = skill if isinstance(skill, dict) else skill.to_dict()
+    return art_url(origin, fields.get("icon_url")) or skill_icon_url(
+        origin, fields["key"], fields["name"]
+    )

@@ -35,7 +35,7 @@ import anyio.to_thread
 from litestar import Request
 from litestar.utils.scope.state import ScopeState
 
-from domain.shared.errors import DomainError, Unauthorized
+from domain.shared.errors import DomainError, Unauthorized, WrongCredential
 from interfaces.http.admin_auth import ADMIN_STATE, resolve_admin
 from interfaces.http.auth import PRINCIPAL_STATE, resolve_principal
 from interfaces.http.json_hygiene import check_json_body
@@ -53,7 +53,7 @@ PRINCIPAL_ACCESS = (Access.SECRET, Access.READABLE, Access.DASHBOARD)
 async def enforce_edge_policy(request: Request[Any, Any, Any]) -> None:
     try:
         await _authenticate(request)
-    except Unauthorized:
+    except (Unauthorized, WrongCredential):
         await anyio.to_thread.run_sync(count_refused, request)
         raise
     await anyio.to_thread.run_sync(admit, request)

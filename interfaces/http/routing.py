@@ -108,10 +108,10 @@ class Access(Enum):
     def refusals(self) -> tuple[str, ...]:
         """What the credential check itself can answer."""
         return {
-            Access.SECRET: ("unauthorized", "publishable_key_scope"),
-            Access.READABLE: ("unauthorized",),
+            Access.SECRET: ("unauthorized", "forbidden", "publishable_key_scope"),
+            Access.READABLE: ("unauthorized", "forbidden"),
             Access.DASHBOARD: ("unauthorized", "forbidden"),
-            Access.WIDGET: ("unauthorized", "insufficient_scope"),
+            Access.WIDGET: ("unauthorized", "forbidden", "insufficient_scope"),
             Access.ADMIN: ("unauthorized", "forbidden"),
             Access.PUBLIC: (),
         }[self]

@@ -4,10 +4,11 @@ Every ``/widget/*`` route declares ``widget: WidgetCaller``. The dependency read
 token and has ``Widgets.authenticate`` check it on every call — signature and algorithm,
 audience and type, expiry, and for a session its record (revoked?) — yielding a
 ``WidgetGrant`` bound to one tenant and one buddy; each route then asks the grant for its
-scope. Every refusal is ``401 unauthorized`` with ``details.reason`` (decision 0029); an API
-key of ours, or a dashboard token, is ``wrong_audience``. The ``principal`` dependency of every other route is untouched: it knows only API keys
-and dashboard tokens, so a widget token anywhere else is ``401`` and a widget principal
-never reaches a non-widget route.
+scope. A credential that is not valid is ``401 unauthorized`` with ``details.reason``
+(decision 0029); a valid API key of ours, or a dashboard token, is ``403 forbidden`` with
+``details.reason: wrong_audience`` (decision 0046). The ``principal`` dependency of every
+other route knows only API keys and dashboard tokens, so a widget token anywhere else is
+``403`` too, and a widget principal never reaches a non-widget route.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from litestar import Controller, Request
 from litestar.di import NamedDependency, Provide
 
 from application.accounts.accounts import PUBLISHABLE_PREFIX, SECRET_PREFIXES
-from domain.shared.errors import Unauthorized
+from domain.shared.errors import Unauthorized, WrongCredential
 from domain.widgets.widget_session import WidgetGrant
 from interfaces.http.auth import container_of
 from interfaces.http.browser_cors import BrowserCors
@@ -40,8 +41,7 @@ def resolve_widget(request: Request[Any, Any, Any]) -> WidgetGrant:
     token = token.strip()
     if token.startswith((*SECRET_PREFIXES.values(), PUBLISHABLE_PREFIX)):
         container_of(request).accounts.authenticate(token, None)  # ours, and still active?
-        raise Unauthorized(
-            "wrong_audience",
+        raise WrongCredential(
             "an API key does not open the widget API: mint a widget session "
             "(POST /api/v1/widget-sessions) or an embed token (POST /api/v1/embed-tokens)",
         )

@@ -152,7 +152,7 @@
     ".tile{border:1px solid var(--line);border-radius:10px;padding:8px}.tile.locked{opacity:.8}" +
     ".bar{height:6px;background:var(--line);border-radius:3px;margin-top:4px}" +
     ".bar i{display:block;height:6px;background:var(--accent);border-radius:3px}" +
-    "button:disabled{opacity:.55;cursor:default}.tile img{width:40px;height:40px;float:right}.tile button{margin:4px 0 0}" +
+    "button:disabled{opacity:.55;cursor:default}.tile img{width:40px;height:40px;float:right}.tile.locked img{filter:grayscale(1)}.tile button{margin:4px 0 0}" +
     "li.kv{display:flex;justify-content:space-between;padding:3px 0;border-bottom:1px solid var(--line)}" +
     "@media (prefers-reduced-motion:reduce){.spin,.bump{animation:none}}";
 
@@ -207,7 +207,8 @@
     var pct = Math.round(t.progress * 100);
     var label = t.name + (t.status === "earned" ? ", earned" : ", " + pct + "% there");
     return '<li class="tile ' + t.status + '" tabindex="0" aria-label="' + esc(label) + '" title="' +
-      esc(t.description) + '"><strong>' + (t.status === "earned" ? "★ " : "☆ ") + esc(t.name) + "</strong>" +
+      esc(t.description) + '">' + (t.icon_url ? '<img alt="" src="' + esc(t.icon_url) + '">' : "") +
+      "<strong>" + (t.status === "earned" ? "★ " : "☆ ") + esc(t.name) + "</strong>" +
       (t.status === "earned" ? "" : '<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="' +
         pct + '"><i style="width:' + pct + '%"></i></div>') + "</li>";
   }

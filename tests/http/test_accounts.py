@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -238,8 +239,9 @@ def test_other_customers_see_their_own_profile(
 def test_a_sign_in_refusal_and_a_genuine_token_of_another_kind_say_why(
     client: TestClient, account: Account, container: Container
 ) -> None:
-    """Every 401 is ``unauthorized``; ``details.reason`` tells a wrong password from a
-    credential that is ours but opens other routes (decision 0029)."""
+    """Every 401 is ``unauthorized`` with ``details.reason`` (decision 0029); a valid
+    credential of ours that opens other routes is ``403 forbidden``, reason
+    ``wrong_audience`` (decision 0046)."""
     login = client.post(
         "/api/v1/auth/login", json={"email": account.email, "password": "nope-nope"}
     )
@@ -255,9 +257,23 @@ def test_a_sign_in_refusal_and_a_genuine_token_of_another_kind_say_why(
     upload_token = JwtUploadTokens(container.settings.secret_key).issue(grant)
     refused = client.get("/api/v1/auth/me", headers=bearer(upload_token))
     error = refused.json()["error"]
-    assert (refused.status_code, error["code"]) == (401, "unauthorized")
+    assert (refused.status_code, error["code"]) == (403, "forbidden")
     assert error["details"] == {
         "reason": "wrong_audience",
         "audience": "hatched:stage-asset-upload",
     }
     assert "PUT /api/v1/stage-assets/uploads/" in error["message"]
+    # A valid credential of another kind is 403 on a write too; an expired one is not
+    # valid, so it stays 401 (decision 0046).
+    write = client.post("/api/v1/coin-rules", headers=bearer(upload_token), json={})
+    assert (write.status_code, write.json()["error"]["details"]["reason"]) == (
+        403,
+        "wrong_audience",
+    )
+    stale = replace(grant, expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    stale_token = JwtUploadTokens(container.settings.secret_key).issue(stale)
+    expired = client.get("/api/v1/auth/me", headers=bearer(stale_token))
+    assert (expired.status_code, expired.json()["error"]["details"]) == (
+        401,
+        {"reason": "expired"},
+    )

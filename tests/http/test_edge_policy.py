@@ -67,6 +67,7 @@ def test_every_route_runs_the_edge_policy_and_only_the_uploads_take_raw_bytes(
     assert raw_body == {
         "/api/v1/stage-assets/uploads/{token:str}",
         "/api/v1/marketplaces/{marketplace_id:str}/items/{item_id:str}/upload-image",
+        "/api/v1/badge-definitions/upload-icon",
     }
 
 
@@ -264,7 +265,7 @@ def test_a_credential_of_the_wrong_kind_is_refused_before_the_body(
 
     assert error_of(secret_on_dashboard_route)[0] == 403
     assert error_of(publishable_on_events) == (403, "publishable_key_scope")
-    assert error_of(api_key_on_widget_route) == (401, "unauthorized")
+    assert error_of(api_key_on_widget_route) == (403, "forbidden")
 
 
 def test_a_widget_token_is_checked_before_the_body(client: TestClient, account: Account) -> None:

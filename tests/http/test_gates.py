@@ -425,7 +425,8 @@ def test_a_publishable_key_reads_balances_and_unlocks_but_writes_nothing(
 
 def test_widget_tokens_are_refused_on_gate_routes(open_gate: World) -> None:
     """A widget session or embed token is a credential for ``/widget/*`` only; elsewhere it
-    is no credential at all (``widget_auth.py``), so the answer is 401, as on every route."""
+    is a valid credential of the wrong kind, so the answer is 403, as on every route
+    (decision 0046)."""
     world = open_gate
     buddy = WidgetBuddy(world.account, world.buddy_id, "")
     for token in (
@@ -440,7 +441,7 @@ def test_widget_tokens_are_refused_on_gate_routes(open_gate: World) -> None:
             world.put_gate("advanced_mode", GATE, headers=bearer(token)),
             world.client.delete("/api/v1/gates/advanced_mode", headers=bearer(token)),
         ):
-            assert error_of(response) == (401, "unauthorized"), response.text
+            assert error_of(response) == (403, "forbidden"), response.text
     assert world.balance() == 100
     assert world.get("/gates").json()["data"][0]["cost"] == 30
 

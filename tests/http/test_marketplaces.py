@@ -492,8 +492,9 @@ def test_publishable_keys_and_widget_tokens_cannot_write(client: TestClient, sho
     for method, path, body in WRITES:
         error_of(send(client, method, path, body, live), 403, "publishable_key_scope")
         for token in widget_tokens:
-            # Not a credential the customer API knows (the API's rule for every route).
-            error_of(send(client, method, path, body, token), 401, "unauthorized")
+            # A valid credential of another kind: 403, the rule of every route (decision 0046).
+            refused = error_of(send(client, method, path, body, token), 403, "forbidden")
+            assert refused["details"]["reason"] == "wrong_audience"
     upload_path = f"{SHOP}/items/quill/upload-image"
     error_of(
         client.post(upload_path, content=SVG, headers={**live, **upload_headers}),

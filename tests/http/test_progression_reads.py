@@ -142,8 +142,8 @@ def test_the_widget_streak_counts_this_period_and_checks_its_token(
         "insufficient_scope",
     )
     assert refusal_of(client.get(url, headers=account.headers())) == (
-        401,
-        "unauthorized",
+        403,
+        "forbidden",
         "wrong_audience",
     )
     assert refusal_of(client.get(url)) == (401, "unauthorized", "missing")

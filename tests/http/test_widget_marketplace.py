@@ -71,8 +71,8 @@ def test_scopes_and_embed_tokens(client: TestClient, shopper: WidgetBuddy) -> No
     assert "quill" in shelf(client, embed)
     for path, body in ((f"{W}/purchase", {"item_id": "quill"}), (f"{W}/equip", {"item_ids": []})):
         assert error_of(client.post(path, json=body, headers=embed)) == (403, "forbidden")
-    # A customer credential is no widget token.
-    assert client.get(f"{W}/marketplace", headers=shopper.account.headers()).status_code == 401
+    # A customer credential is no widget token: valid, of another kind (decision 0046).
+    assert client.get(f"{W}/marketplace", headers=shopper.account.headers()).status_code == 403
     assert shelf(client, session(client, shopper))["quill"]["quantity"] == 0
 
 

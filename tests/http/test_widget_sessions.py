@@ -188,11 +188,13 @@ def test_forged_tampered_and_confused_tokens_are_401(
         (_forge(token, key, "HS256", scp=["read", "items:equip"]), "invalid"),  # more scopes
         ("not.a.token", "invalid"),
         ("hatch_live_" + "x" * 43, "invalid"),  # shaped like a secret key, not one of ours
-        (buddy.account.token, "wrong_audience"),  # a dashboard token
-        (buddy.account.live_key, "wrong_audience"),  # a secret key
     ):
         refused = client.get(STATE, headers=bearer(forged))
         assert refusal_of(refused) == (401, "unauthorized", reason), forged
+    # Valid credentials of ours, of another kind: 403, not 401 (decision 0046).
+    for other in (buddy.account.token, buddy.account.live_key):
+        refused = client.get(STATE, headers=bearer(other))
+        assert refusal_of(refused) == (403, "forbidden", "wrong_audience"), other
     assert refusal_of(client.get(STATE)) == (401, "unauthorized", "missing")
 
 
@@ -204,9 +206,13 @@ def test_widget_tokens_never_reach_other_routes(client: TestClient, buddy: Widge
             ("GET", "/api/v1/auth/me", None),
             ("POST", "/api/v1/widget-sessions", mint),
             ("POST", "/api/v1/embed-tokens", {"buddy_id": buddy.buddy_id}),
+            ("POST", "/api/v1/events", {"event_id": "e1", "user_id": "u", "type": "x"}),
+            ("POST", f"/api/v1/buddies/{buddy.buddy_id}/purchase-item", {"item_id": "pin"}),
+            ("POST", "/api/v1/marketplaces", {"name": "Shop"}),
+            ("PATCH", f"/api/v1/buddies/{buddy.buddy_id}/equipped-items", {"equip": ["pin"]}),
         ):
             response = client.request(method, path, headers=bearer(token), json=body)
-            refusal = (401, "unauthorized", "wrong_audience")
+            refusal = (403, "forbidden", "wrong_audience")
             assert refusal_of(response) == refusal, (method, path)
             assert "/api/v1/widget/" in response.json()["error"]["message"]
 

@@ -24,6 +24,8 @@ from interfaces.http.configs.rule_editors import (
     SkillSet,
     SkillSetView,
     TokenConfigView,
+    badge_shown,
+    skill_shown,
 )
 from interfaces.http.configs.section_routes import shaped
 from tests.property.test_rules_properties import rulebooks
@@ -91,6 +93,9 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     return Rulebook.from_dict(document).to_dict()
 
 
+ORIGIN = "https://api.example.com"
+
+
 def through(shape: type[msgspec.Struct], fields: dict[str, Any]) -> Any:
     """What a client reads: the part converted into ``shape`` and sent as JSON."""
     return msgspec.json.decode(msgspec.json.encode(shaped(shape, fields)))
@@ -101,15 +106,20 @@ def through(shape: type[msgspec.Struct], fields: dict[str, Any]) -> Any:
 def test_every_part_of_a_rulebook_goes_through_its_struct_unchanged(
     document: dict[str, Any],
 ) -> None:
-    for section, item, view in (
-        ("coin_rules", CoinRule, CoinRuleView),
-        ("skill_rules", SkillRule, SkillRuleView),
-        ("badges", Badge, BadgeView),
+    # Badges and skills are shown with their icon link (decision 0046), nothing else added.
+    for section, item, view, shown in (
+        ("coin_rules", CoinRule, CoinRuleView, None),
+        ("skill_rules", SkillRule, SkillRuleView, None),
+        ("badges", Badge, BadgeView, badge_shown),
     ):
-        for entry in document[section]:
+        for stored in document[section]:
+            entry = shown(ORIGIN, stored) if shown else stored
+            assert set(entry) - set(stored) <= {"icon_url"}
             assert through(item, entry) == entry
             assert through(view, {**entry, **PLACED}) == {**entry, **PLACED}
-    skill_set = {"id": "default", "skills": document["skills"]}
+    skills = [skill_shown(ORIGIN, s) for s in document["skills"]]
+    assert all(s["icon_url"].startswith(f"{ORIGIN}/api/v1/icons/skills/") for s in skills)
+    skill_set = {"id": "default", "skills": skills}
     assert through(SkillSet, skill_set) == skill_set
     assert through(SkillSetView, {**skill_set, **PLACED}) == {**skill_set, **PLACED}
     tokens = {**document["token_config"], **PLACED}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from domain.shared.errors import Unauthorized
+from domain.shared.errors import WrongCredential
 from infrastructure.accounts.security import DEVICE_TTL, JwtDashboardTokens, JwtDeviceTokens, digest
 
 NOW = datetime.now(UTC)
@@ -42,6 +42,6 @@ def test_expired_forged_and_dashboard_tokens_are_not_devices() -> None:
     dashboards = JwtDashboardTokens(SECRET, 3600)
     dashboard, _ = dashboards.issue(uuid.uuid4(), NOW)
     assert devices.read(dashboard, "owner@example.com") is None
-    with pytest.raises(Unauthorized) as refused:
+    with pytest.raises(WrongCredential) as refused:
         dashboards.verify(devices.issue("owner@example.com", NOW))
     assert refused.value.reason == "wrong_audience"  # ours, but it opens nothing

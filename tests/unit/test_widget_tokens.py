@@ -10,7 +10,7 @@ from uuid import uuid4
 import jwt
 import pytest
 
-from domain.shared.errors import Unauthorized
+from domain.shared.errors import Unauthorized, WrongCredential
 from domain.shared.tenancy import Tenant
 from domain.widgets.widget_session import WidgetGrant
 from infrastructure.accounts.security import JwtDashboardTokens
@@ -93,9 +93,12 @@ def test_anything_but_our_hs256_signature_over_valid_claims_is_refused() -> None
 
 
 def test_a_dashboard_token_is_ours_but_for_another_audience() -> None:
-    dashboard, _ = JwtDashboardTokens(SECRET, 3600).issue(uuid4(), NOW)
-    assert reason_of(lambda: JwtWidgetTokens(SECRET).read(dashboard)) == "wrong_audience"
+    dashboard, _ = JwtDashboardTokens(SECRET, 3600).issue(uuid4(), datetime.now(UTC))
+    with pytest.raises(WrongCredential):  # valid, of another kind: 403 (decision 0046)
+        JwtWidgetTokens(SECRET).read(dashboard)
     assert reason_of(lambda: JwtWidgetTokens(SECRET + "!").read(dashboard)) == "invalid"
+    stale, _ = JwtDashboardTokens(SECRET, 3600).issue(uuid4(), NOW)  # expired: not valid
+    assert reason_of(lambda: JwtWidgetTokens(SECRET).read(stale)) == "expired"
 
 
 def reason_of(action: Callable[[], object]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from domain.companions.appearance import ItemLayer, Portrait, RenderedImages
+from domain.companions.appearance import Emblem, ItemLayer, Portrait, RenderedImages
 from infrastructure.companions.assets import FileAssetStore
 from infrastructure.companions.renderer.compose import (
     egg_picture,
@@ -16,6 +16,7 @@ from infrastructure.companions.renderer.compose import (
     portrait_pictures,
     stage_art_picture,
 )
+from infrastructure.companions.renderer.emblems import emblem_picture
 
 SVG = "image/svg+xml"
 
@@ -47,8 +48,17 @@ class SvgRenderer:
     def render_egg(self, visual_variant: int, style: str) -> str:
         return self._keep(_egg(visual_variant, style))
 
-    def render_item_icon(self, item: ItemLayer, seed: int) -> str:
-        return self._keep(item_icon_picture(item, seed))
+    def render_item_icon(self, item: ItemLayer, seed: int, rarity: str | None = None) -> str:
+        return self._keep(item_icon_picture(item, seed, rarity))
+
+    def draw_item_icon(self, item: ItemLayer, rarity: str, seed: int) -> str:
+        return _item_icon(item, rarity, seed)
+
+    def draw_emblem(self, emblem: Emblem, seed: int) -> str:
+        return _emblem(emblem, seed)
+
+    def render_emblem(self, emblem: Emblem, seed: int) -> str:
+        return self._keep(_emblem(emblem, seed))
 
     def _keep(self, svg: str) -> str:
         return self._assets.put(svg.encode(), SVG)
@@ -57,6 +67,16 @@ class SvgRenderer:
 @lru_cache(maxsize=256)
 def _stage_art(stage: int, style: str, seed: int) -> str:
     return stage_art_picture(stage, style, seed)
+
+
+@lru_cache(maxsize=512)
+def _item_icon(item: ItemLayer, rarity: str, seed: int) -> str:
+    return item_icon_picture(item, seed, rarity)
+
+
+@lru_cache(maxsize=512)
+def _emblem(emblem: Emblem, seed: int) -> str:
+    return emblem_picture(emblem, seed)
 
 
 @lru_cache(maxsize=128)

@@ -16,6 +16,7 @@ from domain.companions.appearance import STAGE_NAMES, ItemLayer, Portrait
 from infrastructure.companions.renderer.anatomy import CANVAS, GROUND, Anatomy, anatomy_for
 from infrastructure.companions.renderer.creature import creature
 from infrastructure.companions.renderer.egg import egg, egg_colours, pattern_of
+from infrastructure.companions.renderer.emblems import booster_parts, rarity_frame
 from infrastructure.companions.renderer.items import covers_crest, item_layer
 from infrastructure.companions.renderer.kit import Kit
 from infrastructure.companions.renderer.palette import palette_for
@@ -158,11 +159,12 @@ def egg_picture(variant: int, style: str, theme: str = "light") -> str:
     return document(prefix, title, body, FULL_SIZE, (0.0, 0.0, float(CANVAS)))
 
 
-def item_icon_picture(item: ItemLayer, seed: int) -> str:
+def item_icon_picture(item: ItemLayer, seed: int, rarity: str | None = None) -> str:
     """A shop icon for a catalogue item: the item as a buddy wears it, on a faint mannequin,
     framed around where it sits (a background item is its whole scene). The item is drawn
     exactly as on a buddy (its look follows its id); ``seed`` picks the backdrop, so a
-    regenerated icon differs while the same ``(item, seed)`` always gives the same bytes."""
+    regenerated icon differs while the same ``(item, seed)`` always gives the same bytes.
+    With a ``rarity`` the icon is framed in its colour (``emblems.rarity_frame``)."""
     art_seed = f"item-icon:{item.item_id}:{seed}"
     palette = palette_for(art_seed, "minimal", "light")
     anatomy = anatomy_for(ICON_STAGE)
@@ -170,6 +172,9 @@ def item_icon_picture(item: ItemLayer, seed: int) -> str:
     title = f"{item.name} ({item.category})"
     if item.category == "background":
         body = [scene(kit.prefix, item)]
+        view = (0.0, 0.0, float(CANVAS))
+    elif item.category == "booster":  # consumed, never worn: no mannequin
+        body = [backdrop(kit.prefix, palette, False), *booster_parts(item.item_id, CANVAS)]
         view = (0.0, 0.0, float(CANVAS))
     else:
         mannequin = creature(kit, MANNEQUIN, hatted=covers_crest(item))
@@ -179,6 +184,8 @@ def item_icon_picture(item: ItemLayer, seed: int) -> str:
             item_layer(kit, item, 0),
         ]
         view = icon_view(anatomy, item.category)
+    if rarity is not None:
+        body.append(rarity_frame(view, rarity))
     return document(kit.prefix, title, body, ICON_SIZE, view)
 
 

@@ -7,6 +7,7 @@ a random source or a hash seed, so the same drawing always gives the same bytes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from xml.sax.saxutils import escape
 
@@ -41,7 +42,8 @@ def tag(name: str, attrs: Mapping[str, Attr] | None = None, *children: str) -> s
         if isinstance(value, int | float):
             parts.append(f'{key}="{num(value)}"')
         else:
-            parts.append(f'{key}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
+            clean = _NOT_XML.sub("\ufffd", value)
+            parts.append(f'{key}="{clean.translate(_ATTRIBUTE_ESCAPES)}"')
     opening = " ".join(parts)
     if not children:
         return f"<{opening}/>"
@@ -53,8 +55,12 @@ def group(attrs: Mapping[str, Attr] | None, children: Iterable[str]) -> str:
     return tag("g", attrs, *body) if body else ""
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold at all, escaped or not (a name may carry them)."""
+
+
 def text(value: str) -> str:
-    return escape(value)
+    return escape(_NOT_XML.sub("\ufffd", value))
 
 
 def points(*coords: float) -> str:

@@ -19,11 +19,11 @@ from litestar.params import FromPath
 
 from domain.shared.errors import NotFound
 from infrastructure.companions.assets import FileAssetStore, content_type_of
+from interfaces.http.asset_links import SVG_POLICY
 from interfaces.http.etag import matches
 from interfaces.http.routing import Access, Limit, get
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
 
 
 class AssetController(Controller):

@@ -23,7 +23,7 @@ from domain.shared.ids import public_id
 from domain.shared.tenancy import Tenant
 from domain.shared.text_patterns import SNAKE_KEY
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
-from interfaces.http.asset_links import public_origin
+from interfaces.http.asset_links import public_origin, skill_icon
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.companions.appearance import EQUIP_REFUSALS, AppearanceView, pictures
@@ -90,9 +90,13 @@ class BadgeRequest(Model):
 
 
 class SkillView(msgspec.Struct):
+    """A skill of the buddy; ``icon_url`` is the skill's icon (its own, else our procedural
+    one), ``null`` for a skill its rulebook no longer has."""
+
     value: int
     level: int
     name: str
+    icon_url: str | None = None
 
 
 class AwardedBadge(msgspec.Struct):
@@ -198,7 +202,9 @@ def buddy_state_view(state: BuddyState, origin: str = "") -> BuddyView:
     skills = {}
     for skill in rulebook.skills:
         value = buddy.skills.get(skill.key, 0)
-        skills[skill.key] = SkillView(value, skill.level_for(value), skill.name)
+        skills[skill.key] = SkillView(
+            value, skill.level_for(value), skill.name, skill_icon(origin, skill)
+        )
     drawn = pictures(buddy, origin)
     return BuddyView(
         buddy_id=public_id("buddy", buddy.id),

@@ -25,6 +25,7 @@ from application.companions.progression import (
 )
 from domain.shared.ids import public_id
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.asset_links import badge_icon, public_origin, skill_icon
 from interfaces.http.auth import Caller
 from interfaces.http.companions.buddies import SkillView
 from interfaces.http.consistency import read_your_writes
@@ -52,6 +53,8 @@ class BuddyBadgeView(msgspec.Struct):
     coin_reward: int | None
     token_rewards: dict[str, int]
     icon_url: str | None
+    """The badge's icon (its own, else our procedural one); ``null`` only for a badge its
+    rulebook no longer has."""
     progress: float
     condition: BadgeConditionView | None
 
@@ -144,7 +147,7 @@ def streak_view(standing: StreakStanding) -> StreakView:
     )
 
 
-def badge_view(standing: BadgeStanding) -> BuddyBadgeView:
+def badge_view(standing: BadgeStanding, origin: str) -> BuddyBadgeView:
     badge = standing.badge
     status: Literal["earned", "ready", "locked"] = (
         "earned" if standing.earned else "ready" if standing.ready else "locked"
@@ -159,7 +162,7 @@ def badge_view(standing: BadgeStanding) -> BuddyBadgeView:
         auto_award=badge.auto_award if badge else False,
         coin_reward=badge.coin_reward if badge else None,
         token_rewards=dict(badge.token_rewards) if badge else {},
-        icon_url=None,
+        icon_url=badge_icon(origin, badge) if badge else None,
         progress=round(standing.progress, 4),
         condition=BadgeConditionView(badge.condition.kind, standing.required, standing.actual)
         if badge
@@ -167,12 +170,14 @@ def badge_view(standing: BadgeStanding) -> BuddyBadgeView:
     )
 
 
-def metrics_view(state: BuddyState, now: datetime) -> ProgressionMetrics:
+def metrics_view(state: BuddyState, now: datetime, origin: str) -> ProgressionMetrics:
     buddy, ledger, rulebook = state.buddy, state.ledger, state.rulebook
     skills = {}
     for skill in rulebook.skills:
         value = buddy.skills.get(skill.key, 0)
-        skills[skill.key] = SkillView(value, skill.level_for(value), skill.name)
+        skills[skill.key] = SkillView(
+            value, skill.level_for(value), skill.name, skill_icon(origin, skill)
+        )
     for key in sorted(set(buddy.skills) - set(skills)):  # a skill its rulebook dropped
         skills[key] = SkillView(buddy.skills[key], 0, key)
     return ProgressionMetrics(
@@ -238,7 +243,7 @@ class BuddyProgressionController(Controller):
             buddy_id=public_id("buddy", state.buddy.id),
             earned=sum(1 for s in standings if s.earned),
             total=len(standings),
-            data=[badge_view(s) for s in standings],
+            data=[badge_view(s, public_origin(request)) for s in standings],
         )
 
     @get(
@@ -248,11 +253,13 @@ class BuddyProgressionController(Controller):
     )
     def progression_metrics(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         progression: NamedDependency[Progression],
         buddy_id: FromPath[str],
     ) -> ProgressionMetrics:
-        return metrics_view(*progression.state(principal.tenant, buddy_id))
+        state, now = progression.state(principal.tenant, buddy_id)
+        return metrics_view(state, now, public_origin(request))
 
     @get(
         "/{buddy_id:str}/progression",
@@ -262,8 +269,10 @@ class BuddyProgressionController(Controller):
     )
     def progression(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         progression: NamedDependency[Progression],
         buddy_id: FromPath[str],
     ) -> ProgressionMetrics:
-        return metrics_view(*progression.state(principal.tenant, buddy_id))
+        state, now = progression.state(principal.tenant, buddy_id)
+        return metrics_view(state, now, public_origin(request))

@@ -123,6 +123,7 @@ STAGE_CHANGE_REFUSALS = ("conflict",)
 
 UPLOAD_REFUSALS = (
     "unauthorized",
+    "forbidden",
     "unsupported_media_type",
     "upload_content_type_mismatch",
     "payload_too_large",

@@ -35,15 +35,13 @@ from application.configs.marketplaces import Marketplaces
 from application.configs.rule_editors import Current, Edited
 from domain.configs.rulebook import LAYER_ORDER, ItemDef, MarketplaceDef, RuleId
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
-from interfaces.http.asset_links import asset_url, public_origin
+from interfaces.http.asset_links import art_url, item_image, public_origin, stored_reference
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.configs.section_routes import RulebookList, Source, plain, where, written
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, delete, get, post, put
 from interfaces.http.uploads import media_type, read_limited
-
-ASSET_REF = "asset:"
 
 WRITE_REFUSALS = ("conflict",)
 """A write to the draft that kept losing races (``conflict`` also names a taken id)."""
@@ -101,10 +99,13 @@ class MarketplaceView(Marketplace, frozen=True, kw_only=True):
 
 class Item(ItemDef, frozen=True, kw_only=True):
     """An item (``ItemDef``) in its marketplace; ``image_url`` and ``stage_image_urls`` are
-    absolute URLs (ours for uploaded and generated art)."""
+    absolute URLs (ours for uploaded and generated art). An item without art of its own
+    shows our procedural icon, drawn from its category, rarity, id and name (decision 0046):
+    ``image_url`` is never null."""
 
     marketplace_id: str
     layer_order: int
+    image_url: str
 
 
 class ItemView(Item, frozen=True, kw_only=True):
@@ -119,19 +120,13 @@ class ItemList(msgspec.Struct, kw_only=True):
     source: Source | None
 
 
-def _link(origin: str, reference: str | None) -> str | None:
-    if reference is not None and reference.startswith(ASSET_REF):
-        return asset_url(origin, reference.removeprefix(ASSET_REF))
-    return reference
-
-
 def _item(stored: Document, origin: str) -> dict[str, Any]:
     stages = stored["stage_image_urls"]
     return {
         **stored,
         "layer_order": LAYER_ORDER[stored["category"]],
-        "image_url": _link(origin, stored["image_url"]),
-        "stage_image_urls": {stage: _link(origin, ref) or "" for stage, ref in stages.items()},
+        "image_url": item_image(origin, stored, stored["image_url"]),
+        "stage_image_urls": {stage: art_url(origin, ref) or "" for stage, ref in stages.items()},
     }
 
 
@@ -164,16 +159,16 @@ def _live_only(principal: Principal) -> bool:
 
 def _body(data: msgspec.Struct, request: Request[Any, Any, Any]) -> Document:
     """A request body as a document fragment; links to our own assets become references
-    again, so a ``GET`` sent back as a ``PUT`` keeps the art as it was."""
+    again (our procedural icon: no art), so a ``GET`` sent back as a ``PUT`` keeps the art as
+    it was."""
     fragment = plain(data)
-    own = f"{public_origin(request)}/api/v1/assets/"
-    if isinstance(fragment.get("image_url"), str) and fragment["image_url"].startswith(own):
-        fragment["image_url"] = ASSET_REF + fragment["image_url"].removeprefix(own)
+    origin = public_origin(request)
+    if isinstance(fragment.get("image_url"), str):
+        fragment["image_url"] = stored_reference(origin, fragment["image_url"])
     stages = fragment.get("stage_image_urls")
     if isinstance(stages, dict):
         fragment["stage_image_urls"] = {
-            k: ASSET_REF + v.removeprefix(own) if v.startswith(own) else v
-            for k, v in stages.items()
+            k: link for k, v in stages.items() if (link := stored_reference(origin, v))
         }
     return fragment
 

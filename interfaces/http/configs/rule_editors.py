@@ -10,10 +10,10 @@ responses are the document's canonical form (every field present).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, UnsetType
@@ -28,6 +28,7 @@ from application.configs.rule_editors import (
     Edited,
 )
 from domain.configs.rulebook import (
+    BadgeConditionKind,
     BadgeDef,
     CoinRule,
     Condition,
@@ -41,6 +42,7 @@ from domain.configs.rulebook import (
     TokenEarnRule,
     TokenSlot,
 )
+from interfaces.http.asset_links import badge_icon, public_origin, skill_icon, stored_reference
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
 from interfaces.http.configs.section_routes import (
@@ -80,9 +82,7 @@ class BadgeConditionBody(Model):
     (the domain's ``BadgeCondition`` union says which). Decoded loosely so that every
     missing or misplaced field is reported at once, by the domain."""
 
-    kind: Literal[
-        "milestone", "coin_threshold", "skill_level", "stage", "collection", "streak", "custom"
-    ]
+    kind: BadgeConditionKind
     event_type: str | UnsetType = UNSET
     count: int | UnsetType = UNSET
     coins: int | UnsetType = UNSET
@@ -96,16 +96,24 @@ class BadgeConditionBody(Model):
 
 
 class BadgeBody(BadgeDef, frozen=True, kw_only=True):
+    """``icon_url``: the badge's own icon (a link from ``generate-icon`` or ``upload-icon``,
+    or any ``http(s)`` URL); ``null`` for our procedural one; left out of a ``PUT``, it stays
+    as it was."""
+
     key: SnakeKey | None = None  # type: ignore[assignment]
     condition: BadgeConditionBody  # type: ignore[assignment]
+    icon_url: str | UnsetType | None = UNSET  # type: ignore[assignment]
 
 
-class Skill(SkillDef, frozen=True, kw_only=True):
-    """A skill of the skill set (``SkillDef``)."""
+class SkillBody(SkillDef, frozen=True, kw_only=True):
+    """A skill of the skill set (``SkillDef``); ``icon_url`` as a badge's: left out of a
+    ``PUT``, a skill keeps its icon."""
+
+    icon_url: str | UnsetType | None = UNSET  # type: ignore[assignment]
 
 
 class SkillSetBody(Model):
-    skills: list[Skill]
+    skills: list[SkillBody]
 
 
 class TokenEarnRuleBody(TokenEarnRule, frozen=True, kw_only=True):
@@ -144,10 +152,21 @@ class SkillRuleView(SkillRule, frozen=True, kw_only=True):
 class Badge(BadgeDef, frozen=True, kw_only=True):
     """A badge definition (``BadgeDef``) under the name the API has always given it."""
 
+    icon_url: str
+    """Its own icon, else our procedural one, drawn from its key, name and condition kind
+    (never ``null``)."""
+
 
 class BadgeView(Badge, frozen=True, kw_only=True):
     config_version_id: str
     source: Source
+
+
+class Skill(SkillDef, frozen=True, kw_only=True):
+    """A skill of the skill set (``SkillDef``)."""
+
+    icon_url: str
+    """Its own icon, else our procedural one, drawn from its key and name."""
 
 
 class SkillSet(msgspec.Struct, kw_only=True):
@@ -177,17 +196,46 @@ CoinRuleController = section_controller(
 SkillRuleController = section_controller(
     SKILL_RULES, "/skill-rules", "rule_id", SkillRuleBody, SkillRule, SkillRuleView
 )
+
+
+def _icon_stored(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A body's icon link as the document keeps it (``asset_links.stored_reference``)."""
+    if "icon_url" in fields:
+        return {**fields, "icon_url": stored_reference(origin, fields["icon_url"])}
+    return fields
+
+
+def badge_shown(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {**fields, "icon_url": badge_icon(origin, fields)}
+
+
+def skill_shown(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {**fields, "icon_url": skill_icon(origin, fields)}
+
+
 BadgeDefinitionController = section_controller(
-    BADGES, "/badge-definitions", "badge_key", BadgeBody, Badge, BadgeView
+    BADGES,
+    "/badge-definitions",
+    "badge_key",
+    BadgeBody,
+    Badge,
+    BadgeView,
+    present=badge_shown,
+    accept=_icon_stored,
 )
 
 
-def _skill_set(skills: list[Document], placed: dict[str, Any]) -> SkillSetView:
-    return shaped(SkillSetView, {"id": SKILL_SET_ID, "skills": skills, **placed})
+def _skill_set(origin: str, skills: list[Document], placed: dict[str, Any]) -> SkillSetView:
+    shown = [skill_shown(origin, s) for s in skills]
+    return shaped(SkillSetView, {"id": SKILL_SET_ID, "skills": shown, **placed})
 
 
-def _skill_set_written(edited: Edited) -> SkillSetView:
-    return _skill_set(edited.part, written(edited))
+def _skill_set_written(origin: str, edited: Edited) -> SkillSetView:
+    return _skill_set(origin, edited.part, written(edited))
+
+
+def _skills(origin: str, data: SkillSetBody) -> list[dict[str, Any]]:
+    return [_icon_stored(origin, plain(skill)) for skill in data.skills]
 
 
 class SkillSetController(Controller):
@@ -198,19 +246,36 @@ class SkillSetController(Controller):
 
     @get(access=Access.SECRET, summary="List skill sets (the one set, when configured)")
     def list_sets(
-        self, principal: Caller, configs: NamedDependency[Configs]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        configs: NamedDependency[Configs],
     ) -> RulebookList[SkillSet]:
         current = ConfigItems(configs).current(principal.tenant)
         document = current.document
-        sets = [] if document is None else [{"id": SKILL_SET_ID, "skills": document["skills"]}]
+        origin = public_origin(request)
+        sets = (
+            []
+            if document is None
+            else [
+                {
+                    "id": SKILL_SET_ID,
+                    "skills": [skill_shown(origin, s) for s in document["skills"]],
+                }
+            ]
+        )
         return RulebookList([shaped(SkillSet, s) for s in sets], **where(current))
 
     @get("/{set_id:str}", access=Access.SECRET, summary="Get the skill set")
     def get_set(
-        self, principal: Caller, configs: NamedDependency[Configs], set_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        configs: NamedDependency[Configs],
+        set_id: FromPath[str],
     ) -> SkillSetView:
         skills, current = ConfigItems(configs).skill_set(principal.tenant, set_id)
-        return _skill_set(skills, where(current))
+        return _skill_set(public_origin(request), skills, where(current))
 
     @post(
         access=Access.SECRET,
@@ -220,10 +285,15 @@ class SkillSetController(Controller):
         summary="Add skills to the skill set in the draft",
     )
     def add_skills(
-        self, principal: Caller, configs: NamedDependency[Configs], data: JSONBody[SkillSetBody]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        configs: NamedDependency[Configs],
+        data: JSONBody[SkillSetBody],
     ) -> SkillSetView:
-        skills = [plain(skill) for skill in data.skills]
-        return _skill_set_written(ConfigItems(configs).add_skills(principal.tenant, skills))
+        origin = public_origin(request)
+        edited = ConfigItems(configs).add_skills(principal.tenant, _skills(origin, data))
+        return _skill_set_written(origin, edited)
 
     @put(
         "/{set_id:str}",
@@ -234,14 +304,16 @@ class SkillSetController(Controller):
     )
     def replace_set(
         self,
+        request: Request[Any, Any, Any],
         principal: Caller,
         configs: NamedDependency[Configs],
         set_id: FromPath[str],
         data: JSONBody[SkillSetBody],
     ) -> SkillSetView:
-        skills = [plain(skill) for skill in data.skills]
+        origin = public_origin(request)
+        skills = _skills(origin, data)
         edited = ConfigItems(configs).replace_skills(principal.tenant, set_id, skills)
-        return _skill_set_written(edited)
+        return _skill_set_written(origin, edited)
 
     @delete(
         "/{set_id:str}",
@@ -251,10 +323,14 @@ class SkillSetController(Controller):
         summary="Remove every skill from the skill set in the draft",
     )
     def clear_set(
-        self, principal: Caller, configs: NamedDependency[Configs], set_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        principal: Caller,
+        configs: NamedDependency[Configs],
+        set_id: FromPath[str],
     ) -> SkillSetView:
         edited = ConfigItems(configs).replace_skills(principal.tenant, set_id, [])
-        return _skill_set_written(edited)
+        return _skill_set_written(public_origin(request), edited)
 
 
 class TokenConfigController(Controller):

@@ -13,15 +13,17 @@ Reads show the draft when there is one, else the published version, and say whic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
 from application.configs.configs import Configs
 from application.configs.rule_editors import ConfigItems, Current, Edited, Section
+from interfaces.http.asset_links import public_origin
 from interfaces.http.auth import Caller
 from interfaces.http.routing import Access, delete, get, post, put
 
@@ -69,6 +71,15 @@ def shaped(shape: type[T], fields: dict[str, Any]) -> T:
     return msgspec.convert(fields, shape)
 
 
+Shape = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""A stored item as it is shown, or a request body as it is stored, given the public origin
+(links to pictures: ``asset_links.py``)."""
+
+
+def _as_is(origin: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return fields
+
+
 def section_controller(
     section: Section,
     path: str,
@@ -76,12 +87,21 @@ def section_controller(
     body: type[Body],
     item: type[Item],
     view: type[View],
+    present: Shape = _as_is,
+    accept: Shape = _as_is,
 ) -> type[Controller]:
     """The controller of ``section`` at ``path``, its items at ``{id_name}``: ``body`` is what
     create and replace take, ``item`` what a list holds and ``view`` (``item`` with
-    ``config_version_id`` and ``source``) what every other route answers."""
+    ``config_version_id`` and ``source``) what every other route answers. ``present`` shapes
+    a stored item for an answer, ``accept`` a body for the document (a badge's icon link)."""
     kind = section.kind
     item_path = f"/{{{id_name}:str}}"
+
+    def shown(shape: type[T], request: Request[Any, Any, Any], fields: dict[str, Any]) -> T:
+        return shaped(shape, present(public_origin(request), fields))
+
+    def stored(request: Request[Any, Any, Any], data: msgspec.Struct) -> dict[str, Any]:
+        return accept(public_origin(request), plain(data))
 
     class SectionController(Controller):
         tags = ["config"]
@@ -94,17 +114,24 @@ def section_controller(
 
         @get(access=Access.SECRET, summary=f"List {kind}s")
         def list_items(
-            self, principal: Caller, configs: NamedDependency[Configs]
+            self,
+            request: Request[Any, Any, Any],
+            principal: Caller,
+            configs: NamedDependency[Configs],
         ) -> RulebookList[Item]:
             items, current = ConfigItems(configs).items(principal.tenant, section)
-            return RulebookList([shaped(item, i) for i in items], **where(current))
+            return RulebookList([shown(item, request, i) for i in items], **where(current))
 
         @get(item_path, access=Access.SECRET, summary=f"Get a {kind}")
         def get_item(
-            self, principal: Caller, configs: NamedDependency[Configs], item_id: ItemId
+            self,
+            request: Request[Any, Any, Any],
+            principal: Caller,
+            configs: NamedDependency[Configs],
+            item_id: ItemId,
         ) -> View:
             found, current = ConfigItems(configs).item(principal.tenant, section, item_id)
-            return shaped(view, {**found, **where(current)})
+            return shown(view, request, {**found, **where(current)})
 
         @post(
             access=Access.SECRET,
@@ -114,10 +141,14 @@ def section_controller(
             summary=f"Create a {kind} in the draft",
         )
         def create_item(
-            self, principal: Caller, configs: NamedDependency[Configs], data: JSONBody[Body]
+            self,
+            request: Request[Any, Any, Any],
+            principal: Caller,
+            configs: NamedDependency[Configs],
+            data: JSONBody[Body],
         ) -> View:
-            edited = ConfigItems(configs).create(principal.tenant, section, plain(data))
-            return shaped(view, {**edited.part, **written(edited)})
+            edited = ConfigItems(configs).create(principal.tenant, section, stored(request, data))
+            return shown(view, request, {**edited.part, **written(edited)})
 
         @put(
             item_path,
@@ -128,14 +159,15 @@ def section_controller(
         )
         def replace_item(
             self,
+            request: Request[Any, Any, Any],
             principal: Caller,
             configs: NamedDependency[Configs],
             item_id: ItemId,
             data: JSONBody[Body],
         ) -> View:
             items = ConfigItems(configs)
-            edited = items.replace(principal.tenant, section, item_id, plain(data))
-            return shaped(view, {**edited.part, **written(edited)})
+            edited = items.replace(principal.tenant, section, item_id, stored(request, data))
+            return shown(view, request, {**edited.part, **written(edited)})
 
         @delete(
             item_path,
@@ -145,10 +177,14 @@ def section_controller(
             summary=f"Delete a {kind} from the draft",
         )
         def delete_item(
-            self, principal: Caller, configs: NamedDependency[Configs], item_id: ItemId
+            self,
+            request: Request[Any, Any, Any],
+            principal: Caller,
+            configs: NamedDependency[Configs],
+            item_id: ItemId,
         ) -> View:
             edited = ConfigItems(configs).delete(principal.tenant, section, item_id)
-            return shaped(view, {**edited.part, **written(edited)})
+            return shown(view, request, {**edited.part, **written(edited)})
 
     SectionController.path = path
     return SectionController

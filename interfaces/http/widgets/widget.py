@@ -29,7 +29,7 @@ from domain.widgets.widget_session import READ, TRACK, WidgetGrant
 from infrastructure.analytics.leaderboard_queries import Board, LeaderboardQueries, Ranked
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
-from interfaces.http.asset_links import public_origin
+from interfaces.http.asset_links import badge_icon, public_origin
 from interfaces.http.body import Model
 from interfaces.http.companions.appearance import EQUIP_REFUSALS, AppearanceView
 from interfaces.http.companions.buddies import (
@@ -118,6 +118,7 @@ class BadgeTileView(msgspec.Struct):
     status: str
     awarded_at: datetime | None
     coin_reward: int | None
+    icon_url: str
     progress: float
     condition: BadgeCondition
 
@@ -222,7 +223,7 @@ def tokens_view(state: BuddyState) -> WalletView:
     )
 
 
-def tile_view(tile: BadgeTile) -> BadgeTileView:
+def tile_view(tile: BadgeTile, origin: str) -> BadgeTileView:
     return BadgeTileView(
         badge_key=tile.badge.key,
         name=tile.badge.name,
@@ -230,6 +231,7 @@ def tile_view(tile: BadgeTile) -> BadgeTileView:
         status=tile.status,
         awarded_at=tile.awarded_at,
         coin_reward=tile.badge.coin_reward,
+        icon_url=badge_icon(origin, tile.badge),
         progress=round(tile.progress, 4),
         condition=BadgeCondition(
             kind=tile.badge.condition.kind, required=tile.required, actual=tile.actual
@@ -237,13 +239,13 @@ def tile_view(tile: BadgeTile) -> BadgeTileView:
     )
 
 
-def badges_view(state: BuddyState) -> BadgesView:
+def badges_view(state: BuddyState, origin: str) -> BadgesView:
     tiles = badge_tiles(state)
     return BadgesView(
-        data=[tile_view(t) for t in tiles],
+        data=[tile_view(t, origin) for t in tiles],
         earned=sum(1 for t in tiles if t.status == "earned"),
         total=len(tiles),
-        next_up=[tile_view(t) for t in next_up(tiles)],
+        next_up=[tile_view(t, origin) for t in next_up(tiles)],
     )
 
 
@@ -320,7 +322,7 @@ def state_view(
         expires_at=grant.expires_at,
         pending_operations=pending_operations(request, views, grant),
         tokens=tokens_view(state),
-        badges=badges_view(state),
+        badges=badges_view(state, public_origin(request)),
         theme=theme_view(widgets.theme(grant)),
     )
 
@@ -369,8 +371,13 @@ class WidgetController(WidgetRoutes):
         errors=WIDGET_READ_REFUSALS,
         summary="Earned badges and the next ones to earn",
     )
-    def badges(self, widget: WidgetCaller, widgets: NamedDependency[Widgets]) -> BadgesView:
-        return badges_view(widgets.state(widget))
+    def badges(
+        self,
+        request: Request[Any, Any, Any],
+        widget: WidgetCaller,
+        widgets: NamedDependency[Widgets],
+    ) -> BadgesView:
+        return badges_view(widgets.state(widget), public_origin(request))
 
     @get(
         "/tokens",

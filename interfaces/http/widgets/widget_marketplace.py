@@ -23,7 +23,7 @@ from application.widgets.widgets import Widgets
 from domain.shared.ids import public_id
 from domain.widgets.widget_session import BROWSE, EQUIP, PURCHASE
 from interfaces.http.accepted import AcceptedOperation, accepted_operation
-from interfaces.http.asset_links import asset_url, public_origin
+from interfaces.http.asset_links import item_image, public_origin
 from interfaces.http.body import Model
 from interfaces.http.companions.appearance import EQUIP_REFUSALS
 from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS
@@ -37,7 +37,6 @@ from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
 from interfaces.http.widget_auth import WidgetCaller, WidgetRoutes
 
-ASSET_REF = "asset:"
 WIDGET_REFUSALS = ("resource_not_found", "forbidden")
 
 
@@ -68,7 +67,7 @@ class ShelfItemView(msgspec.Struct, kw_only=True):
     price_coins: int | None
     price_tokens: int | None
     token_key: str
-    image_url: str | None
+    image_url: str
     stock_remaining: int | None
     sold_out: bool
     owned: bool
@@ -93,12 +92,6 @@ class TrackedView(msgspec.Struct, kw_only=True):
     counted: bool
 
 
-def _art(origin: str, reference: str | None) -> str | None:
-    if reference and reference.startswith(ASSET_REF):
-        return asset_url(origin, reference[len(ASSET_REF) :])
-    return reference
-
-
 def shelf_item_view(entry: ShelfItem, origin: str, stage: int) -> ShelfItemView:
     item = entry.item
     return ShelfItemView(
@@ -112,7 +105,7 @@ def shelf_item_view(entry: ShelfItem, origin: str, stage: int) -> ShelfItemView:
         price_coins=item.price_coins,
         price_tokens=item.price_tokens,
         token_key=entry.token_key,
-        image_url=_art(origin, item.image_for_stage(stage)),
+        image_url=item_image(origin, item, item.image_for_stage(stage)),
         stock_remaining=entry.stock_remaining,
         sold_out=entry.stock_remaining == 0,
         owned=entry.quantity > 0,
