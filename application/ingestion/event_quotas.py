@@ -83,6 +83,9 @@ class QuotaTally:
         self._admitted: dict[tuple[UUID, int], int] = {}
         self._limits: dict[UUID, int] = {}
         self._reached: set[UUID] = set()
+        self._totals: dict[UUID, int] = {}
+        """Each customer's month with this attempt's admissions, taken before ``changed``
+        counts them on the shards (after it, shard and admission would count them twice)."""
 
     def admit(self, customer: Customer) -> None:
         """Admit one more event of ``customer``'s, or raise ``event_quota_exceeded``."""
@@ -103,6 +106,8 @@ class QuotaTally:
 
     def changed(self) -> list[Aggregate]:
         """The shards counted (and a threshold reached), to save with the group's events."""
+        admitting = {customer_id for customer_id, _ in self._admitted}
+        self._totals = {customer_id: self.used(customer_id) for customer_id in admitting}
         changed: list[Aggregate] = []
         for (customer_id, index), count in self._admitted.items():
             shard = self._shards_of(customer_id)[index]
@@ -116,7 +121,7 @@ class QuotaTally:
                 )
             shard.count(count=count, timestamp=self._now)
             changed.append(shard)
-        for customer_id in {customer_id for customer_id, _ in self._admitted}:
+        for customer_id in admitting:
             reached = self._threshold(customer_id)
             if reached is not None:
                 self._reached.add(customer_id)
@@ -125,13 +130,13 @@ class QuotaTally:
 
     def saved(self) -> None:
         """The attempt's save succeeded: its figures are the newest this process knows."""
-        for customer_id in {customer_id for customer_id, _ in self._admitted}:
-            self._quotas.note(customer_id, self._month, self.used(customer_id))
+        for customer_id, used in self._totals.items():
+            self._quotas.note(customer_id, self._month, used)
         for customer_id in self._reached:
             self._quotas.remember_threshold(customer_id, self._month)
 
     def _threshold(self, customer_id: UUID) -> UsageThreshold | None:
-        limit, used = self._limits[customer_id], self.used(customer_id)
+        limit, used = self._limits[customer_id], self._totals[customer_id]
         if used < threshold_count(limit) or self._quotas.threshold_known(customer_id, self._month):
             return None
         threshold_id = UsageThreshold.id_for(customer_id, self._month, THRESHOLD_PERCENT)

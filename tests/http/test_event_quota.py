@@ -270,3 +270,26 @@ def test_two_processes_share_one_quota_exactly(settings: Settings) -> None:
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(pool.map(send, range(80)))
         assert statuses.count(200) == 30 and statuses.count(402) == 50
+
+
+def test_the_used_header_and_the_threshold_count_each_event_once(
+    client: TestClient,  # type: ignore[type-arg]
+    container: Container,
+    account: Account,
+) -> None:
+    """With 5 events per shard, most events land in a shard already counted: the figure the
+    headers show and the threshold's ``used`` must count each of them once."""
+    set_quota(container, account, 40)
+    month = month_of(datetime.now(UTC))
+    threshold = UsageThreshold.id_for(customer_id(account), month, 80)
+    for n in range(1, 41):
+        answer = post_event(client, account)
+        assert answer.status_code == 200, answer.text
+        assert quota_headers(answer)[1] == str(n), f"event {n}"
+        reached = container.store.find(UsageThreshold, threshold)
+        if n < 32:
+            assert reached is None, f"the 80 % fact came at {n} of 40"
+        else:
+            assert reached is not None and (reached.used, reached.limit) == (32, 40)
+    refused = post_event(client, account)
+    assert refused.status_code == 402 and quota_headers(refused)[1] == "40"

@@ -101,6 +101,28 @@ def test_a_secret_key_counts_in_its_plans_bucket_with_headers_on_every_answer(
     assert upgraded.status_code == 200 and upgraded.headers["x-ratelimit-limit"] == "5"
 
 
+def test_a_refused_job_takes_no_credit_and_the_429_still_carries_every_usage_header(
+    limited: tuple[TestClient, Container],  # type: ignore[type-arg]
+) -> None:
+    client, _ = limited
+    account = register_account(client)
+    regenerate = "/api/v1/stage-assets/2/regenerate"
+    drawn = client.post(regenerate, json={}, headers=account.headers())  # one credit
+    assert drawn.status_code == 200, drawn.text
+    assert drawn.headers["x-credits-remaining"] == "19"
+    assert me(client, account.live_key).status_code == 200
+    assert me(client, account.live_key).status_code == 200
+    refused = client.post(regenerate, json={}, headers=account.headers())
+    assert_429(refused)
+    for name in ("x-event-quota-limit", "x-event-quota-used", "x-event-quota-reset"):
+        assert name in refused.headers, name
+    assert refused.headers["x-credits-remaining"] == "19"
+    assert refused.headers["x-credits-welcome-remaining"] == "19"
+    by_test_key = account.headers(account.test_key)  # its own bucket, the same credits
+    balance = client.get("/api/v1/credits/balance", headers=by_test_key)
+    assert balance.status_code == 200 and balance.json()["welcome"] == 19  # no credit taken
+
+
 def test_scoped_principals_share_the_scoped_bucket_per_credential(
     limited: tuple[TestClient, Container],  # type: ignore[type-arg]
 ) -> None:

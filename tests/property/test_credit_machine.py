@@ -4,8 +4,10 @@ through the ``Credits`` use cases and a store.
 Whatever the order: no pool is ever negative; a job is charged to exactly one pool, the
 first in promo → welcome → paid that covers its whole price, and only when one does (else
 ``credit_insufficient`` and nothing is recorded); a roll-back returns the amount to the
-pool it came from; a commit changes no pool; and the account rebuilt from its stored events
-equals the one in memory.
+pool it came from; a commit changes no pool; a claw-back (``debit``, decision 0053) takes
+from the named pools in the order given, each down to zero at most, never touches a held
+charge, and when those pools hold less than asked is ``claw_back_exceeds_balance`` and
+records nothing; and the account rebuilt from its stored events equals the one in memory.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class CreditMachine(RuleBasedStateMachine):
         self.pools = {"promo": 0, "welcome": 20, "paid": 0}
         self.held: dict[UUID, tuple[str, int]] = {}
         self.refusals = 0
+        self.debited = 0
 
     def account(self) -> CreditAccount:
         account = self.store.find(CreditAccount, credit_account_id(self.customer_id))
@@ -100,6 +103,43 @@ class CreditMachine(RuleBasedStateMachine):
         charged = self.account().held[authorisation.hex]
         assert (charged["pool"], charged["amount"]) == (expected, price)
 
+    @rule(
+        pools=st.lists(st.sampled_from(SPEND_ORDER), min_size=1, max_size=3, unique=True),
+        amount=st.integers(min_value=1, max_value=12),
+    )
+    def debit(self, pools: list[str], amount: int) -> None:
+        version = self.account().version
+        held = dict(self.account().held)
+        available = sum(self.pools[p] for p in pools)
+        try:
+            account, drawn = self.credits.debiting(
+                self.customer_id, amount, tuple(pools), {"source": "test", "reason": "claw"}
+            )
+        except DomainError as refusal:
+            assert refusal.code == "claw_back_exceeds_balance"
+            assert available < amount, "refused although the pools held enough"
+            assert refusal.details == {
+                "requested": amount,
+                "available": available,
+                "pools": {p: self.pools[p] for p in pools},
+            }
+            assert self.account().version == version, "a refused claw-back recorded something"
+            return
+        assert available >= amount, "took more than the pools held"
+        self.store.save(account)
+        expected: dict[str, int] = {}
+        left = amount
+        for pool in pools:  # drawn in the order given, each down to zero at most
+            take = min(left, self.pools[pool])
+            if take:
+                expected[pool] = take
+                left -= take
+        assert drawn == expected
+        for pool, take in drawn.items():
+            self.pools[pool] -= take
+        self.debited += amount
+        assert self.account().held == held, "a claw-back touched a held charge"
+
     @precondition(lambda self: bool(self.held))
     @rule(data=st.data(), succeeded=st.booleans())
     def settle(self, data: st.DataObject, succeeded: bool) -> None:
@@ -133,15 +173,18 @@ class CreditMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_credit_is_accounted_for(self) -> None:
-        """Granted = in the pools + held + committed (the ledger of facts adds up)."""
-        granted = committed = 0
+        """Granted = in the pools + held + committed + clawed back (the facts add up)."""
+        granted = committed = debited = 0
         for stored in self.store.events.get(credit_account_id(self.customer_id)):
             if isinstance(stored, CreditAccount.Granted):
                 granted += stored.amount
             elif isinstance(stored, CreditAccount.Committed):
                 committed += stored.amount
+            elif isinstance(stored, CreditAccount.Debited):
+                debited += stored.amount
+        assert debited == self.debited
         held = sum(amount for _, amount in self.held.values())
-        assert granted == sum(self.pools.values()) + held + committed
+        assert granted == sum(self.pools.values()) + held + committed + debited
 
 
 CreditMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
