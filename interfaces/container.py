@@ -103,7 +103,12 @@ from infrastructure.widgets.widget_tokens import JwtWidgetTokens
 from projections.registry import all_projections
 
 READ_CONSISTENCY_TIMEOUT_SECONDS = 2.0
-REACTOR_NAMES = (OperationDispatcher.name, AutoEvolver.name, WebhookDispatcher.name)
+REACTOR_NAMES = (
+    OperationDispatcher.name,
+    AutoEvolver.name,
+    WebhookDispatcher.name,
+    CreditWaiters.name,
+)
 """The followers that act on the log rather than keep a view (``build_container`` runs them)."""
 
 

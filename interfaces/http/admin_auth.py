@@ -3,9 +3,10 @@
 Every ``/admin/*`` route but the sign-in declares ``access=Access.ADMIN`` and takes
 ``admin: AdminAuth``. The edge (``edge_policy.py``) resolves it before the body is read:
 ``Admins.authenticate`` checks the signature, the admin audience, the expiry, and that the
-admin is still active and has not signed out since (decision 0051). A customer's API key or
-dashboard token is ``401 wrong_audience`` here, as an admin token is on every customer
-route; what the admin's role allows is checked by each use case (``403 forbidden``).
+admin is still active and has not signed out since (decision 0051). A customer's valid API key
+or dashboard token is ``403 forbidden`` with ``details.reason: wrong_audience`` here, as an
+admin token is on every customer route (decision 0046); what the admin's role allows is
+checked by each use case (``403 forbidden``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.di import NamedDependency, Provide
 
 from application.accounts.accounts import PUBLISHABLE_PREFIX, SECRET_PREFIXES
 from application.admin.audit import AdminCaller
-from domain.shared.errors import Unauthorized
+from domain.shared.errors import Unauthorized, WrongCredential
 from interfaces.http.auth import container_of
 from interfaces.http.request_id import correlation_of
 
@@ -36,9 +37,8 @@ def resolve_admin(request: Request[Any, Any, Any]) -> AdminCaller:
     token = token.strip()
     if token.startswith((*SECRET_PREFIXES.values(), PUBLISHABLE_PREFIX)):
         container_of(request).accounts.authenticate(token, None)  # ours, and still active?
-        raise Unauthorized(
-            "wrong_audience",
-            "an API key does not open the admin API: sign in with POST /api/v1/admin/auth/login",
+        raise WrongCredential(
+            "an API key does not open the admin API: sign in with POST /api/v1/admin/auth/login"
         )
     return container_of(request).admins.authenticate(token, correlation_of(request))
 

@@ -21,6 +21,13 @@ def reason(response) -> str:  # type: ignore[no-untyped-def]
     return str(error["details"]["reason"])
 
 
+def forbidden(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["code"] == "forbidden"
+    return str(error["details"]["reason"])
+
+
 def test_an_admin_signs_in_sees_itself_and_signs_out(
     client: TestClient, container: Container
 ) -> None:
@@ -62,14 +69,14 @@ def test_admin_and_customer_credentials_never_cross(
     client: TestClient, container: Container, account: Account
 ) -> None:
     admin = make_admin(client, container)
-    # an admin token on customer routes
-    assert reason(client.get("/api/v1/auth/me", headers=admin.headers)) == "wrong_audience"
-    assert reason(client.get("/api/v1/customers/me", headers=admin.headers)) == "wrong_audience"
+    # an admin token on customer routes: a valid credential of the wrong kind (decision 0046)
+    assert forbidden(client.get("/api/v1/auth/me", headers=admin.headers)) == "wrong_audience"
+    assert forbidden(client.get("/api/v1/customers/me", headers=admin.headers)) == "wrong_audience"
     # a customer's dashboard token and secret key on admin routes
     for credential in (account.token, account.live_key):
         headers = {"Authorization": f"Bearer {credential}"}
-        assert reason(client.get("/api/v1/admin/auth/me", headers=headers)) == "wrong_audience"
-        assert reason(client.get("/api/v1/admin/customers", headers=headers)) == "wrong_audience"
+        assert forbidden(client.get("/api/v1/admin/auth/me", headers=headers)) == "wrong_audience"
+        assert forbidden(client.get("/api/v1/admin/customers", headers=headers)) == "wrong_audience"
     # a customer's password does not sign in as an admin
     response = client.post(
         "/api/v1/admin/auth/login",

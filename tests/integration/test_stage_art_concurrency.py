@@ -13,7 +13,11 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle r="{r}"
 
 def test_concurrent_uploads_and_regenerations_all_land(container: Container) -> None:
     stage_assets = container.stage_assets
-    tenant = Tenant(uuid4(), "live")
+    # a registered customer: each regeneration is an image job charged to its credits
+    customer, _, _ = container.accounts.register(
+        f"art-{uuid4().hex[:8]}@example.com", "correct horse battery", "Acme"
+    )
+    tenant = Tenant(customer.id, "live")
     grants = [stage_assets.issue_upload(tenant, "image/svg+xml") for _ in range(4)]
 
     def upload(index: int) -> None:
