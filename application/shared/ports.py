@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from domain.companions.appearance import ItemLayer, Portrait, RenderedImages
@@ -14,6 +14,7 @@ from domain.shared.tenancy import Tenant
 from domain.widgets.widget_session import WidgetGrant
 
 
+@runtime_checkable  # a handler may take the clock by injection (readiness): checked by type
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

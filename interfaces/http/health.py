@@ -6,8 +6,9 @@ import msgspec
 from litestar import Controller
 from litestar.di import NamedDependency
 
-from application.shared.ports import Clock, QueueMonitor
+from application.shared.ports import Clock
 from domain.shared.errors import DomainError
+from infrastructure.companions.queue_state import ViewQueueMonitor
 from infrastructure.persistence.event_store import check_database, check_redis
 from infrastructure.persistence.parked_events import ParkedEvents
 from infrastructure.persistence.view_store import ViewStore
@@ -82,7 +83,7 @@ class HealthController(Controller):
         self,
         settings: NamedDependency[Settings],
         views: NamedDependency[ViewStore],
-        queue_monitor: NamedDependency[QueueMonitor],
+        queue_monitor: NamedDependency[ViewQueueMonitor],
         clock: NamedDependency[Clock],
     ) -> Readiness:
         """503 when the database (or Redis) does not answer. Events the views parked, and an
@@ -118,7 +119,7 @@ class HealthController(Controller):
 
 
 def _queue(
-    settings: Settings, monitor: QueueMonitor, clock: Clock, reasons: list[str]
+    settings: Settings, monitor: ViewQueueMonitor, clock: Clock, reasons: list[str]
 ) -> tuple[QueueState, str]:
     """The queue's state and its check, adding a sentence to ``reasons`` when not ``ok``.
     The operator's queue page reads the same ``QueueMonitor`` (decision 0054)."""
