@@ -11,6 +11,7 @@ from application.admin.admins import Admins
 from application.admin.audit import Auditor
 from application.admin.customers import AdminCustomers
 from application.admin.money import AdminMoney
+from application.admin.queues import AdminQueues
 from application.billing.billing import Billing
 from application.companions.appearance import Appearance
 from application.companions.auto_evolve import AutoEvolver
@@ -68,7 +69,7 @@ from infrastructure.accounts.security import (
     RandomSecrets,
     digest,
 )
-from infrastructure.admin.admin_tokens import JwtAdminTokens
+from infrastructure.admin.admin_tokens import JwtAdminTokens, JwtQueueLinks
 from infrastructure.analytics.breakdown_queries import BreakdownQueries
 from infrastructure.analytics.leaderboard_queries import LeaderboardQueries
 from infrastructure.analytics.rollup_queries import RollupQueries
@@ -79,6 +80,7 @@ from infrastructure.companions.directory import ViewBuddyDirectory
 from infrastructure.companions.image_checks import SafeImageInspector
 from infrastructure.companions.operation_index import ViewOperationIndex
 from infrastructure.companions.operation_metrics import OperationGauges
+from infrastructure.companions.queue_state import ViewQueueMonitor
 from infrastructure.companions.renderer import SvgRenderer
 from infrastructure.companions.stalled_work import ViewStalledWork
 from infrastructure.companions.streak_dues import ViewStreakDues
@@ -152,6 +154,10 @@ class Container:
     admins: Admins
     admin_customers: AdminCustomers
     admin_money: AdminMoney
+    admin_queues: AdminQueues
+    queue_monitor: ViewQueueMonitor
+    clock: Clock
+    """The clock port (readiness reads ages against it, as the use cases do)."""
     followers: list[Follower] = field(default_factory=list)
     sweeper: Periodic | None = None
     decay_sweeper: Periodic | None = None
@@ -334,6 +340,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         settings.webhook_retry_schedule,
     )
     heartbeats = WorkerHeartbeats(settings.redis_url, settings.redis_namespace)
+    queue_monitor = ViewQueueMonitor(views, heartbeats)
     tasks = TaskQueue(
         build_broker(settings),
         operations.run,
@@ -436,6 +443,11 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         admins=admins,
         admin_customers=AdminCustomers(store, clock, accounts, dashboard_tokens, auditor),
         admin_money=AdminMoney(store, clock, accounts, credits, billing, auditor),
+        admin_queues=AdminQueues(
+            store, clock, JwtQueueLinks(settings.secret_key), queue_monitor, auditor
+        ),
+        queue_monitor=queue_monitor,
+        clock=clock,
         followers=followers,
         sweeper=Periodic(
             "sweeper", settings.sweep_interval_seconds, each(sweeper.sweep, streak_sweep.sweep)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
 from domain.companions.appearance import Emblem, ItemLayer, Portrait, RenderedImages
@@ -14,6 +14,7 @@ from domain.shared.tenancy import Tenant
 from domain.widgets.widget_session import WidgetGrant
 
 
+@runtime_checkable  # a handler may take the clock by injection (readiness): checked by type
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -105,6 +106,67 @@ class AdminTokens(Protocol):
 
     def verify(self, token: str) -> tuple[UUID, int]:
         """The admin and the sign-in number of a good token; else ``Unauthorized``."""
+        ...
+
+
+class QueueLinkTokens(Protocol):
+    """Signed links to the operator's queue page (decision 0054): the admin, its sign-in
+    number and the expiry, signed with a key of their own; never an admin token."""
+
+    def issue(self, admin_id: UUID, session: int, now: datetime) -> tuple[str, datetime]: ...
+
+    def verify(self, token: str, now: datetime) -> tuple[UUID, int]:
+        """The admin and the sign-in number of a good, unexpired link token; else
+        ``Unauthorized`` (``invalid``, ``expired``, ``wrong_audience``)."""
+        ...
+
+
+@dataclass(frozen=True)
+class QueueDepth:
+    """One task queue as the log's views see it: what waits, runs and failed."""
+
+    queue: str
+    """The broker's queue name (``infrastructure/shared/tasks.py``)."""
+    work: str
+    """What its messages carry (``operations``, ``webhook deliveries``)."""
+    pending: int
+    processing: int | None
+    """``None``: the queue's work has no such state (a delivery attempt is one message)."""
+    failed: int
+    oldest_pending_at: datetime | None
+
+    def waited_seconds(self, now: datetime) -> float | None:
+        """How long the oldest pending piece of work has waited by ``now`` (never negative)."""
+        if self.oldest_pending_at is None:
+            return None
+        return round(max(0.0, (now - self.oldest_pending_at).total_seconds()), 3)
+
+
+@dataclass(frozen=True)
+class FailedWork:
+    """An operation that failed: its id and tenant, what it was, when it failed."""
+
+    operation_id: UUID
+    customer_id: UUID
+    type: str
+    failed_at: datetime
+
+
+class QueueMonitor(Protocol):
+    """The task queues' state, read from the views (readiness and the queue page)."""
+
+    def workers(self) -> int:
+        """Worker processes that beat recently (``worker_heartbeats.py``)."""
+        ...
+
+    def operations(self) -> QueueDepth: ...
+
+    def depths(self) -> list[QueueDepth]:
+        """Every queue ``tasks.py`` declares, operations first."""
+        ...
+
+    def latest_failed(self, limit: int) -> list[FailedWork]:
+        """The operations that failed most recently, newest first."""
         ...
 
 

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from infrastructure.persistence.view_store import ViewStore
 from projections.companions.operations import OPERATIONS
 from projections.integrations.webhook_deliveries import DELIVERIES
 from projections.shared.base import iso
-
-
-@dataclass(frozen=True)
-class Backlog:
-    """Operations no worker has taken yet, and since when the oldest has waited."""
-
-    pending: int
-    oldest_requested_at: datetime | None
 
 
 class ViewStalledWork:
@@ -48,17 +39,3 @@ class ViewStalledWork:
             limit=limit,
         )
         return [UUID(hex=row["delivery_id"]) for row in rows]
-
-    def backlog(self) -> Backlog:
-        """Every tenant's pending operations (readiness: is anybody consuming the queue?)."""
-        oldest = self._views.rows(
-            OPERATIONS.name,
-            {"status": "pending"},
-            order_by=[("updated_at", False)],
-            limit=1,
-        )
-        if not oldest:
-            return Backlog(0, None)
-        pending = self._views.count(OPERATIONS.name, {"status": "pending"})
-        requested = datetime.strptime(oldest[0]["updated_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
-        return Backlog(pending, requested.replace(tzinfo=UTC))

@@ -1,6 +1,6 @@
 """Every kind of token Hatched signs, and why one was refused (decision 0029).
 
-Dashboard, widget, device and upload-URL tokens are HS256 JWTs told apart by their ``aud``
+Dashboard, widget, device, admin, queue-link and upload-URL tokens are HS256 JWTs told apart by their ``aud``
 and, for widget and device tokens, by a key derived from ``HATCHED_SECRET_KEY`` under a label
 of their own. A verifier that refuses a token says why: ``401 unauthorized`` with
 ``details.reason`` ``expired`` or ``invalid``; a valid token we genuinely signed for another
@@ -23,6 +23,7 @@ WIDGET_AUDIENCE = "hatched:widget"
 DEVICE_AUDIENCE = "hatched:device"
 UPLOAD_AUDIENCE = "hatched:stage-asset-upload"
 ADMIN_AUDIENCE = "hatched:admin"
+QUEUE_LINK_AUDIENCE = "hatched:admin-queue-link"
 ALGORITHM = "HS256"
 
 
@@ -51,6 +52,10 @@ AUDIENCES: dict[str, Audience] = {
     ),
     ADMIN_AUDIENCE: Audience(
         b"hatched:admin-tokens:v1", "an admin token: it works on /api/v1/admin/* only"
+    ),
+    QUEUE_LINK_AUDIENCE: Audience(
+        b"hatched:admin-queue-links:v1",
+        "a queue page link: it opens GET /api/v1/admin/queues only",
     ),
     UPLOAD_AUDIENCE: Audience(
         None, "a stage-art upload URL token: it works on PUT /api/v1/stage-assets/uploads/* only"

@@ -17,6 +17,7 @@ from interfaces.http.accounts.accounts import AuthController, CustomerController
 from interfaces.http.admin.customers import AdminCustomerController
 from interfaces.http.admin.identities import AdminAuthController, AdminUserController
 from interfaces.http.admin.money import AdminBillingController, AdminMoneyController
+from interfaces.http.admin.queue_page import queue_page
 from interfaces.http.admin.records import AdminAuditController, AdminOperationController
 from interfaces.http.analytics.analytics import AnalyticsController
 from interfaces.http.analytics.breakdowns import (
@@ -166,6 +167,7 @@ def create_litestar(container: Container) -> Litestar:
             AdminBillingController,
             AdminOperationController,
             AdminAuditController,
+            queue_page,
             api_docs,
             api_docs_assets,
         ],

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import msgspec
 from litestar import Controller
 from litestar.di import NamedDependency
 
+from application.shared.ports import Clock
 from domain.shared.errors import DomainError
-from infrastructure.companions.stalled_work import ViewStalledWork
+from infrastructure.companions.queue_state import ViewQueueMonitor
 from infrastructure.persistence.event_store import check_database, check_redis
 from infrastructure.persistence.parked_events import ParkedEvents
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.settings import Settings
-from infrastructure.shared.worker_heartbeats import ALIVE_SECONDS, WorkerHeartbeats
+from infrastructure.shared.worker_heartbeats import ALIVE_SECONDS
 from interfaces.http.routing import Access, Limit, get
 
 
@@ -84,7 +83,8 @@ class HealthController(Controller):
         self,
         settings: NamedDependency[Settings],
         views: NamedDependency[ViewStore],
-        heartbeats: NamedDependency[WorkerHeartbeats],
+        queue_monitor: NamedDependency[ViewQueueMonitor],
+        clock: NamedDependency[Clock],
     ) -> Readiness:
         """503 when the database (or Redis) does not answer. Events the views parked, and an
         operation queue no worker consumes, are reported (``checks``, ``reasons``) but keep
@@ -96,7 +96,7 @@ class HealthController(Controller):
         if problems:
             raise DomainError("service_unavailable", "not ready", {"reasons": problems})
         reasons: list[str] = []
-        queue, workers = _queue(settings, views, heartbeats, reasons)
+        queue, workers = _queue(settings, queue_monitor, clock, reasons)
         parked = ParkedEvents(views).counts()
         reasons.extend(
             f"{view} parked {count} event(s) it could not apply;"
@@ -119,14 +119,13 @@ class HealthController(Controller):
 
 
 def _queue(
-    settings: Settings, views: ViewStore, heartbeats: WorkerHeartbeats, reasons: list[str]
+    settings: Settings, monitor: ViewQueueMonitor, clock: Clock, reasons: list[str]
 ) -> tuple[QueueState, str]:
-    """The queue's state and its check, adding a sentence to ``reasons`` when not ``ok``."""
-    backlog = ViewStalledWork(views).backlog()
-    waited = None
-    if backlog.oldest_requested_at is not None:
-        waited = round((datetime.now(UTC) - backlog.oldest_requested_at).total_seconds(), 3)
-    alive = heartbeats.alive()
+    """The queue's state and its check, adding a sentence to ``reasons`` when not ``ok``.
+    The operator's queue page reads the same ``QueueMonitor`` (decision 0054)."""
+    backlog = monitor.operations()
+    waited = backlog.waited_seconds(clock.now())
+    alive = monitor.workers()
     state = QueueState(alive, backlog.pending, waited)
     if not alive:
         waiting = (

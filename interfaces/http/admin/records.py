@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request
@@ -12,13 +13,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from application.admin.audit import Auditor
+from application.admin.queues import AdminQueues
 from application.companions.operations import Operations
 from domain.admin.admin_action import AdminAction
 from domain.companions.operation import OperationType
 from domain.shared.errors import DomainError
 from domain.shared.ids import parse_public_id, public_id
 from infrastructure.persistence.view_store import ViewStore
+from interfaces.http.admin.queue_page import PAGE_URL
 from interfaces.http.admin_auth import ADMIN_DEPENDENCIES, AdminAuth
+from interfaces.http.asset_links import public_origin
 from interfaces.http.companions.operations import operation_row_view
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import Page, page
@@ -155,6 +159,14 @@ class AdminAuditController(Controller):
         return Page(entries, found.next_cursor)
 
 
+class QueueLinkView(msgspec.Struct):
+    """A signed link to the read-only queue page; the link is its own credential."""
+
+    url: str
+    """``…/api/v1/admin/queues?token=…``: open it in a browser before ``expires_at``."""
+    expires_at: datetime
+
+
 class AdminOperationController(Controller):
     path = "/admin/operations"
     tags = ["admin"]
@@ -198,6 +210,27 @@ class AdminOperationController(Controller):
             cursor,
             limit,
             admin_operation_row,
+        )
+
+    @get(
+        "/queue-link",
+        access=Access.ADMIN,
+        limit=Limit.NONE,
+        summary="A short-lived signed link to the read-only queue page (decision 0054)",
+    )
+    def queue_link(
+        self,
+        request: Request[Any, Any, Any],
+        admin: AdminAuth,
+        admin_queues: NamedDependency[AdminQueues],
+    ) -> QueueLinkView:
+        """Any admin role; audited (``operations.queue_link``). The page shows the task
+        queues, their pending, processing and failed work and the latest failed operations."""
+        link = admin_queues.link(admin)
+        query = urlencode({"token": link.token})
+        return QueueLinkView(
+            url=f"{public_origin(request)}{PAGE_URL}?{query}",
+            expires_at=link.expires_at,
         )
 
     @get(
