@@ -264,8 +264,12 @@ def test_impersonation_reads_refuses_writes_and_records_every_use(
         )
         == 2
     )
-    # the admin token itself is not an impersonation token: still wrong on customer routes
-    assert client.get("/api/v1/auth/me", headers=admin.headers).status_code == 401
+    # the admin token itself is not an impersonation token: a valid credential of the wrong
+    # kind on customer routes (decision 0046)
+    wrong = client.get("/api/v1/auth/me", headers=admin.headers)
+    assert (
+        wrong.status_code == 403 and wrong.json()["error"]["details"]["reason"] == "wrong_audience"
+    )
     uses = audit(client, admin, action="impersonation.use")
     assert [(e["outcome"], e["after"]["method"], e["after"]["path"]) for e in reversed(uses)] == [
         ("succeeded", "GET", "/api/v1/auth/me"),

@@ -151,7 +151,8 @@ def test_bad_adjustments_are_refused_and_change_nothing(
         response = client.get(
             url(account, "/credits"), headers={"Authorization": f"Bearer {credential}"}
         )
-        assert response.status_code == 401, response.text
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["details"]["reason"] == "wrong_audience"
 
 
 def test_twenty_parallel_adjustments_add_up_exactly_and_no_pool_goes_below_zero(

@@ -76,6 +76,14 @@ def token_of(link: dict[str, Any]) -> str:
     return parse_qs(urlsplit(link["url"]).query)["token"][0]
 
 
+def wrong_kind(response: Any) -> str:
+    """A genuine token of ours for another use: 403, not 401 (decision 0046)."""
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["code"] == "forbidden" and error["requestId"]
+    return str(error["details"]["reason"])
+
+
 def reason(response: Any) -> str:
     assert response.status_code == 401, response.text
     error = response.json()["error"]
@@ -191,12 +199,12 @@ def test_a_tampered_missing_or_foreign_token_is_refused(
     assert reason(client.get(PAGE)) == "missing"
     assert reason(client.get(PAGE, params={"token": "not-a-token"})) == "invalid"
     # tokens we signed for something else: an admin token, a customer's dashboard token
-    assert reason(client.get(PAGE, params={"token": admin.token})) == "wrong_audience"
-    assert reason(client.get(PAGE, params={"token": account.token})) == "wrong_audience"
+    assert wrong_kind(client.get(PAGE, params={"token": admin.token})) == "wrong_audience"
+    assert wrong_kind(client.get(PAGE, params={"token": account.token})) == "wrong_audience"
     # a link is not an admin token either
     headers = {"Authorization": f"Bearer {token}"}
-    assert reason(client.get(f"{API}/admin/auth/me", headers=headers)) == "wrong_audience"
-    assert reason(client.get(LINK, headers=headers)) == "wrong_audience"
+    assert wrong_kind(client.get(f"{API}/admin/auth/me", headers=headers)) == "wrong_audience"
+    assert wrong_kind(client.get(LINK, headers=headers)) == "wrong_audience"
 
 
 def test_customer_credentials_never_get_a_link(
@@ -205,7 +213,9 @@ def test_customer_credentials_never_get_a_link(
 ) -> None:
     for credential in (account.token, account.live_key):
         headers = {"Authorization": f"Bearer {credential}"}
-        assert reason(client.get(LINK, headers=headers)) == "wrong_audience"
+        refused = client.get(LINK, headers=headers)  # valid, of the wrong kind: decision 0046
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["details"]["reason"] == "wrong_audience"
     assert reason(client.get(LINK)) == "missing"
 
 
