@@ -55,7 +55,13 @@ class Pet:
 
     def badge(self, key: str, when: datetime, source: str = "rule") -> Pet:
         self.buddy._badge_awarded(
-            badge_key=key, coin_reward=0, source=source, actor=None, causation={}, timestamp=when
+            badge_key=key,
+            coin_reward=0,
+            token_rewards={},
+            source=source,
+            actor=None,
+            causation={},
+            timestamp=when,
         )
         return self
 

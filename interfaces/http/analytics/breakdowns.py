@@ -21,7 +21,6 @@ from litestar.params import FromQuery
 from application.accounts.accounts import Accounts
 from domain.accounts.audiences import declared
 from infrastructure.analytics.breakdown_queries import (
-    STREAK_COUNTS,
     BreakdownQueries,
     ItemCount,
     SegmentActivity,
@@ -46,7 +45,12 @@ from interfaces.http.auth import Caller
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import check_limit
 from interfaces.http.routing import Access, get
-from projections.analytics.breakdowns import WITH_BUDDY, WITHOUT_BUDDY, AnalyticsBreakdownsView
+from projections.analytics.breakdowns import (
+    STREAK_COUNTS,
+    WITH_BUDDY,
+    WITHOUT_BUDDY,
+    AnalyticsBreakdownsView,
+)
 from projections.analytics.rollups import AnalyticsRollupsView
 from projections.economy.item_funnel import ItemFunnelView
 
