@@ -313,13 +313,19 @@ class Workload:
         roll = self.rng.random()
         try:
             if roll < 0.03:
-                self.buddies.credit(
-                    world.tenant, buddy, None, self.rng.randint(1, 200), "bonus", "workload"
+                self.buddies.override_wallet(
+                    world.tenant,
+                    buddy,
+                    "credit",
+                    None,
+                    self.rng.randint(1, 200),
+                    "bonus",
+                    "workload",
                 )
                 self.counts["manual_entries"] += 1
             elif roll < 0.05:
-                self.buddies.spend(
-                    world.tenant, buddy, None, self.rng.randint(1, 60), "shop", "workload"
+                self.buddies.override_wallet(
+                    world.tenant, buddy, "spend", None, self.rng.randint(1, 60), "shop", "workload"
                 )
                 self.counts["manual_entries"] += 1
             elif roll < 0.055:

@@ -5,7 +5,7 @@ granting items is ``application/companions/purchases.py``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from application.configs.configs import Configs
@@ -42,6 +42,9 @@ class WalletChange:
     balance: int
     entry_id: UUID
 
+
+WalletDirection = Literal["credit", "spend"]
+"""A manual wallet override: coins or tokens credited, or spent."""
 
 JOB_OF_REQUEST = {"equip_item": "equip_composite", "evolve": "preset_evolve"}
 """The priced job (``domain/credits/prices.py``) each requested buddy operation is."""
@@ -190,31 +193,21 @@ class Buddies:
 
     # -- manual overrides ------------------------------------------------------------
 
-    def credit(
+    def override_wallet(
         self,
         tenant: Tenant,
         buddy_id: str,
+        direction: WalletDirection,
         currency: str | None,
         amount: int,
         reason: str,
         actor: str,
         correlation_id: str | None = None,
     ) -> WalletChange:
+        """Credit or spend ``amount`` of ``currency`` (``None``: coins) by hand."""
         cause = _override(actor, correlation_id)
-        return self._wallet(tenant, buddy_id, currency, amount, reason, cause, spend=False)
-
-    def spend(
-        self,
-        tenant: Tenant,
-        buddy_id: str,
-        currency: str | None,
-        amount: int,
-        reason: str,
-        actor: str,
-        correlation_id: str | None = None,
-    ) -> WalletChange:
-        cause = _override(actor, correlation_id)
-        return self._wallet(tenant, buddy_id, currency, amount, reason, cause, spend=True)
+        spend = direction == "spend"
+        return self._wallet(tenant, buddy_id, currency, amount, reason, cause, spend=spend)
 
     def set_skills(
         self,

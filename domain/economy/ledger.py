@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypedDict, Unpack
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -27,6 +27,17 @@ from domain.shared.tenancy import Mode
 
 SLOTS: Final = ("primary", "progression")
 MAX_ENTRY_AMOUNT: Final = 1_000_000_000
+
+
+class EntryRequest(TypedDict):
+    """What a credit or a debit names: the currency, the amount and why."""
+
+    currency: str
+    amount: int
+    reason: str
+    entry_id: UUID
+    causation: dict[str, Any]
+    timestamp: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,46 +151,18 @@ class Ledger(Aggregate):
 
     # Commands ------------------------------------------------------------------------
 
-    def credit(
-        self,
-        *,
-        currency: str,
-        amount: int,
-        reason: str,
-        entry_id: UUID,
-        causation: dict[str, Any],
-        timestamp: datetime,
-    ) -> int:
+    def credit(self, **entry: Unpack[EntryRequest]) -> int:
         """Add ``amount`` of ``currency``; returns the new balance."""
-        self._check(currency, amount)
-        after = self.balance(currency) + amount
-        self._record(
-            credited=True,
-            currency=currency,
-            amount=amount,
-            reason=reason,
-            entry_id=entry_id,
-            causation=causation,
-            balance_after=after,
-            timestamp=timestamp,
-        )
-        return after
+        self._check(entry["currency"], entry["amount"])
+        return self._record(credited=True, **entry)
 
-    def debit(
-        self,
-        *,
-        currency: str,
-        amount: int,
-        reason: str,
-        entry_id: UUID,
-        causation: dict[str, Any],
-        timestamp: datetime,
-    ) -> int:
+    def debit(self, **entry: Unpack[EntryRequest]) -> int:
         """Take ``amount`` of ``currency``; returns the new balance.
 
         Raises ``progression_not_spendable`` for the progression token and
         ``insufficient_balance`` (with ``balance`` and ``required``) when short.
         """
+        currency, amount = entry["currency"], entry["amount"]
         self._check(currency, amount)
         if currency == self.token_keys["progression"]:
             raise DomainError(
@@ -194,18 +177,7 @@ class Ledger(Aggregate):
                 f"the {currency} balance is {balance}, {amount} is required",
                 {"currency": currency, "balance": balance, "required": amount},
             )
-        after = balance - amount
-        self._record(
-            credited=False,
-            currency=currency,
-            amount=amount,
-            reason=reason,
-            entry_id=entry_id,
-            causation=causation,
-            balance_after=after,
-            timestamp=timestamp,
-        )
-        return after
+        return self._record(credited=False, **entry)
 
     def _record(
         self,
@@ -216,24 +188,28 @@ class Ledger(Aggregate):
         reason: str,
         entry_id: UUID,
         causation: dict[str, Any],
-        balance_after: int,
         timestamp: datetime,
-    ) -> None:
-        """One ledger entry as the event of its direction and currency (coins or a token)."""
-        entry: dict[str, Any] = {
+    ) -> int:
+        """One ledger entry as the event of its direction and currency (coins or a token);
+        returns the balance after it."""
+        after = self.balance(currency) + (amount if credited else -amount)
+        fields: dict[str, Any] = {
             "amount": amount,
             "reason": reason,
             "entry_id": entry_id,
             "causation": causation,
-            "balance_after": balance_after,
+            "balance_after": after,
             "timestamp": timestamp,
         }
         if currency == COINS:
-            self.trigger_event(self.CoinsCredited if credited else self.CoinsDebited, **entry)
+            self.trigger_event(self.CoinsCredited if credited else self.CoinsDebited, **fields)
         else:
             self.trigger_event(
-                self.TokensCredited if credited else self.TokensDebited, token_key=currency, **entry
+                self.TokensCredited if credited else self.TokensDebited,
+                token_key=currency,
+                **fields,
             )
+        return after
 
     def change_token_keys(
         self, *, token_keys: dict[str, str], causation: dict[str, Any], timestamp: datetime

@@ -23,14 +23,13 @@ from projections.analytics.breakdowns import (
     SEGMENTS,
     STAGE_REACHED,
     STAGES,
+    STREAK_COUNTS,
     STREAKS,
     TYPE_TOTALS,
     USER_DAYS,
 )
 from projections.analytics.rollups import EVERY_AUDIENCE
 from projections.economy.item_funnel import ITEM_FUNNEL
-
-STREAK_COUNTS = ("ticks", "restarts", "freezes", "burns", "counts_lost", "milestones")
 
 
 @dataclass(frozen=True)

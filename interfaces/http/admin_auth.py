@@ -1,7 +1,8 @@
 """The admin API's own credential: an admin token, never a customer's key or token.
 
 Every ``/admin/*`` route but the sign-in declares ``access=Access.ADMIN`` and takes
-``admin: AdminAuth``. The edge (``edge_policy.py``) resolves it before the body is read:
+``admin: AdminAuth``, itself or through a dependency that does (the customer routes'
+``CustomerDesk``). The edge (``edge_policy.py``) resolves it before the body is read:
 ``Admins.authenticate`` checks the signature, the admin audience, the expiry, and that the
 admin is still active and has not signed out since (decision 0051). A customer's valid API key
 or dashboard token is ``403 forbidden`` with ``details.reason: wrong_audience`` here, as an

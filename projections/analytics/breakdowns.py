@@ -31,7 +31,16 @@ from domain.configs.rulebook import MIN_STAGE
 from domain.economy.item_purchase import ItemPurchase
 from domain.ingestion.event_ingestion import EventIngestion
 from projections.analytics.rollups import EVERY_AUDIENCE, day_of, period_key
-from projections.shared.base import Lookup, Once, RowChange, Table, Upsert, iso
+from projections.shared.base import (
+    ColumnType,
+    Lookup,
+    Once,
+    RowChange,
+    Table,
+    Upsert,
+    iso,
+    tenant_table,
+)
 
 WITH_BUDDY: Final = "with_buddy"
 WITHOUT_BUDDY: Final = "without_buddy"
@@ -50,67 +59,28 @@ BUDDY_TENANTS = Table(
     },
 )
 
-BADGES = Table(
-    name="view_analytics_badges",
-    key=("customer_id", "mode", "day", "badge_key"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "day": "text",
-        "badge_key": "text",
-        "awarded": "int",
-        "by_rules": "int",
-        "manual": "int",
-    },
+BADGES = tenant_table(
+    "view_analytics_badges",
+    {"day": "text", "badge_key": "text"},
+    counters=("awarded", "by_rules", "manual"),
 )
 
-STAGE_REACHED = Table(
-    name="view_analytics_stage_reached",
-    key=("customer_id", "mode", "day", "stage"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "day": "text",
-        "stage": "int",
-        "buddies": "int",
-    },
+STAGE_REACHED = tenant_table(
+    "view_analytics_stage_reached", {"day": "text", "stage": "int"}, counters=("buddies",)
 )
 
-STAGES = Table(
-    name="view_analytics_stages",
-    key=("customer_id", "mode", "stage"),
-    columns={"customer_id": "text", "mode": "text", "stage": "int", "buddies": "int"},
+STAGES = tenant_table("view_analytics_stages", {"stage": "int"}, counters=("buddies",))
+
+STREAK_COUNTS: Final = ("ticks", "restarts", "freezes", "burns", "counts_lost", "milestones")
+
+STREAKS = tenant_table(
+    "view_analytics_streaks", {"day": "text", "streak_key": "text"}, counters=STREAK_COUNTS
 )
 
-STREAKS = Table(
-    name="view_analytics_streaks",
-    key=("customer_id", "mode", "day", "streak_key"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "day": "text",
-        "streak_key": "text",
-        "ticks": "int",
-        "restarts": "int",
-        "freezes": "int",
-        "burns": "int",
-        "counts_lost": "int",
-        "milestones": "int",
-    },
-)
-
-ITEMS = Table(
-    name="view_analytics_items",
-    key=("customer_id", "mode", "day", "item_id"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "day": "text",
-        "item_id": "text",
-        "grants": "int",
-        "coins_spent": "int",
-        "equips": "int",
-    },
+ITEMS = tenant_table(
+    "view_analytics_items",
+    {"day": "text", "item_id": "text"},
+    counters=("grants", "coins_spent", "equips"),
 )
 
 EQUIPPED = Table(
@@ -119,52 +89,25 @@ EQUIPPED = Table(
     columns={"buddy_id": "text", "item_id": "text"},
 )
 
-USER_DAYS = Table(
-    name="view_analytics_user_days",
-    key=("customer_id", "mode", "audience", "day", "user_id"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "audience": "text",
-        "day": "text",
-        "user_id": "text",
-        "events": "int",
-        "last_event_at": "text",
-    },
+USER_DAYS = tenant_table(
+    "view_analytics_user_days",
+    {"audience": "text", "day": "text", "user_id": "text"},
+    {"events": "int", "last_event_at": "text"},
 )
 
-SEGMENT_ACTIVITY = Table(
-    name="view_analytics_segments",
-    key=("customer_id", "mode", "audience", "segment", "period"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "audience": "text",
-        "segment": "text",
-        "period": "text",
-        "events": "int",
-        "active_users": "int",
-    },
+SEGMENT_KEY: Final[dict[str, ColumnType]] = {
+    "audience": "text",
+    "segment": "text",
+    "period": "text",
+}
+
+SEGMENT_ACTIVITY = tenant_table(
+    "view_analytics_segments", SEGMENT_KEY, counters=("events", "active_users")
 )
 
-SEGMENT_MEMBERS = Table(
-    name="view_analytics_segment_members",
-    key=("customer_id", "mode", "audience", "segment", "period", "user_id"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "audience": "text",
-        "segment": "text",
-        "period": "text",
-        "user_id": "text",
-    },
-)
+SEGMENT_MEMBERS = tenant_table("view_analytics_segment_members", {**SEGMENT_KEY, "user_id": "text"})
 
-TYPE_TOTALS = Table(
-    name="view_analytics_type_totals",
-    key=("customer_id", "mode", "type"),
-    columns={"customer_id": "text", "mode": "text", "type": "text", "events": "int"},
-)
+TYPE_TOTALS = tenant_table("view_analytics_type_totals", {"type": "text"}, counters=("events",))
 
 
 class AnalyticsBreakdownsView:
@@ -275,9 +218,7 @@ def _streak(
     | Buddy.StreakBurned
     | Buddy.StreakMilestoneReached,
 ) -> Upsert:
-    counts = dict.fromkeys(
-        ("ticks", "restarts", "freezes", "burns", "counts_lost", "milestones"), 0
-    )
+    counts = dict.fromkeys(STREAK_COUNTS, 0)
     if isinstance(event, Buddy.StreakTicked):
         counts["ticks"] = 1
         counts["restarts"] = int(event.reset)

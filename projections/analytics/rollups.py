@@ -31,75 +31,37 @@ from eventsourcing.domain import DomainEvent
 from domain.economy.ledger import Ledger
 from domain.ingestion.event_ingestion import EventIngestion
 from projections.analytics.leaderboard import month_start, utc, week_start
-from projections.shared.base import Lookup, Once, RowChange, Table, Upsert
+from projections.shared.base import Lookup, Once, RowChange, Table, Upsert, tenant_table
 
 EVERY_AUDIENCE: Final = ""
 PERIOD_KINDS: Final = ("day", "week", "month")
 
-ACTIVITY = Table(
-    name="view_analytics_activity",
-    key=("customer_id", "mode", "audience", "period"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "audience": "text",
-        "period": "text",
-        "events": "int",
-        "active_users": "int",
-        "new_users": "int",
-    },
+ACTIVITY = tenant_table(
+    "view_analytics_activity",
+    {"audience": "text", "period": "text"},
+    counters=("events", "active_users", "new_users"),
 )
 
-EVENT_TYPES = Table(
-    name="view_analytics_event_types",
-    key=("customer_id", "mode", "audience", "day", "type"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "audience": "text",
-        "day": "text",
-        "type": "text",
-        "events": "int",
-        "rejected": "int",
-    },
+EVENT_TYPES = tenant_table(
+    "view_analytics_event_types",
+    {"audience": "text", "day": "text", "type": "text"},
+    counters=("events", "rejected"),
 )
 
-MEMBERS = Table(
-    name="view_analytics_members",
-    key=("customer_id", "mode", "audience", "period", "user_id"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "audience": "text",
-        "period": "text",
-        "user_id": "text",
-    },
+MEMBERS = tenant_table(
+    "view_analytics_members", {"audience": "text", "period": "text", "user_id": "text"}
 )
 
-USERS = Table(
-    name="view_analytics_users",
-    key=("customer_id", "mode", "audience", "user_id"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "audience": "text",
-        "user_id": "text",
-        "cohort": "text",
-        "first_day": "text",
-    },
+USERS = tenant_table(
+    "view_analytics_users",
+    {"audience": "text", "user_id": "text"},
+    {"cohort": "text", "first_day": "text"},
 )
 
-RETENTION = Table(
-    name="view_analytics_retention",
-    key=("customer_id", "mode", "audience", "cohort", "week"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "audience": "text",
-        "cohort": "text",
-        "week": "text",
-        "users": "int",
-    },
+RETENTION = tenant_table(
+    "view_analytics_retention",
+    {"audience": "text", "cohort": "text", "week": "text"},
+    counters=("users",),
 )
 
 LEDGERS = Table(
@@ -108,26 +70,13 @@ LEDGERS = Table(
     columns={"ledger_id": "text", "customer_id": "text", "mode": "text"},
 )
 
-ECONOMY = Table(
-    name="view_analytics_economy",
-    key=("customer_id", "mode", "day", "currency"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "day": "text",
-        "currency": "text",
-        "credited": "int",
-        "debited": "int",
-        "credits": "int",
-        "debits": "int",
-    },
+ECONOMY = tenant_table(
+    "view_analytics_economy",
+    {"day": "text", "currency": "text"},
+    counters=("credited", "debited", "credits", "debits"),
 )
 
-BALANCES = Table(
-    name="view_analytics_balances",
-    key=("customer_id", "mode", "bucket"),
-    columns={"customer_id": "text", "mode": "text", "bucket": "text", "wallets": "int"},
-)
+BALANCES = tenant_table("view_analytics_balances", {"bucket": "text"}, counters=("wallets",))
 
 BALANCE_BUCKETS: Final = ("0", "1-9", "10-99", "100-999", "1000-9999", "10000+")
 

@@ -14,19 +14,12 @@ from eventsourcing.domain import DomainEvent
 
 from domain.economy.item_impression import ItemImpression
 from domain.economy.item_purchase import ItemPurchase
-from projections.shared.base import RowChange, Table, Upsert, iso
+from projections.shared.base import RowChange, Table, Upsert, iso, tenant_table
 
-ITEM_FUNNEL = Table(
-    name="view_item_funnel",
-    key=("customer_id", "mode", "item_id", "day"),
-    columns={
-        "customer_id": "text",
-        "mode": "text",
-        "item_id": "text",
-        "day": "text",
-        "impressions": "int",
-        "purchases": "int",
-    },
+ITEM_FUNNEL = tenant_table(
+    "view_item_funnel",
+    {"item_id": "text", "day": "text"},
+    counters=("impressions", "purchases"),
     indexes=(("customer_id", "mode", "day"),),
 )
 

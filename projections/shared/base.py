@@ -26,6 +26,27 @@ class Table:
     indexes: tuple[tuple[str, ...], ...] = ()
 
 
+TENANT_KEY: dict[str, ColumnType] = {"customer_id": "text", "mode": "text"}
+
+
+def tenant_table(
+    name: str,
+    key: dict[str, ColumnType],
+    values: dict[str, ColumnType] | None = None,
+    *,
+    counters: tuple[str, ...] = (),
+    indexes: tuple[tuple[str, ...], ...] = (),
+) -> Table:
+    """A table of one tenant's rows: ``customer_id`` and ``mode`` (text) lead its key, then
+    ``key``'s columns; after them the ``values`` and last the ``counters`` (ints)."""
+    return Table(
+        name=name,
+        key=(*TENANT_KEY, *key),
+        columns={**TENANT_KEY, **key, **(values or {}), **{c: "int" for c in counters}},
+        indexes=indexes,
+    )
+
+
 @dataclass(frozen=True)
 class Upsert:
     """Insert the row, or update the named columns of the existing one.

@@ -312,6 +312,14 @@ def test_onboarding_and_operations_across_tenants(
     assert detail.status_code == 200, detail.text
     assert detail.json()["type"] == "hatch" and detail.json()["status"] == "completed"
     assert isinstance(detail.json()["request"], dict) and detail.json()["result"]["buddy_id"]
+    assert {k: detail.json()[k] for k in ops[0]} == ops[0]  # the summary, and more
+    assert set(detail.json()) - set(ops[0]) == {
+        "request",
+        "result",
+        "error",
+        "attempts",
+        "request_id",
+    }
     assert (
         client.get("/api/v1/admin/operations/op_" + "0" * 32, headers=admin.headers).status_code
         == 404

@@ -47,7 +47,7 @@ def test_twenty_unlocks_from_two_processes_debit_once(container: Container) -> N
     open_gate(container, tenant)
     buddy_id = adopt(container, tenant, "racer")
     buddy = public_id("buddy", buddy_id)
-    container.buddies.credit(tenant, buddy, "stars", 100, "test", "test")
+    container.buddies.override_wallet(tenant, buddy, "credit", "stars", 100, "test", "test")
 
     other_store = EventStore(env=event_store_env(container.settings))
     clock = SystemClock()
@@ -78,7 +78,7 @@ def test_the_unlocks_view_rebuilds_to_the_same_rows_and_verifies(container: Cont
     open_gate(container, tenant)
     for user in ("ann", "bob"):
         buddy = public_id("buddy", adopt(container, tenant, user))
-        container.buddies.credit(tenant, buddy, "stars", COST, "test", "test")
+        container.buddies.override_wallet(tenant, buddy, "credit", "stars", COST, "test", "test")
         container.gate_unlocks.unlock(tenant, buddy, "advanced_mode", "test")
     settle(container)
     table = f"SELECT * FROM {GATE_UNLOCKS.name} ORDER BY buddy_id"

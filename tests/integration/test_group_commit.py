@@ -294,12 +294,12 @@ def test_ingestion_and_spending_at_once_never_overdraw(
 ) -> None:
     buddy_id = adopt(container, tenant, "spender")
     buddy = public_id("buddy", buddy_id)
-    container.buddies.credit(tenant, buddy, None, 20, "seed", "test")
+    container.buddies.override_wallet(tenant, buddy, "credit", None, 20, "seed", "test")
     spends = 40 if backend == "postgres" else 20
 
     def spend(_: int) -> bool:
         try:
-            container.buddies.spend(tenant, buddy, None, 3, "race", "test")
+            container.buddies.override_wallet(tenant, buddy, "spend", None, 3, "race", "test")
         except DomainError as refusal:
             assert refusal.code in ("insufficient_balance", "conflict")
             return False

@@ -99,7 +99,9 @@ class BadgeRewardsMachine(RuleBasedStateMachine):
 
     @rule(amount=st.integers(1, 400))
     def coins(self, amount: int) -> None:
-        self.world.buddies.credit(self.tenant, self.buddy_id, None, amount, "t", STAFF)
+        self.world.buddies.override_wallet(
+            self.tenant, self.buddy_id, "credit", None, amount, "t", STAFF
+        )
 
     @rule(value=st.integers(0, 100))
     def grammar(self, value: int) -> None:

@@ -93,7 +93,9 @@ class GateMachine(RuleBasedStateMachine):
 
     @rule(amount=st.integers(min_value=1, max_value=60))
     def credit(self, amount: int) -> None:
-        self.buddies.credit(self.tenant, self.buddy, PRIMARY, amount, "earned", "test")
+        self.buddies.override_wallet(
+            self.tenant, self.buddy, "credit", PRIMARY, amount, "earned", "test"
+        )
         self.credited += amount
 
     @rule(
@@ -102,7 +104,9 @@ class GateMachine(RuleBasedStateMachine):
     def spend(self, amount: int, token: str) -> None:
         balance = self.credited - self.debited
         try:
-            self.buddies.spend(self.tenant, self.buddy, token, amount, "spent", "test")
+            self.buddies.override_wallet(
+                self.tenant, self.buddy, "spend", token, amount, "spent", "test"
+            )
         except DomainError as error:
             expected = (
                 "progression_not_spendable" if token == PROGRESSION else "insufficient_balance"

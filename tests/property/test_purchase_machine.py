@@ -86,7 +86,9 @@ class PurchaseMachine(RuleBasedStateMachine):
     @rule(amount=st.integers(1, 120), stars=st.booleans())
     def credit(self, amount: int, stars: bool) -> None:
         currency = "stars" if stars else None
-        self.world.buddies.credit(self.tenant, self.buddy_id, currency, amount, "t", STAFF)
+        self.world.buddies.override_wallet(
+            self.tenant, self.buddy_id, "credit", currency, amount, "t", STAFF
+        )
         if stars:
             self.stars += amount
         else:
@@ -94,8 +96,8 @@ class PurchaseMachine(RuleBasedStateMachine):
 
     @rule(amount=st.integers(1, 120))
     def spend(self, amount: int) -> None:
-        spend = self.world.buddies.spend
-        if self._try(lambda: spend(self.tenant, self.buddy_id, None, amount, "t", STAFF)):
+        wallet = self.world.buddies.override_wallet
+        if self._try(lambda: wallet(self.tenant, self.buddy_id, "spend", None, amount, "t", STAFF)):
             self.coins -= amount
 
     @rule(item=st.sampled_from(ITEMS))

@@ -11,6 +11,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from application.companions.buddies import WalletDirection
 from domain.companions.buddy import Buddy
 from domain.configs.presets import preset_document
 from domain.configs.rulebook import Rulebook
@@ -50,12 +51,17 @@ class SettledBadgesMachine(RuleBasedStateMachine):
 
     @rule(amount=st.integers(1, 400), spend=st.booleans())
     def coins(self, amount: int, spend: bool) -> None:
-        move = self.world.buddies.spend if spend else self.world.buddies.credit
-        self._quietly(lambda: move(self.tenant, self.buddy_id, None, amount, "t", STAFF))
+        wallet = self.world.buddies.override_wallet
+        direction: WalletDirection = "spend" if spend else "credit"
+        self._quietly(
+            lambda: wallet(self.tenant, self.buddy_id, direction, None, amount, "t", STAFF)
+        )
 
     @rule(amount=st.integers(1, 400))
     def progression_tokens(self, amount: int) -> None:
-        self.world.buddies.credit(self.tenant, self.buddy_id, "xp", amount, "t", STAFF)
+        self.world.buddies.override_wallet(
+            self.tenant, self.buddy_id, "credit", "xp", amount, "t", STAFF
+        )
 
     @rule(item=st.sampled_from(ITEMS))
     def purchase(self, item: str) -> None:

@@ -54,7 +54,7 @@ def world(renderer: FlakyRenderer) -> World:
 
 
 def ready_to_evolve(world: World, tenant: Tenant, buddy_id: str) -> None:
-    world.buddies.credit(tenant, buddy_id, None, 100, "test", "support")
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 100, "test", "support")
     world.buddies.award_badge(tenant, buddy_id, "first_steps", "support")
 
 
@@ -81,7 +81,7 @@ def test_evolving_and_equipping_draw_new_pictures(world: World, renderer: FlakyR
     world.evolve(tenant, buddy_id)
     evolved = dict(world.buddies.load(tenant, buddy_id).appearance or {})
     assert evolved["stage"] == 2 and evolved["base_image"] != hatched["base_image"]
-    world.buddies.credit(tenant, buddy_id, None, 100, "test", "support")
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 100, "test", "support")
     world.purchases.purchase(tenant, buddy_id, "quill", "support")
     equip(world, tenant, buddy_id, ["quill"])
     dressed = dict(world.buddies.load(tenant, buddy_id).appearance or {})

@@ -28,8 +28,8 @@ def lived(world: World) -> tuple[Tenant, str]:
     buddy_id = world.hatch(tenant)
     for i in range(6):
         world.send(tenant, buddy_id, score=100 if i % 2 else 40)
-    world.buddies.credit(tenant, buddy_id, None, 150, "gift", "secret_key:x")
-    world.buddies.spend(tenant, buddy_id, None, 20, "shop", "secret_key:x")
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 150, "gift", "secret_key:x")
+    world.buddies.override_wallet(tenant, buddy_id, "spend", None, 20, "shop", "secret_key:x")
     world.evolve(tenant, buddy_id)
     draft = world.configs.edit_draft(
         tenant, lambda d: {**d, "coin_rules": [{**d["coin_rules"][0], "amount": 12}]}
@@ -182,7 +182,7 @@ def test_an_imported_buddy_keeps_the_gates_it_paid_for() -> None:
         .draft
     )
     source.configs.publish(tenant, draft.public_id)
-    source.buddies.credit(tenant, buddy_id, "stars", 50, "gift", "secret_key:x")
+    source.buddies.override_wallet(tenant, buddy_id, "credit", "stars", 50, "gift", "secret_key:x")
     unlocks = GateUnlocks(source.store, source.clock, source.configs)
     paid = unlocks.unlock(tenant, buddy_id, "advanced_mode", "secret_key:x")
     document = roundtrip(exports_of(source).export(buddy_id))

@@ -33,7 +33,7 @@ def test_every_id_in_every_recorded_causation_is_a_uuid() -> None:
     buddy_id = world.hatch(tenant)
     for _ in range(3):
         world.send(tenant, buddy_id)
-    world.buddies.credit(tenant, buddy_id, None, 500, "seed", STAFF)
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 500, "seed", STAFF)
     world.buddies.award_badge(tenant, buddy_id, "first_steps", STAFF)
     item = world.buddies.state(tenant, buddy_id).rulebook.items[0]
     world.purchases.purchase(tenant, buddy_id, item.item_id, STAFF)

@@ -73,8 +73,8 @@ def busy_world() -> tuple[World, Tenant, str]:
     for i in range(12):
         world.send(tenant, buddy_id, score=100 if i % 3 == 0 else 60)
     world.send(tenant, buddy_id, "quiz_passed")
-    world.buddies.credit(tenant, buddy_id, None, 200, "gift", ACTOR)
-    world.buddies.spend(tenant, buddy_id, None, 35, "shop", ACTOR)
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 200, "gift", ACTOR)
+    world.buddies.override_wallet(tenant, buddy_id, "spend", None, 35, "shop", ACTOR)
     world.evolve(tenant, buddy_id)
     world.buddies.rename(tenant, buddy_id, "Pip")
     world.send(tenant, buddy_id)
@@ -214,7 +214,7 @@ def test_evolutions_across_a_migration_agree_with_the_timeline() -> None:
     v1 = world.buddies.load(tenant, buddy_id).config_version_id
     for _ in range(5):
         world.send(tenant, buddy_id, score=60)  # first_steps
-    world.buddies.credit(tenant, buddy_id, None, 100, "gift", ACTOR)
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 100, "gift", ACTOR)
     world.evolve(tenant, buddy_id)
     for _ in range(SNAPSHOT_INTERVAL):
         world.send(tenant, buddy_id, "quiz_passed")
@@ -270,7 +270,7 @@ def test_as_of_replays_the_buddy_to_any_recorded_instant() -> None:
             snap()
     assert world.store.snapshots is not None
     assert list(world.store.snapshots.get(parse_public_id("buddy", buddy_id)))
-    world.buddies.credit(tenant, buddy_id, None, 100, "gift", ACTOR)
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 100, "gift", ACTOR)
     snap()
     world.evolve(tenant, buddy_id)
     snap()

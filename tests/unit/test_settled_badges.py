@@ -49,7 +49,7 @@ def awarded_events(world: World, buddy_id: str) -> list[Buddy.BadgeAwarded]:
 
 def make_ready(world: World, tenant: Tenant, buddy_id: str) -> None:
     """Stage 2 of the preset: 100 coins earned and the ``first_steps`` badge."""
-    world.buddies.credit(tenant, buddy_id, None, 100, "seed", STAFF)
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 100, "seed", STAFF)
     world.buddies.award_badge(tenant, buddy_id, "first_steps", STAFF)
 
 
@@ -105,9 +105,9 @@ def test_a_coin_credit_over_the_threshold_awards_the_coin_badge() -> None:
     world = World()
     tenant = tenant_with(world)
     buddy_id = world.hatch(tenant)
-    world.buddies.credit(tenant, buddy_id, None, 499, "seed", STAFF)
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 499, "seed", STAFF)
     assert "coin_collector" not in world.buddies.load(tenant, buddy_id).badges
-    world.buddies.credit(tenant, buddy_id, None, 1, "seed", STAFF)
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 1, "seed", STAFF)
     assert "coin_collector" in world.buddies.load(tenant, buddy_id).badges
 
 
@@ -115,7 +115,7 @@ def test_buying_the_last_item_of_a_collection_awards_it_with_its_coins() -> None
     world = World()
     tenant = tenant_with(world, badge_rewarded("book_lover", 40))
     buddy_id = world.hatch(tenant)
-    world.buddies.credit(tenant, buddy_id, None, 140, "seed", STAFF)
+    world.buddies.override_wallet(tenant, buddy_id, "credit", None, 140, "seed", STAFF)
     world.purchases.purchase(tenant, buddy_id, "reading_glasses", STAFF)
     assert "book_lover" not in world.buddies.load(tenant, buddy_id).badges
     buddy = world.purchases.purchase(tenant, buddy_id, "scholar_scarf", STAFF).buddy

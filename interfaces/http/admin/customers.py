@@ -3,15 +3,18 @@ correct them, close and reopen it, and see its dashboard as it does (decision 00
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Concatenate, Literal, ParamSpec
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from application.admin.audit import AdminCaller
 from application.admin.customers import AdminCustomers
 from application.configs.configs import Configs
 from application.credits.credits import Credits
@@ -46,6 +49,7 @@ FeatureName = Annotated[str, msgspec.Meta(max_length=64)]
 
 CUSTOMER_WRITE_REFUSALS = ("conflict",)
 STATE_REFUSALS = ("invalid_state_transition", "conflict")
+P = ParamSpec("P")
 
 
 class AdminCustomerSummary(msgspec.Struct):
@@ -153,6 +157,43 @@ def detail(
     )
 
 
+@dataclass(frozen=True)
+class CustomerDesk:
+    """One customer as an admin corrects it: the admin (each act is audited in their name),
+    the customer named by the path, and the detail every correction answers with. What
+    every such route needs, so each says only what it changes."""
+
+    admin: AdminCaller
+    customers: AdminCustomers
+    views: ViewStore
+    credits: Credits
+    customer_id: UUID
+
+    def act(
+        self,
+        change: Callable[Concatenate[AdminCaller, UUID, P], Customer],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> AdminCustomerDetail:
+        """``change`` the customer in the admin's name, answered with its detail."""
+        return self.detail_of(change(self.admin, self.customer_id, *args, **kwargs))
+
+    def detail_of(self, customer: Customer) -> AdminCustomerDetail:
+        """The customer's detail, its keys and counts as they are now."""
+        keys = self.customers.keys(self.customer_id)
+        return detail(customer, self.views, keys, self.credits)
+
+
+def provide_desk(
+    admin: AdminAuth,
+    admin_customers: NamedDependency[AdminCustomers],
+    views: NamedDependency[ViewStore],
+    credits: NamedDependency[Credits],
+    customer_id: FromPath[str],
+) -> CustomerDesk:
+    return CustomerDesk(admin, admin_customers, views, credits, _customer_id(customer_id))
+
+
 ORDER = (("created_at", True), ("customer_id", True))
 
 
@@ -209,7 +250,7 @@ def search_customers(
 class AdminCustomerController(Controller):
     path = "/admin/customers"
     tags = ["admin"]
-    dependencies = ADMIN_DEPENDENCIES
+    dependencies = {**ADMIN_DEPENDENCIES, "desk": Provide(provide_desk, sync_to_thread=False)}
 
     @get(
         access=Access.ADMIN,
@@ -233,18 +274,11 @@ class AdminCustomerController(Controller):
 
     @get("/{customer_id:str}", access=Access.ADMIN, limit=Limit.NONE, summary="A customer")
     def get_customer(
-        self,
-        request: Request[Any, Any, Any],
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        views: NamedDependency[ViewStore],
-        credits: NamedDependency[Credits],
-        customer_id: FromPath[str],
+        self, request: Request[Any, Any, Any], desk: NamedDependency[CustomerDesk]
     ) -> AdminCustomerDetail:
-        uuid = _customer_id(customer_id)
-        customer = admin_customers.customer(uuid)
+        customer = desk.customers.customer(desk.customer_id)
         read_your_writes(request, "buddies", "eggs", "event_log")
-        return detail(customer, views, admin_customers.keys(uuid), credits)
+        return desk.detail_of(customer)
 
     @patch(
         "/{customer_id:str}",
@@ -255,18 +289,10 @@ class AdminCustomerController(Controller):
         summary="Correct a customer's profile",
     )
     def update_customer(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        views: NamedDependency[ViewStore],
-        credits: NamedDependency[Credits],
-        customer_id: FromPath[str],
-        data: JSONBody[UpdateCustomerRequest],
+        self, desk: NamedDependency[CustomerDesk], data: JSONBody[UpdateCustomerRequest]
     ) -> AdminCustomerDetail:
-        uuid = _customer_id(customer_id)
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
-        customer = admin_customers.update_profile(admin, uuid, changes)
-        return detail(customer, views, admin_customers.keys(uuid), credits)
+        return desk.act(desk.customers.update_profile, changes)
 
     @delete(
         "/{customer_id:str}",
@@ -276,17 +302,8 @@ class AdminCustomerController(Controller):
         status_code=200,
         summary="Soft-delete a customer: its credentials stop working, its data stays",
     )
-    def delete_customer(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        views: NamedDependency[ViewStore],
-        credits: NamedDependency[Credits],
-        customer_id: FromPath[str],
-    ) -> AdminCustomerDetail:
-        uuid = _customer_id(customer_id)
-        customer = admin_customers.delete(admin, uuid)
-        return detail(customer, views, admin_customers.keys(uuid), credits)
+    def delete_customer(self, desk: NamedDependency[CustomerDesk]) -> AdminCustomerDetail:
+        return desk.act(desk.customers.delete)
 
     @post(
         "/{customer_id:str}/restore",
@@ -296,17 +313,8 @@ class AdminCustomerController(Controller):
         status_code=200,
         summary="Restore a soft-deleted customer",
     )
-    def restore_customer(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        views: NamedDependency[ViewStore],
-        credits: NamedDependency[Credits],
-        customer_id: FromPath[str],
-    ) -> AdminCustomerDetail:
-        uuid = _customer_id(customer_id)
-        customer = admin_customers.restore(admin, uuid)
-        return detail(customer, views, admin_customers.keys(uuid), credits)
+    def restore_customer(self, desk: NamedDependency[CustomerDesk]) -> AdminCustomerDetail:
+        return desk.act(desk.customers.restore)
 
     @get(
         "/{customer_id:str}/api-keys",
@@ -314,13 +322,8 @@ class AdminCustomerController(Controller):
         limit=Limit.NONE,
         summary="A customer's API keys (no secrets)",
     )
-    def list_keys(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        customer_id: FromPath[str],
-    ) -> KeyList:
-        keys = admin_customers.keys(_customer_id(customer_id))
+    def list_keys(self, desk: NamedDependency[CustomerDesk]) -> KeyList:
+        keys = desk.customers.keys(desk.customer_id)
         return KeyList([key_state_view(key) for key in keys])
 
     @post(
@@ -331,16 +334,10 @@ class AdminCustomerController(Controller):
         status_code=200,
         summary="Revoke a customer's API key at once",
     )
-    def revoke_key(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        customer_id: FromPath[str],
-        key_id: FromPath[str],
-    ) -> KeyView:
-        uuid = _customer_id(customer_id)
+    def revoke_key(self, desk: NamedDependency[CustomerDesk], key_id: FromPath[str]) -> KeyView:
         key_uuid = parse_public_id("api_key", key_id)
-        return key_state_view(admin_customers.revoke_key(admin, uuid, key_id, key_uuid))
+        revoked = desk.customers.revoke_key(desk.admin, desk.customer_id, key_id, key_uuid)
+        return key_state_view(revoked)
 
     @post(
         "/{customer_id:str}/api-keys/publishable",
@@ -352,14 +349,11 @@ class AdminCustomerController(Controller):
         summary="Issue a publishable key for the customer (shown once)",
     )
     def issue_publishable_key(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        customer_id: FromPath[str],
-        data: JSONBody[CreateKeyRequest],
+        self, desk: NamedDependency[CustomerDesk], data: JSONBody[CreateKeyRequest]
     ) -> IssuedKeyView:
-        uuid = _customer_id(customer_id)
-        issued = admin_customers.issue_publishable_key(admin, uuid, data.mode, data.name)
+        issued = desk.customers.issue_publishable_key(
+            desk.admin, desk.customer_id, data.mode, data.name
+        )
         return issued_key_view(issued)
 
     @patch(
@@ -371,17 +365,9 @@ class AdminCustomerController(Controller):
         summary="Set the customer's monthly event quota (null: its plan's)",
     )
     def change_event_quota(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        views: NamedDependency[ViewStore],
-        credits: NamedDependency[Credits],
-        customer_id: FromPath[str],
-        data: JSONBody[EventQuotaRequest],
+        self, desk: NamedDependency[CustomerDesk], data: JSONBody[EventQuotaRequest]
     ) -> AdminCustomerDetail:
-        uuid = _customer_id(customer_id)
-        customer = admin_customers.change_event_quota(admin, uuid, data.event_quota)
-        return detail(customer, views, admin_customers.keys(uuid), credits)
+        return desk.act(desk.customers.change_event_quota, data.event_quota)
 
     @patch(
         "/{customer_id:str}/features",
@@ -392,17 +378,9 @@ class AdminCustomerController(Controller):
         summary="Grant or lock plan features for this customer, whatever its plan",
     )
     def override_features(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        views: NamedDependency[ViewStore],
-        credits: NamedDependency[Credits],
-        customer_id: FromPath[str],
-        data: JSONBody[FeaturesRequest],
+        self, desk: NamedDependency[CustomerDesk], data: JSONBody[FeaturesRequest]
     ) -> AdminCustomerDetail:
-        uuid = _customer_id(customer_id)
-        customer = admin_customers.override_features(admin, uuid, dict(data.features))
-        return detail(customer, views, admin_customers.keys(uuid), credits)
+        return desk.act(desk.customers.override_features, dict(data.features))
 
     @patch(
         "/{customer_id:str}/plan",
@@ -413,17 +391,9 @@ class AdminCustomerController(Controller):
         summary="Move the customer to a plan (no payment provider is told)",
     )
     def change_plan(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        views: NamedDependency[ViewStore],
-        credits: NamedDependency[Credits],
-        customer_id: FromPath[str],
-        data: JSONBody[PlanRequest],
+        self, desk: NamedDependency[CustomerDesk], data: JSONBody[PlanRequest]
     ) -> AdminCustomerDetail:
-        uuid = _customer_id(customer_id)
-        customer = admin_customers.change_plan(admin, uuid, data.plan)
-        return detail(customer, views, admin_customers.keys(uuid), credits)
+        return desk.act(desk.customers.change_plan, data.plan)
 
     @get(
         "/{customer_id:str}/onboarding",
@@ -434,17 +404,15 @@ class AdminCustomerController(Controller):
     def onboarding(
         self,
         request: Request[Any, Any, Any],
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
+        desk: NamedDependency[CustomerDesk],
         configs: NamedDependency[Configs],
-        views: NamedDependency[ViewStore],
-        customer_id: FromPath[str],
     ) -> Onboarding:
-        uuid = _customer_id(customer_id)
-        admin_customers.customer(uuid)
+        uuid = desk.customer_id
+        desk.customers.customer(uuid)
         read_your_writes(request, "buddies", "event_log")
         live = {"customer_id": uuid.hex, "mode": "live"}
-        keys = admin_customers.keys(uuid)
+        keys = desk.customers.keys(uuid)
+        views = desk.views
         steps = [
             OnboardingStep("account_created", True),
             OnboardingStep(
@@ -467,16 +435,10 @@ class AdminCustomerController(Controller):
         status_code=201,
         summary="A short-lived, read-only dashboard token for the customer",
     )
-    def impersonate(
-        self,
-        admin: AdminAuth,
-        admin_customers: NamedDependency[AdminCustomers],
-        customer_id: FromPath[str],
-    ) -> ImpersonationResponse:
+    def impersonate(self, desk: NamedDependency[CustomerDesk]) -> ImpersonationResponse:
         """Every request made with the token is recorded in the audit trail under this
         admin; every write with it is ``403 forbidden``."""
-        uuid = _customer_id(customer_id)
-        taken = admin_customers.impersonate(admin, uuid)
+        taken = desk.customers.impersonate(desk.admin, desk.customer_id)
         return ImpersonationResponse(
-            public_id("customer", uuid), taken.token, taken.expires_at, True
+            public_id("customer", desk.customer_id), taken.token, taken.expires_at, True
         )

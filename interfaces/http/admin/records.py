@@ -23,7 +23,7 @@ from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.admin.queue_page import PAGE_URL
 from interfaces.http.admin_auth import ADMIN_DEPENDENCIES, AdminAuth
 from interfaces.http.asset_links import public_origin
-from interfaces.http.companions.operations import operation_row_view
+from interfaces.http.companions.operations import operation_row_view, operation_view
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import Page, page
 from interfaces.http.routing import Access, Limit, get
@@ -247,18 +247,9 @@ class AdminOperationController(Controller):
     ) -> AdminOperationDetail:
         operation = operations.find_any(operation_id)
         return AdminOperationDetail(
-            operation_id=operation.public_id,
             customer_id=public_id("customer", operation.customer_id),
             mode=operation.mode,
-            type=operation.type,
-            status=operation.status,
-            buddy_id=public_id("buddy", operation.buddy_id) if operation.buddy_id else None,
-            egg_id=public_id("egg", operation.egg_id) if operation.egg_id else None,
-            created_at=operation.created_on,
-            updated_at=operation.modified_on,
             request=operation.params,
-            result=operation.result,
-            error=operation.error,
-            attempts=operation.attempts,
             request_id=operation.correlation_id,
+            **msgspec.structs.asdict(operation_view(operation)),
         )

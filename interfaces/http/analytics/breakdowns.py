@@ -11,17 +11,15 @@ and granularity parameters, the ETag and the view-lag header are those of
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response
+from litestar import Controller, Response
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 
 from application.accounts.accounts import Accounts
 from domain.accounts.audiences import declared
 from infrastructure.analytics.breakdown_queries import (
-    STREAK_COUNTS,
     BreakdownQueries,
     ItemCount,
     SegmentActivity,
@@ -33,21 +31,23 @@ from infrastructure.analytics.rollup_queries import (
     ratio,
 )
 from interfaces.http.analytics.rollups import (
-    ADVANCED,
+    ROLLUPS,
     WINDOW_DEPENDENCIES,
-    WINDOW_REFUSALS,
+    AnalyticsRead,
+    AudienceActivity,
     CountPoint,
     WindowView,
-    average_dau,
-    cached,
+    analytics_get,
+    audience_activity,
     window_view,
 )
-from interfaces.http.auth import Caller
-from interfaces.http.consistency import read_your_writes
 from interfaces.http.pagination import check_limit
-from interfaces.http.routing import Access, get
-from projections.analytics.breakdowns import WITH_BUDDY, WITHOUT_BUDDY, AnalyticsBreakdownsView
-from projections.analytics.rollups import AnalyticsRollupsView
+from projections.analytics.breakdowns import (
+    STREAK_COUNTS,
+    WITH_BUDDY,
+    WITHOUT_BUDDY,
+    AnalyticsBreakdownsView,
+)
 from projections.economy.item_funnel import ItemFunnelView
 
 BREAKDOWNS = AnalyticsBreakdownsView.name
@@ -165,16 +165,6 @@ class CustomEventsView(msgspec.Struct, kw_only=True):
     data: list[EventTrend]
 
 
-class AudienceActivity(msgspec.Struct, kw_only=True):
-    audience: str | None
-    events: int
-    new_users: int
-    average_dau: float
-    dau: int
-    wau: int
-    mau: int
-
-
 class AudiencesView(msgspec.Struct, kw_only=True):
     window: WindowView
     unassigned_events: int
@@ -257,11 +247,8 @@ class AnalyticsBreakdownsController(Controller):
     tags = ["analytics"]
     dependencies = WINDOW_DEPENDENCIES
 
-    @get(
+    @analytics_get(
         "/popular-badges",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get popular badges",
         description=(
             "Each badge awarded in the window, most awarded first: how many buddies got it, "
@@ -270,17 +257,14 @@ class AnalyticsBreakdownsController(Controller):
     )
     def popular_badges(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         breakdowns: NamedDependency[BreakdownQueries],
-        window: NamedDependency[Window],
     ) -> Response[PopularBadgesView]:
-        read_your_writes(request, BREAKDOWNS)
-        badges = breakdowns.badges(principal.tenant, window)
-        return cached(
-            request,
+        read.after(BREAKDOWNS)
+        badges = breakdowns.badges(read.tenant, read.window)
+        return read.answer(
             PopularBadgesView(
-                window=window_view(window),
+                window=read.window_view(),
                 total_awarded=sum(b.awarded for b in badges),
                 data=[
                     BadgePopularity(
@@ -294,11 +278,8 @@ class AnalyticsBreakdownsController(Controller):
             ),
         )
 
-    @get(
+    @analytics_get(
         "/popular-items",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get popular items",
         description=(
             "The marketplace items buddies acquired most in the window (bought or granted), "
@@ -307,24 +288,21 @@ class AnalyticsBreakdownsController(Controller):
     )
     def popular_items(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         breakdowns: NamedDependency[BreakdownQueries],
-        window: NamedDependency[Window],
         limit: FromQuery[int | None] = None,
     ) -> Response[PopularItemsView]:
         size = check_limit(limit)
-        read_your_writes(request, BREAKDOWNS, ItemFunnelView.name)
+        read.after(BREAKDOWNS, ItemFunnelView.name)
         items = [
             i
-            for i in breakdowns.items(principal.tenant, window)
+            for i in breakdowns.items(read.tenant, read.window)
             if i.purchases + i.grants + i.equips
         ]
         items.sort(key=lambda i: (-(i.purchases + i.grants), -i.equips, i.item_id))
-        return cached(
-            request,
+        return read.answer(
             PopularItemsView(
-                window=window_view(window),
+                window=read.window_view(),
                 data=[
                     ItemPopularity(
                         item_id=i.item_id,
@@ -339,11 +317,8 @@ class AnalyticsBreakdownsController(Controller):
             ),
         )
 
-    @get(
+    @analytics_get(
         "/marketplace-funnel",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get marketplace funnel",
         description=(
             "Per item and in all, over the window: impressions (a buddy seeing the item in the "
@@ -353,29 +328,23 @@ class AnalyticsBreakdownsController(Controller):
     )
     def marketplace_funnel(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         breakdowns: NamedDependency[BreakdownQueries],
-        window: NamedDependency[Window],
     ) -> Response[MarketplaceFunnelView]:
-        read_your_writes(request, BREAKDOWNS, ItemFunnelView.name)
-        items = breakdowns.items(principal.tenant, window)
+        read.after(BREAKDOWNS, ItemFunnelView.name)
+        items = breakdowns.items(read.tenant, read.window)
         data = []
         for item in items:
             counts = funnel_counts([item])
             data.append(ItemFunnel(item_id=item.item_id, **msgspec.structs.asdict(counts)))
-        return cached(
-            request,
+        return read.answer(
             MarketplaceFunnelView(
-                window=window_view(window), totals=funnel_counts(items), data=data
+                window=read.window_view(), totals=funnel_counts(items), data=data
             ),
         )
 
-    @get(
+    @analytics_get(
         "/evolution",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get evolution timeline",
         description=(
             "Buddies hatched (stage 1) and evolved into each later stage per day or week of "
@@ -384,19 +353,16 @@ class AnalyticsBreakdownsController(Controller):
     )
     def evolution(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         breakdowns: NamedDependency[BreakdownQueries],
-        window: NamedDependency[Window],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[EvolutionView]:
-        read_your_writes(request, BREAKDOWNS)
-        reached = breakdowns.stages_reached(principal.tenant, window, granularity)
-        current = breakdowns.stage_distribution(principal.tenant)
-        return cached(
-            request,
+        read.after(BREAKDOWNS)
+        reached = breakdowns.stages_reached(read.tenant, read.window, granularity)
+        current = breakdowns.stage_distribution(read.tenant)
+        return read.answer(
             EvolutionView(
-                window=window_view(window),
+                window=read.window_view(),
                 granularity=granularity,
                 hatched=reached.totals.get(1, 0),
                 evolved=sum(n for stage, n in reached.totals.items() if stage > 1),
@@ -414,11 +380,8 @@ class AnalyticsBreakdownsController(Controller):
             ),
         )
 
-    @get(
+    @analytics_get(
         "/streaks",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get streak health",
         description=(
             "Per streak definition, over the window and per day or week: periods kept (ticks, "
@@ -428,14 +391,12 @@ class AnalyticsBreakdownsController(Controller):
     )
     def streaks(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         breakdowns: NamedDependency[BreakdownQueries],
-        window: NamedDependency[Window],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[StreaksView]:
-        read_your_writes(request, BREAKDOWNS)
-        streaks = breakdowns.streaks(principal.tenant, window, granularity)
+        read.after(BREAKDOWNS)
+        streaks = breakdowns.streaks(read.tenant, read.window, granularity)
         data = []
         for streak in streaks:
             totals = streak.totals
@@ -451,15 +412,12 @@ class AnalyticsBreakdownsController(Controller):
                     ],
                 )
             )
-        return cached(
-            request, StreaksView(window=window_view(window), granularity=granularity, data=data)
+        return read.answer(
+            StreaksView(window=read.window_view(), granularity=granularity, data=data)
         )
 
-    @get(
+    @analytics_get(
         "/custom-events",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=WINDOW_REFUSALS,
         summary="Get custom event trends",
         description=(
             "Each event type the customer sent in the window or in the window of the same "
@@ -468,26 +426,23 @@ class AnalyticsBreakdownsController(Controller):
     )
     def custom_events(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         audience_key: NamedDependency[str | None],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[CustomEventsView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        before = previous_window(window)
-        current = rollups.event_types(principal.tenant, audience_key, window, granularity)
+        read.after(ROLLUPS)
+        before = previous_window(read.window)
+        current = rollups.event_types(read.tenant, audience_key, read.window, granularity)
         previous = {
-            t.type: t.events
-            for t in rollups.event_types(principal.tenant, audience_key, before, "day")
+            t.type: t.events for t in rollups.event_types(read.tenant, audience_key, before, "day")
         }
         now = {t.type: t for t in current}
         names = sorted(
             set(now) | set(previous),
             key=lambda n: (-(now[n].events if n in now else 0), n),
         )
-        empty = [CountPoint(start, 0) for start in window.periods(granularity)]
+        empty = [CountPoint(start, 0) for start in read.window.periods(granularity)]
         data = []
         for name in names:
             events = now[name].events if name in now else 0
@@ -503,10 +458,9 @@ class AnalyticsBreakdownsController(Controller):
                     else empty,
                 )
             )
-        return cached(
-            request,
+        return read.answer(
             CustomEventsView(
-                window=window_view(window),
+                window=read.window_view(),
                 previous_window=window_view(before),
                 audience=audience_key,
                 granularity=granularity,
@@ -514,11 +468,8 @@ class AnalyticsBreakdownsController(Controller):
             ),
         )
 
-    @get(
+    @analytics_get(
         "/audiences",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get audience breakdown",
         description=(
             "Every audience together (`audience: null`) and each declared audience: events, "
@@ -528,44 +479,25 @@ class AnalyticsBreakdownsController(Controller):
     )
     def audiences(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
         accounts: NamedDependency[Accounts],
-        window: NamedDependency[Window],
     ) -> Response[AudiencesView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        tenant = principal.tenant
-        settings = accounts.entitlements(tenant.customer_id).settings
-        data = []
-        for audience in [None, *declared(settings)]:
-            days = rollups.activity(tenant, audience, window, "day")
-            dau, wau, mau = rollups.active_at(tenant, audience, window.last)
-            data.append(
-                AudienceActivity(
-                    audience=audience,
-                    events=sum(p.events for p in days),
-                    new_users=sum(p.new_users for p in days),
-                    average_dau=average_dau(days),
-                    dau=dau,
-                    wau=wau,
-                    mau=mau,
-                )
-            )
-        return cached(
-            request,
+        read.after(ROLLUPS)
+        settings = accounts.entitlements(read.tenant.customer_id).settings
+        data = [
+            audience_activity(rollups, read, audience) for audience in [None, *declared(settings)]
+        ]
+        return read.answer(
             AudiencesView(
-                window=window_view(window),
+                window=read.window_view(),
                 unassigned_events=data[0].events - sum(a.events for a in data[1:]),
                 data=data,
             ),
         )
 
-    @get(
+    @analytics_get(
         "/roi-metrics",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=WINDOW_REFUSALS,
         summary="Get ROI metrics",
         description=(
             "The activity of users with a buddy (their events reached an active buddy) and "
@@ -575,17 +507,15 @@ class AnalyticsBreakdownsController(Controller):
     )
     def roi_metrics(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         breakdowns: NamedDependency[BreakdownQueries],
-        window: NamedDependency[Window],
         audience_key: NamedDependency[str | None],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[RoiView]:
-        read_your_writes(request, BREAKDOWNS)
+        read.after(BREAKDOWNS)
         segments = {
             s.segment: segment_view(s)
-            for s in breakdowns.segments(principal.tenant, audience_key, window, granularity)
+            for s in breakdowns.segments(read.tenant, audience_key, read.window, granularity)
         }
         with_buddy, without_buddy = segments[WITH_BUDDY], segments[WITHOUT_BUDDY]
         lift = (
@@ -597,10 +527,9 @@ class AnalyticsBreakdownsController(Controller):
             if with_buddy.active_user_days
             else None
         )
-        return cached(
-            request,
+        return read.answer(
             RoiView(
-                window=window_view(window),
+                window=read.window_view(),
                 audience=audience_key,
                 granularity=granularity,
                 with_buddy=with_buddy,
@@ -619,10 +548,9 @@ class ActiveUsersController(Controller):
     tags = ["events"]
     dependencies = WINDOW_DEPENDENCIES
 
-    @get(
+    @analytics_get(
         "/active-users",
-        access=Access.SECRET,
-        errors=WINDOW_REFUSALS,
+        advanced=False,
         summary="List most-active users in a recent window",
         description=(
             "The users with the most recorded, non-rejected events in the window (default the "
@@ -632,20 +560,17 @@ class ActiveUsersController(Controller):
     )
     def active_users(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         breakdowns: NamedDependency[BreakdownQueries],
-        window: NamedDependency[Window],
         audience_key: NamedDependency[str | None],
         limit: FromQuery[int | None] = None,
     ) -> Response[ActiveUsersView]:
         size = check_limit(limit)
-        read_your_writes(request, BREAKDOWNS)
-        users = breakdowns.most_active(principal.tenant, audience_key, window, size)
-        return cached(
-            request,
+        read.after(BREAKDOWNS)
+        users = breakdowns.most_active(read.tenant, audience_key, read.window, size)
+        return read.answer(
             ActiveUsersView(
-                window=window_view(window),
+                window=read.window_view(),
                 audience=audience_key,
                 data=[
                     ActiveUserView(

@@ -9,16 +9,21 @@ and, past the read bound, the view-lag header. Definitions: ``docs/analytics.md`
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, TypeVar, cast
 
 import msgspec
 from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromQuery, QueryParameter
 
 from application.accounts.accounts import Accounts
 from domain.accounts.audiences import check_audience, declared
+from domain.shared.tenancy import Tenant
 from infrastructure.analytics.rollup_queries import (
     MAX_DAYS,
     TOP_TYPES,
@@ -37,6 +42,7 @@ from interfaces.http.routing import Access, get
 from projections.analytics.rollups import AnalyticsRollupsView
 
 T = TypeVar("T")
+ROLLUPS = AnalyticsRollupsView.name
 WINDOW_REFUSALS = ("bad_request", "unknown_audience")
 ADVANCED = "advanced_analytics"
 
@@ -60,11 +66,61 @@ def provide_audience(
     return audience
 
 
+@dataclass(frozen=True)
+class AnalyticsRead:
+    """One analytics read in the caller's name: its tenant, the window asked for, and the
+    request the answer is cached for. What every analytics route needs, so each says only
+    what it reads."""
+
+    request: Request[Any, Any, Any]
+    tenant: Tenant
+    window: Window
+
+    def after(self, *views: str) -> AnalyticsRead:
+        """Once ``views`` have caught up with the caller's writes (or the lag is noted)."""
+        read_your_writes(self.request, *views)
+        return self
+
+    def window_view(self) -> WindowView:
+        return window_view(self.window)
+
+    def answer(self, content: T) -> Response[T]:
+        return cached(self.request, content)
+
+
+def provide_read(
+    request: Request[Any, Any, Any], principal: Caller, window: NamedDependency[Window]
+) -> AnalyticsRead:
+    return AnalyticsRead(request, principal.tenant, window)
+
+
 WINDOW_DEPENDENCIES = {
     "window": Provide(provide_window, sync_to_thread=False),
     "audience_key": Provide(provide_audience, sync_to_thread=False),
+    "read": Provide(provide_read, sync_to_thread=False),
 }
-"""The window and audience parameters every analytics read shares."""
+"""The window and audience parameters every analytics read shares, and the read itself."""
+
+
+def analytics_get(
+    path: str, *, summary: str, description: str, advanced: bool = True
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+    """An analytics route: a secret key's read in its mode, of the ``advanced_analytics``
+    feature unless ``advanced`` is false. One that takes ``audience_key`` may refuse it
+    (``unknown_audience``); the others refuse only bad parameters."""
+
+    def declare(handler: Callable[..., Any]) -> HTTPRouteHandler:
+        takes_audience = "audience_key" in inspect.signature(handler).parameters
+        return get(
+            path,
+            access=Access.SECRET,
+            feature=ADVANCED if advanced else None,
+            errors=WINDOW_REFUSALS if takes_audience else ("bad_request",),
+            summary=summary,
+            description=description,
+        )(handler)
+
+    return declare
 
 
 class WindowView(msgspec.Struct):
@@ -244,15 +300,66 @@ def average_dau(points: list[Activity]) -> float:
     return round(sum(p.active_users for p in points) / len(points), 2) if points else 0.0
 
 
+class AudienceActivity(msgspec.Struct, kw_only=True):
+    audience: str | None
+    events: int
+    new_users: int
+    average_dau: float
+    dau: int
+    wau: int
+    mau: int
+
+
+def audience_activity(
+    rollups: RollupQueries, read: AnalyticsRead, audience: str | None
+) -> AudienceActivity:
+    """An audience's (``None``: every audience's) totals over the window, and its active
+    users on the window's last day, in its week and in its month."""
+    days = rollups.activity(read.tenant, audience, read.window, "day")
+    dau, wau, mau = rollups.active_at(read.tenant, audience, read.window.last)
+    return AudienceActivity(
+        audience=audience,
+        events=sum(p.events for p in days),
+        new_users=sum(p.new_users for p in days),
+        average_dau=average_dau(days),
+        dau=dau,
+        wau=wau,
+        mau=mau,
+    )
+
+
+def activity_series(
+    rollups: RollupQueries, read: AnalyticsRead, audience: str | None, granularity: Granularity
+) -> tuple[list[Activity], list[Activity]]:
+    """The window's days, and its periods of ``granularity`` (the days again for ``day``)."""
+    days = rollups.activity(read.tenant, audience, read.window, "day")
+    if granularity == "day":
+        return days, days
+    return days, rollups.activity(read.tenant, audience, read.window, granularity)
+
+
+def currency_flows(
+    rollups: RollupQueries, read: AnalyticsRead, granularity: Granularity, *, coins: bool
+) -> Response[EconomySummaryView]:
+    """Each currency's flow (coins left out unless ``coins``), per day or week."""
+    flows = rollups.flows(read.tenant, read.window, granularity)
+    return read.answer(
+        EconomySummaryView(
+            window=read.window_view(),
+            granularity=granularity,
+            data=[currency_flow(f) for f in flows if coins or f.currency != "coins"],
+        )
+    )
+
+
 class AnalyticsRollupsController(Controller):
     path = "/analytics"
     tags = ["analytics"]
     dependencies = WINDOW_DEPENDENCIES
 
-    @get(
+    @analytics_get(
         "/overview",
-        access=Access.SECRET,
-        errors=WINDOW_REFUSALS,
+        advanced=False,
         summary="Get analytics overview",
         description=(
             "Over the window: events recorded, new users, the average daily active users, "
@@ -262,42 +369,34 @@ class AnalyticsRollupsController(Controller):
     )
     def overview(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         audience_key: NamedDependency[str | None],
     ) -> Response[OverviewView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        tenant = principal.tenant
-        days = rollups.activity(tenant, audience_key, window, "day")
-        dau, wau, mau = rollups.active_at(tenant, audience_key, window.last)
-        types = rollups.event_types(tenant, audience_key, window, "day")
-        coins = rollups.coin_flow(tenant, window, "day")
-        return cached(
-            request,
+        read.after(ROLLUPS)
+        activity = audience_activity(rollups, read, audience_key)
+        types = rollups.event_types(read.tenant, audience_key, read.window, "day")
+        coins = rollups.coin_flow(read.tenant, read.window, "day")
+        return read.answer(
             OverviewView(
-                window=window_view(window),
+                window=read.window_view(),
                 audience=audience_key,
-                events=sum(p.events for p in days),
-                new_users=sum(p.new_users for p in days),
-                average_dau=average_dau(days),
-                dau=dau,
-                wau=wau,
-                mau=mau,
+                events=activity.events,
+                new_users=activity.new_users,
+                average_dau=activity.average_dau,
+                dau=activity.dau,
+                wau=activity.wau,
+                mau=activity.mau,
                 coins_credited=coins.credited,
                 coins_debited=coins.debited,
                 top_event_types=[TypeTotal(type=t.type, events=t.events) for t in types][
                     :TOP_TYPES
                 ],
-            ),
+            )
         )
 
-    @get(
+    @analytics_get(
         "/engagement",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=WINDOW_REFUSALS,
         summary="Get engagement metrics",
         description=(
             "Daily, weekly (Monday to Sunday) and monthly active users at the window's last "
@@ -307,26 +406,17 @@ class AnalyticsRollupsController(Controller):
     )
     def engagement(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         audience_key: NamedDependency[str | None],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[EngagementView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        tenant = principal.tenant
-        days = rollups.activity(tenant, audience_key, window, "day")
-        points = (
-            days
-            if granularity == "day"
-            else rollups.activity(tenant, audience_key, window, granularity)
-        )
-        dau, wau, mau = rollups.active_at(tenant, audience_key, window.last)
-        return cached(
-            request,
+        read.after(ROLLUPS)
+        days, points = activity_series(rollups, read, audience_key, granularity)
+        dau, wau, mau = rollups.active_at(read.tenant, audience_key, read.window.last)
+        return read.answer(
             EngagementView(
-                window=window_view(window),
+                window=read.window_view(),
                 audience=audience_key,
                 granularity=granularity,
                 dau=dau,
@@ -336,13 +426,12 @@ class AnalyticsRollupsController(Controller):
                 wau_mau_ratio=ratio(wau, mau),
                 average_dau=average_dau(days),
                 data=[activity_point(p) for p in points],
-            ),
+            )
         )
 
-    @get(
+    @analytics_get(
         "/activity-summary",
-        access=Access.SECRET,
-        errors=WINDOW_REFUSALS,
+        advanced=False,
         summary="Get activity summary",
         description=(
             "Per day or week of the window: events recorded, active users, new users (first "
@@ -351,36 +440,27 @@ class AnalyticsRollupsController(Controller):
     )
     def activity_summary(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         audience_key: NamedDependency[str | None],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[ActivitySummaryView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        days = rollups.activity(principal.tenant, audience_key, window, "day")
-        points = (
-            days
-            if granularity == "day"
-            else rollups.activity(principal.tenant, audience_key, window, granularity)
-        )
-        return cached(
-            request,
+        read.after(ROLLUPS)
+        days, points = activity_series(rollups, read, audience_key, granularity)
+        return read.answer(
             ActivitySummaryView(
-                window=window_view(window),
+                window=read.window_view(),
                 audience=audience_key,
                 granularity=granularity,
                 events=sum(p.events for p in days),
                 new_users=sum(p.new_users for p in days),
                 data=[activity_point(p) for p in points],
-            ),
+            )
         )
 
-    @get(
+    @analytics_get(
         "/event-counts",
-        access=Access.SECRET,
-        errors=WINDOW_REFUSALS,
+        advanced=False,
         summary="Per-event counts",
         description=(
             "Each event type recorded in the window, most recorded first: its events (refused "
@@ -389,19 +469,16 @@ class AnalyticsRollupsController(Controller):
     )
     def event_counts(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         audience_key: NamedDependency[str | None],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[EventCountsView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        types = rollups.event_types(principal.tenant, audience_key, window, granularity)
-        return cached(
-            request,
+        read.after(ROLLUPS)
+        types = rollups.event_types(read.tenant, audience_key, read.window, granularity)
+        return read.answer(
             EventCountsView(
-                window=window_view(window),
+                window=read.window_view(),
                 audience=audience_key,
                 granularity=granularity,
                 total=sum(t.events for t in types),
@@ -414,14 +491,11 @@ class AnalyticsRollupsController(Controller):
                     )
                     for t in types
                 ],
-            ),
+            )
         )
 
-    @get(
+    @analytics_get(
         "/retention",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=WINDOW_REFUSALS,
         summary="Get retention metrics",
         description=(
             "Weekly cohorts (users by the UTC week, Monday to Sunday, of their first event) "
@@ -431,18 +505,15 @@ class AnalyticsRollupsController(Controller):
     )
     def retention(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         audience_key: NamedDependency[str | None],
     ) -> Response[RetentionView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        cohorts = rollups.retention(principal.tenant, audience_key, window)
-        return cached(
-            request,
+        read.after(ROLLUPS)
+        cohorts = rollups.retention(read.tenant, audience_key, read.window)
+        return read.answer(
             RetentionView(
-                window=window_view(window),
+                window=read.window_view(),
                 audience=audience_key,
                 data=[
                     CohortView(
@@ -459,14 +530,11 @@ class AnalyticsRollupsController(Controller):
                     )
                     for c in cohorts
                 ],
-            ),
+            )
         )
 
-    @get(
+    @analytics_get(
         "/economy-summary",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get economy summary",
         description=(
             "Per currency (coins, then each token): what ledgers were credited and debited "
@@ -475,55 +543,27 @@ class AnalyticsRollupsController(Controller):
     )
     def economy_summary(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[EconomySummaryView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        flows = rollups.flows(principal.tenant, window, granularity)
-        return cached(
-            request,
-            EconomySummaryView(
-                window=window_view(window),
-                granularity=granularity,
-                data=[currency_flow(f) for f in flows],
-            ),
-        )
+        return currency_flows(rollups, read.after(ROLLUPS), granularity, coins=True)
 
-    @get(
+    @analytics_get(
         "/tokens",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get per-token economy",
         description="The economy summary of each token (coins left out).",
     )
     def tokens(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[EconomySummaryView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        flows = rollups.flows(principal.tenant, window, granularity)
-        return cached(
-            request,
-            EconomySummaryView(
-                window=window_view(window),
-                granularity=granularity,
-                data=[currency_flow(f) for f in flows if f.currency != "coins"],
-            ),
-        )
+        return currency_flows(rollups, read.after(ROLLUPS), granularity, coins=False)
 
-    @get(
+    @analytics_get(
         "/economy-health",
-        access=Access.SECRET,
-        feature=ADVANCED,
-        errors=("bad_request",),
         summary="Get economy health",
         description=(
             "Coins credited (inflow) and debited (outflow) per day or week of the window, "
@@ -533,25 +573,22 @@ class AnalyticsRollupsController(Controller):
     )
     def economy_health(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        read: NamedDependency[AnalyticsRead],
         rollups: NamedDependency[RollupQueries],
-        window: NamedDependency[Window],
         granularity: FromQuery[Granularity] = "day",
     ) -> Response[EconomyHealthView]:
-        read_your_writes(request, AnalyticsRollupsView.name)
-        coins = rollups.coin_flow(principal.tenant, window, granularity)
-        return cached(
-            request,
+        read.after(ROLLUPS)
+        coins = rollups.coin_flow(read.tenant, read.window, granularity)
+        return read.answer(
             EconomyHealthView(
-                window=window_view(window),
+                window=read.window_view(),
                 granularity=granularity,
                 coins_credited=coins.credited,
                 coins_debited=coins.debited,
                 outflow_inflow_ratio=ratio(coins.debited, coins.credited),
                 data=flow_points(coins),
                 balance_distribution=[
-                    BalanceBucket(b, n) for b, n in rollups.balances(principal.tenant)
+                    BalanceBucket(b, n) for b, n in rollups.balances(read.tenant)
                 ],
-            ),
+            )
         )

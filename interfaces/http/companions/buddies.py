@@ -13,7 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.accounts.principal import Principal
-from application.companions.buddies import Buddies, BuddyState, WalletChange
+from application.companions.buddies import Buddies, BuddyState, WalletChange, WalletDirection
 from application.companions.purchases import Purchases
 from application.history.history import History
 from application.shared.public_values import public_causation
@@ -312,9 +312,6 @@ def current_buddy(
 T = TypeVar("T")
 BuddyChange = Callable[[Tenant, str, T, str, str | None], object]
 """A ``Buddies`` override: (tenant, buddy id, what to set, actor, correlation id)."""
-WalletMove = Callable[[Tenant, str, str | None, int, str, str, str | None], WalletChange]
-"""``Buddies.credit``/``spend``: (tenant, buddy id, currency, amount, reason, actor,
-correlation id)."""
 
 
 @dataclass(frozen=True)
@@ -335,14 +332,15 @@ class Override:
 
     def wallet_after(
         self,
-        move: WalletMove,
+        direction: WalletDirection,
         currency: str | None,
         data: CoinsRequest | SpendRequest | TokensRequest,
     ) -> WalletChangeView:
         """A credit or spend of ``currency`` (``None``: coins), answered with the change."""
-        change = move(
+        change = self.buddies.override_wallet(
             self.principal.tenant,
             self.buddy_id,
+            direction,
             currency,
             data.amount,
             data.reason,
@@ -525,7 +523,7 @@ class BuddyController(Controller):
     def credit_coins(
         self, override: NamedDependency[Override], data: JSONBody[CoinsRequest]
     ) -> WalletChangeView:
-        return override.wallet_after(override.buddies.credit, None, data)
+        return override.wallet_after("credit", None, data)
 
     @post(
         "/{buddy_id:str}/coins/spend",
@@ -538,7 +536,7 @@ class BuddyController(Controller):
     def spend(
         self, override: NamedDependency[Override], data: JSONBody[SpendRequest]
     ) -> WalletChangeView:
-        return override.wallet_after(override.buddies.spend, data.token_key, data)
+        return override.wallet_after("spend", data.token_key, data)
 
     @post(
         "/{buddy_id:str}/tokens",
@@ -552,7 +550,7 @@ class BuddyController(Controller):
     def credit_tokens(
         self, override: NamedDependency[Override], data: JSONBody[TokensRequest]
     ) -> WalletChangeView:
-        return override.wallet_after(override.buddies.credit, data.token_key, data)
+        return override.wallet_after("credit", data.token_key, data)
 
     @post(
         "/{buddy_id:str}/badges",
