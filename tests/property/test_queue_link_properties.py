@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.shared.errors import Unauthorized
+from domain.shared.errors import Unauthorized, WrongCredential
 from infrastructure.admin.admin_tokens import QUEUE_LINK_TTL, JwtAdminTokens, JwtQueueLinks
 
 SECRET = "a secret key of this instance"
@@ -54,7 +54,8 @@ def test_no_other_key_or_audience_makes_a_link(
     assert reason(refused) == "invalid"
     # an admin token, signed for its own audience (issued now: its verifier reads the host's
     # clock, and a token issued in the future is no token of ours at all)
+    # ours, for another use: refused as the wrong kind of credential (403; decision 0046)
     admin_token, _ = JwtAdminTokens(SECRET, 3600).issue(admin_id, session, datetime.now(UTC))
-    with pytest.raises(Unauthorized) as refused:
+    with pytest.raises(WrongCredential) as wrong:
         LINKS.verify(admin_token, issued)
-    assert reason(refused) == "wrong_audience"
+    assert wrong.value.reason == "wrong_audience"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -215,10 +216,12 @@ def test_every_coin_award_short_of_its_request_names_the_cap_that_held_it_back(
     rulebook: Rulebook, history: list[CustomerEvent]
 ) -> None:
     state = ProgressState()
+    buddy_id = uuid4()  # a recorded trace names its buddy (ingestion adds it)
     for event in history:
         evaluation = evaluate(rulebook, state, event)
         state = apply(state, evaluation)
-        hits = {hit.rule_id: hit for hit in cap_hits([t.to_dict() for t in evaluation.trace])}
+        trace = [{**t.to_dict(), "buddy_id": buddy_id} for t in evaluation.trace]
+        hits = {hit.rule_id: hit for hit in cap_hits(trace)}
         for credit in evaluation.effects.coin_credits:
             if credit.amount < credit.requested:
                 hit = hits[credit.rule_id]
