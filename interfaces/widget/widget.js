@@ -22,6 +22,8 @@
     too_many_items: "Your buddy can wear at most {max} items: take one off first.",
     category_conflict: "Your buddy already wears a {category} item: take it off first.",
     forbidden: "This widget is read-only: it can show your buddy but not change it.",
+    plan_feature_locked: "The {feature} is not part of this app's Hatched plan yet.",
+    capability_disabled: "The {feature} is switched off for this app.",
     resource_not_found: "This buddy could not be found.",
     rate_limited: "Too many requests: trying again in a moment.",
     network: "Can't reach Hatched. Check your connection; retrying…",
