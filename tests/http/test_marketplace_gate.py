@@ -9,12 +9,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from application.widgets.demo import DEMO_PLAN, DEMO_TENANT
 from domain.accounts.customer import Customer
 from domain.accounts.plans import includes
 from infrastructure.shared.settings import UPGRADE_URL, Settings
+from interfaces.container import Container
+from interfaces.http.app import create_litestar
 from tests.conftest import Account, move_to_plan
 from tests.http.flow import wait_for_operation
 from tests.http.peers import app_client
@@ -217,3 +220,42 @@ def test_the_demo_tenant_is_on_a_plan_with_the_shop(
         shelf = client.get(f"{API}/widget/marketplace", headers=bearer(token))
         assert shelf.status_code == 200, shelf.text
         assert [i["item_id"] for i in shelf.json()["items"]] == PRESET_ITEMS
+
+
+GATED = {
+    ("GET", "/api/v1/marketplaces"),
+    ("POST", "/api/v1/marketplaces"),
+    ("GET", "/api/v1/marketplaces/{marketplace_id:str}"),
+    ("PUT", "/api/v1/marketplaces/{marketplace_id:str}"),
+    ("GET", "/api/v1/marketplaces/{marketplace_id:str}/items"),
+    ("POST", "/api/v1/marketplaces/{marketplace_id:str}/items"),
+    ("POST", "/api/v1/marketplaces/{marketplace_id:str}/items/import"),
+    ("POST", "/api/v1/marketplaces/{marketplace_id:str}/items/reorder"),
+    ("GET", "/api/v1/marketplaces/{marketplace_id:str}/items/{item_id:str}"),
+    ("PUT", "/api/v1/marketplaces/{marketplace_id:str}/items/{item_id:str}"),
+    ("DELETE", "/api/v1/marketplaces/{marketplace_id:str}/items/{item_id:str}"),
+    ("POST", "/api/v1/marketplaces/{marketplace_id:str}/items/{item_id:str}/upload-image"),
+    ("POST", "/api/v1/marketplaces/{marketplace_id:str}/items/{item_id:str}/regenerate-image"),
+    ("POST", "/api/v1/buddies/{buddy_id:str}/purchase-item"),
+    ("POST", "/api/v1/buddies/{buddy_id:str}/unlock-item"),
+    ("GET", "/api/v1/buddies/{buddy_id:str}/purchased-items"),
+    ("GET", "/api/v1/widget/marketplace"),
+    ("POST", "/api/v1/widget/purchase"),
+    ("POST", "/api/v1/widget/marketplace/items/{item_id:str}/track-view"),
+}
+"""Every route the tests above call, as the app declares it."""
+
+
+def test_the_routes_called_above_are_exactly_the_ones_that_declare_the_marketplace(
+    container: Container,
+) -> None:
+    declared = {
+        (method, route.path)
+        for route in create_litestar(container).routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if handler.opt.get("feature") == "marketplace"
+        for method in handler.http_methods
+    }
+    assert declared == GATED
+    assert len(routes("bdy_x")) + len(widget_routes()) == len(GATED)
