@@ -34,6 +34,7 @@
     revoked: "This buddy session was revoked. Sign in again to see your buddy."
   };
   var FATAL = { no_token: 1, unauthorized: 1, resource_not_found: 1 };
+  var SETTLED = { plan_feature_locked: 1, capability_disabled: 1 };  // retrying won't change it
 
   var cfg = {}, state = null, etag = null, error = null, notice = null, toast = "";
   var timer = null, failures = 0, stopped = false, busy = 0, board = null, boardKey = null;
@@ -189,7 +190,7 @@
   }
 
   function errorBlock(e, refusal) {  // "Retry now" polls again: no use after a refused action
-    var retry = FATAL[e.code] || refusal ? "" : '<button type="button" data-action="retry">Retry now</button>';
+    var retry = FATAL[e.code] || SETTLED[e.code] || refusal ? "" : '<button type="button" data-action="retry">Retry now</button>';
     var reason = reasonOf(e) ? '" data-reason="' + reasonOf(e) : "";
     return '<p class="err" role="alert" data-error="' + esc(e.code) + reason + '">' +
       esc(messageOf(e)) + retry + "</p>";
