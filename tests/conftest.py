@@ -103,7 +103,13 @@ class Account:
         return {"Authorization": f"Bearer {credential or self.live_key}"}
 
 
-def register_account(client: TestClient, email: str | None = None) -> Account:  # type: ignore[type-arg]
+def register_account(
+    client: TestClient,  # type: ignore[type-arg]
+    email: str | None = None,
+    *,
+    plan: str | None = None,
+) -> Account:
+    """A new customer (on ``starter``, or moved to ``plan``) with a key of each mode."""
     email = email or f"owner-{uuid.uuid4().hex[:10]}@example.com"
     response = client.post(
         "/api/v1/auth/register",
@@ -117,14 +123,35 @@ def register_account(client: TestClient, email: str | None = None) -> Account:  
         issued = client.post("/api/v1/auth/api-keys", json={"mode": mode}, headers=dashboard)
         assert issued.status_code == 201, issued.text
         keys[mode] = issued.json()["key"]
-    return Account(body["customer"]["id"], email, body["token"], keys["live"], keys["test"])
+    account = Account(body["customer"]["id"], email, body["token"], keys["live"], keys["test"])
+    if plan is not None:
+        move_to_plan(client, account, plan)
+    return account
+
+
+def move_to_plan(client: TestClient, account: Account, plan: str) -> None:  # type: ignore[type-arg]
+    """Put the customer on ``plan`` as its dashboard would (``POST /billing/override-plan``):
+    the marketplace, for one, needs ``growth``."""
+    moved = client.post(
+        "/api/v1/billing/override-plan",
+        json={"plan": plan, "reason": "test"},
+        headers=account.headers(account.token),
+    )
+    assert moved.status_code == 200, moved.text
+
+
+def _plan_of(request: pytest.FixtureRequest) -> str | None:
+    """``@pytest.mark.plan("growth")`` (or a module's ``pytestmark``) puts the test's
+    ``account`` and ``other_account`` on that plan."""
+    marker = request.node.get_closest_marker("plan")
+    return str(marker.args[0]) if marker is not None else None
 
 
 @pytest.fixture
-def account(client: TestClient) -> Account:  # type: ignore[type-arg]
-    return register_account(client)
+def account(client: TestClient, request: pytest.FixtureRequest) -> Account:  # type: ignore[type-arg]
+    return register_account(client, plan=_plan_of(request))
 
 
 @pytest.fixture
-def other_account(client: TestClient) -> Account:  # type: ignore[type-arg]
-    return register_account(client)
+def other_account(client: TestClient, request: pytest.FixtureRequest) -> Account:  # type: ignore[type-arg]
+    return register_account(client, plan=_plan_of(request))

@@ -1,7 +1,7 @@
 """The ``/demo`` page's tenant: a fake language app, "LinguaLeap", with a buddy per visitor.
 
 The demo tenant is a customer with a fixed id (the same in every process), in test mode, on
-the ``language-learning`` preset. Nobody can sign in as it: it has no email claim and no
+the ``language-learning`` preset, on ``growth`` (the page shows the shop, a Growth feature). Nobody can sign in as it: it has no email claim and no
 usable password, and no API key exists for it. A visitor (a random id kept in a cookie) gets a
 buddy of their own, hatched at once on the first visit, and on every visit a fresh widget
 session token for it — the only credential the browser ever sees.
@@ -48,6 +48,8 @@ from domain.widgets.widget_session import (
 
 DEMO_TENANT = Tenant(natural_id("demo", "customer", "lingualeap"), "test")
 DEMO_PRESET = "language-learning"
+DEMO_PLAN = "growth"
+"""The lowest plan that includes the marketplace: the page shows the shop (decision 0056)."""
 DEMO_SCOPES = (READ, TRACK, PURCHASE, EQUIP)
 DEMO_POOL_ID = natural_id("demo", "pool", "lingualeap")
 NO_PASSWORD = "!"
@@ -118,7 +120,8 @@ class DemoSite:
 
     def _open_tenant(self) -> None:
         with self._opening:
-            if self._store.find(Customer, DEMO_TENANT.customer_id) is None:
+            customer = self._store.find(Customer, DEMO_TENANT.customer_id)
+            if customer is None:
                 customer = Customer(
                     id=DEMO_TENANT.customer_id,
                     email="demo@lingualeap.invalid",
@@ -126,10 +129,28 @@ class DemoSite:
                     company_name="LinguaLeap (demo)",
                     timestamp=self._clock.now(),
                 )
+                self._on_demo_plan(customer)
                 with suppress(IntegrityError):  # another process opened it first
                     self._store.save(customer)
+            elif customer.plan != DEMO_PLAN:  # opened before the marketplace was gated
+                retry_on_conflict(self._move_to_demo_plan)
             if self._configs.published_version(DEMO_TENANT) is None:
                 self._configs.apply_preset(DEMO_TENANT, DEMO_PRESET)
+
+    def _on_demo_plan(self, customer: Customer) -> None:
+        if customer.plan != DEMO_PLAN:
+            customer.change_plan(
+                plan=DEMO_PLAN,
+                event_quota=None,
+                cause={"by": "demo", "reason": "the showroom shows the marketplace"},
+                timestamp=self._clock.now(),
+            )
+
+    def _move_to_demo_plan(self) -> None:
+        customer = self._store.find(Customer, DEMO_TENANT.customer_id)
+        if customer is not None:
+            self._on_demo_plan(customer)
+            self._store.save(customer)
 
     def _admit(self, user_id: str) -> None:
         """Give the visitor a slot, archiving the buddies it takes back, in one save."""

@@ -22,6 +22,8 @@
     too_many_items: "Your buddy can wear at most {max} items: take one off first.",
     category_conflict: "Your buddy already wears a {category} item: take it off first.",
     forbidden: "This widget is read-only: it can show your buddy but not change it.",
+    plan_feature_locked: "The {feature} is not part of this app's Hatched plan yet.",
+    capability_disabled: "The {feature} is switched off for this app.",
     resource_not_found: "This buddy could not be found.",
     rate_limited: "Too many requests: trying again in a moment.",
     network: "Can't reach Hatched. Check your connection; retrying…",
@@ -32,6 +34,7 @@
     revoked: "This buddy session was revoked. Sign in again to see your buddy."
   };
   var FATAL = { no_token: 1, unauthorized: 1, resource_not_found: 1 };
+  var SETTLED = { plan_feature_locked: 1, capability_disabled: 1 };  // retrying won't change it
 
   var cfg = {}, state = null, etag = null, error = null, notice = null, toast = "";
   var timer = null, failures = 0, stopped = false, busy = 0, board = null, boardKey = null;
@@ -187,7 +190,7 @@
   }
 
   function errorBlock(e, refusal) {  // "Retry now" polls again: no use after a refused action
-    var retry = FATAL[e.code] || refusal ? "" : '<button type="button" data-action="retry">Retry now</button>';
+    var retry = FATAL[e.code] || SETTLED[e.code] || refusal ? "" : '<button type="button" data-action="retry">Retry now</button>';
     var reason = reasonOf(e) ? '" data-reason="' + reasonOf(e) : "";
     return '<p class="err" role="alert" data-error="' + esc(e.code) + reason + '">' +
       esc(messageOf(e)) + retry + "</p>";

@@ -77,7 +77,7 @@ def test_a_locked_item_says_why_and_a_refused_purchase_says_what_is_missing(
 ) -> None:
     live_server.start_worker()
     api = httpx.Client(base_url=live_server.url, timeout=10)
-    account = register_account(api)  # type: ignore[arg-type]
+    account = register_account(api, plan="growth")  # type: ignore[arg-type]
     open_shop(api, account)  # type: ignore[arg-type]
     buddy = widget_buddy(api, account, preset=False)  # type: ignore[arg-type]
     credit(api, account, buddy.buddy_id, 60)  # type: ignore[arg-type]
@@ -102,3 +102,25 @@ def test_a_locked_item_says_why_and_a_refused_purchase_says_what_is_missing(
     expect(refusal).to_have_attribute("role", "alert")
     expect(quill.get_by_role("button", name="Buy")).to_be_enabled()  # nothing was bought
     screenshot(page, f"customer-shop-refused-{backend}")
+
+
+def test_a_starter_tenants_shop_says_the_plan_does_not_include_it(
+    page: Any, live_server: LiveServer, customer_site: CustomerSite, backend: str
+) -> None:
+    live_server.start_worker()
+    api = httpx.Client(base_url=live_server.url, timeout=10)
+    account = register_account(api)  # type: ignore[arg-type]  # starter: no marketplace
+    buddy = widget_buddy(api, account)  # type: ignore[arg-type]
+    token = mint_session(api, buddy)["token"]  # type: ignore[arg-type]
+    html = (
+        f'<!doctype html><title>Acme</title><script src="{live_server.url}/widget.js" '
+        f'data-session-token="{token}" defer></script>'
+        '<div data-hatched-mount="buddy"></div><div data-hatched-mount="marketplace"></div>'
+    )
+    page.goto(customer_site.publish("/starter-shop", html))
+    locked = page.locator(f"{SHOP} [data-error=plan_feature_locked]")
+    expect(locked).to_have_text("The marketplace is not part of this app's Hatched plan yet.")
+    expect(locked).to_have_attribute("role", "alert")
+    expect(page.locator(f"{SHOP} li")).to_have_count(0)  # no shelf drawn
+    expect(page.locator(COINS)).to_have_text("0")  # the buddy mount still works
+    screenshot(page, f"starter-shop-locked-{backend}")

@@ -16,6 +16,8 @@ from tests.http.flow import apply_preset, hatch_buddy, wait_for_operation
 from tests.http.widget_flow import WidgetBuddy, mint_embed, mint_session
 from tests.unit.test_image_checks import png
 
+pytestmark = pytest.mark.plan("growth")  # the marketplace is a Growth feature
+
 API = "/api/v1"
 SHOP = f"{API}/marketplaces/shop"
 BADGES = f"{API}/badge-definitions"

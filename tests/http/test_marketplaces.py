@@ -14,6 +14,8 @@ from tests.conftest import Account
 from tests.http.flow import apply_preset, hatch_buddy, wait_for_operation
 from tests.unit.test_image_checks import png
 
+pytestmark = pytest.mark.plan("growth")  # the marketplace is a Growth feature
+
 API = "/api/v1"
 SHOP = f"{API}/marketplaces/shop"
 PRESET_ITEMS = [

@@ -32,7 +32,7 @@ SETTINGS = "/api/v1/customers/me/settings"
     dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
 )
 def marketplace_route(principal: Caller) -> dict[str, Any]:
-    """Stands for the marketplace routes still to come: declared like them."""
+    """A route declared like the marketplace routes (test_marketplace_gate.py calls those)."""
     SOLD.append(principal.customer_id)
     return {"sold": True}
 

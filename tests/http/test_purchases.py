@@ -20,6 +20,8 @@ from tests.http.shop_flow import API, PRIMARY, buddy, buy, credit, error_of, ope
 from tests.http.test_webhook_deliveries import subscribe, verified
 from tests.receiver import Receiver
 
+pytestmark = pytest.mark.plan("growth")  # the marketplace is a Growth feature
+
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
@@ -184,7 +186,7 @@ def test_an_item_of_a_closed_marketplace_is_not_for_sale(
 def test_another_tenants_buddy_and_items_are_not_found(
     client: TestClient, account: Account, shop: str
 ) -> None:
-    other = register_account(client)
+    other = register_account(client, plan="growth")
     open_shop(client, other)
     theirs = hatch_buddy(client, other)
     error_of(buy(client, other, shop, "quill"), 404, "resource_not_found")

@@ -13,6 +13,8 @@ from tests.http.flow import hatch_buddy, wait_for_operation
 from tests.http.shop_flow import API, credit, open_shop
 from tests.http.widget_flow import WidgetBuddy, bearer, error_of, mint_embed, mint_session
 
+pytestmark = pytest.mark.plan("growth")  # the marketplace is a Growth feature
+
 W = f"{API}/widget"
 
 

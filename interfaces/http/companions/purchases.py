@@ -125,6 +125,7 @@ class BuddyShopController(Controller):
     @post(
         "/{buddy_id:str}/purchase-item",
         access=Access.SECRET,
+        feature="marketplace",
         body=ItemRequest,
         errors=PURCHASE_REFUSALS,
         status_code=200,
@@ -146,6 +147,7 @@ class BuddyShopController(Controller):
     @post(
         "/{buddy_id:str}/unlock-item",
         access=Access.SECRET,
+        feature="marketplace",
         body=ItemRequest,
         errors=UNLOCK_REFUSALS,
         status_code=200,
@@ -167,6 +169,7 @@ class BuddyShopController(Controller):
     @get(
         "/{buddy_id:str}/purchased-items",
         access=Access.READABLE,
+        feature="marketplace",
         errors=("bad_request",),
         summary="What the buddy bought or was granted, oldest first",
     )

@@ -184,7 +184,7 @@ class MarketplaceController(Controller):
 
     # -- marketplaces -----------------------------------------------------------------
 
-    @get(access=Access.READABLE, summary="List marketplaces")
+    @get(access=Access.READABLE, feature="marketplace", summary="List marketplaces")
     def list_marketplaces(
         self, principal: Caller, marketplaces: NamedDependency[Marketplaces]
     ) -> RulebookList[Marketplace]:
@@ -195,6 +195,7 @@ class MarketplaceController(Controller):
 
     @post(
         access=Access.SECRET,
+        feature="marketplace",
         body=MarketplaceBody,
         errors=WRITE_REFUSALS,
         status_code=201,
@@ -209,7 +210,12 @@ class MarketplaceController(Controller):
         edited = marketplaces.create_marketplace(principal.tenant, plain(data))
         return msgspec.convert({**edited.part, **written(edited)}, MarketplaceView)
 
-    @get("/{marketplace_id:str}", access=Access.READABLE, summary="Get a marketplace")
+    @get(
+        "/{marketplace_id:str}",
+        access=Access.READABLE,
+        feature="marketplace",
+        summary="Get a marketplace",
+    )
     def get_marketplace(
         self,
         principal: Caller,
@@ -224,6 +230,7 @@ class MarketplaceController(Controller):
     @put(
         "/{marketplace_id:str}",
         access=Access.SECRET,
+        feature="marketplace",
         body=MarketplaceBody,
         errors=WRITE_REFUSALS,
         summary="Replace a marketplace in the draft (name, description, active)",
@@ -241,7 +248,10 @@ class MarketplaceController(Controller):
     # -- items --------------------------------------------------------------------------
 
     @get(
-        "/{marketplace_id:str}/items", access=Access.READABLE, summary="List a marketplace's items"
+        "/{marketplace_id:str}/items",
+        access=Access.READABLE,
+        feature="marketplace",
+        summary="List a marketplace's items",
     )
     def list_items(
         self,
@@ -258,6 +268,7 @@ class MarketplaceController(Controller):
     @post(
         "/{marketplace_id:str}/items",
         access=Access.SECRET,
+        feature="marketplace",
         body=ItemBody,
         errors=WRITE_REFUSALS,
         status_code=201,
@@ -277,6 +288,7 @@ class MarketplaceController(Controller):
     @post(
         "/{marketplace_id:str}/items/import",
         access=Access.SECRET,
+        feature="marketplace",
         body=ImportBody,
         errors=WRITE_REFUSALS,
         status_code=201,
@@ -296,6 +308,7 @@ class MarketplaceController(Controller):
     @post(
         "/{marketplace_id:str}/items/reorder",
         access=Access.SECRET,
+        feature="marketplace",
         body=ReorderBody,
         errors=WRITE_REFUSALS,
         status_code=200,
@@ -312,7 +325,7 @@ class MarketplaceController(Controller):
         edited = marketplaces.reorder(principal.tenant, marketplace_id, data.item_ids)
         return _written_list(marketplace_id, edited, public_origin(request))
 
-    @get(ITEM, access=Access.READABLE, summary="Get an item")
+    @get(ITEM, access=Access.READABLE, feature="marketplace", summary="Get an item")
     def get_item(
         self,
         request: Request[Any, Any, Any],
@@ -329,6 +342,7 @@ class MarketplaceController(Controller):
     @put(
         ITEM,
         access=Access.SECRET,
+        feature="marketplace",
         body=ItemBody,
         errors=WRITE_REFUSALS,
         summary="Replace an item in the draft",
@@ -350,6 +364,7 @@ class MarketplaceController(Controller):
     @delete(
         ITEM,
         access=Access.SECRET,
+        feature="marketplace",
         errors=WRITE_REFUSALS,
         status_code=200,
         summary="Delete an item from the draft (owners keep it)",
@@ -368,6 +383,7 @@ class MarketplaceController(Controller):
     @post(
         f"{ITEM}/upload-image",
         access=Access.SECRET,
+        feature="marketplace",
         errors=(*UPLOAD_REFUSALS, *WRITE_REFUSALS),
         status_code=200,
         request_max_body_size=None,
@@ -393,6 +409,7 @@ class MarketplaceController(Controller):
     @post(
         f"{ITEM}/regenerate-image",
         access=Access.SECRET,
+        feature="marketplace",
         body=RegenerateImageBody,
         errors=("credit_insufficient",),
         status_code=202,

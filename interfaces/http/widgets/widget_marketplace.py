@@ -122,6 +122,7 @@ class WidgetMarketplaceController(WidgetRoutes):
     @get(
         "/marketplace",
         access=Access.WIDGET,
+        feature="marketplace",
         errors=WIDGET_REFUSALS,
         summary="The shop as the token's buddy sees it: locked, affordable, owned, worn",
     )
@@ -145,6 +146,7 @@ class WidgetMarketplaceController(WidgetRoutes):
     @post(
         "/purchase",
         access=Access.WIDGET,
+        feature="marketplace",
         body=ItemRequest,
         errors=(*WIDGET_REFUSALS, *PURCHASE_REFUSALS),
         status_code=200,
@@ -192,6 +194,7 @@ class WidgetMarketplaceController(WidgetRoutes):
     @post(
         "/marketplace/items/{item_id:str}/track-view",
         access=Access.WIDGET,
+        feature="marketplace",
         errors=WIDGET_REFUSALS,
         status_code=200,
         summary="The buddy saw an item: one impression per buddy, item and day",
