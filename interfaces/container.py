@@ -319,7 +319,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
     intake = ImageIntake(assets, SafeImageInspector(), settings.asset_upload_max_bytes)
     marketplaces = Marketplaces(configs)
     item_art = ItemArt(store, clock, secrets, configs, marketplaces, renderer, intake, credits)
-    icons = Icons(store, clock, secrets, configs, renderer, intake)
+    icons = Icons(store, clock, secrets, configs, renderer, intake, credits)
     operations = Operations(
         store,
         clock,

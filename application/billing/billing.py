@@ -284,19 +284,10 @@ class Billing:
         if provider_id is None or subscription is None:
             return [], "the checkout has no customer or subscription"
         account, made = self._account(customer, provider_id)
-        now = self._clock.now()
-        account.start_subscription(
-            subscription_id=subscription,
-            plan=plan,
-            provider_customer_id=provider_id,
-            provider_event_id=event.id,
-            timestamp=now,
+        changed = self.subscription_started(
+            customer, account, subscription, plan, event.id, self._cause(event), provider_id
         )
-        if (customer.plan, customer.event_quota) != (plan, None):
-            customer.change_plan(
-                plan=plan, event_quota=None, cause=self._cause(event), timestamp=now
-            )
-        return [account, customer, *made], None
+        return [*changed, *made], None
 
     def _subscription_deleted(
         self, event: ProviderEvent, customer: Customer
@@ -333,14 +324,16 @@ class Billing:
         plan: str,
         reference: str,
         cause: dict[str, Any],
+        provider_customer_id: str | None = None,
     ) -> list[Any]:
-        """``subscription_id`` on ``plan`` is the account's current one, and the customer's
-        plan follows it. Unsaved."""
+        """``subscription_id`` on ``plan`` is the account's current one (at the provider's
+        ``provider_customer_id``, by default the account's), and the customer's plan follows
+        it. Unsaved."""
         now = self._clock.now()
         account.start_subscription(
             subscription_id=subscription_id,
             plan=plan,
-            provider_customer_id=account.provider_customer_id,
+            provider_customer_id=provider_customer_id or account.provider_customer_id,
             provider_event_id=reference,
             timestamp=now,
         )

@@ -12,6 +12,11 @@ a badge's or skill's ``icon_url``. ``request`` queues a ``regenerate_badge_icon`
 and ``perform`` (the worker) draws the badge's icon for the recorded seed and sets it in the
 draft, saved with the operation's completion; a badge deleted meanwhile fails the operation
 (``badge_icon_failed``).
+
+Both draw a picture we charge for (decision 0048): ``generate`` is charged a ``badge_icon`` or
+``skill_icon`` inside the request, saved with nothing else (the icon is only an asset until
+it is set); ``request`` authorises the ``badge_icon`` with the operation, settled when it
+ends. No pool covers it: ``credit_insufficient`` and nothing is drawn or recorded.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from typing import Any
 
 from application.configs.configs import Configs, Document
 from application.configs.rule_editors import BADGES, ConfigItems, with_field
+from application.credits.credits import Credits
 from application.shared.images import ImageIntake
 from application.shared.ports import Clock, Renderer, Secrets
-from application.shared.store import EventStore
+from application.shared.store import EventStore, retry_on_conflict
 from domain.companions.appearance import Emblem, ItemLayer
 from domain.companions.operation import Operation
 from domain.configs.rulebook import LAYER_ORDER
@@ -63,8 +69,10 @@ class Icons:
         configs: Configs,
         renderer: Renderer,
         intake: ImageIntake,
+        credits: Credits | None = None,
     ) -> None:
         self._store = store
+        self._credits = credits or Credits.off(store, clock)
         self._clock = clock
         self._secrets = secrets
         self._configs = configs
@@ -82,12 +90,23 @@ class Icons:
 
     # -- kept as assets -------------------------------------------------------------------
 
-    def generate(self, emblem: Emblem, seed: int | None) -> GeneratedIcon:
-        """Draw and keep an icon; without a ``seed`` one is picked (and answered, so the
-        same picture can be drawn again)."""
+    def generate(self, tenant: Tenant, emblem: Emblem, seed: int | None) -> GeneratedIcon:
+        """Draw and keep an icon, paid before it is drawn; without a ``seed`` one is picked
+        (and answered, so the same picture can be drawn again)."""
         check_seed(seed)
         chosen = seed if seed is not None else self._secrets.uuid().int % (MAX_SEED + 1)
-        return GeneratedIcon(self._renderer.render_emblem(emblem, chosen), chosen)
+        charge_id = self._secrets.uuid()
+        subject = {"charge_id": charge_id.hex, "mode": tenant.mode, "key": emblem.key}
+
+        def attempt() -> GeneratedIcon:
+            job = f"{emblem.kind}_icon"
+            charged = self._credits.charge(tenant.customer_id, job, charge_id, subject)
+            icon = GeneratedIcon(self._renderer.render_emblem(emblem, chosen), chosen)
+            if charged:
+                self._store.save(*charged)
+            return icon
+
+        return retry_on_conflict(attempt, line=Credits.line(tenant.customer_id))
 
     def upload(self, content_type: str, data: bytes) -> str:
         """Keep an uploaded icon after the stage-art checks; its asset name."""
@@ -98,24 +117,31 @@ class Icons:
     def request(
         self, tenant: Tenant, badge_key: str, seed: int | None, correlation_id: str | None = None
     ) -> Operation:
-        """Queue a new icon for a badge of the catalogue the editors see."""
+        """Queue a new icon for a badge of the catalogue the editors see, its credit
+        authorised with the operation."""
         check_seed(seed)
         ConfigItems(self._configs).item(tenant, BADGES, badge_key)
         operation_id = self._secrets.uuid()
         chosen = seed if seed is not None else operation_id.int % (MAX_SEED + 1)
-        operation = Operation(
-            id=operation_id,
-            customer_id=tenant.customer_id,
-            mode=tenant.mode,
-            type="regenerate_badge_icon",
-            buddy_id=None,
-            egg_id=None,
-            params={"badge_key": badge_key, "seed": chosen},
-            correlation_id=correlation_id,
-            timestamp=self._clock.now(),
-        )
-        self._store.save(operation)
-        return operation
+        subject = {"operation_id": operation_id.hex, "mode": tenant.mode, "badge_key": badge_key}
+
+        def attempt() -> Operation:
+            operation = Operation(
+                id=operation_id,
+                customer_id=tenant.customer_id,
+                mode=tenant.mode,
+                type="regenerate_badge_icon",
+                buddy_id=None,
+                egg_id=None,
+                params={"badge_key": badge_key, "seed": chosen},
+                correlation_id=correlation_id,
+                timestamp=self._clock.now(),
+            )
+            held = self._credits.hold(tenant.customer_id, "badge_icon", operation_id, subject)
+            self._store.save(operation, *held)
+            return operation
+
+        return retry_on_conflict(attempt, line=Credits.line(tenant.customer_id))
 
     def perform(self, operation: Operation) -> tuple[list[Any], dict[str, Any]]:
         """Draw the badge's icon and set it in the draft; what to save, and the result."""

@@ -64,6 +64,16 @@ class CreditInsufficient(DomainError):
         )
 
 
+def _check_amount(amount: int) -> None:
+    """What one grant or claw-back may move: 1 to ``MAX_GRANT`` credits (not a bool)."""
+    if isinstance(amount, bool) or not 1 <= amount <= MAX_GRANT:
+        raise DomainError(
+            "validation_failed",
+            f"amount should be between 1 and {MAX_GRANT}",
+            {"fields": [{"field": "amount", "reason": "out of range"}]},
+        )
+
+
 class CreditAccount(Aggregate):
     class Opened(Aggregate.Created):
         customer_id: UUID
@@ -118,12 +128,7 @@ class CreditAccount(Aggregate):
                 f"pool should be one of {', '.join(SPEND_ORDER)}",
                 {"fields": [{"field": "pool", "reason": "unknown pool"}]},
             )
-        if isinstance(amount, bool) or not 1 <= amount <= MAX_GRANT:
-            raise DomainError(
-                "validation_failed",
-                f"amount should be between 1 and {MAX_GRANT}",
-                {"fields": [{"field": "amount", "reason": "out of range"}]},
-            )
+        _check_amount(amount)
         if expires_at is not None and pool != "promo":
             raise DomainError(
                 "validation_failed",
@@ -226,12 +231,7 @@ class CreditAccount(Aggregate):
                 f"pools should be distinct names among {', '.join(SPEND_ORDER)}",
                 {"fields": [{"field": "pools", "reason": "unknown or repeated pool"}]},
             )
-        if isinstance(amount, bool) or not 1 <= amount <= MAX_GRANT:
-            raise DomainError(
-                "validation_failed",
-                f"amount should be between 1 and {MAX_GRANT}",
-                {"fields": [{"field": "amount", "reason": "out of range"}]},
-            )
+        _check_amount(amount)
         available = {pool: self.spendable(pool, timestamp) for pool in pools}
         if sum(available.values()) < amount:
             raise DomainError(

@@ -281,3 +281,43 @@ def test_a_dressed_buddy_evolving_without_credits_waits_and_is_drawn_when_credit
     assert ready["image_url"] != dressed["image_url"]
     assert ready["appearance"]["rendered_equipped_item_ids"] == ["quill"]
     assert balance(client, account)["paid"] == 0
+
+
+def test_badge_and_skill_icons_are_paid_jobs_and_refused_without_credits(
+    client: TestClient, account: Account
+) -> None:
+    apply_preset(client, account)
+    headers = account.headers()
+    badge = client.post(
+        "/api/v1/badge-definitions/generate-icon", json={"name": "Scholar"}, headers=headers
+    )
+    assert badge.status_code == 201, badge.text
+    assert credit_headers(badge)["X-Credits-Welcome-Remaining"] == 19
+    skill = client.post("/api/v1/skill-sets/generate-icon", json={"name": "Focus"}, headers=headers)
+    assert skill.status_code == 201, skill.text
+    assert credit_headers(skill)["X-Credits-Welcome-Remaining"] == 18
+    regenerate = "/api/v1/badge-definitions/scholar/regenerate-icon"
+    accepted = client.post(regenerate, json={}, headers=headers)
+    assert accepted.status_code == 202, accepted.text
+    assert credit_headers(accepted)["X-Credits-Welcome-Remaining"] == 17
+    operation_id = accepted.json()["operation_id"]
+    assert wait_for_operation(client, account, operation_id)["status"] == "completed"
+    rows = ledger(client, account, limit=100)
+    commits = sorted(r["job"] for r in rows if r["kind"] == "commit")
+    assert commits == ["badge_icon", "badge_icon", "skill_icon"]
+    assert {r["operation_id"] for r in rows if r["job"] == "badge_icon"} >= {operation_id}
+    spend_all(client, account)
+    operations_before = client.get("/api/v1/operations", headers=headers).json()["data"]
+    refusals = {
+        "badge": client.post(
+            "/api/v1/badge-definitions/generate-icon", json={"name": "X"}, headers=headers
+        ),
+        "skill": client.post(
+            "/api/v1/skill-sets/generate-icon", json={"name": "X"}, headers=headers
+        ),
+        "regenerate": client.post(regenerate, json={}, headers=headers),
+    }
+    for name, response in refusals.items():
+        assert response.status_code == 402, (name, response.text)
+        assert response.json()["error"]["code"] == "credit_insufficient"
+    assert client.get("/api/v1/operations", headers=headers).json()["data"] == operations_before

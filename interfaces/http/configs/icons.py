@@ -9,11 +9,13 @@ badge and skill icon routes of the seed.
   that is not already in it. Cached for a day, with the bytes' hash as ETag.
 * ``POST /badge-definitions/generate-icon {name, key?, condition_kind?, seed?}`` and
   ``POST /skill-sets/generate-icon {name, key?, seed?}`` — ``201``: a new icon drawn for a
-  seed and kept as an asset; its ``icon_url`` is then set on a badge or skill.
+  seed and kept as an asset; its ``icon_url`` is then set on a badge or skill. One credit
+  (``badge_icon`` / ``skill_icon``), else ``402 credit_insufficient`` and nothing drawn.
 * ``POST /badge-definitions/upload-icon`` — the file is the body (``image/svg+xml`` or
   ``image/png``), through the stage-art upload checks; ``201`` with its ``icon_url``.
 * ``POST /badge-definitions/{badge_key}/regenerate-icon {seed?}`` — ``202`` and a
-  ``regenerate_badge_icon`` operation that draws the badge a new icon and sets it in the draft.
+  ``regenerate_badge_icon`` operation that draws the badge a new icon and sets it in the draft;
+  its credit (``badge_icon``) is authorised with it (``402 credit_insufficient``: no operation).
 """
 
 from __future__ import annotations
@@ -201,6 +203,7 @@ class BadgeIconController(Controller):
         "/generate-icon",
         access=Access.SECRET,
         body=GenerateBadgeIconBody,
+        errors=("credit_insufficient",),
         status_code=201,
         summary="Draw a badge icon with our procedural renderer and keep it",
     )
@@ -214,7 +217,7 @@ class BadgeIconController(Controller):
         emblem = Emblem(
             "badge", data.key or _key_of(data.name), data.name, data.condition_kind or ""
         )
-        icon = icons.generate(emblem, data.seed)
+        icon = icons.generate(principal.tenant, emblem, data.seed)
         return GeneratedIconView(str(asset_url(public_origin(request), icon.asset)), icon.seed)
 
     @post(
@@ -241,6 +244,7 @@ class BadgeIconController(Controller):
         "/{badge_key:str}/regenerate-icon",
         access=Access.SECRET,
         body=RegenerateIconBody,
+        errors=("credit_insufficient",),
         status_code=202,
         summary="Draw the badge a new procedural icon in the draft (an operation)",
     )
@@ -264,6 +268,7 @@ class SkillIconController(Controller):
         "/generate-icon",
         access=Access.SECRET,
         body=GenerateSkillIconBody,
+        errors=("credit_insufficient",),
         status_code=201,
         summary="Draw a skill icon with our procedural renderer and keep it",
     )
@@ -275,5 +280,5 @@ class SkillIconController(Controller):
         data: JSONBody[GenerateSkillIconBody],
     ) -> GeneratedIconView:
         emblem = Emblem("skill", data.key or _key_of(data.name), data.name)
-        icon = icons.generate(emblem, data.seed)
+        icon = icons.generate(principal.tenant, emblem, data.seed)
         return GeneratedIconView(str(asset_url(public_origin(request), icon.asset)), icon.seed)
