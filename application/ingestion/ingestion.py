@@ -189,7 +189,7 @@ class Ingestion:
         """
         if self._group is None:
             return _raised(self._ingest_alone(_Request(tenant, item)))
-        self._check_accepted(tenant, item, {})
+        self._registry(tenant, {}).check(item)
         existing = self._store.find(EventIngestion, EventIngestion.id_for(tenant, item.event_id))
         if existing is not None:
             return existing, True
@@ -345,14 +345,6 @@ class Ingestion:
 
     # -- one event -----------------------------------------------------------------
 
-    def _check_accepted(
-        self, tenant: Tenant, item: EventInput, registries: dict[UUID, _Registry]
-    ) -> None:
-        """Refuse an audience the customer's audiences do not allow and, with
-        ``strict_event_types`` on, a type the published config does not register
-        (``registries`` remembers the answers per customer)."""
-        self._registry(tenant, registries).check(item)
-
     def _registry(self, tenant: Tenant, registries: dict[UUID, _Registry]) -> _Registry:
         """Whether the customer is strict, its audiences and (read when first asked for) the
         published registry, once per customer.
@@ -499,6 +491,8 @@ class _Registry:
         return self._registered
 
     def check(self, item: EventInput) -> None:
+        """Refuse an audience the customer's audiences do not allow and, with
+        ``strict_event_types`` on, a type the published config does not register."""
         if item.audience is not None or item.buddy_id is None:  # a named buddy has its own
             check_audience(self.audiences, item.audience)
         event_type = item.type

@@ -654,18 +654,29 @@ def _capped(
     return awarded, None, clipped_by
 
 
-def _coin_rule(
-    rule: CoinRule, state: ProgressState, event: CustomerEvent, day: str, week: str
-) -> tuple[CoinCredit | None, TraceEntry]:
+def _unmatched(
+    rule: CoinRule | SkillRule | TokenEarnRule, kind: str, event: CustomerEvent
+) -> TraceEntry | None:
+    """Why ``rule`` does not take ``event`` (another type, another audience, or the first
+    property condition that does not hold) as its trace entry; ``None`` when it does."""
     if event.type != rule.event_type:
-        return None, _entry(rule.id, "coin", REASON_TYPE_MISMATCH, expected=rule.event_type)
+        return _entry(rule.id, kind, REASON_TYPE_MISMATCH, expected=rule.event_type)
     if rule.audience is not None and event.audience != rule.audience:
-        return None, _entry(
-            rule.id, "coin", REASON_AUDIENCE_MISMATCH, expected=rule.audience, actual=event.audience
+        return _entry(
+            rule.id, kind, REASON_AUDIENCE_MISMATCH, expected=rule.audience, actual=event.audience
         )
     failed = _first_false(rule.conditions, event.properties)
     if failed is not None:
-        return None, _entry(rule.id, "coin", REASON_CONDITION_FALSE, **failed)
+        return _entry(rule.id, kind, REASON_CONDITION_FALSE, **failed)
+    return None
+
+
+def _coin_rule(
+    rule: CoinRule, state: ProgressState, event: CustomerEvent, day: str, week: str
+) -> tuple[CoinCredit | None, TraceEntry]:
+    unmatched = _unmatched(rule, "coin", event)
+    if unmatched is not None:
+        return None, unmatched
     counter = state.counter(rule.id)
     if rule.total_limit is not None and counter.total_count >= rule.total_limit:
         return None, _entry(
@@ -692,19 +703,9 @@ def _coin_rule(
 def _skill_rule(
     rule: SkillRule, rulebook: Rulebook, skills: dict[str, int], event: CustomerEvent
 ) -> tuple[SkillIncrement | None, TraceEntry]:
-    if event.type != rule.event_type:
-        return None, _entry(rule.id, "skill", REASON_TYPE_MISMATCH, expected=rule.event_type)
-    if rule.audience is not None and event.audience != rule.audience:
-        return None, _entry(
-            rule.id,
-            "skill",
-            REASON_AUDIENCE_MISMATCH,
-            expected=rule.audience,
-            actual=event.audience,
-        )
-    failed = _first_false(rule.conditions, event.properties)
-    if failed is not None:
-        return None, _entry(rule.id, "skill", REASON_CONDITION_FALSE, **failed)
+    unmatched = _unmatched(rule, "skill", event)
+    if unmatched is not None:
+        return None, unmatched
     skill = rulebook.skill(rule.skill_key)
     assert skill is not None  # the rulebook validated the reference
     value = skills.get(skill.key, 0)
@@ -727,19 +728,9 @@ def _token_rule(
     day: str,
     week: str,
 ) -> tuple[TokenCredit | None, TraceEntry]:
-    if event.type != rule.event_type:
-        return None, _entry(rule.id, "token", REASON_TYPE_MISMATCH, expected=rule.event_type)
-    if rule.audience is not None and event.audience != rule.audience:
-        return None, _entry(
-            rule.id,
-            "token",
-            REASON_AUDIENCE_MISMATCH,
-            expected=rule.audience,
-            actual=event.audience,
-        )
-    failed = _first_false(rule.conditions, event.properties)
-    if failed is not None:
-        return None, _entry(rule.id, "token", REASON_CONDITION_FALSE, **failed)
+    unmatched = _unmatched(rule, "token", event)
+    if unmatched is not None:
+        return None, unmatched
     awarded, refusal, clipped_by = _capped(
         rule.id, "token", state.counter(rule.id), rule.amount, day, week, None, rule.weekly_cap
     )
