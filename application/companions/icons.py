@@ -30,13 +30,11 @@ from application.credits.credits import Credits
 from application.shared.images import ImageIntake
 from application.shared.ports import Clock, Renderer, Secrets
 from application.shared.store import EventStore, retry_on_conflict
-from domain.companions.appearance import Emblem, ItemLayer
+from domain.companions.appearance import MAX_SEED, Emblem, ItemLayer, check_seed
 from domain.companions.operation import Operation
 from domain.configs.rulebook import LAYER_ORDER
-from domain.shared.errors import DomainError
 from domain.shared.tenancy import Tenant
 
-MAX_SEED = 2**31 - 1
 DEFAULT_SEED = 0
 """The seed of the icon an item, badge or skill shows before it has art of its own."""
 
@@ -45,15 +43,6 @@ DEFAULT_SEED = 0
 class GeneratedIcon:
     asset: str
     seed: int
-
-
-def check_seed(seed: int | None) -> None:
-    if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise DomainError(
-            "validation_failed",
-            f"seed must be between 0 and {MAX_SEED}",
-            {"fields": [{"field": "seed", "reason": f"must be 0 to {MAX_SEED}"}]},
-        )
 
 
 def badge_emblem(badge: Document) -> Emblem:

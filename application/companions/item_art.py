@@ -23,13 +23,10 @@ from application.credits.credits import Credits
 from application.shared.images import ImageIntake
 from application.shared.ports import Clock, Renderer, Secrets
 from application.shared.store import EventStore, retry_on_conflict
-from domain.companions.appearance import ItemLayer
+from domain.companions.appearance import MAX_SEED, ItemLayer, check_seed
 from domain.companions.operation import Operation
 from domain.configs.rulebook import LAYER_ORDER
-from domain.shared.errors import DomainError
 from domain.shared.tenancy import Tenant
-
-MAX_SEED = 2**31 - 1
 
 
 class ItemArt:
@@ -83,12 +80,7 @@ class ItemArt:
         """Queue a new icon; without a ``seed`` one is picked (and recorded, so a retried
         run draws the same picture). The icon's credit is authorised with the operation
         (``credit_insufficient``: nothing recorded; decision 0048)."""
-        if seed is not None and not 0 <= seed <= MAX_SEED:
-            raise DomainError(
-                "validation_failed",
-                f"seed must be between 0 and {MAX_SEED}",
-                {"fields": [{"field": "seed", "reason": f"must be 0 to {MAX_SEED}"}]},
-            )
+        check_seed(seed)
         self._marketplaces.item(tenant, marketplace_id, item_id)
         operation_id = self._secrets.uuid()
         chosen = seed if seed is not None else operation_id.int % (MAX_SEED + 1)

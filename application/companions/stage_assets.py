@@ -19,7 +19,7 @@ from application.shared.images import UPLOAD_TYPES, ImageIntake, check_upload_ty
 from application.shared.ports import Clock, Renderer, Secrets, UploadTokens
 from application.shared.store import EventStore, retry_on_conflict
 from domain.accounts.customer import Customer
-from domain.companions.appearance import CreatureStyle, check_stage, creature_style_of
+from domain.companions.appearance import CreatureStyle, check_seed, check_stage, creature_style_of
 from domain.companions.stage_art import StageArt, UploadGrant, stage_art_id
 from domain.configs.rulebook import MAX_STAGE, MIN_STAGE
 from domain.shared.errors import DomainError, NotFound
@@ -27,7 +27,6 @@ from domain.shared.ids import parse_public_id
 from domain.shared.tenancy import Tenant
 
 DEFAULT_LIBRARY_SEED = 0
-MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -166,12 +165,7 @@ class StageAssets:
 
     def regenerate(self, tenant: Tenant, stage: int | str, seed: int | None) -> StageEntry:
         number = check_stage(stage)
-        if seed is not None and not 0 <= seed <= MAX_SEED:
-            raise DomainError(
-                "validation_failed",
-                f"seed must be between 0 and {MAX_SEED}",
-                {"fields": [{"field": "seed", "reason": f"must be 0 to {MAX_SEED}"}]},
-            )
+        check_seed(seed)
         style = self.creature_style(tenant)
         charge_id = self._secrets.uuid()
         subject = {"charge_id": charge_id.hex, "mode": tenant.mode, "stage": number}

@@ -115,6 +115,21 @@ def item_layers(
     return tuple(sorted(layers))
 
 
+MAX_SEED: Final = 2**31 - 1
+"""The largest seed the renderer draws from (a seed picks a drawing's colours and shapes)."""
+
+
+def check_seed(seed: int | None) -> None:
+    """A seed from a request: ``None`` (one is picked) or 0 to ``MAX_SEED``, else
+    ``validation_failed``."""
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise DomainError(
+            "validation_failed",
+            f"seed must be between 0 and {MAX_SEED}",
+            {"fields": [{"field": "seed", "reason": f"must be 0 to {MAX_SEED}"}]},
+        )
+
+
 def check_stage(value: str | int) -> int:
     """A stage number from a path or a body: 1 to 5, else ``validation_failed``."""
     text = str(value)

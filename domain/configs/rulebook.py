@@ -826,19 +826,6 @@ def _parse_stage(raw: object, path: str, problems: Problems) -> EvolutionStage |
     stage = r.fields(EvolutionStage, skip=("conditions",))["stage"]
     c = Reader(r.data.get("conditions") or {}, r.at("conditions"), problems, StageConditions)
     values = c.fields(StageConditions, skip=("min_skill_levels", "badges"))
-    levels: dict[str, int] = {}
-    raw_levels = c.data.get("min_skill_levels")
-    if raw_levels is not None:
-        if not isinstance(raw_levels, Mapping):
-            c.fail("min_skill_levels", "must be an object of skill_key: level")
-        else:
-            for skill_key, level in raw_levels.items():
-                if not isinstance(skill_key, str) or not SNAKE_KEY.compiled.match(skill_key):
-                    c.fail(f"min_skill_levels.{skill_key}", "must be a snake_case skill key")
-                elif not is_int(level) or level < 1:
-                    c.fail(f"min_skill_levels.{skill_key}", "must be an integer of at least 1")
-                else:
-                    levels[skill_key] = level
     badges: list[str] = []
     raw_badges = c.data.get("badges")
     if raw_badges is not None:
@@ -850,7 +837,7 @@ def _parse_stage(raw: object, path: str, problems: Problems) -> EvolutionStage |
             c.fail("badges", "must not repeat a badge")
         else:
             badges = list(raw_badges)
-    values["min_skill_levels"] = {k: levels[k] for k in sorted(levels)}
+    values["min_skill_levels"] = _keyed_counts(c, "min_skill_levels", "skill", "level")
     values["badges"] = tuple(badges)
     conditions = c.build(StageConditions, values)
     if not r.ok or conditions is None or stage is None:
@@ -882,20 +869,30 @@ def _parse_milestone(raw: object, path: str, problems: Problems) -> StreakMilest
 def _token_amounts(r: Reader, key: str) -> dict[str, int]:
     """An optional ``{token_key: amount}`` object (a reward in tokens), sorted by key; the
     keys are checked against the token slots once the whole rulebook is read."""
-    tokens: dict[str, int] = {}
-    raw_tokens = r.data.get(key)
-    if raw_tokens is not None:
-        if not isinstance(raw_tokens, Mapping):
-            r.fail(key, "must be an object of token_key: amount")
+    return _keyed_counts(r, key, "token", "amount", maximum=_MAX_AMOUNT)
+
+
+def _keyed_counts(
+    r: Reader, key: str, noun: str, count: str, *, maximum: int | None = None
+) -> dict[str, int]:
+    """An optional ``{<noun>_key: <count>}`` object of snake_case keys and positive integers
+    (at most ``maximum``), sorted by key: a stage's skill levels, a reward's token amounts."""
+    counts: dict[str, int] = {}
+    raw = r.data.get(key)
+    if raw is None:
+        return counts
+    if not isinstance(raw, Mapping):
+        r.fail(key, f"must be an object of {noun}_key: {count}")
+        return counts
+    bound = "of at least 1" if maximum is None else f"from 1 to {maximum}"
+    for name, value in raw.items():
+        if not isinstance(name, str) or not SNAKE_KEY.compiled.match(name):
+            r.fail(f"{key}.{name}", f"must be a snake_case {noun} key")
+        elif not is_int(value) or value < 1 or (maximum is not None and value > maximum):
+            r.fail(f"{key}.{name}", f"must be an integer {bound}")
         else:
-            for token_key, amount in raw_tokens.items():
-                if not isinstance(token_key, str) or not SNAKE_KEY.compiled.match(token_key):
-                    r.fail(f"{key}.{token_key}", "must be a snake_case token key")
-                elif not is_int(amount) or not 1 <= amount <= _MAX_AMOUNT:
-                    r.fail(f"{key}.{token_key}", f"must be an integer from 1 to {_MAX_AMOUNT}")
-                else:
-                    tokens[token_key] = amount
-    return {k: tokens[k] for k in sorted(tokens)}
+            counts[name] = value
+    return {k: counts[k] for k in sorted(counts)}
 
 
 @reads(StreakDef)

@@ -68,26 +68,33 @@ def skill_icon_url(origin: str, key: str, name: str) -> str:
     return f"{origin}{ICONS_PATH}skills/{key}{_named(name)}"
 
 
+def _field(part: Any, name: str) -> Any:
+    """A field of a rulebook shape (``ItemDef``, ``BadgeDef``, ...) or of its stored form."""
+    return part.get(name) if isinstance(part, dict) else getattr(part, name, None)
+
+
 def item_image(origin: str, item: Any, reference: str | None) -> str:
     """An item's picture (``reference``: its art at a stage, or its image): the art, else
     its procedural icon. ``item`` is an ``ItemDef`` or a stored item."""
-    fields = item if isinstance(item, dict) else item.to_dict()
     return art_url(origin, reference) or item_icon_url(
-        origin, fields["item_id"], fields["name"], fields["category"], fields["rarity"]
+        origin,
+        _field(item, "item_id"),
+        _field(item, "name"),
+        _field(item, "category"),
+        _field(item, "rarity"),
     )
 
 
 def badge_icon(origin: str, badge: Any) -> str:
     """A badge's icon: its own, else the procedural one (``badge``: a ``BadgeDef`` or a
     stored badge)."""
-    fields = badge if isinstance(badge, dict) else badge.to_dict()
-    return art_url(origin, fields.get("icon_url")) or badge_icon_url(
-        origin, fields["key"], fields["name"], fields["condition"]["kind"]
+    kind = _field(_field(badge, "condition"), "kind")
+    return art_url(origin, _field(badge, "icon_url")) or badge_icon_url(
+        origin, _field(badge, "key"), _field(badge, "name"), kind
     )
 
 
 def skill_icon(origin: str, skill: Any) -> str:
-    fields = skill if isinstance(skill, dict) else skill.to_dict()
-    return art_url(origin, fields.get("icon_url")) or skill_icon_url(
-        origin, fields["key"], fields["name"]
+    return art_url(origin, _field(skill, "icon_url")) or skill_icon_url(
+        origin, _field(skill, "key"), _field(skill, "name")
     )

@@ -212,6 +212,60 @@ def test_references_to_skills_badges_items_and_streaks_must_resolve() -> None:
     ]
 
 
+def test_bad_skill_levels_and_token_amounts_are_reported_each_at_its_key() -> None:
+    """A stage's ``min_skill_levels`` and a reward's tokens are objects of snake_case keys
+    and positive integers (tokens at most 1000000); each bad entry is named."""
+    streak = {"key": "daily", "event_types": ["lesson_completed"]}
+    badge = {"key": "b", "name": "B", "condition": {"kind": "coin_threshold", "coins": 1}}
+    document = doc(
+        skills=[{"key": "grammar", "name": "Grammar"}],
+        badges=[{**badge, "token_rewards": {"gems": 1_000_001, "Gems": 1}}],
+        streaks=[{**streak, "milestones": [{"count": 3, "tokens": ["gems"]}]}],
+        evolution={
+            "stages": [
+                {"stage": 2, "conditions": {"min_skill_levels": {"grammar": 0, "Grammar": 1}}},
+                {"stage": 3, "conditions": {"min_skill_levels": [1]}},
+                {"stage": 4, "conditions": {"min_skill_levels": {"grammar": True}}},
+            ]
+        },
+    )
+    assert problems(document) == [
+        {"field": "badges[0].token_rewards.gems", "reason": "must be an integer from 1 to 1000000"},
+        {"field": "badges[0].token_rewards.Gems", "reason": "must be a snake_case token key"},
+        {
+            "field": "evolution.stages[0].conditions.min_skill_levels.grammar",
+            "reason": "must be an integer of at least 1",
+        },
+        {
+            "field": "evolution.stages[0].conditions.min_skill_levels.Grammar",
+            "reason": "must be a snake_case skill key",
+        },
+        {
+            "field": "evolution.stages[1].conditions.min_skill_levels",
+            "reason": "must be an object of skill_key: level",
+        },
+        {
+            "field": "evolution.stages[2].conditions.min_skill_levels.grammar",
+            "reason": "must be an integer of at least 1",
+        },
+        {
+            "field": "streaks[0].milestones[0].tokens",
+            "reason": "must be an object of token_key: amount",
+        },
+    ]
+    stage = {"stage": 2, "conditions": {"min_skill_levels": {"grammar": 2}}}
+    rewarded = {**badge, "token_rewards": {"xp": 2, "gems": 1}}
+    rulebook = Rulebook.from_dict(
+        doc(
+            skills=[{"key": "grammar", "name": "Grammar"}],
+            badges=[rewarded],
+            evolution={"stages": [stage]},
+        )
+    )
+    assert rulebook.evolution.stages[0].conditions.min_skill_levels == {"grammar": 2}
+    assert list(rulebook.badges[0].token_rewards.items()) == [("gems", 1), ("xp", 2)]
+
+
 def test_badge_conditions_of_every_kind_parse() -> None:
     rulebook = Rulebook.from_dict(
         doc(

@@ -30,7 +30,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.companions.icons import Icons
-from domain.companions.appearance import Emblem
+from domain.companions.appearance import MAX_SEED, Emblem
 from domain.configs.rulebook import BadgeConditionKind, Rarity
 from domain.configs.rulebook import ItemCategory as Category
 from domain.shared.errors import DomainError
@@ -48,7 +48,7 @@ from interfaces.http.uploads import media_type, read_limited
 MAX_NAME = 200
 Key = Annotated[str, msgspec.Meta(pattern=SNAKE_KEY.regex)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME)]
-Seed = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
+Seed = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEED)]
 SVG = "image/svg+xml"
 A_DAY = "public, max-age=86400"
 
