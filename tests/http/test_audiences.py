@@ -10,9 +10,11 @@ from typing import Any
 from litestar.testing import TestClient
 
 from domain.shared.ids import parse_public_id
+from infrastructure.shared.settings import Settings
 from interfaces.container import Container
-from tests.conftest import Account
+from tests.conftest import Account, register_account
 from tests.http.flow import apply_preset, wait_for_operation
+from tests.http.peers import app_client
 
 API = "/api/v1"
 AUDIENCES = f"{API}/customers/me/audiences"
@@ -212,3 +214,16 @@ def test_a_widget_event_counts_for_its_buddys_audience(
     assert tracked.status_code == 200, tracked.text
     assert tracked.json()["effects"]["coins"] == 15 + 7
     assert "warnings" not in tracked.json()
+
+
+def test_a_guard_never_reads_an_eggs_view_that_is_behind(settings: Settings) -> None:
+    """Removing an audience is allowed by what the eggs view holds: when that view has not
+    applied every write (no follower runs in this process), the change is refused with 503
+    and nothing changes, rather than judged on a view that may miss an egg (decision 0047)."""
+    with app_client(settings, run_followers=False, embedded_worker=False) as (client, container):
+        account = register_account(client)
+        on_pro(container, account)
+        refused = client.patch(AUDIENCES, json=TWO, headers=account.headers())
+        assert error_of(refused, 503, "service_unavailable")["details"]["views"] == ["eggs"]
+        me = client.get(f"{API}/customers/me", headers=account.headers()).json()
+        assert not me["settings"].get("audiences")

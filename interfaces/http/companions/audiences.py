@@ -21,7 +21,7 @@ from domain.shared.text_patterns import AUDIENCE
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
-from interfaces.http.consistency import read_your_writes
+from interfaces.http.consistency import caught_up
 from interfaces.http.routing import Access, patch
 from projections.companions.eggs import EGGS, EggsView
 
@@ -67,7 +67,7 @@ class AudienceController(Controller):
         access=Access.SECRET,
         body=AudiencesRequest,
         feature="multi_audience",
-        errors=("audience_in_use",),
+        errors=("audience_in_use", "service_unavailable"),
         summary="Replace the customer's audience list",
     )
     def replace_audiences(
@@ -81,7 +81,8 @@ class AudienceController(Controller):
         audiences = [msgspec.to_builtins(a) for a in data.audiences]
 
         def used() -> set[str]:
-            read_your_writes(request, EggsView.name)
+            # a guard: every egg saved so far must be in the view (decision 0047)
+            caught_up(request, EggsView.name)
             return in_use(views, principal.customer_id.hex)
 
         customer = accounts.replace_audiences(principal.customer_id, audiences, used)
