@@ -127,10 +127,6 @@ class ImpersonationResponse(msgspec.Struct):
     read_only: bool
 
 
-def _customer_id(customer_id: str) -> UUID:
-    return parse_public_id("customer", customer_id)
-
-
 def detail(
     customer: Customer, views: ViewStore, keys: list[Any], credits: Credits
 ) -> AdminCustomerDetail:
@@ -191,7 +187,9 @@ def provide_desk(
     credits: NamedDependency[Credits],
     customer_id: FromPath[str],
 ) -> CustomerDesk:
-    return CustomerDesk(admin, admin_customers, views, credits, _customer_id(customer_id))
+    return CustomerDesk(
+        admin, admin_customers, views, credits, parse_public_id("customer", customer_id)
+    )
 
 
 ORDER = (("created_at", True), ("customer_id", True))
