@@ -9,6 +9,7 @@ import threading
 from litestar.testing import TestClient
 
 from interfaces.container import Container
+from interfaces.http.pagination import encode_cursor
 from tests.conftest import Account, register_account
 from tests.http.admin_flow import Admin, audit, make_admin
 from tests.http.flow import apply_preset, hatch_buddy
@@ -175,6 +176,25 @@ def test_bad_customer_input_is_refused_and_changes_nothing(
     )
     assert response.status_code == 400
 
+
+def test_a_forged_cursor_is_a_bad_request_on_every_admin_listing(
+    client: TestClient, container: Container, account: Account
+) -> None:
+    admin = make_admin(client, container, "support")
+    listings = {  # each listing's sort columns, as the type their values have
+        "/api/v1/admin/audit": (str, str),
+        "/api/v1/admin/operations": (str, str),
+        url(account, "/credits"): (int,),
+    }
+    for path, kinds in listings.items():
+        for value in ("2030-01-01T00:00:00+00:00", 7, True, None, 1.5, [1], {"a": 1}):
+            cursor = encode_cursor([value] * len(kinds))
+            response = client.get(path, params={"cursor": cursor}, headers=admin.headers)
+            if all(type(value) is kind for kind in kinds):  # one we could have issued
+                assert response.status_code == 200, (path, value, response.text)
+            else:
+                assert response.status_code == 400, (path, value, response.text)
+                assert response.json()["error"]["details"] == {"field": "cursor"}
 
 def test_soft_delete_stops_every_credential_at_once_and_restore_brings_them_back(
     client: TestClient, container: Container, account: Account, other_account: Account
