@@ -38,6 +38,18 @@ def test_search_filter_and_page_customers(client: TestClient, container: Contain
         headers=admin.headers,
     ).json()
     assert [c["id"] for c in rest["data"]] == [first.customer_id]
+    searched = {"q": "-OWNER@", "plan": "starter", "deleted": "false", "limit": 1}
+    newest = client.get("/api/v1/admin/customers", params=searched, headers=admin.headers).json()
+    assert [c["id"] for c in newest["data"]] == [second.customer_id]
+    older = client.get(
+        "/api/v1/admin/customers",
+        params={**searched, "cursor": newest["next_cursor"]},
+        headers=admin.headers,
+    ).json()
+    assert ([c["id"] for c in older["data"]], older["next_cursor"]) == ([first.customer_id], None)
+    for literal in ("_", "\\", "alpha%owner"):  # LIKE's wildcards and escape match themselves
+        found = client.get("/api/v1/admin/customers", params={"q": literal}, headers=admin.headers)
+        assert found.json()["data"] == [], literal
     growth = client.get("/api/v1/admin/customers", params={"plan": "growth"}, headers=admin.headers)
     assert growth.json()["data"] == []
     for bad in ({"plan": "gold"}, {"limit": 0}, {"deleted": "maybe"}):
@@ -182,6 +194,7 @@ def test_a_forged_cursor_is_a_bad_request_on_every_admin_listing(
 ) -> None:
     admin = make_admin(client, container, "support")
     listings = {  # each listing's sort columns, as the type their values have
+        "/api/v1/admin/customers": (str, str),
         "/api/v1/admin/audit": (str, str),
         "/api/v1/admin/operations": (str, str),
         url(account, "/credits"): (int,),
@@ -195,6 +208,7 @@ def test_a_forged_cursor_is_a_bad_request_on_every_admin_listing(
             else:
                 assert response.status_code == 400, (path, value, response.text)
                 assert response.json()["error"]["details"] == {"field": "cursor"}
+
 
 def test_soft_delete_stops_every_credential_at_once_and_restore_brings_them_back(
     client: TestClient, container: Container, account: Account, other_account: Account
