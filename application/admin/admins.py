@@ -146,7 +146,7 @@ class Admins:
         name: str | None = None,
     ) -> AdminUser:
         """A new admin (``caller`` ``None``: from the command line, which needs no role).
-        A taken e-mail is ``conflict``."""
+        A taken e-mail is ``conflict`` (for a super admin: anyone else is ``forbidden``)."""
         email = normalise_email(email)
         target = Target("admin_user", None)
         check_role(role)
@@ -154,6 +154,10 @@ class Admins:
         password_hash = self._hasher.hash(password)
 
         def attempt() -> Change[AdminUser]:
+            if self._store.find(AdminEmail, admin_email_id(email)) is not None:
+                raise DomainError(
+                    "conflict", "an admin with this email already exists", {"field": "email"}
+                )
             now = self._clock.now()
             directory = self._store.find(AdminDirectory, ADMIN_DIRECTORY_ID)
             if directory is None:
@@ -179,12 +183,8 @@ class Admins:
                 target_id=public_id("admin_user", admin.id),
             )
 
-        if self._store.find(AdminEmail, admin_email_id(email)) is not None:
-            self._audit.record_refusal(caller, "admin_user.create", target, "conflict")
-            raise DomainError(
-                "conflict", "an admin with this email already exists", {"field": "email"}
-            )
-        # A claim racing past this check fails in the database: ``conflict`` after retries.
+        # Only after the role check (``act``), so a lower role cannot probe which e-mails
+        # are admins'. A claim racing past it fails in the database and is re-checked.
         return self._audit.act(caller, "admin_user.create", target, "super", attempt)
 
     def update(

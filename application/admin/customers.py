@@ -37,6 +37,21 @@ def _target(customer_id: UUID) -> Target:
     return Target("customer", public_id("customer", customer_id))
 
 
+def _cause(caller: AdminCaller) -> dict[str, Any]:
+    """Why the customer changed, kept on its event: this admin, under this request."""
+    return {"admin_id": caller.admin_id.hex, "request_id": caller.request_id}
+
+
+def _refuse_deleted(customer: Customer) -> None:
+    """Nothing new is issued for a deleted customer (a key, an impersonation token)."""
+    if customer.is_deleted:
+        raise DomainError(
+            "invalid_state_transition",
+            "this customer is deleted; restore it first",
+            {"current_status": "deleted", "requested_status": "active"},
+        )
+
+
 class AdminCustomers:
     def __init__(
         self,
@@ -97,12 +112,11 @@ class AdminCustomers:
                 f"plan should be one of {', '.join(PLANS)}",
                 {"fields": [{"field": "plan", "reason": "unknown plan"}]},
             )
-        cause = {"admin_id": caller.admin_id.hex, "request_id": caller.request_id}
 
         def change(customer: Customer, now: datetime) -> None:
             if customer.plan != plan:
                 customer.change_plan(
-                    plan=plan, event_quota=customer.event_quota, cause=cause, timestamp=now
+                    plan=plan, event_quota=customer.event_quota, cause=_cause(caller), timestamp=now
                 )
 
         return self._change_customer(caller, customer_id, "customer.plan", change)
@@ -112,12 +126,11 @@ class AdminCustomers:
     ) -> Customer:
         """The customer's monthly event quota: a figure of its own, or ``None`` for its
         plan's. Recorded as a plan change on the same plan (decision 0039's event)."""
-        cause = {"admin_id": caller.admin_id.hex, "request_id": caller.request_id}
 
         def change(customer: Customer, now: datetime) -> None:
             if customer.event_quota != event_quota:
                 customer.change_plan(
-                    plan=customer.plan, event_quota=event_quota, cause=cause, timestamp=now
+                    plan=customer.plan, event_quota=event_quota, cause=_cause(caller), timestamp=now
                 )
 
         return self._change_customer(caller, customer_id, "customer.event_quota", change)
@@ -139,7 +152,6 @@ class AdminCustomers:
                     ]
                 },
             )
-        cause = {"admin_id": caller.admin_id.hex, "request_id": caller.request_id}
 
         def change(customer: Customer, now: datetime) -> None:
             new = dict(customer.feature_overrides)
@@ -149,7 +161,7 @@ class AdminCustomers:
                 else:
                     new[name] = value
             if new != customer.feature_overrides:
-                customer.override_features(overrides=new, cause=cause, timestamp=now)
+                customer.override_features(overrides=new, cause=_cause(caller), timestamp=now)
 
         return self._change_customer(caller, customer_id, "customer.features", change)
 
@@ -157,7 +169,6 @@ class AdminCustomers:
         """Soft delete: every key, dashboard token and widget token of the customer stops
         working at once (in this process; in others within the key cache's second); every
         stream stays. Deleting a deleted customer is ``invalid_state_transition``."""
-        cause = {"admin_id": caller.admin_id.hex, "request_id": caller.request_id}
 
         def change(customer: Customer, now: datetime) -> None:
             if customer.is_deleted:
@@ -166,15 +177,13 @@ class AdminCustomers:
                     "this customer is already deleted",
                     {"current_status": "deleted", "requested_status": "deleted"},
                 )
-            customer.delete(cause=cause, timestamp=now)
+            customer.delete(cause=_cause(caller), timestamp=now)
 
         customer = self._change_customer(caller, customer_id, "customer.delete", change)
         self._accounts.forget_keys(*customer.api_key_ids)
         return customer
 
     def restore(self, caller: AdminCaller, customer_id: UUID) -> Customer:
-        cause = {"admin_id": caller.admin_id.hex, "request_id": caller.request_id}
-
         def change(customer: Customer, now: datetime) -> None:
             if not customer.is_deleted:
                 raise DomainError(
@@ -182,7 +191,7 @@ class AdminCustomers:
                     "this customer is not deleted",
                     {"current_status": "active", "requested_status": "active"},
                 )
-            customer.restore(cause=cause, timestamp=now)
+            customer.restore(cause=_cause(caller), timestamp=now)
 
         return self._change_customer(caller, customer_id, "customer.restore", change)
 
@@ -209,12 +218,7 @@ class AdminCustomers:
         self, caller: AdminCaller, customer_id: UUID, mode: Mode, name: str | None
     ) -> IssuedKey:
         def attempt() -> Change[IssuedKey]:
-            if self.customer(customer_id).is_deleted:
-                raise DomainError(
-                    "invalid_state_transition",
-                    "this customer is deleted; restore it first",
-                    {"current_status": "deleted", "requested_status": "active"},
-                )
+            _refuse_deleted(self.customer(customer_id))
             issued, customer = self._accounts.prepare_key(customer_id, mode, "publishable", name)
             after = {"key_id": public_id("api_key", issued.key.id), "kind": "publishable"}
             return Change(issued, None, {**after, "mode": mode}, [customer, issued.key])
@@ -234,12 +238,7 @@ class AdminCustomers:
         """A dashboard token for the customer, read-only and short-lived, naming the admin."""
 
         def attempt() -> Change[Impersonation]:
-            if self.customer(customer_id).is_deleted:
-                raise DomainError(
-                    "invalid_state_transition",
-                    "this customer is deleted; restore it first",
-                    {"current_status": "deleted", "requested_status": "active"},
-                )
+            _refuse_deleted(self.customer(customer_id))
             token, expires_at = self._tokens.issue(
                 customer_id,
                 self._clock.now(),

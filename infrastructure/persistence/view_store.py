@@ -24,7 +24,16 @@ from infrastructure.persistence.failures import caused_by_infrastructure
 from infrastructure.persistence.parked_events import PARKED, Outcome, park, unpark
 from infrastructure.persistence.view_text import decode_value, encode_param
 from infrastructure.shared.settings import Settings
-from projections.shared.base import Delete, Lookup, Once, Projection, RowChange, Table, Upsert
+from projections.shared.base import (
+    ColumnType,
+    Delete,
+    Lookup,
+    Once,
+    Projection,
+    RowChange,
+    Table,
+    Upsert,
+)
 
 log = logging.getLogger("hatched.views")
 
@@ -51,6 +60,7 @@ class ViewStore:
             self._pool = None
         self._sqlite_path = str(settings.sqlite_path())
         self._local = threading.local()
+        self._columns: dict[str, dict[str, ColumnType]] = {}
         with self._transaction() as tx:
             tx.execute(
                 f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} (view TEXT PRIMARY KEY, position BIGINT NOT NULL)"
@@ -97,6 +107,20 @@ class ViewStore:
             for table in tables:
                 create_table(tx, table)
                 create_indexes(tx, table)
+        self._columns.update({table.name: table.columns for table in tables})
+
+    def holds(self, table: str, columns: Sequence[str], values: Sequence[Any]) -> bool:
+        """Whether ``values`` are of the types of ``table``'s ``columns`` (a text column: a
+        string, an int column: an integer), so comparing them is no error in the database.
+        A table this store did not create is taken on trust."""
+        types = self._columns.get(table)
+        if types is None:
+            return True
+        kinds = {"text": (str,), "int": (int,)}
+        return all(
+            type(value) in kinds[types[column]]
+            for column, value in zip(columns, values, strict=True)
+        )
 
     def position(self, view: str) -> int:
         with self._transaction() as tx:

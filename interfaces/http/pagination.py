@@ -96,6 +96,8 @@ def page(
 ) -> Page[T]:
     size = check_limit(limit)
     after = decode_cursor(cursor, len(order_by))
+    if after is not None and not views.holds(table, [c for c, _ in order_by], after):
+        raise bad_cursor()  # a value no row of ours has: PostgreSQL would refuse to compare it
     if rows_of is None:
         rows = views.rows(table, where, order_by=order_by, after=after, limit=size + 1)
     else:

@@ -9,6 +9,7 @@ import threading
 from litestar.testing import TestClient
 
 from interfaces.container import Container
+from interfaces.http.pagination import encode_cursor
 from tests.conftest import Account, register_account
 from tests.http.admin_flow import Admin, audit, make_admin
 from tests.http.flow import apply_preset, hatch_buddy
@@ -37,6 +38,18 @@ def test_search_filter_and_page_customers(client: TestClient, container: Contain
         headers=admin.headers,
     ).json()
     assert [c["id"] for c in rest["data"]] == [first.customer_id]
+    searched = {"q": "-OWNER@", "plan": "starter", "deleted": "false", "limit": 1}
+    newest = client.get("/api/v1/admin/customers", params=searched, headers=admin.headers).json()
+    assert [c["id"] for c in newest["data"]] == [second.customer_id]
+    older = client.get(
+        "/api/v1/admin/customers",
+        params={**searched, "cursor": newest["next_cursor"]},
+        headers=admin.headers,
+    ).json()
+    assert ([c["id"] for c in older["data"]], older["next_cursor"]) == ([first.customer_id], None)
+    for literal in ("_", "\\", "alpha%owner"):  # LIKE's wildcards and escape match themselves
+        found = client.get("/api/v1/admin/customers", params={"q": literal}, headers=admin.headers)
+        assert found.json()["data"] == [], literal
     growth = client.get("/api/v1/admin/customers", params={"plan": "growth"}, headers=admin.headers)
     assert growth.json()["data"] == []
     for bad in ({"plan": "gold"}, {"limit": 0}, {"deleted": "maybe"}):
@@ -174,6 +187,27 @@ def test_bad_customer_input_is_refused_and_changes_nothing(
         headers=admin.headers,
     )
     assert response.status_code == 400
+
+
+def test_a_forged_cursor_is_a_bad_request_on_every_admin_listing(
+    client: TestClient, container: Container, account: Account
+) -> None:
+    admin = make_admin(client, container, "support")
+    listings = {  # each listing's sort columns, as the type their values have
+        "/api/v1/admin/customers": (str, str),
+        "/api/v1/admin/audit": (str, str),
+        "/api/v1/admin/operations": (str, str),
+        url(account, "/credits"): (int,),
+    }
+    for path, kinds in listings.items():
+        for value in ("2030-01-01T00:00:00+00:00", 7, True, None, 1.5, [1], {"a": 1}):
+            cursor = encode_cursor([value] * len(kinds))
+            response = client.get(path, params={"cursor": cursor}, headers=admin.headers)
+            if all(type(value) is kind for kind in kinds):  # one we could have issued
+                assert response.status_code == 200, (path, value, response.text)
+            else:
+                assert response.status_code == 400, (path, value, response.text)
+                assert response.json()["error"]["details"] == {"field": "cursor"}
 
 
 def test_soft_delete_stops_every_credential_at_once_and_restore_brings_them_back(

@@ -196,3 +196,20 @@ def test_an_expired_or_forged_admin_token_is_refused(
     forged, _ = JwtAdminTokens("another-instance-key", 60).issue(admin_id, 0, datetime.now(UTC))
     response = client.get("/api/v1/admin/auth/me", headers={"Authorization": f"Bearer {forged}"})
     assert reason(response) == "invalid"
+
+
+def test_a_lower_role_cannot_learn_which_admin_emails_exist(
+    client: TestClient, container: Container
+) -> None:
+    boss = make_admin(client, container, "super")
+    support = make_admin(client, container, "support")
+    for email in (boss.email, "nobody-yet@ops.example.com"):
+        created = client.post(
+            "/api/v1/admin/users",
+            json={"email": email, "password": PASSWORD, "role": "support"},
+            headers=support.headers,
+        )
+        assert created.status_code == 403, created.text
+        assert created.json()["error"]["details"]["required_role"] == "super"
+    refused = audit(client, boss, actor=support.id, action="admin_user.create")
+    assert [(e["outcome"], e["error_code"]) for e in refused] == [("refused", "forbidden")] * 2

@@ -3,7 +3,7 @@ correct them, close and reopen it, and see its dashboard as it does (decision 00
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Concatenate, Literal, ParamSpec
@@ -35,7 +35,7 @@ from interfaces.http.admin_auth import ADMIN_DEPENDENCIES, AdminAuth
 from interfaces.http.body import Model
 from interfaces.http.consistency import read_your_writes
 from interfaces.http.credits.credits import CreditBalance, credit_balance
-from interfaces.http.pagination import Page, check_limit, decode_cursor, encode_cursor
+from interfaces.http.pagination import Page, Rows, page
 from interfaces.http.routing import Access, Limit, delete, get, patch, post
 from projections.admin.customers import CUSTOMERS, AdminCustomersView
 from projections.companions.buddies import BUDDIES
@@ -127,10 +127,6 @@ class ImpersonationResponse(msgspec.Struct):
     read_only: bool
 
 
-def _customer_id(customer_id: str) -> UUID:
-    return parse_public_id("customer", customer_id)
-
-
 def detail(
     customer: Customer, views: ViewStore, keys: list[Any], credits: Credits
 ) -> AdminCustomerDetail:
@@ -191,10 +187,53 @@ def provide_desk(
     credits: NamedDependency[Credits],
     customer_id: FromPath[str],
 ) -> CustomerDesk:
-    return CustomerDesk(admin, admin_customers, views, credits, _customer_id(customer_id))
+    return CustomerDesk(
+        admin, admin_customers, views, credits, parse_public_id("customer", customer_id)
+    )
 
 
 ORDER = (("created_at", True), ("customer_id", True))
+
+
+def customer_summary(row: dict[str, Any]) -> AdminCustomerSummary:
+    return AdminCustomerSummary(
+        id=f"cus_{row['customer_id']}",
+        email=row["email"],
+        company_name=row["company_name"],
+        plan=row["plan"],
+        deleted=bool(row["deleted"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def matching(q: str) -> Rows:
+    """The directory's rows whose e-mail or company name holds ``q`` anywhere, in any case
+    (``%``, ``_`` and ``\\`` in ``q`` are themselves), with the equality filters of ``where``."""
+    needle = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def rows(
+        views: ViewStore,
+        where: dict[str, Any],
+        order_by: Sequence[tuple[str, bool]],
+        after: list[Any] | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        assert tuple(order_by) == ORDER, "the directory is searched newest first only"
+        clauses = ["(email LIKE {p} ESCAPE '\\' OR company_lower LIKE {p} ESCAPE '\\')"]
+        params: list[Any] = [needle, needle]
+        for column, value in where.items():
+            if value is not None:
+                clauses.append(f"{column} = {{p}}")
+                params.append(value)
+        if after is not None:
+            clauses.append("(created_at, customer_id) < ({p}, {p})")
+            params += after
+        sql = f"SELECT * FROM {CUSTOMERS.name} WHERE {' AND '.join(clauses)}"
+        return views.select(
+            sql + f" ORDER BY created_at DESC, customer_id DESC LIMIT {limit}", params
+        )
+
+    return rows
 
 
 def search_customers(
@@ -206,45 +245,9 @@ def search_customers(
     limit: int | None,
 ) -> Page[AdminCustomerSummary]:
     """Newest first; ``q`` matches the e-mail or the company name anywhere, in any case."""
-    size = check_limit(limit)
-    after = decode_cursor(cursor, len(ORDER))
-    clauses: list[str] = []
-    params: list[Any] = []
-    if q:
-        needle = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clauses.append("(email LIKE {p} ESCAPE '\\' OR company_lower LIKE {p} ESCAPE '\\')")
-        params += [needle, needle]
-    if plan is not None:
-        clauses.append("plan = {p}")
-        params.append(plan)
-    if deleted is not None:
-        clauses.append("deleted = {p}")
-        params.append(1 if deleted else 0)
-    if after is not None:
-        clauses.append("(created_at, customer_id) < ({p}, {p})")
-        params += [str(after[0]), str(after[1])]
-    sql = f"SELECT * FROM {CUSTOMERS.name}"
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
-    sql += f" ORDER BY created_at DESC, customer_id DESC LIMIT {size + 1}"
-    rows = views.select(sql, params)
-    more = len(rows) > size
-    rows = rows[:size]
-    next_cursor = encode_cursor([rows[-1][c] for c, _ in ORDER]) if more and rows else None
-    return Page(
-        [
-            AdminCustomerSummary(
-                id=f"cus_{row['customer_id']}",
-                email=row["email"],
-                company_name=row["company_name"],
-                plan=row["plan"],
-                deleted=bool(row["deleted"]),
-                created_at=datetime.fromisoformat(row["created_at"]),
-            )
-            for row in rows
-        ],
-        next_cursor,
-    )
+    where = {"plan": plan, "deleted": None if deleted is None else int(deleted)}
+    rows_of = matching(q) if q else None
+    return page(views, CUSTOMERS.name, where, ORDER, cursor, limit, customer_summary, rows_of)
 
 
 class AdminCustomerController(Controller):

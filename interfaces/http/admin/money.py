@@ -65,10 +65,6 @@ class CreditAdjustment(msgspec.Struct, kw_only=True):
     balance: CreditBalance
 
 
-def _customer_id(customer_id: str) -> Any:
-    return parse_public_id("customer", customer_id)
-
-
 def adjustment_pools(data: CreditAdjustmentRequest) -> tuple[str, ...] | None:
     if data.pool is not None and data.pools is not None:
         raise DomainError(
@@ -103,7 +99,7 @@ class AdminMoneyController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int | None] = None,
     ) -> AdminCredits:
-        uuid = _customer_id(customer_id)
+        uuid = parse_public_id("customer", customer_id)
         balance, held = admin_money.balance(uuid)
         read_your_writes(request, CreditLedgerView.name)
         where = {"account_id": credit_account_id(uuid).hex}
@@ -134,7 +130,7 @@ class AdminMoneyController(Controller):
     ) -> CreditAdjustment:
         """A claw-back never takes a pool below zero: when the pools hold less than asked,
         ``409 claw_back_exceeds_balance`` and nothing changes."""
-        uuid = _customer_id(customer_id)
+        uuid = parse_public_id("customer", customer_id)
         pools = adjustment_pools(data)
         done = admin_money.adjust(admin, uuid, data.amount, data.reason, pools)
         return CreditAdjustment(
@@ -228,7 +224,7 @@ class AdminBillingController(Controller):
     ) -> AdminBillingView:
         """Read from the event store, without calling Stripe (``…/billing/sync`` compares
         with Stripe and corrects)."""
-        return admin_billing(billing.status(_customer_id(customer_id)))
+        return admin_billing(billing.status(parse_public_id("customer", customer_id)))
 
     @post(
         "/{customer_id:str}/billing/cancel-subscription",
@@ -246,7 +242,9 @@ class AdminBillingController(Controller):
         customer_id: FromPath[str],
         data: JSONBody[BillingReasonRequest],
     ) -> AdminBillingView:
-        status = admin_money.cancel_subscription(admin, _customer_id(customer_id), data.reason)
+        status = admin_money.cancel_subscription(
+            admin, parse_public_id("customer", customer_id), data.reason
+        )
         return admin_billing(status)
 
     @post(
@@ -272,7 +270,7 @@ class AdminBillingController(Controller):
     ) -> AdminRefund:
         """The claw-back is checked before Stripe is called: past zero it is ``409
         claw_back_exceeds_balance`` and no money moves."""
-        uuid = _customer_id(customer_id)
+        uuid = parse_public_id("customer", customer_id)
         pools = tuple(data.pools) if data.pools else None
         done = admin_money.refund(
             admin, uuid, data.amount, data.reason, data.claw_back_credits, pools
@@ -299,7 +297,7 @@ class AdminBillingController(Controller):
         admin_money: NamedDependency[AdminMoney],
         customer_id: FromPath[str],
     ) -> AdminBillingSync:
-        done = admin_money.sync(admin, _customer_id(customer_id))
+        done = admin_money.sync(admin, parse_public_id("customer", customer_id))
         found = done.provider
         return AdminBillingSync(
             customer_id=public_id("customer", done.status.customer.id),
