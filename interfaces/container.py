@@ -442,7 +442,7 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         auditor=auditor,
         admins=admins,
         admin_customers=AdminCustomers(store, clock, accounts, dashboard_tokens, auditor),
-        admin_money=AdminMoney(store, clock, accounts, credits, billing, auditor),
+        admin_money=AdminMoney(store, clock, accounts, credits, billing, auditor, secrets),
         admin_queues=AdminQueues(
             store, clock, JwtQueueLinks(settings.secret_key), queue_monitor, auditor
         ),

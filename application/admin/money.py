@@ -17,7 +17,7 @@ from application.accounts.accounts import Accounts
 from application.admin.audit import AdminCaller, Auditor, Change, Target
 from application.billing.billing import PURCHASABLE, Billing, BillingStatus
 from application.credits.credits import Balance, Credits
-from application.shared.ports import Clock, ProviderRefund, ProviderSubscription
+from application.shared.ports import Clock, ProviderRefund, ProviderSubscription, Secrets
 from application.shared.store import EventStore
 from domain.accounts.customer import Customer
 from domain.billing.billing_account import BillingAccount
@@ -84,9 +84,11 @@ class AdminMoney:
         credits: Credits,
         billing: Billing,
         auditor: Auditor,
+        secrets: Secrets,
     ) -> None:
         self._store = store
         self._clock = clock
+        self._secrets = secrets
         self._accounts = accounts
         self._credits = credits
         self._billing = billing
@@ -246,6 +248,10 @@ class AdminMoney:
         zero, ``claw_back_exceeds_balance`` and nothing happens anywhere."""
         cause = self._cause(caller, reason)
         refunded: list[ProviderRefund] = []
+        # One key per act, ours: the provider answers a repeated key with the refund it made
+        # for it, so a key a client can choose (its X-Request-Id) would turn a second refund
+        # into the first one, recorded twice.
+        provider_key = f"admin:refund:{self._secrets.uuid().hex}"
 
         def attempt() -> Change[Refund]:
             customer = self._accounts.customer(customer_id)
@@ -271,7 +277,7 @@ class AdminMoney:
                     self._billing.provider.refund_latest_charge(
                         provider_customer_id=account.provider_customer_id,
                         amount=amount,
-                        idempotency_key=f"{_reference(caller, 'refund')}:{customer_id.hex}",
+                        idempotency_key=provider_key,
                     )
                 )
             made = refunded[0]

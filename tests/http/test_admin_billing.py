@@ -74,6 +74,8 @@ class FakeStripe:
 
     def __init__(self) -> None:
         self.subscription: dict[str, Any] | None = None
+        self.refunds: dict[str, dict[str, Any]] = {}
+        """Refunds by idempotency key: Stripe answers a repeated key with its first refund."""
 
     def __call__(self, index: int, request: Received) -> tuple[int, dict[str, str], bytes]:
         headers = {"Content-Type": "application/json"}
@@ -96,10 +98,13 @@ class FakeStripe:
             charge = {"id": "ch_latest", "object": "charge", "amount": 14900, "currency": "usd"}
             return listing([charge])
         if request.method == "POST" and parts.path == "/v1/refunds":
-            amount = int(form.get("amount", ["14900"])[0])
-            refund = {"id": f"re_{index}", "object": "refund", "amount": amount}
-            refund |= {"currency": "usd", "status": "succeeded", "charge": form["charge"][0]}
-            return answer(refund)
+            key = request.headers.get("Idempotency-Key", f"none-{index}")
+            if key not in self.refunds:
+                amount = int(form.get("amount", ["14900"])[0])
+                refund = {"id": f"re_{index}", "object": "refund", "amount": amount}
+                refund |= {"currency": "usd", "status": "succeeded", "charge": form["charge"][0]}
+                self.refunds[key] = refund
+            return answer(self.refunds[key])
         if request.method == "GET" and parts.path == "/v1/subscriptions":
             return listing([self.subscription] if self.subscription else [])
         return 404, headers, b'{"error": {"type": "invalid_request_error", "message": "no"}}'
@@ -202,6 +207,29 @@ def test_a_refund_claws_credits_back_only_when_they_are_there(
     deliver(client, paid)
     empty = client.post(url(nothing, ACTS[1]), json={"reason": "x"}, headers=admin.headers)
     assert empty.status_code == 409 and empty.json()["error"]["code"] == "nothing_to_refund"
+
+
+def test_two_refunds_are_two_refunds_whatever_request_id_the_client_sends(
+    billed: tuple[TestClient, Container],  # type: ignore[type-arg]
+    stripe_api: Receiver,
+) -> None:
+    """The key that makes a refund idempotent at Stripe is ours, one per act: a client
+    reusing its X-Request-Id must not get the first refund back, recorded a second time."""
+    client, container = billed
+    admin = make_admin(client, container, "operator")
+    account = register_account(client)
+    deliver(client, checkout_completed(account))
+    same = {**admin.headers, "X-Request-Id": "operator-retyped-this"}
+    for _ in range(2):
+        done = client.post(url(account, ACTS[1]), json={"reason": "x", "amount": 100}, headers=same)
+        assert done.status_code == 200, done.text
+    keys = [
+        r.headers.get("Idempotency-Key") for r in stripe_api.received if r.path == "/v1/refunds"
+    ]
+    assert len(keys) == 2 and len(set(keys)) == 2
+    seen = client.get(url(account, "/billing"), headers=admin.headers).json()
+    recorded = [r["refund_id"] for r in seen["refunds"]]
+    assert len(recorded) == 2 and len(set(recorded)) == 2
 
 
 def test_sync_takes_stripes_subscription_as_the_truth(
