@@ -409,23 +409,38 @@ def _write_dependent(tx: _Tx, change: Once | Upsert) -> None:
 
 def _resolved(tx: _Tx, change: Upsert) -> Upsert | None:
     """``change`` with each ``Lookup`` replaced by the value it names; ``None`` when a looked-up
-    row is missing."""
-    found: dict[str, dict[str, Any]] = {}
-    for part in ("key", "values"):
-        mapping = {}
-        for column, value in getattr(change, part).items():
-            if isinstance(value, Lookup):
-                clauses = " AND ".join(f"{c} = {tx.p}" for c in value.key)
-                row = tx.execute(
-                    f"SELECT {value.column} FROM {value.table} WHERE {clauses}",
-                    [encode_param(v) for v in value.key.values()],
-                ).fetchone()
-                if row is None:
-                    return None
-                value = decode_value(row[0])
-            mapping[column] = value
-        found[part] = mapping
-    return Upsert(change.table, found["key"], found["values"], change.increments)
+    row is missing. Each looked-up row is read once, with every column the change names of it
+    (a tenant is two lookups of one row)."""
+    wanted: dict[tuple[str, tuple[tuple[str, Any], ...]], list[str]] = {}
+    for value in (*change.key.values(), *change.values.values()):
+        if isinstance(value, Lookup):
+            wanted.setdefault(_row_of(value), []).append(value.column)
+    rows = {}
+    for (table, key), columns in wanted.items():
+        clauses = " AND ".join(f"{c} = {tx.p}" for c, _ in key)
+        row = tx.execute(
+            f"SELECT {', '.join(columns)} FROM {table} WHERE {clauses}",
+            [encode_param(v) for _, v in key],
+        ).fetchone()
+        if row is None:
+            return None
+        rows[table, key] = {c: decode_value(v) for c, v in zip(columns, row, strict=True)}
+
+    def found(value: Any) -> Any:
+        if isinstance(value, Lookup):
+            return rows[_row_of(value)][value.column]
+        return value
+
+    return Upsert(
+        change.table,
+        {c: found(v) for c, v in change.key.items()},
+        {c: found(v) for c, v in change.values.items()},
+        change.increments,
+    )
+
+
+def _row_of(lookup: Lookup) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    return lookup.table, tuple(lookup.key.items())
 
 
 def _dependent(change: RowChange) -> bool:

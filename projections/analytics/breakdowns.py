@@ -260,19 +260,28 @@ def _recorded(event: EventIngestion.Recorded) -> Iterable[RowChange]:
         return
     segment = WITH_BUDDY if event.outcome == "applied" else WITHOUT_BUDDY
     audiences = [EVERY_AUDIENCE, *([event.audience] if event.audience else [])]
-    for audience in audiences:
-        tenant = {**owner, "audience": audience}
+    tenants = [{**owner, "audience": audience} for audience in audiences]
+    for tenant in tenants:
         yield Upsert(
             USER_DAYS.name,
             {**tenant, "day": day_of(event.timestamp), "user_id": event.user_id},
             {"last_event_at": iso(event.timestamp)},
             increments={"events": 1},
         )
-        for kind in SEGMENT_PERIODS:
-            row = {**tenant, "segment": segment, "period": period_key(kind, event.timestamp)}
-            yield Upsert(SEGMENT_ACTIVITY.name, row, increments={"events": 1, "active_users": 0})
-            yield Once(
-                SEGMENT_MEMBERS.name,
-                {**row, "user_id": event.user_id},
-                then=(Upsert(SEGMENT_ACTIVITY.name, row, increments={"active_users": 1}),),
-            )
+    rows = [
+        [
+            {**tenant, "segment": segment, "period": period_key(kind, event.timestamp)}
+            for kind in SEGMENT_PERIODS
+        ]
+        for tenant in tenants
+    ]
+    for row in (row for periods in rows for row in periods):
+        yield Upsert(SEGMENT_ACTIVITY.name, row, increments={"events": 1, "active_users": 0})
+    for day, week in rows:  # a user counted in the segment today was counted in its week too
+        yield _counted(event, day, _counted(event, week))
+
+
+def _counted(event: EventIngestion.Recorded, row: dict[str, str], *then: Once) -> Once:
+    """The user's marker of the segment's period ``row``: its active users count them once."""
+    active = Upsert(SEGMENT_ACTIVITY.name, row, increments={"active_users": 1})
+    return Once(SEGMENT_MEMBERS.name, {**row, "user_id": event.user_id}, then=(active, *then))

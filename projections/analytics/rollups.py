@@ -116,11 +116,9 @@ class AnalyticsRollupsView:
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, EventIngestion.Recorded):
-            audiences = [EVERY_AUDIENCE]
-            if event.audience:
-                audiences.append(event.audience)
-            for audience in audiences:
-                yield from _recorded(event, audience)
+            yield from _recorded(
+                event, [EVERY_AUDIENCE, *([event.audience] if event.audience else [])]
+            )
         elif isinstance(event, Ledger.Opened):
             tenant = {"customer_id": event.customer_id.hex, "mode": event.mode}
             yield Upsert(LEDGERS.name, {"ledger_id": event.originator_id.hex}, tenant)
@@ -135,45 +133,67 @@ class AnalyticsRollupsView:
             yield from _entry(event)
 
 
-def _recorded(event: EventIngestion.Recorded, audience: str) -> Iterable[RowChange]:
-    tenant = {"customer_id": event.customer_id.hex, "mode": event.mode, "audience": audience}
+def _recorded(event: EventIngestion.Recorded, audiences: list[str]) -> Iterable[RowChange]:
+    """The event's counters in each of ``audiences``, all of them first (one batch per
+    table), then one ``Once`` per audience: the user's marker of the day (``_active``)."""
+    owner = {"customer_id": event.customer_id.hex, "mode": event.mode}
+    tenants = [{**owner, "audience": audience} for audience in audiences]
     rejected = event.outcome == "rejected"
     day = day_of(event.timestamp)
-    yield Upsert(
-        EVENT_TYPES.name,
-        {**tenant, "day": day, "type": event.type},
-        increments={"events": 1, "rejected": int(rejected)},
-    )
+    for tenant in tenants:
+        yield Upsert(
+            EVENT_TYPES.name,
+            {**tenant, "day": day, "type": event.type},
+            increments={"events": 1, "rejected": int(rejected)},
+        )
     if rejected:
         return  # refused events are counted per type, but make nobody active
     periods = {kind: period_key(kind, event.timestamp) for kind in PERIOD_KINDS}
-    for period in periods.values():
-        yield Upsert(ACTIVITY.name, {**tenant, "period": period}, increments={"events": 1})
+    for tenant in tenants:
+        for period in periods.values():
+            yield Upsert(ACTIVITY.name, {**tenant, "period": period}, increments={"events": 1})
+    for tenant in tenants:
+        yield _active(event, tenant, periods)
+
+
+def _active(
+    event: EventIngestion.Recorded, tenant: dict[str, str], periods: dict[str, str]
+) -> Once:
+    """The user's marker of the day; only when it is new, their markers of the week and the
+    month and their first-event row. A user already counted today was counted in this week
+    and month and has a cohort (all were written with the day's marker, and markers are never
+    deleted), so the usual event (a user active again the same day) costs one insert."""
     user = {**tenant, "user_id": event.user_id}
     week = periods["week"].removeprefix("week:")
-    yield Once(
+
+    def counted(period: str, *then: Upsert | Once) -> Once:
+        active = Upsert(ACTIVITY.name, {**tenant, "period": period}, increments={"active_users": 1})
+        return Once(
+            MEMBERS.name,
+            {**tenant, "period": period, "user_id": event.user_id},
+            then=(active, *then),
+        )
+
+    first_event = Once(
         USERS.name,
         user,
-        {"cohort": week, "first_day": day},
+        {"cohort": week, "first_day": day_of(event.timestamp)},
         then=tuple(
             Upsert(ACTIVITY.name, {**tenant, "period": p}, increments={"new_users": 1})
             for p in periods.values()
         ),
     )
-    for kind, period in periods.items():
-        counted: tuple[Upsert, ...] = (
-            Upsert(ACTIVITY.name, {**tenant, "period": period}, increments={"active_users": 1}),
-        )
-        if kind == "week":
-            returning = Upsert(
-                RETENTION.name,
-                {**tenant, "cohort": Lookup(USERS.name, user, "cohort"), "week": week},
-                increments={"users": 1},
-            )
-            counted = (*counted, returning)
-        yield Once(
-            MEMBERS.name, {**tenant, "period": period, "user_id": event.user_id}, then=counted
-        )
+    returning = Upsert(
+        RETENTION.name,
+        {**tenant, "cohort": Lookup(USERS.name, user, "cohort"), "week": week},
+        increments={"users": 1},
+    )
+    return counted(
+        periods["day"],
+        first_event,  # before the retention cell, whose Lookup reads the row it writes
+        counted(periods["week"], returning),
+        counted(periods["month"]),
+    )
 
 
 def _entry(

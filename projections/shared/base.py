@@ -89,13 +89,15 @@ class Once:
 
     This is how a view counts distinct things (users active on a day) with plain counters:
     the marker remembers who was counted, the counter in ``then`` is incremented the first
-    time only. A read then adds counters and never counts markers.
+    time only. A read then adds counters and never counts markers. ``then`` may hold
+    ``Once`` markers too: those implied by this one (a user counted today was counted this
+    week) are only tried when it is new.
     """
 
     table: str
     key: dict[str, Any]
     values: dict[str, Any] = field(default_factory=dict)
-    then: tuple[Upsert, ...] = ()
+    then: tuple[Upsert | Once, ...] = ()
 
 
 RowChange = Upsert | Delete | Once

@@ -343,6 +343,8 @@ def test_each_mode_and_tenant_sees_only_its_own_events(
         ({"days": 367}, "validation_failed"),
         ({"from": "yesterday"}, "validation_failed"),
         ({"granularity": "month"}, "validation_failed"),
+        ({"audience": ""}, "validation_failed"),
+        ({"audience": "no spaces"}, "validation_failed"),
     ],
 )
 def test_bad_windows_are_refused(

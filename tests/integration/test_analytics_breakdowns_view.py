@@ -24,12 +24,15 @@ from domain.economy.item_purchase import ItemPurchase
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.shared.tenancy import Tenant
 from infrastructure.analytics.breakdown_queries import BreakdownQueries
-from infrastructure.analytics.rollup_queries import Window
+from infrastructure.analytics.rollup_queries import RollupQueries, Window
 from infrastructure.persistence.event_store import ensure_postgres_schema
 from infrastructure.persistence.view_store import ViewStore
+from infrastructure.shared.clock import SystemClock
 from infrastructure.shared.settings import Settings
 from projections.analytics.breakdowns import AnalyticsBreakdownsView
+from projections.analytics.rollups import AnalyticsRollupsView
 from projections.economy.item_funnel import ItemFunnelView
+from projections.shared.base import Once
 
 WINDOW = Window(date(2025, 3, 3), date(2025, 3, 16))
 
@@ -400,3 +403,50 @@ def test_any_batching_of_the_log_reaches_the_same_rows(views: Views, cuts: list[
         start = cut
     views.fold(events[start:])
     assert views.rows() == expected
+
+
+def test_a_customer_event_tries_one_marker_per_audience_first(views: Views) -> None:
+    """The usual event is a user active again the same day: each view inserts one marker per
+    audience for it (the day's), and tries the week's and month's only when that one is new."""
+    event = customer_event(tenant(), "u1", at(3), outcome="applied", audience="students")
+    for view in (AnalyticsRollupsView(), views.breakdowns):
+        markers = [c for c in view.handle(event) if isinstance(c, Once)]
+        assert len(markers) == 2, view.name
+        assert all(m.key["period"].startswith("day:") for m in markers), view.name
+
+
+def test_rollups_count_a_user_once_in_a_week_that_spans_two_months(views: Views) -> None:
+    """Tuesday 2025-09-30 and Thursday 2025-10-02 are one week (from Monday 09-29) but two
+    months: the second day's marker is new, so its month counts the user, its week does not."""
+    shop = tenant()
+    rollups = AnalyticsRollupsView()
+    views.views.register(rollups)
+    days = [
+        datetime(2025, 9, 30, 9, tzinfo=UTC),
+        datetime(2025, 9, 30, 10, tzinfo=UTC),
+        datetime(2025, 10, 2, 9, tzinfo=UTC),
+        datetime(2025, 10, 7, 9, tzinfo=UTC),
+    ]
+    events = [customer_event(shop, "u1", when, audience="students") for when in days]
+    for position, event in enumerate(events, start=1):
+        views.views.apply(rollups.name, list(rollups.handle(event)), position)
+    q = RollupQueries(views.views, SystemClock())
+    for audience in (None, "students"):
+        assert q.active_at(shop, audience, date(2025, 9, 30)) == (1, 1, 1)
+        assert q.active_at(shop, audience, date(2025, 10, 2)) == (1, 1, 1)
+        assert q.active_at(shop, audience, date(2025, 10, 7)) == (1, 1, 1)
+        weeks = q.activity(shop, audience, Window(date(2025, 9, 29), date(2025, 10, 12)), "week")
+        assert [(p.events, p.active_users, p.new_users) for p in weeks] == [(3, 1, 1), (1, 1, 0)]
+        [first, second] = q.retention(shop, audience, Window(date(2025, 9, 29), date(2025, 10, 12)))
+        assert (first.users, [w.active_users for w in first.weeks]) == (1, [1, 1])
+        assert second.users == 0
+    months = views.views.select(
+        "SELECT period, events, active_users, new_users FROM view_analytics_activity"
+        " WHERE customer_id = {p} AND audience = {p} AND period LIKE {p} ORDER BY period",
+        [shop.customer_id.hex, "", "month:%"],
+    )
+    counted = [(r["period"], r["events"], r["active_users"], r["new_users"] or 0) for r in months]
+    assert counted == [
+        ("month:2025-09", 2, 1, 1),
+        ("month:2025-10", 2, 1, 0),
+    ]

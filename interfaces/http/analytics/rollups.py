@@ -24,6 +24,7 @@ from litestar.params import FromQuery, QueryParameter
 from application.accounts.accounts import Accounts
 from domain.accounts.audiences import check_audience, declared
 from domain.shared.tenancy import Tenant
+from domain.shared.text_patterns import AUDIENCE
 from infrastructure.analytics.rollup_queries import (
     MAX_DAYS,
     TOP_TYPES,
@@ -57,9 +58,13 @@ def provide_window(
 
 
 def provide_audience(
-    principal: Caller, accounts: NamedDependency[Accounts], audience: FromQuery[str | None] = None
+    principal: Caller,
+    accounts: NamedDependency[Accounts],
+    audience: Annotated[str | None, QueryParameter(pattern=AUDIENCE.regex)] = None,
 ) -> str | None:
-    """The ``audience`` asked for; one the customer did not declare is ``unknown_audience``."""
+    """The ``audience`` asked for; one the customer did not declare is ``unknown_audience``,
+    one no customer could declare (``""`` among them, which would read every audience's
+    figures) ``validation_failed``."""
     if audience is not None:
         customer = accounts.entitlements(principal.tenant.customer_id)
         check_audience(declared(customer.settings), audience)
