@@ -100,13 +100,25 @@ class Buddies:
         """The newest ``limit`` entries of these buddies' wallets, newest first (each wallet's
         stream read backwards, not the log; the caller found the buddies among its tenant's)."""
         recent = [
-            event
-            for buddy_id in buddy_ids
-            for event in self._store.events.get(ledger_id_for(buddy_id), desc=True, limit=limit)
-            if isinstance(event, LedgerEntry)
+            entry for buddy_id in buddy_ids for entry in self._newest_entries(buddy_id, limit)
         ]
         recent.sort(key=lambda event: event.timestamp, reverse=True)
         return recent[:limit]
+
+    def _newest_entries(self, buddy_id: UUID, limit: int) -> list[LedgerEntry]:
+        """A wallet's newest ``limit`` entries: its stream read backwards a page at a time,
+        past the events that are not entries (a token-key change, the wallet's opening)."""
+        entries: list[LedgerEntry] = []
+        below: int | None = None
+        while len(entries) < limit:
+            page = list(
+                self._store.events.get(ledger_id_for(buddy_id), desc=True, limit=limit, lte=below)
+            )
+            entries += [event for event in page if isinstance(event, LedgerEntry)]
+            if len(page) < limit:
+                break
+            below = page[-1].originator_version - 1
+        return entries[:limit]
 
     # -- identity ------------------------------------------------------------------
 

@@ -14,6 +14,9 @@ from collections.abc import Iterator
 import pytest
 from litestar.testing import TestClient
 
+from application.economy.wallets import ledger_id_for
+from domain.economy.ledger import Ledger
+from domain.shared.ids import parse_public_id
 from infrastructure.shared.settings import Settings
 from interfaces.container import Container, build_container
 from interfaces.http.app import create_app
@@ -122,3 +125,32 @@ def test_an_operation_nobody_ran_yet_is_listed(idle_container: Container) -> Non
             (o["operation_id"], o["type"], o["status"], o["egg_id"])
             for o in body["pending_operations"]
         ] == [(hatch.json()["operation_id"], "hatch", "pending", egg["egg_id"])]
+
+
+def test_the_newest_entries_are_found_past_a_wallets_other_events(
+    client: TestClient,  # type: ignore[type-arg]
+    container: Container,
+    account: Account,
+) -> None:
+    """A wallet's newest events need not be entries (a token-key change after a migration):
+    the summary still lists the newest entries, up to the limit, not fewer."""
+    apply_preset(client, account)
+    buddy_id = hatch_buddy(client, account, "w1")
+    for amount in (1, 2, 3, 4):
+        credited = client.post(
+            f"/api/v1/buddies/{buddy_id}/coins",
+            json={"amount": amount, "reason": "top-up"},
+            headers=account.headers(),
+        )
+        assert credited.status_code == 200, credited.text
+    buddy = parse_public_id("buddy", buddy_id)
+    for keys in (
+        {"primary": "gems_a", "progression": "xp_a"},
+        {"primary": "gems_b", "progression": "xp_b"},
+    ):
+        ledger = container.store.find(Ledger, ledger_id_for(buddy))
+        assert ledger is not None
+        ledger.change_token_keys(token_keys=keys, causation={}, timestamp=container.clock.now())
+        container.store.save(ledger)
+    newest = container.buddies.recent_ledger_entries([buddy], 3)
+    assert [entry.amount for entry in newest] == [4, 3, 2]
