@@ -254,6 +254,12 @@ class AdminMoney:
         provider_key = f"admin:refund:{self._secrets.uuid().hex}"
 
         def attempt() -> Change[Refund]:
+            if pools is not None and claw_back is None:
+                raise DomainError(
+                    "validation_failed",
+                    "`pools` orders a claw-back: send `claw_back_credits` with it",
+                    {"fields": [{"field": "pools", "reason": "given without claw_back_credits"}]},
+                )
             customer = self._accounts.customer(customer_id)
             self._billing.require_provider()
             account = self._require_billing_account(customer_id)

@@ -175,6 +175,12 @@ def test_a_refund_claws_credits_back_only_when_they_are_there(
     refund = url(account, ACTS[1])
     assert client.post(refund, json={"reason": "x"}, headers=support.headers).status_code == 403
     calls = len(stripe_api.received)
+    orphan_pools = client.post(
+        refund, json={"reason": "x", "pools": ["paid"]}, headers=admin.headers
+    )
+    assert orphan_pools.status_code == 422, orphan_pools.text
+    assert orphan_pools.json()["error"]["details"]["fields"][0]["field"] == "pools"
+    assert len(stripe_api.received) == calls  # refused before any money moved
     too_much = client.post(
         refund, json={"reason": "x", "claw_back_credits": 21}, headers=admin.headers
     )
@@ -198,7 +204,7 @@ def test_a_refund_claws_credits_back_only_when_they_are_there(
     seen = client.get(url(account, "/billing"), headers=support.headers).json()
     assert [r["refund_id"] for r in seen["refunds"]] == [body["refund"]["refund_id"]]
     entries = audit(client, admin, action="customer.billing.refund")
-    assert [e["outcome"] for e in entries] == ["succeeded", "refused", "refused"]
+    assert [e["outcome"] for e in entries] == ["succeeded", "refused", "refused", "refused"]
     assert entries[0]["after"]["credits_clawed_back"] == {"welcome": 5}
 
     nothing = register_account(client)
