@@ -75,6 +75,7 @@ from interfaces.http.pagination import provide_paging
 from interfaces.http.plan_limits import add_usage_headers
 from interfaces.http.request_id import RequestIdMiddleware
 from interfaces.http.routing import SECURITY_SCHEMES
+from interfaces.http.shape_schemas import ShapeSchemaPlugin
 from interfaces.http.widgets.demo import DemoController, demo_page
 from interfaces.http.widgets.widget import WidgetController
 from interfaces.http.widgets.widget_assets import WidgetAssetController
@@ -185,6 +186,7 @@ def create_litestar(container: Container) -> Litestar:
         before_request=enforce_edge_policy,
         before_send=[add_view_lag_header, add_usage_headers],
         request_max_body_size=container.settings.max_body_bytes,
+        plugins=[ShapeSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="Hatched API",
             version="1.0.0",

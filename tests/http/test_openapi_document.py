@@ -164,3 +164,59 @@ def test_every_widget_operation_documents_the_widget_tokens_refusals(
         )
     ]
     assert missing == []
+
+
+def _shapes() -> list[type[Any]]:
+    from domain.configs.shapes import Shape
+
+    found: list[type[Any]] = []
+    pending = list(Shape.__subclasses__())
+    while pending:
+        shape = pending.pop()
+        found.append(shape)
+        pending.extend(shape.__subclasses__())
+    return found
+
+
+def _arms(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schema itself, or the non-null arms of a ``oneOf``."""
+    arms = schema.get("oneOf", [schema])
+    return [arm for arm in arms if arm.get("type") != "null"]
+
+
+def test_rulebook_shapes_document_the_constraints_the_domain_checks(
+    document: dict[str, Any],
+) -> None:
+    """A field the domain checks with ``Chars``, ``Between`` or ``Entries`` says so in the
+    document (``pattern``/``maxLength``, ``minimum``/``maximum``, ``maxItems``), so a
+    generated client refuses what the server would refuse."""
+    import typing
+
+    from domain.configs.shapes import Between, Chars, Entries, plan
+
+    schemas = document["components"]["schemas"]
+    checked = 0
+    for shape in _shapes():
+        component = schemas.get(shape.__name__)
+        if component is None:
+            continue
+        hints = typing.get_type_hints(shape, include_extras=True)
+        for field in plan(shape):
+            marker = field.marker
+            if marker is None or field.name not in component["properties"]:
+                continue
+            arms = _arms(component["properties"][field.name])
+            where = f"{shape.__name__}.{field.name} ({hints[field.name]})"
+            if isinstance(marker, Chars):
+                assert any(a.get("maxLength") == marker.max_length for a in arms), where
+                if marker.pattern is not None:
+                    assert any(a.get("pattern") == marker.pattern.regex for a in arms), where
+            elif isinstance(marker, Between):
+                assert any(
+                    a.get("minimum") == marker.minimum and a.get("maximum") == marker.maximum
+                    for a in arms
+                ), where
+            elif isinstance(marker, Entries):
+                assert any(a.get("maxItems") == marker.limit for a in arms), where
+            checked += 1
+    assert checked > 40

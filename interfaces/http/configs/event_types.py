@@ -47,15 +47,12 @@ class EventTypeChange(Model):
     description: Description | None = None
 
 
-class EventType(msgspec.Struct, kw_only=True):
-    id: str
-    key: str
-    label: str | None
-    description: str | None
-    former_keys: list[str]
+class EventType(EventTypeDef, frozen=True, kw_only=True):
+    """A registered event type: the rulebook's ``EventTypeDef`` under the API's name (the
+    request bodies above differ from it: ``former_keys`` are the server's to keep)."""
 
 
-class EventTypeView(EventType, kw_only=True):
+class EventTypeView(EventType, frozen=True, kw_only=True):
     config_version_id: str
     source: Source
 
