@@ -12,14 +12,16 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from infrastructure.shared.settings import Settings
 from interfaces.container import Container, build_container
-from interfaces.http.app import create_app
+from interfaces.http.app import bind, create_litestar, served_app
 
 BACKENDS = [b.strip() for b in os.environ.get("HATCHED_TEST_BACKENDS", "sqlite").split(",") if b]
 POSTGRES_URL = os.environ.get(
@@ -83,9 +85,24 @@ def container(settings: Settings) -> Iterator[Container]:
     built.close()
 
 
+_APPS: dict[tuple[bool, int], Litestar] = {}
+"""The Litestar app of this test process for each app shape (``bind``): building one costs
+about a second, so the ``client`` of every test reuses it with that test's own container."""
+
+
+def app_for(container: Container) -> Any:
+    """An app serving ``container``: this process's app of its shape, bound to it."""
+    shape = (container.settings.metrics, container.settings.max_body_bytes)
+    litestar = _APPS.get(shape)
+    if litestar is None:
+        litestar = _APPS[shape] = create_litestar(container)
+    bind(litestar, container)
+    return served_app(litestar)
+
+
 @pytest.fixture
 def client(container: Container) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    with TestClient(create_app(container)) as test_client:  # type: ignore[arg-type]
+    with TestClient(app_for(container)) as test_client:
         yield test_client
 
 

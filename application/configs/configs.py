@@ -2,7 +2,9 @@
 
 Every write that concerns "which version is the draft / the published one" goes through the
 tenant's ``ConfigCatalog`` and is saved together with the versions it touches, so concurrent
-publishes and first edits are serialised by the event store (``retry_on_conflict``).
+publishes and first edits are serialised by the event store (``retry_on_conflict``); within
+one process a tenant's config writes take turns on its catalog (``line``), so parallel edits of
+one draft (twelve items created at once) all land instead of some losing their retries.
 Every document written is validated by ``Rulebook.from_dict`` and stored in canonical form.
 
 The ingestion pipeline reads rulebooks through ``published_version``, ``version`` and
@@ -113,7 +115,7 @@ class Configs:
             self._store.save(catalog, draft)
             return draft
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=ConfigCatalog.id_for(tenant))
 
     # -- reads ----------------------------------------------------------------------
 
@@ -157,7 +159,7 @@ class Configs:
             self._store.save(catalog, draft)
             return draft
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=ConfigCatalog.id_for(tenant))
 
     def clone(self, tenant: Tenant, config_version_id: str) -> ConfigVersion:
         """A new draft with the document of any of the tenant's versions (``based_on`` it)."""
@@ -171,7 +173,7 @@ class Configs:
             self._store.save(catalog, draft)
             return draft
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=ConfigCatalog.id_for(tenant))
 
     def revise(
         self, tenant: Tenant, config_version_id: str, document: Mapping[str, Any]
@@ -191,7 +193,7 @@ class Configs:
                 self._store.save(version)
             return version
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=ConfigCatalog.id_for(tenant))
 
     def edit_draft(self, tenant: Tenant, change: Callable[[Document], Document]) -> ConfigVersion:
         """Apply ``change`` to a copy of the draft's document and save it.
@@ -207,7 +209,7 @@ class Configs:
                 self._store.save(*touched)
             return draft
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=ConfigCatalog.id_for(tenant))
 
     def draft_edit(
         self, tenant: Tenant, change: Callable[[Document], Document]
@@ -251,7 +253,7 @@ class Configs:
             self._store.save(*touched)
             return version
 
-        return retry_on_conflict(attempt)
+        return retry_on_conflict(attempt, line=ConfigCatalog.id_for(tenant))
 
     # -- for the ingestion pipeline -------------------------------------------------
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import fields
 
 from litestar import Litestar, Router
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -85,28 +86,38 @@ from interfaces.http.widgets.widget_sessions import EmbedTokenController, Widget
 API_PREFIX = "/api/v1"
 
 
-def service_dependencies(container: Container) -> dict[str, Provide]:
+def service_dependencies() -> dict[str, Provide]:
     """Every use-case service of the container, injected by name (``eggs: Eggs``).
 
     Handlers declare the services they use as parameters instead of reaching for the
-    container, so what a route depends on is in its signature.
+    container, so what a route depends on is in its signature. Each is read from the
+    container the app serves (``app.state.container``) when a request needs it, so an app
+    can be handed another container: building the app is the costly part (about a second
+    for its four hundred handlers), and the tests build one per process.
     """
-    services = {f.name: getattr(container, f.name) for f in fields(container)}
     return {
-        name: Provide(_constant(service), use_cache=True, sync_to_thread=False)
-        for name, service in services.items()
-        if name not in NOT_INJECTED
+        f.name: Provide(_service(f.name), sync_to_thread=False)
+        for f in fields(Container)
+        if f.name not in NOT_INJECTED
     }
 
 
 NOT_INJECTED = frozenset({"followers", "sweeper", "decay_sweeper", "store", "tasks"})
 
 
-def _constant(value: object) -> Callable[[], object]:
-    def provide() -> object:
-        return value
+def _service(name: str) -> Callable[[State], object]:
+    def provide(state: State) -> object:
+        return getattr(state.container, name)
 
     return provide
+
+
+def _start_container(app: Litestar) -> None:
+    app.state.container.start()
+
+
+def _close_container(app: Litestar) -> None:
+    app.state.container.close()
 
 
 def create_litestar(container: Container) -> Litestar:
@@ -180,7 +191,7 @@ def create_litestar(container: Container) -> Litestar:
     served = [metrics] if container.settings.metrics else []
     app = Litestar(
         route_handlers=[api, WidgetAssetController, demo_page, *served],
-        dependencies=service_dependencies(container),
+        dependencies=service_dependencies(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[IdempotencyMiddleware],
         before_request=enforce_edge_policy,
@@ -195,8 +206,8 @@ def create_litestar(container: Container) -> Litestar:
             path=f"{API_PREFIX}/openapi.json",
             render_plugins=[JsonRenderPlugin(path="/")],
         ),
-        on_startup=[container.start],
-        on_shutdown=[container.close],
+        on_startup=[_start_container],
+        on_shutdown=[_close_container],
         logging_config=None,  # the process's logging is ours (structured_logs.py)
         debug=False,
     )
@@ -205,5 +216,21 @@ def create_litestar(container: Container) -> Litestar:
 
 
 def create_app(container: Container) -> RequestIdMiddleware:
-    app = AccessLogMiddleware(create_litestar(container), container.metrics.request_answered)
-    return RequestIdMiddleware(app)
+    return served_app(create_litestar(container))
+
+
+def served_app(litestar: Litestar) -> RequestIdMiddleware:
+    """``litestar`` behind the request-id and access-log layers, serving whichever container
+    its state holds (``bind``)."""
+
+    def request_answered(route: str, method: str, status: int, seconds: float) -> None:
+        litestar.state.container.metrics.request_answered(route, method, status, seconds)
+
+    return RequestIdMiddleware(AccessLogMiddleware(litestar, request_answered))
+
+
+def bind(litestar: Litestar, container: Container) -> None:
+    """Make ``litestar`` serve ``container`` from its next request (and next start-up) on.
+    The app's shape must fit: the metrics route and the body limit come from the settings
+    of the container it was built with."""
+    litestar.state.container = container

@@ -92,3 +92,34 @@ def test_a_test_hands_the_root_its_own_clock_and_hasher(tmp_path: Path) -> None:
         assert registered.json()["customer"]["created_at"].startswith("2026-03-04T05:06:07")
         assert client.post("/api/v1/auth/login", json=body).status_code == 200
     assert hasher.verified >= 1
+
+
+def test_a_built_app_bound_to_another_container_serves_that_one(tmp_path: Path) -> None:
+    """``bind`` hands a built app a new container: what it answers comes from the new
+    container's services, and its start-up and shut-down start and close the new one."""
+    from interfaces.http.app import bind, create_litestar, served_app
+
+    def settings(name: str) -> Settings:
+        return Settings(data_dir=tmp_path / name, secret_key="bind-" + "x" * 32)
+
+    credentials = {"email": "owner@example.com", "password": "correct horse battery"}
+    account = {**credentials, "company_name": "Acme"}
+    first, second = build_container(settings("first")), build_container(settings("second"))
+    try:
+        litestar = create_litestar(first)
+        with TestClient(served_app(litestar)) as client:
+            assert client.post("/api/v1/auth/register", json=account).status_code == 201
+            assert client.post("/api/v1/auth/login", json=credentials).status_code == 200
+            assert client.post("/api/v1/auth/register", json=account).status_code == 409
+        bind(litestar, second)
+        with TestClient(served_app(litestar)) as client:
+            assert client.post("/api/v1/auth/login", json=credentials).status_code == 401
+            assert client.post("/api/v1/auth/register", json=account).status_code == 201
+            created = client.post("/api/v1/auth/login", json=credentials)
+            assert created.status_code == 200
+            token = created.json()["token"]
+            me = client.get("/api/v1/customers/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status_code == 200 and me.json()["email"] == "owner@example.com"
+    finally:
+        first.close()
+        second.close()
