@@ -602,17 +602,15 @@ class EconomyController(Controller):
     )
     def ledger(
         self,
-        principal: Caller,
+        paging: NamedDependency[Paging],
         buddies: NamedDependency[Buddies],
         buddy_id: FromPath[str],
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> Page[LedgerEntryView]:
-        size = check_limit(limit)
-        [version] = decode_cursor(cursor, 1) or [0]
+        size = check_limit(paging.limit)
+        [version] = decode_cursor(paging.cursor, 1) or [0]
         if type(version) is not int or version < 0:  # not isinstance: JSON true is no version
             raise bad_cursor()
-        events = buddies.ledger_entries(principal.tenant, buddy_id, version, size + 1)
+        events = buddies.ledger_entries(paging.tenant, buddy_id, version, size + 1)
         entries = [entry for e in events[:size] if (entry := ledger_entry_view(e)) is not None]
         more = len(events) > size
         return Page(entries, encode_cursor([events[size - 1].originator_version]) if more else None)

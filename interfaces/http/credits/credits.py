@@ -27,7 +27,7 @@ from domain.shared.ids import public_id
 from infrastructure.persistence.view_store import ViewStore
 from interfaces.http.auth import Caller
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import Page, page
+from interfaces.http.pagination import Page, Paging, page
 from interfaces.http.routing import Access, get
 from projections.credits.credit_ledger import LEDGER, USAGE, CreditLedgerView
 
@@ -171,18 +171,13 @@ class CreditController(Controller):
         summary="The credit ledger, newest first: grants, and each job's authorize, commit "
         "or rollback",
     )
-    def ledger(
-        self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
-        views: NamedDependency[ViewStore],
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
-    ) -> Page[CreditLedgerEntry]:
-        read_your_writes(request, CreditLedgerView.name)
-        where = {"account_id": credit_account_id(principal.customer_id).hex}
+    def ledger(self, paging: NamedDependency[Paging]) -> Page[CreditLedgerEntry]:
+        read_your_writes(paging.request, CreditLedgerView.name)
+        where = {"account_id": credit_account_id(paging.tenant.customer_id).hex}
         order = (("seq", True),)
-        return page(views, LEDGER.name, where, order, cursor, limit, ledger_entry)
+        return page(
+            paging.views, LEDGER.name, where, order, paging.cursor, paging.limit, ledger_entry
+        )
 
 
 class ImageUsageController(Controller):

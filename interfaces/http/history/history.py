@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
-from litestar import Controller, Request
+from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
@@ -15,7 +15,7 @@ from application.history.history import CURSOR_WIDTH, History, TimelineEntry, pa
 from domain.shared.ids import public_id
 from interfaces.http.auth import Caller
 from interfaces.http.consistency import read_your_writes
-from interfaces.http.pagination import check_limit, decode_cursor, encode_cursor
+from interfaces.http.pagination import Paging, check_limit, decode_cursor, encode_cursor
 from interfaces.http.routing import Access, get
 from projections.companions.operations import OperationsView
 
@@ -90,21 +90,18 @@ class BuddyHistoryController(Controller):
     )
     def timeline(
         self,
-        request: Request[Any, Any, Any],
-        principal: Caller,
+        paging: NamedDependency[Paging],
         history: NamedDependency[History],
         buddy_id: FromPath[str],
         order: FromQuery[Literal["asc", "desc"]] = "asc",
         kind: FromQuery[str | None] = None,
-        cursor: FromQuery[str | None] = None,
-        limit: FromQuery[int | None] = None,
     ) -> TimelineView:
-        size = check_limit(limit)
+        size = check_limit(paging.limit)
         kinds = parse_kinds(kind)
-        after = decode_cursor(cursor, CURSOR_WIDTH)
-        read_your_writes(request, OperationsView.name)
+        after = decode_cursor(paging.cursor, CURSOR_WIDTH)
+        read_your_writes(paging.request, OperationsView.name)
         page = history.timeline(
-            principal.tenant, buddy_id, order=order, kinds=kinds, after=after, limit=size
+            paging.tenant, buddy_id, order=order, kinds=kinds, after=after, limit=size
         )
         return TimelineView(
             buddy_id=buddy_id,
