@@ -9,6 +9,11 @@ The ingestion pipeline accepts one second on its first attempt at a group: a sta
 changes fails its save on the stream version, and the group is decided again from loads
 that accept nothing old.
 
+A caller may ask for an aggregate's *absence* to be kept too (``keep_absence``): a load
+accepting ``max_age`` then answers ``None`` without a query while that finding is younger.
+The store asks it only for types whose absence decides nothing but a creation that its save
+would refuse on a race (a month's quota shard: decision 0057).
+
 When more than ``catch_up_limit`` events came since a kept version (a busy buddy written a
 thousand times by another process), the copy is dropped and the aggregate is reconstructed
 from its snapshot instead, so a load never replays a long history.
@@ -63,10 +68,14 @@ class KeptAggregates:
         reconstruct: Callable[[], Any],
         *,
         max_age: float = 0.0,
+        keep_absence: bool = False,
     ) -> Any:
         """A copy of the aggregate as stored now, or as checked less than ``max_age`` seconds
-        ago; ``None`` if there is none."""
-        return self._checked(aggregate_id, events_after, reconstruct, max_age, deepcopy)
+        ago; ``None`` if there is none. With ``keep_absence``, an aggregate found not to exist
+        is kept as absent under the same rule."""
+        return self._checked(
+            aggregate_id, events_after, reconstruct, max_age, deepcopy, keep_absence
+        )
 
     def refresh(
         self,
@@ -78,7 +87,7 @@ class KeptAggregates:
     ) -> None:
         """Check the kept copy now (unless checked within ``max_age``), so that a later load
         accepting that age costs no query; nothing is copied."""
-        self._checked(aggregate_id, events_after, reconstruct, max_age, lambda _: None)
+        self._checked(aggregate_id, events_after, reconstruct, max_age, lambda _: None, False)
 
     def saved(self, aggregates: Iterable[Any]) -> None:
         """Keep copies of aggregates whose save just succeeded: they are as stored."""
@@ -97,12 +106,15 @@ class KeptAggregates:
         reconstruct: Callable[[], Any],
         max_age: float,
         hand_out: Callable[[Any], Any],
+        keep_absence: bool,
     ) -> Any:
         """What ``hand_out`` makes of the checked copy, while no other thread can touch it."""
         entry = self._entry(aggregate_id)
         with entry.lock:
             now = self._now()
             kept, entry.aggregate = entry.aggregate, None
+            if kept is None and keep_absence and now - entry.checked_at < max_age:
+                return None  # found absent recently enough for this caller
             if kept is not None and now - entry.checked_at >= max_age:
                 newer = events_after(kept.version, self._catch_up_limit)
                 too_far_behind = len(newer) >= self._catch_up_limit
@@ -112,7 +124,8 @@ class KeptAggregates:
                 kept = reconstruct()
                 entry.checked_at = now
             if kept is None:
-                self._forget(aggregate_id)
+                if not keep_absence:
+                    self._forget(aggregate_id)
                 return None
             entry.aggregate = kept
             return hand_out(kept)

@@ -60,6 +60,11 @@ KEPT_TYPES: tuple[type[Aggregate], ...] = (
 """What every customer event reads: the user's account and buddies, their wallets,
 the customer (its strict event types, its plan) and its month's quota shards; and the
 credit account every authenticated answer's ``X-Credits-*`` headers read."""
+ABSENCE_KEPT_TYPES: tuple[type[Aggregate], ...] = (EventQuotaShard,)
+"""Kept types whose absence is kept as well: every ingestion group reads all of a customer's
+month shards, most of them not written yet (decision 0057). Only a type whose absence leads
+to nothing but creating it, which a lost race makes fail on the stream version, belongs here:
+a stale "absent" then costs a retry, never a wrong decision."""
 SNAPSHOT_INTERVAL = 50
 """Streams that grow with every customer event are snapshotted every this many events, so
 loading one reads a snapshot and fewer than this many events, whatever its history."""
@@ -158,7 +163,10 @@ class EventStore(Application[UUID]):
             aggregate: object = self._reconstruct(cls, aggregate_id)
         else:
             aggregate = self._kept.load(
-                aggregate_id, *self._sources(cls, aggregate_id), max_age=_seconds(max_age)
+                aggregate_id,
+                *self._sources(cls, aggregate_id),
+                max_age=_seconds(max_age),
+                keep_absence=cls in ABSENCE_KEPT_TYPES,
             )
         return aggregate if isinstance(aggregate, cls) else None
 

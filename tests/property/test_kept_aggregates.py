@@ -205,3 +205,81 @@ def test_a_fresh_enough_copy_costs_no_read_and_a_save_here_is_never_missed() -> 
     )
     assert caught_up is not None and caught_up.values == [1, 2, 3, 4]
     assert streams.caught_up == [1]
+
+
+def test_a_kept_absence_costs_no_read_within_the_age_and_a_save_here_replaces_it() -> None:
+    streams, ticks = Streams(), Ticks()
+    missing = uuid4()
+    kept = KeptAggregates(10, LIMIT, apply, now=ticks)
+
+    def load(max_age: float) -> Counter | None:
+        found: Counter | None = kept.load(
+            missing,
+            streams.after(missing),
+            streams.reconstruct(missing),
+            max_age=max_age,
+            keep_absence=True,
+        )
+        return found
+
+    assert load(1.0) is None and streams.reconstructed == 1
+    ticks.now += 0.9
+    assert load(1.0) is None and streams.reconstructed == 1  # nothing read
+    assert load(0.0) is None and streams.reconstructed == 2  # no age accepted: read
+    streams.events[missing] = [7]  # created by another process
+    assert load(1.0) is None and streams.reconstructed == 2  # still within the age
+    ticks.now += 1.5
+    created = load(1.0)
+    assert created is not None and created.values == [7] and streams.reconstructed == 3
+    other = uuid4()
+    kept.load(other, streams.after(other), streams.reconstruct(other), keep_absence=True)
+    mine = apply(None, [1])
+    mine.id = other
+    streams.events[other] = [1]
+    kept.saved([mine])  # created here: the absence is forgotten at once
+    found = kept.load(
+        other, streams.after(other), streams.reconstruct(other), max_age=5.0, keep_absence=True
+    )
+    assert found is not None and found.values == [1] and found is not mine
+
+
+absence_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["created elsewhere", "load", "tick"]),
+        st.sampled_from([0.0, 0.5, 1.0, 5.0]),
+    ),
+    max_size=40,
+)
+
+
+@given(steps=absence_steps)
+def test_a_kept_absence_is_never_older_than_the_caller_accepts(
+    steps: list[tuple[str, float]],
+) -> None:
+    """``None`` from a load accepting ``max_age`` means the aggregate did not exist at some
+    moment within that age; with no age, it does not exist now."""
+    streams, ticks = Streams(), Ticks()
+    aggregate_id = uuid4()
+    created_at: float | None = None
+    kept = KeptAggregates(4, LIMIT, apply, now=ticks)
+    for action, age in steps:
+        if action == "tick":
+            ticks.now += age
+        elif action == "created elsewhere":
+            if created_at is None:
+                streams.events[aggregate_id] = [1]
+                created_at = ticks.now
+        else:
+            loaded = kept.load(
+                aggregate_id,
+                streams.after(aggregate_id),
+                streams.reconstruct(aggregate_id),
+                max_age=age,
+                keep_absence=True,
+            )
+            if loaded is None:
+                assert created_at is None or created_at > ticks.now - age
+                if age == 0.0:
+                    assert created_at is None
+            else:
+                assert created_at is not None and loaded.values == [1]
