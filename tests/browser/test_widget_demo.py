@@ -130,7 +130,9 @@ def test_network_expiry_and_read_only_errors_are_specific(
     offline.get_by_role("button", name="Retry now").click()
     expect(offline).to_be_hidden()
 
-    short = mint_session(api, buddy, ["read"], ttl_seconds=1)  # type: ignore[arg-type]
+    # Long enough for the first render on a loaded CI machine (a 1 s token once expired before
+    # the widget drew), short enough to wait out.
+    short = mint_session(api, buddy, ["read"], ttl_seconds=4)  # type: ignore[arg-type]
     page.evaluate("token => window.__HATCHED_WIDGET__.init({token})", short["token"])
     expect(page.locator(COINS)).to_have_text("0")
     expires = datetime.fromisoformat(short["expires_at"])
