@@ -90,7 +90,7 @@ from infrastructure.integrations.ssrf import WebhookUrlGuard
 from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
 from infrastructure.integrations.webhook_sender import HttpWebhookSender
 from infrastructure.persistence.event_store import event_store_env, schema_setup
-from infrastructure.persistence.followers import Follower
+from infrastructure.persistence.followers import Follower, stop_all
 from infrastructure.persistence.parked_events import ParkedEvents
 from infrastructure.persistence.view_lag_metrics import ViewLag
 from infrastructure.persistence.view_store import ViewStore
@@ -183,8 +183,7 @@ class Container:
         for periodic in (self.sweeper, self.decay_sweeper):
             if periodic is not None:
                 periodic.stop()
-        for follower in self.followers:
-            follower.stop()
+        stop_all(self.followers)
         self.tasks.stop_worker()
         self.heartbeats.close()
         self.views.close()

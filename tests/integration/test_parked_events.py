@@ -19,7 +19,7 @@ from litestar.testing import TestClient
 from domain.companions.egg import Egg
 from infrastructure.persistence.event_store import ensure_postgres_schema
 from infrastructure.persistence.failures import caused_by_infrastructure
-from infrastructure.persistence.followers import Follower
+from infrastructure.persistence.followers import BATCH, Follower
 from infrastructure.persistence.parked_events import ParkedEvents
 from infrastructure.persistence.view_store import ViewStore
 from infrastructure.shared.settings import Settings
@@ -231,6 +231,26 @@ def test_a_failure_of_the_infrastructure_is_retried_not_parked(
     assert follower.catch_up() == 3
     assert len(views.select(f"SELECT id FROM {NUMBERS.name}")) == 3
     assert ParkedEvents(views).counts() == {}
+
+
+def test_a_follower_asked_to_stop_ends_after_the_batch_in_hand_and_the_next_reads_on(
+    views: ViewStore,
+) -> None:
+    log = Log(*range(BATCH + 100))
+    projection = Numbers()
+    follower = Follower.for_projection(projection, log, views)
+    handle = follower._handle
+
+    def asking_to_stop(event: Any) -> Iterable[RowChange]:
+        follower.ask_to_stop()  # as stop_all does while this thread works on a batch
+        return handle(event)
+
+    follower._handle = asking_to_stop
+    assert follower.catch_up() == BATCH
+    assert views.position("numbers") == BATCH
+
+    assert Follower.for_projection(projection, log, views).catch_up() == 100
+    assert views.position("numbers") == BATCH + 100
 
 
 class Reactor:
