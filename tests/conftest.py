@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -22,6 +21,7 @@ from litestar.testing import TestClient
 from infrastructure.shared.settings import Settings
 from interfaces.container import Container, build_container
 from interfaces.http.app import bind, create_litestar, served_app
+from interfaces.http.request_id import RequestIdMiddleware
 
 BACKENDS = [b.strip() for b in os.environ.get("HATCHED_TEST_BACKENDS", "sqlite").split(",") if b]
 POSTGRES_URL = os.environ.get(
@@ -90,7 +90,7 @@ _APPS: dict[tuple[bool, int], Litestar] = {}
 about a second, so the ``client`` of every test reuses it with that test's own container."""
 
 
-def app_for(container: Container) -> Any:
+def app_for(container: Container) -> RequestIdMiddleware:
     """An app serving ``container``: this process's app of its shape, bound to it."""
     shape = (container.settings.metrics, container.settings.max_body_bytes)
     litestar = _APPS.get(shape)

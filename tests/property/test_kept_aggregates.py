@@ -58,9 +58,20 @@ class Streams:
 
         return from_scratch
 
-    def load(self, kept: KeptAggregates, aggregate_id: UUID) -> Counter | None:
+    def load(
+        self,
+        kept: KeptAggregates,
+        aggregate_id: UUID,
+        *,
+        max_age: float = 0.0,
+        keep_absence: bool = False,
+    ) -> Counter | None:
         loaded: Counter | None = kept.load(
-            aggregate_id, self.after(aggregate_id), self.reconstruct(aggregate_id)
+            aggregate_id,
+            self.after(aggregate_id),
+            self.reconstruct(aggregate_id),
+            max_age=max_age,
+            keep_absence=keep_absence,
         )
         return loaded
 
@@ -168,12 +179,7 @@ def test_a_load_is_as_stored_or_as_checked_within_the_age_its_caller_accepts(
             stored_at.append((ticks.now, len(stream)))
             kept.saved([mine])
         else:
-            loaded = kept.load(
-                aggregate_id,
-                streams.after(aggregate_id),
-                streams.reconstruct(aggregate_id),
-                max_age=age,
-            )
+            loaded = streams.load(kept, aggregate_id, max_age=age)
             assert loaded is not None
             assert loaded.values == stream[: loaded.version]  # a state that was stored
             oldest_acceptable = max(v for since, v in stored_at if since <= ticks.now - age)
@@ -193,16 +199,12 @@ def test_a_fresh_enough_copy_costs_no_read_and_a_save_here_is_never_missed() -> 
     streams.events[aggregate_id].append(3)
     kept.saved([mine])
     ticks.now += 0.9
-    fresh = kept.load(
-        aggregate_id, streams.after(aggregate_id), streams.reconstruct(aggregate_id), max_age=1.0
-    )
+    fresh = streams.load(kept, aggregate_id, max_age=1.0)
     assert fresh is not None and fresh.values == [1, 2, 3] and fresh is not mine
     assert streams.caught_up == [] and streams.reconstructed == 1  # nothing read
     streams.events[aggregate_id].append(4)  # written elsewhere
     ticks.now += 0.2
-    caught_up = kept.load(
-        aggregate_id, streams.after(aggregate_id), streams.reconstruct(aggregate_id), max_age=1.0
-    )
+    caught_up = streams.load(kept, aggregate_id, max_age=1.0)
     assert caught_up is not None and caught_up.values == [1, 2, 3, 4]
     assert streams.caught_up == [1]
 
@@ -213,13 +215,7 @@ def test_a_kept_absence_costs_no_read_within_the_age_and_a_save_here_replaces_it
     kept = KeptAggregates(10, LIMIT, apply, now=ticks)
 
     def load(max_age: float) -> Counter | None:
-        found: Counter | None = kept.load(
-            missing,
-            streams.after(missing),
-            streams.reconstruct(missing),
-            max_age=max_age,
-            keep_absence=True,
-        )
+        found: Counter | None = streams.load(kept, missing, max_age=max_age, keep_absence=True)
         return found
 
     assert load(1.0) is None and streams.reconstructed == 1
@@ -232,14 +228,12 @@ def test_a_kept_absence_costs_no_read_within_the_age_and_a_save_here_replaces_it
     created = load(1.0)
     assert created is not None and created.values == [7] and streams.reconstructed == 3
     other = uuid4()
-    kept.load(other, streams.after(other), streams.reconstruct(other), keep_absence=True)
+    streams.load(kept, other, keep_absence=True)
     mine = apply(None, [1])
     mine.id = other
     streams.events[other] = [1]
     kept.saved([mine])  # created here: the absence is forgotten at once
-    found = kept.load(
-        other, streams.after(other), streams.reconstruct(other), max_age=5.0, keep_absence=True
-    )
+    found = streams.load(kept, other, max_age=5.0, keep_absence=True)
     assert found is not None and found.values == [1] and found is not mine
 
 
@@ -270,13 +264,7 @@ def test_a_kept_absence_is_never_older_than_the_caller_accepts(
                 streams.events[aggregate_id] = [1]
                 created_at = ticks.now
         else:
-            loaded = kept.load(
-                aggregate_id,
-                streams.after(aggregate_id),
-                streams.reconstruct(aggregate_id),
-                max_age=age,
-                keep_absence=True,
-            )
+            loaded = streams.load(kept, aggregate_id, max_age=age, keep_absence=True)
             if loaded is None:
                 assert created_at is None or created_at > ticks.now - age
                 if age == 0.0:
