@@ -233,23 +233,28 @@ def test_a_failure_of_the_infrastructure_is_retried_not_parked(
     assert ParkedEvents(views).counts() == {}
 
 
+class StoppingNumbers(Numbers):
+    """``Numbers`` whose every event asks its follower to stop, as ``stop_all`` does while
+    the follower's thread is working on a batch."""
+
+    follower: Follower | None = None
+
+    def handle(self, event: Any) -> Iterable[RowChange]:
+        assert self.follower is not None
+        self.follower.ask_to_stop()
+        return super().handle(event)
+
+
 def test_a_follower_asked_to_stop_ends_after_the_batch_in_hand_and_the_next_reads_on(
     views: ViewStore,
 ) -> None:
     log = Log(*range(BATCH + 100))
-    projection = Numbers()
-    follower = Follower.for_projection(projection, log, views)
-    handle = follower._handle
-
-    def asking_to_stop(event: Any) -> Iterable[RowChange]:
-        follower.ask_to_stop()  # as stop_all does while this thread works on a batch
-        return handle(event)
-
-    follower._handle = asking_to_stop
-    assert follower.catch_up() == BATCH
+    projection = StoppingNumbers()
+    projection.follower = Follower.for_projection(projection, log, views)
+    assert projection.follower.catch_up() == BATCH
     assert views.position("numbers") == BATCH
 
-    assert Follower.for_projection(projection, log, views).catch_up() == 100
+    assert Follower.for_projection(Numbers(), log, views).catch_up() == 100
     assert views.position("numbers") == BATCH + 100
 
 
