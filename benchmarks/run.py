@@ -489,6 +489,7 @@ class Bench:
             "plan": self.plan.__dict__,
         }
         results = list(self.results.values())
+        self.out.mkdir(parents=True, exist_ok=True)
         write_json(self.out / "results.json", run, machine, results, self.notes)
         render(self.out)
         print(f"wrote {self.out / 'results.json'} and {self.out / 'RESULTS.md'}", flush=True)

@@ -190,7 +190,11 @@ class Container:
         self.store.close()
 
     def wait_for_views(self, *names: str) -> bool:
-        """Read-your-writes: wait (bounded) until the views have applied every write so far."""
+        """Read-your-writes: wait (bounded) until the views have applied every write so far
+        (their followers in this process stop gathering, see ``VIEW_GATHER_SECONDS``)."""
+        for follower in self.followers:
+            if follower.name in names:
+                follower.hurry()
         return self.views.wait_for(names, self.store.head(), READ_CONSISTENCY_TIMEOUT_SECONDS)
 
 

@@ -7,6 +7,7 @@ its own fresh SQLite file or its own fresh PostgreSQL schema.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -36,8 +37,11 @@ def _ensure_database(url: str) -> None:
     name = params.pop("dbname")
     with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        # The other test worker may create it first (a fresh machine's first run).
+        duplicate = (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation)
         if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            with contextlib.suppress(*duplicate):
+                conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _drop_schema(url: str, schema: str) -> None:

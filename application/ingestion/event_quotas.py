@@ -9,8 +9,10 @@ shard with room, and at the end of the attempt counts each shard it admitted int
 the same transaction as the events. A refused event changes nothing: it is the
 ``event_quota_exceeded`` refusal of that request (or of that batch item).
 
-Within one process groups are already decided one at a time, so admission adds no waiting;
-each process starts at its own shard, so two processes rarely write the same stream.
+Each attempt starts admitting at a shard drawn at random, so attempts that run at the same
+time (in other processes, or in this one with group commit off, where every request is its
+own group) rarely write the same stream; a fixed start per process made this process's
+concurrent attempts all count on one shard and lose the race on its version (decision 0058).
 
 ``EventQuotas`` also answers what the ``X-Event-Quota-*`` headers say, from a figure this
 process keeps per customer and month: updated by every group it saves, read again from the
@@ -79,6 +81,7 @@ class QuotaTally:
         self._find = find
         self._now = now
         self._month = month_of(now)
+        self._order = quotas.shard_order()
         self._shards: dict[UUID, list[EventQuotaShard | None]] = {}
         self._admitted: dict[tuple[UUID, int], int] = {}
         self._limits: dict[UUID, int] = {}
@@ -93,7 +96,7 @@ class QuotaTally:
         limit = customer.monthly_event_quota
         self._limits[customer_id] = limit
         shards = self._shards_of(customer_id)
-        for index in self._quotas.shard_order():
+        for index in self._order:
             if self._used(customer_id, shards, index) < shard_capacity(limit, index):
                 key = (customer_id, index)
                 self._admitted[key] = self._admitted.get(key, 0) + 1
@@ -173,8 +176,6 @@ class EventQuotas:
         self._store = store
         self._clock = clock
         self.enabled = enabled
-        self._first_shard = random.randrange(SHARDS)
-        """Where this process starts admitting: processes spread over the shards."""
         self._lock = threading.Lock()
         self._figures: dict[tuple[UUID, str], tuple[float, int]] = {}
         self._thresholds: set[tuple[UUID, str]] = set()
@@ -183,7 +184,9 @@ class EventQuotas:
         return QuotaTally(self, find, now)
 
     def shard_order(self) -> list[int]:
-        return [(self._first_shard + i) % SHARDS for i in range(SHARDS)]
+        """The shards in the order one attempt tries them, from a random one."""
+        first = random.randrange(SHARDS)
+        return [(first + i) % SHARDS for i in range(SHARDS)]
 
     def status(self, customer: Customer) -> QuotaStatus:
         """The customer's month so far: what the ``X-Event-Quota-*`` headers say."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import msgspec
 from eventsourcing.persistence import (
@@ -105,12 +105,24 @@ def _prepared(value: Any) -> Any:
 
 def _extension(code: int, data: memoryview) -> Any:
     if code == EXT_UUID:
-        return UUID(bytes=bytes(data))
+        return _uuid(data)
     if code == EXT_DATETIME:
         return datetime.fromisoformat(bytes(data).decode())
     if code == EXT_DECIMAL:
         return Decimal(bytes(data).decode())
     raise ValueError(f"unknown MessagePack extension type {code}")
+
+
+def _uuid(data: memoryview) -> UUID:
+    """``UUID(bytes=data)`` without the constructor's argument checks: every decoded event
+    holds several ids, and building them was the largest single cost of reading the log
+    (decision 0058). The object is the one ``UUID.__init__`` makes from sixteen bytes."""
+    if len(data) != 16:
+        raise ValueError(f"a UUID extension holds 16 bytes, not {len(data)}")
+    uuid = object.__new__(UUID)
+    object.__setattr__(uuid, "int", int.from_bytes(data, "big"))
+    object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+    return uuid
 
 
 _encoder = msgspec.msgpack.Encoder()

@@ -254,6 +254,37 @@ def test_parallel_events_are_admitted_exactly_up_to_the_quota(
     assert len(accepted) == 50
 
 
+def test_without_group_commit_concurrent_events_spread_over_the_shards(
+    settings: Settings,
+) -> None:
+    """With group commit off every request is an attempt of its own: 300 events from 16
+    threads are all accepted, each counted once, on more than one shard (decision 0058)."""
+    alone = dataclasses.replace(settings, ingest_group_commit=False)
+    with app_client(alone) as (client, container):
+        account = register_account(client)
+        tenant = Tenant(customer_id(account), "live")
+
+        def send(i: int) -> str:
+            try:
+                container.ingestion.ingest(tenant, EventInput(f"solo_{i}", f"user_{i}", "t"))
+            except DomainError as refusal:
+                return refusal.code
+            return "accepted"
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            outcomes = list(pool.map(send, range(300)))
+        month = month_of(datetime.now(UTC))
+        shards = [
+            container.store.find(
+                EventQuotaShard, EventQuotaShard.id_for(tenant.customer_id, month, i)
+            )
+            for i in range(SHARDS)
+        ]
+    assert outcomes == ["accepted"] * 300
+    assert sum(s.used for s in shards if s is not None) == 300
+    assert sum(1 for s in shards if s is not None) > 1
+
+
 def test_two_processes_share_one_quota_exactly(settings: Settings) -> None:
     """Two containers (two API processes) on one store: together they admit the quota."""
     if settings.database_url is None:

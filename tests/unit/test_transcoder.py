@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -68,6 +69,27 @@ def test_each_format_reads_the_other(state: dict[str, Any]) -> None:
     msgpack, json = MsgpackTranscoder(), JsonTranscoder()
     assert identical(msgpack.decode(json.encode(state)), json.decode(json.encode(state)))
     assert identical(json.decode(msgpack.encode(state)), state)
+
+
+@settings(max_examples=100, deadline=None)
+@given(uuid=st.uuids())
+def test_a_decoded_uuid_is_the_one_the_constructor_makes(uuid: UUID) -> None:
+    decoded = MsgpackTranscoder().decode(MsgpackTranscoder().encode({"id": uuid}))["id"]
+    made = UUID(bytes=uuid.bytes)
+    assert type(decoded) is UUID
+    assert (decoded, hash(decoded), str(decoded), decoded.version) == (
+        made,
+        hash(made),
+        str(made),
+        made.version,
+    )
+    assert decoded.__getstate__() == made.__getstate__()  # pickles and deep-copies alike
+
+
+def test_a_uuid_extension_of_the_wrong_length_is_refused() -> None:
+    data = msgspec.msgpack.encode({"id": msgspec.msgpack.Ext(1, b"short")})
+    with pytest.raises(ValueError, match="16 bytes"):
+        MsgpackTranscoder().decode(data)
 
 
 def test_tuples_are_written_as_lists_like_json_does() -> None:

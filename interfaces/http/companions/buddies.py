@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 from litestar import Controller, Request
 from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from application.accounts.principal import Principal
@@ -350,6 +351,36 @@ class Override:
         return wallet_view(change)
 
 
+PURCHASE_REFUSALS = (
+    "item_already_owned",
+    "requirements_not_met",
+    "out_of_stock",
+    "insufficient_balance",
+    "config_version_mismatch",
+)
+
+
+def override_route(
+    method: Callable[..., Callable[[Callable[..., Any]], HTTPRouteHandler]],
+    path: str,
+    body: type[msgspec.Struct],
+    summary: str,
+    errors: Iterable[str] = BUDDY_CHANGE_REFUSALS,
+    feature: str | None = None,
+) -> Callable[[Callable[..., Any]], HTTPRouteHandler]:
+    """How every manual override is declared: on the buddy's path, for a secret key only,
+    answered 200 (the change is made, not queued); each route says what differs."""
+    return method(
+        "/{buddy_id:str}" + path,
+        access=Access.SECRET,
+        body=body,
+        errors=errors,
+        feature=feature,
+        status_code=200,
+        summary=summary,
+    )
+
+
 def provide_override(
     request: Request[Any, Any, Any],
     principal: Caller,
@@ -500,86 +531,48 @@ class BuddyController(Controller):
 
     # -- manual overrides --------------------------------------------------------
 
-    @patch(
-        "/{buddy_id:str}/skills",
-        access=Access.SECRET,
-        body=SkillsRequest,
-        errors=BUDDY_CHANGE_REFUSALS,
-        summary="Manual override: set skill values",
-    )
+    @override_route(patch, "/skills", SkillsRequest, "Manual override: set skill values")
     def set_skills(
         self, override: NamedDependency[Override], data: JSONBody[SkillsRequest]
     ) -> BuddyView:
         return override.buddy_after(override.buddies.set_skills, data.skills)
 
-    @post(
-        "/{buddy_id:str}/coins",
-        access=Access.SECRET,
-        body=CoinsRequest,
-        errors=WALLET_REFUSALS,
-        status_code=200,
-        summary="Manual override: credit coins",
-    )
+    @override_route(post, "/coins", CoinsRequest, "Manual override: credit coins", WALLET_REFUSALS)
     def credit_coins(
         self, override: NamedDependency[Override], data: JSONBody[CoinsRequest]
     ) -> WalletChangeView:
         return override.wallet_after("credit", None, data)
 
-    @post(
-        "/{buddy_id:str}/coins/spend",
-        access=Access.SECRET,
-        body=SpendRequest,
-        errors=SPEND_REFUSALS,
-        status_code=200,
-        summary="Spend coins (or the primary token)",
+    @override_route(
+        post, "/coins/spend", SpendRequest, "Spend coins (or the primary token)", SPEND_REFUSALS
     )
     def spend(
         self, override: NamedDependency[Override], data: JSONBody[SpendRequest]
     ) -> WalletChangeView:
         return override.wallet_after("spend", data.token_key, data)
 
-    @post(
-        "/{buddy_id:str}/tokens",
-        access=Access.SECRET,
-        feature="tokens",
-        body=TokensRequest,
-        errors=WALLET_REFUSALS,
-        status_code=200,
-        summary="Manual override: credit a token",
+    @override_route(
+        post, "/tokens", TokensRequest, "Manual override: credit a token", WALLET_REFUSALS, "tokens"
     )
     def credit_tokens(
         self, override: NamedDependency[Override], data: JSONBody[TokensRequest]
     ) -> WalletChangeView:
         return override.wallet_after("credit", data.token_key, data)
 
-    @post(
-        "/{buddy_id:str}/badges",
-        access=Access.SECRET,
-        feature="badges",
-        body=BadgeRequest,
-        errors=BUDDY_CHANGE_REFUSALS,
-        status_code=200,
-        summary="Manual override: award a badge",
+    @override_route(
+        post, "/badges", BadgeRequest, "Manual override: award a badge", feature="badges"
     )
     def award_badge(
         self, override: NamedDependency[Override], data: JSONBody[BadgeRequest]
     ) -> BuddyView:
         return override.buddy_after(override.buddies.award_badge, data.badge_key)
 
-    @post(
-        "/{buddy_id:str}/items",
-        access=Access.SECRET,
-        body=PurchaseRequest,
-        errors=(
-            *BUDDY_CHANGE_REFUSALS,
-            "item_already_owned",
-            "requirements_not_met",
-            "out_of_stock",
-            "insufficient_balance",
-            "config_version_mismatch",
-        ),
-        status_code=200,
-        summary="Alias of purchase-item (the same purchase), answering the buddy",
+    @override_route(
+        post,
+        "/items",
+        PurchaseRequest,
+        "Alias of purchase-item (the same purchase), answering the buddy",
+        (*BUDDY_CHANGE_REFUSALS, *PURCHASE_REFUSALS),
     )
     def purchase_item(
         self,
