@@ -9,10 +9,12 @@ shard with room, and at the end of the attempt counts each shard it admitted int
 the same transaction as the events. A refused event changes nothing: it is the
 ``event_quota_exceeded`` refusal of that request (or of that batch item).
 
-Each attempt starts admitting at a shard drawn at random, so attempts that run at the same
-time (in other processes, or in this one with group commit off, where every request is its
-own group) rarely write the same stream; a fixed start per process made this process's
-concurrent attempts all count on one shard and lose the race on its version (decision 0058).
+Each attempt admits first into a shard of its own (``EventQuotas.turn``): one no other
+attempt of this process is counting on meanwhile, drawn at random, so attempts of one process
+never race each other on a shard's version (with group commit off every request is its own
+attempt), and those of different processes rarely do. While every shard is taken, the next
+attempt waits for one. With a fixed shard per process, concurrent attempts all counted on
+one shard, lost the race on its version and some ran out of retries (decision 0058).
 
 ``EventQuotas`` also answers what the ``X-Event-Quota-*`` headers say, from a figure this
 process keeps per customer and month: updated by every group it saves, read again from the
@@ -24,7 +26,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -76,12 +79,13 @@ class QuotaTally:
         quotas: EventQuotas,
         find: ShardFinder,
         now: datetime,
+        order: list[int],
     ) -> None:
         self._quotas = quotas
         self._find = find
         self._now = now
         self._month = month_of(now)
-        self._order = quotas.shard_order()
+        self._order = order
         self._shards: dict[UUID, list[EventQuotaShard | None]] = {}
         self._admitted: dict[tuple[UUID, int], int] = {}
         self._limits: dict[UUID, int] = {}
@@ -177,16 +181,35 @@ class EventQuotas:
         self._clock = clock
         self.enabled = enabled
         self._lock = threading.Lock()
+        self._turn_ended = threading.Condition()
+        self._shards_in_turn: set[int] = set()
         self._figures: dict[tuple[UUID, str], tuple[float, int]] = {}
         self._thresholds: set[tuple[UUID, str]] = set()
 
-    def tally(self, find: ShardFinder, now: datetime) -> QuotaTally:
-        return QuotaTally(self, find, now)
+    def tally(self, find: ShardFinder, now: datetime, order: list[int]) -> QuotaTally:
+        return QuotaTally(self, find, now, order)
 
-    def shard_order(self) -> list[int]:
-        """The shards in the order one attempt tries them, from a random one."""
-        first = random.randrange(SHARDS)
-        return [(first + i) % SHARDS for i in range(SHARDS)]
+    @contextmanager
+    def turn(self) -> Iterator[list[int]]:
+        """One attempt's order of the shards, starting at one that no other attempt of this
+        process counts on until this one ends (a free one at random; when none is free, wait
+        for one). A full first shard sends admissions on to the others, which may then race."""
+        start = random.randrange(SHARDS)
+        with self._turn_ended:
+            while len(self._shards_in_turn) == SHARDS:
+                self._turn_ended.wait()
+            first = next(
+                index
+                for index in ((start + i) % SHARDS for i in range(SHARDS))
+                if index not in self._shards_in_turn
+            )
+            self._shards_in_turn.add(first)
+        try:
+            yield [(first + i) % SHARDS for i in range(SHARDS)]
+        finally:
+            with self._turn_ended:
+                self._shards_in_turn.discard(first)
+                self._turn_ended.notify()
 
     def status(self, customer: Customer) -> QuotaStatus:
         """The customer's month so far: what the ``X-Event-Quota-*`` headers say."""

@@ -32,7 +32,7 @@ from eventsourcing.persistence import IntegrityError
 from application.companions.buddy_audiences import BuddyAudiences
 from application.configs.configs import Configs
 from application.economy.wallets import credit_effects, ledger_id_for
-from application.ingestion.event_quotas import EventQuotas
+from application.ingestion.event_quotas import EventQuotas, QuotaTally
 from application.ingestion.group_commit import GroupCommit, Outcome
 from application.shared.ports import Clock, NoTelemetry, Telemetry
 from application.shared.store import EventStore, retry_on_conflict
@@ -287,20 +287,27 @@ class Ingestion:
     def _attempt(
         self, requests: Sequence[_Request], *, optimistic: bool
     ) -> list[Outcome[Ingested]]:
-        """Decide every request in order against shared state, then save them all at once.
+        """Decide every request in order against shared state, then save them all at once;
+        with the quota counted, on a quota shard no other attempt of this process counts on
+        meanwhile (``EventQuotas.turn``).
 
         ``optimistic``: skip the checks the callers made, accept kept aggregates checked
         within ``FRESH_ENOUGH``, and assume a batch's event ids are new (a repeated one fails
         the save, and the next attempt looks each one up).
         """
+        if self._quotas is None:
+            return self._decide(requests, optimistic, None)
+        with self._quotas.turn() as order:
+            find = partial(self._store.find, max_age=FRESH_ENOUGH if optimistic else None)
+            tally = self._quotas.tally(find, self._clock.now(), order)
+            return self._decide(requests, optimistic, tally)
+
+    def _decide(
+        self, requests: Sequence[_Request], optimistic: bool, tally: QuotaTally | None
+    ) -> list[Outcome[Ingested]]:
+        """``_attempt``'s work, with the attempt's quota tally (``None``: not counted)."""
         loaded = _Loaded(self._store, FRESH_ENOUGH if optimistic else None)
         read_from = _read_from_by_user(requests) if optimistic else {}
-        tally = None
-        if self._quotas is not None:
-            max_age = FRESH_ENOUGH if optimistic else None
-            tally = self._quotas.tally(
-                partial(self._store.find, max_age=max_age), self._clock.now()
-            )
         registries: dict[UUID, _Registry] = {}
         recorded: dict[UUID, EventIngestion] = {}
         outcomes: list[Outcome[Ingested]] = []
