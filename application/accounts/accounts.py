@@ -186,8 +186,11 @@ class Accounts:
 
     def entitlements(self, customer_id: UUID) -> Customer:
         """The customer as checked within ``ENTITLEMENTS_MAX_AGE``, for what every request
-        asks of it (its plan, its switched-off capabilities) at no query's cost."""
-        customer = self._store.find(Customer, customer_id, max_age=ENTITLEMENTS_MAX_AGE)
+        asks of it (its plan, its switched-off capabilities) at no query's cost. Read it only:
+        it is the store's kept object, shared with every other reader."""
+        customer = self._store.find(
+            Customer, customer_id, max_age=ENTITLEMENTS_MAX_AGE, read_only=True
+        )
         if customer is None:
             raise NotFound("customer", public_id("customer", customer_id))
         return customer

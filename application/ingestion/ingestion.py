@@ -127,17 +127,27 @@ class _Loaded:
         self._found: dict[UUID, Any] = {}
 
     def find(
-        self, cls: type[A], aggregate_id: UUID, *, max_age: timedelta | None = None
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        *,
+        max_age: timedelta | None = None,
+        read_only: bool = False,
     ) -> A | None:
-        """The aggregate, as old as the attempt accepts, or as ``max_age`` says for it."""
+        """The aggregate, as old as the attempt accepts, or as ``max_age`` says for it;
+        ``read_only`` for one the group only reads (the store's kept object, not a copy)."""
         if aggregate_id not in self._found:
             age = max_age if max_age is not None else self._max_age
-            self._found[aggregate_id] = self._store.find(cls, aggregate_id, max_age=age)
+            self._found[aggregate_id] = self._store.find(
+                cls, aggregate_id, max_age=age, read_only=read_only
+            )
         found = self._found[aggregate_id]
         return found if isinstance(found, cls) else None
 
-    def load(self, cls: type[A], aggregate_id: UUID, kind: str, public: str) -> A:
-        found = self.find(cls, aggregate_id)
+    def load(
+        self, cls: type[A], aggregate_id: UUID, kind: str, public: str, *, read_only: bool = False
+    ) -> A:
+        found = self.find(cls, aggregate_id, read_only=read_only)
         if found is None:
             raise NotFound(kind, public)
         return found
@@ -238,7 +248,7 @@ class Ingestion:
         if user_id in done:
             return
         done.add(user_id)
-        account = self._store.find(UserAccount, UserAccount.id_for(tenant, user_id))
+        account = self._store.find(UserAccount, UserAccount.id_for(tenant, user_id), read_only=True)
         for buddy_id in account.buddy_ids if account else ():
             self._store.refresh(Buddy, buddy_id, max_age=FRESH_ENOUGH)
             self._store.refresh(Ledger, ledger_id_for(buddy_id), max_age=FRESH_ENOUGH)
@@ -331,7 +341,10 @@ class Ingestion:
                     raise misdated
                 targets = self._targets(tenant, item, loaded, read_from.get(item.user_id))
                 if tally is not None:
-                    tally.admit(loaded.load(Customer, tenant.customer_id, "customer", "me"))
+                    customer = loaded.load(
+                        Customer, tenant.customer_id, "customer", "me", read_only=True
+                    )
+                    tally.admit(customer)
             except DomainError as refusal:
                 outcomes.append(refusal)
                 continue
@@ -361,7 +374,9 @@ class Ingestion:
         made by a strict check or once per group for the warnings.
         """
         if tenant.customer_id not in registries:
-            customer = self._store.find(Customer, tenant.customer_id, max_age=FRESH_ENOUGH)
+            customer = self._store.find(
+                Customer, tenant.customer_id, max_age=FRESH_ENOUGH, read_only=True
+            )
             if customer is None:
                 raise NotFound("customer", "me")
             registries[tenant.customer_id] = _Registry(
@@ -399,7 +414,10 @@ class Ingestion:
         checked since the user's requests were read ahead (``read_from``), else read now."""
         age = None if read_from is None else timedelta(seconds=time.monotonic() - read_from)
         account = loaded.find(
-            UserAccount, UserAccount.id_for(tenant, item.user_id), max_age=age or _NOW
+            UserAccount,
+            UserAccount.id_for(tenant, item.user_id),
+            max_age=age or _NOW,
+            read_only=True,
         )
         buddy_ids = list(account.buddy_ids) if account else []
         if item.buddy_id is not None:

@@ -19,7 +19,10 @@ thousand times by another process), the copy is dropped and the aggregate is rec
 from its snapshot instead, so a load never replays a long history.
 
 Every load hands out a deep copy and every save keeps one: a use case that changes its copy
-and then fails (a refusal, a lost race) leaves the kept one as stored. Each entry has its own
+and then fails (a refusal, a lost race) leaves the kept one as stored. A caller that only
+reads (``copy=False``: the customer and the user's account on every event) is handed the kept
+object itself, which is why a kept object is never changed once kept: catching one up applies
+the new events to a copy, and a save keeps a copy of what was saved. Each entry has its own
 lock, so loads of different aggregates never wait for each other.
 """
 
@@ -69,12 +72,15 @@ class KeptAggregates:
         *,
         max_age: float = 0.0,
         keep_absence: bool = False,
+        copy: bool = True,
     ) -> Any:
         """A copy of the aggregate as stored now, or as checked less than ``max_age`` seconds
         ago; ``None`` if there is none. With ``keep_absence``, an aggregate found not to exist
-        is kept as absent under the same rule."""
+        is kept as absent under the same rule. Without ``copy``, the kept object itself, for
+        a caller that promises only to read it."""
+        hand_out = deepcopy if copy else _as_kept
         return self._checked(
-            aggregate_id, events_after, reconstruct, max_age, deepcopy, keep_absence
+            aggregate_id, events_after, reconstruct, max_age, hand_out, keep_absence
         )
 
     def refresh(
@@ -118,7 +124,10 @@ class KeptAggregates:
             if kept is not None and now - entry.checked_at >= max_age:
                 newer = events_after(kept.version, self._catch_up_limit)
                 too_far_behind = len(newer) >= self._catch_up_limit
-                kept = None if too_far_behind else self._apply(kept, newer)
+                if too_far_behind:
+                    kept = None
+                elif newer:  # a reader may hold the kept object: it is not changed
+                    kept = self._apply(deepcopy(kept), newer)
                 entry.checked_at = now
             if kept is None:
                 kept = reconstruct()
@@ -144,3 +153,7 @@ class KeptAggregates:
     def _forget(self, aggregate_id: UUID) -> None:
         with self._lock:
             self._entries.pop(aggregate_id, None)
+
+
+def _as_kept(aggregate: Any) -> Any:
+    return aggregate

@@ -154,11 +154,17 @@ class EventStore(Application[UUID]):
         return aggregate
 
     def find(
-        self, cls: type[A], aggregate_id: UUID, *, max_age: timedelta | None = None
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        *,
+        max_age: timedelta | None = None,
+        read_only: bool = False,
     ) -> A | None:
         """The aggregate as stored now, or ``None``. For the kept types a caller may accept
         a copy checked against the store at most ``max_age`` ago, at no query's cost
-        (``application/shared/kept_aggregates.py``)."""
+        (``application/shared/kept_aggregates.py``). ``read_only``: the caller will not change
+        it, so a kept one is handed out without a copy (shared: never change it)."""
         if cls not in KEPT_TYPES:
             aggregate: object = self._reconstruct(cls, aggregate_id)
         else:
@@ -167,6 +173,7 @@ class EventStore(Application[UUID]):
                 *self._sources(cls, aggregate_id),
                 max_age=_seconds(max_age),
                 keep_absence=cls in ABSENCE_KEPT_TYPES,
+                copy=not read_only,
             )
         return aggregate if isinstance(aggregate, cls) else None
 

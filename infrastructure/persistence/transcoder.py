@@ -119,10 +119,17 @@ def _uuid(data: memoryview) -> UUID:
     (decision 0058). The object is the one ``UUID.__init__`` makes from sixteen bytes."""
     if len(data) != 16:
         raise ValueError(f"a UUID extension holds 16 bytes, not {len(data)}")
-    uuid = object.__new__(UUID)
-    object.__setattr__(uuid, "int", int.from_bytes(data, "big"))
-    object.__setattr__(uuid, "is_safe", SafeUUID.unknown)
+    uuid = _new_object(UUID)
+    _set_attribute(uuid, "int", _int_from_bytes(data, "big"))
+    _set_attribute(uuid, "is_safe", _UNKNOWN_SAFETY)
     return uuid
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+_int_from_bytes = int.from_bytes
+_UNKNOWN_SAFETY = SafeUUID.unknown
+"""Looked up once: reading an enum member is a descriptor call on every access."""
 
 
 _encoder = msgspec.msgpack.Encoder()

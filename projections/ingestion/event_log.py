@@ -67,11 +67,14 @@ class EventLogView:
 
 
 def _hex_ids(value: Any) -> Any:
-    """``value`` with every UUID inside it as its hex, as a view column holds ids."""
-    if isinstance(value, UUID):
-        return value.hex
-    if isinstance(value, dict):
+    """``value`` with every UUID inside it as its hex, as a view column holds ids. A decoded
+    event holds plain dicts, lists and UUIDs, so the exact type is checked (cheaper than
+    ``isinstance`` on every leaf of every event's effects)."""
+    kind = type(value)
+    if kind is dict:
         return {k: _hex_ids(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [_hex_ids(v) for v in value]
+    if kind is UUID:
+        return value.hex
     return value

@@ -65,6 +65,7 @@ class Streams:
         *,
         max_age: float = 0.0,
         keep_absence: bool = False,
+        copy: bool = True,
     ) -> Counter | None:
         loaded: Counter | None = kept.load(
             aggregate_id,
@@ -72,6 +73,7 @@ class Streams:
             self.reconstruct(aggregate_id),
             max_age=max_age,
             keep_absence=keep_absence,
+            copy=copy,
         )
         return loaded
 
@@ -104,6 +106,44 @@ def test_every_load_equals_a_replay_of_what_is_stored(
             loaded.values.append(-1)
             loaded.version += 1
     assert max(streams.caught_up, default=0) <= LIMIT  # never more than the limit replayed
+
+
+read_only_steps = st.lists(
+    st.tuples(st.sampled_from(["append", "read", "load", "save"]), st.integers(1, 9)),
+    max_size=40,
+)
+
+
+@given(steps=read_only_steps)
+def test_what_a_reader_was_handed_never_changes_afterwards(
+    steps: list[tuple[str, int]],
+) -> None:
+    """A read-only load hands out the kept object itself; catching up, saves and other
+    loads never change it, so a reader holding it sees the state it was handed."""
+    streams = Streams()
+    aggregate_id = uuid4()
+    streams.events[aggregate_id] = [0]
+    kept = KeptAggregates(2, LIMIT, apply)
+    handed: list[tuple[Counter, list[int], int]] = []
+    for action, count in steps:
+        if action == "append":  # another process writes
+            streams.events[aggregate_id] += list(range(count))
+        elif action == "read":
+            shared = streams.load(kept, aggregate_id, copy=False)
+            assert shared is not None and shared.values == streams.events[aggregate_id]
+            handed.append((shared, list(shared.values), shared.version))
+        elif action == "load":
+            copied = streams.load(kept, aggregate_id)
+            assert copied is not None and all(copied is not shared for shared, _, _ in handed)
+        else:  # this process changes its copy and saves it
+            changed = streams.load(kept, aggregate_id)
+            assert changed is not None
+            changed.values.append(count)
+            changed.version += 1
+            streams.events[aggregate_id].append(count)
+            kept.saved([changed])
+        for shared, values, version in handed:
+            assert (shared.values, shared.version) == (values, version)
 
 
 def test_a_copy_far_behind_is_reconstructed_not_replayed() -> None:
