@@ -51,12 +51,7 @@ PRINCIPAL_ACCESS = (Access.SECRET, Access.READABLE, Access.DASHBOARD)
 
 
 async def enforce_edge_policy(request: Request[Any, Any, Any]) -> None:
-    try:
-        await _authenticate(request)
-    except (Unauthorized, WrongCredential):
-        await anyio.to_thread.run_sync(count_refused, request)
-        raise
-    await anyio.to_thread.run_sync(admit, request)
+    await anyio.to_thread.run_sync(_admit_caller, request)
     _check_parameters(request)
     if request.route_handler.opt.get("raw_body"):
         return
@@ -68,16 +63,28 @@ async def enforce_edge_policy(request: Request[Any, Any, Any]) -> None:
     check_json_body(body)
 
 
-async def _authenticate(request: Request[Any, Any, Any]) -> None:
+def _admit_caller(request: Request[Any, Any, Any]) -> None:
+    """Step 1: the credential, then the rate-limit bucket and the plan feature. Each may read
+    a store, so all of them run in one trip off the event loop (a trip each cost the API
+    process a thread hand-over per step and request)."""
+    try:
+        _authenticate(request)
+    except (Unauthorized, WrongCredential):
+        count_refused(request)
+        raise
+    admit(request)
+
+
+def _authenticate(request: Request[Any, Any, Any]) -> None:
     """Resolve the credential the handler's signature asks for (dependencies go by name)."""
     wanted = request.route_handler.parsed_fn_signature.parameters
     access = request.route_handler.opt.get("access")
     if "principal" in wanted or access in PRINCIPAL_ACCESS:  # also through a dependency
-        request.state[PRINCIPAL_STATE] = await anyio.to_thread.run_sync(resolve_principal, request)
+        request.state[PRINCIPAL_STATE] = resolve_principal(request)
     if "widget" in wanted or access is Access.WIDGET:
-        request.state[WIDGET_STATE] = await anyio.to_thread.run_sync(resolve_widget, request)
+        request.state[WIDGET_STATE] = resolve_widget(request)
     if "admin" in wanted or access is Access.ADMIN:
-        request.state[ADMIN_STATE] = await anyio.to_thread.run_sync(resolve_admin, request)
+        request.state[ADMIN_STATE] = resolve_admin(request)
 
 
 def _check_parameters(request: Request[Any, Any, Any]) -> None:
