@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from typing import Any
 
-import anyio
 import pytest
 from litestar.testing import TestClient
 
@@ -48,7 +49,10 @@ def test_a_client_gone_before_its_body_is_one_warning_without_a_traceback(
         sent.append(message)
 
     caplog.set_level(logging.INFO, logger="hatched")
-    anyio.run(app_for(container), scope, receive, send)
+    # A thread of its own: the suite's other tests may leave this thread's event loop set.
+    call = threading.Thread(target=asyncio.run, args=(app_for(container)(scope, receive, send),))
+    call.start()
+    call.join(30)
 
     started = next(m for m in sent if m["type"] == "http.response.start")
     assert started["status"] == 500
