@@ -49,6 +49,14 @@ BUDDY_CHANGE_REFUSALS = ("invalid_state_transition", "conflict")
 """What any change of a buddy can be refused with: it is archived, or a write raced it."""
 WALLET_REFUSALS = (*BUDDY_CHANGE_REFUSALS, "validation_failed")
 SPEND_REFUSALS = (*WALLET_REFUSALS, "insufficient_balance", "progression_not_spendable")
+PURCHASE_REFUSALS = (
+    *BUDDY_CHANGE_REFUSALS,
+    "item_already_owned",
+    "requirements_not_met",
+    "out_of_stock",
+    "insufficient_balance",
+    "config_version_mismatch",
+)
 
 
 class RenameRequest(Model):
@@ -351,15 +359,6 @@ class Override:
         return wallet_view(change)
 
 
-PURCHASE_REFUSALS = (
-    "item_already_owned",
-    "requirements_not_met",
-    "out_of_stock",
-    "insufficient_balance",
-    "config_version_mismatch",
-)
-
-
 def override_route(
     method: Callable[..., Callable[[Callable[..., Any]], HTTPRouteHandler]],
     path: str,
@@ -572,7 +571,7 @@ class BuddyController(Controller):
         "/items",
         PurchaseRequest,
         "Alias of purchase-item (the same purchase), answering the buddy",
-        (*BUDDY_CHANGE_REFUSALS, *PURCHASE_REFUSALS),
+        PURCHASE_REFUSALS,
     )
     def purchase_item(
         self,

@@ -20,7 +20,7 @@ from application.companions.purchases import Acquisition, Purchases
 from domain.shared.ids import public_id
 from interfaces.http.auth import Caller
 from interfaces.http.body import Model
-from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS
+from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS, PURCHASE_REFUSALS
 from interfaces.http.pagination import Page, Paging, TenantListing
 from interfaces.http.request_id import correlation_of
 from interfaces.http.routing import Access, get, post
@@ -28,14 +28,6 @@ from projections.economy.purchased_items import PURCHASED_ITEMS, PurchasedItemsV
 
 ItemId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
-PURCHASE_REFUSALS = (
-    *BUDDY_CHANGE_REFUSALS,
-    "item_already_owned",
-    "requirements_not_met",
-    "out_of_stock",
-    "insufficient_balance",
-    "config_version_mismatch",
-)
 UNLOCK_REFUSALS = (*BUDDY_CHANGE_REFUSALS, "item_already_owned", "no_published_config")
 
 

@@ -26,9 +26,8 @@ from interfaces.http.accepted import AcceptedOperation, accepted_operation
 from interfaces.http.asset_links import item_image, public_origin
 from interfaces.http.body import Model
 from interfaces.http.companions.appearance import EQUIP_REFUSALS
-from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS
+from interfaces.http.companions.buddies import BUDDY_CHANGE_REFUSALS, PURCHASE_REFUSALS
 from interfaces.http.companions.purchases import (
-    PURCHASE_REFUSALS,
     ItemRequest,
     PurchaseResult,
     purchase_result,
