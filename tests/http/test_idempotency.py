@@ -18,6 +18,7 @@ from application.idempotency.idempotency import RETENTION, Idempotency
 from infrastructure.shared.clock import SystemClock
 from interfaces.container import Container
 from tests.conftest import Account
+from tests.http.asgi import call_app, http_scope
 from tests.http.flow import apply_preset, hatch_buddy, send_event
 
 REPLAYED = "idempotency-replayed"
@@ -229,38 +230,24 @@ def test_a_malformed_key_is_refused_and_nothing_runs(
 
 def test_the_header_twice_is_refused(client: TestClient, account: Account, buddy: str) -> None:
     # the test client folds repeated headers into one; a server hands them over one by one
-    app = client.app
-    sent: list[dict[str, Any]] = []
     body = b'{"amount": 5, "reason": "bonus"}'
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": f"/api/v1/buddies/{buddy}/coins",
-        "raw_path": f"/api/v1/buddies/{buddy}/coins".encode(),
-        "root_path": "",
-        "query_string": b"",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1234),
-        "headers": [
-            (b"host", b"testserver"),
+    path = f"/api/v1/buddies/{buddy}/coins"
+    scope = http_scope(
+        "POST",
+        path,
+        [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
             (b"authorization", f"Bearer {account.live_key}".encode()),
             (b"idempotency-key", b"a"),
             (b"idempotency-key", b"b"),
         ],
-    }
+    )
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    client.blocking_portal.call(app, scope, receive, send)
+    sent = call_app(client, scope, receive)
     assert sent[0]["status"] == 422
     error = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))["error"]
     assert error["code"] == "validation_failed" and "Idempotency-Key" in error["message"]
