@@ -68,6 +68,30 @@ def coins(client: TestClient, account: Account, buddy_id: str) -> int:  # type: 
     return int(buddy["coins"])
 
 
+def ingest_concurrently(
+    container: Container, tenant: Tenant, events: list[EventInput]
+) -> list[str]:
+    """Each event ingested from one of 16 threads: ``accepted`` or its refusal's code."""
+
+    def send(event: EventInput) -> str:
+        try:
+            container.ingestion.ingest(tenant, event)
+        except DomainError as refusal:
+            return refusal.code
+        return "accepted"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        return list(pool.map(send, events))
+
+
+def month_shards(container: Container, tenant: Tenant) -> list[EventQuotaShard | None]:
+    month = month_of(datetime.now(UTC))
+    return [
+        container.store.find(EventQuotaShard, EventQuotaShard.id_for(tenant.customer_id, month, i))
+        for i in range(SHARDS)
+    ]
+
+
 def test_a_new_customer_is_on_starter_and_every_authenticated_answer_shows_its_quota(
     client: TestClient,  # type: ignore[type-arg]
     account: Account,
@@ -229,22 +253,11 @@ def test_parallel_events_are_admitted_exactly_up_to_the_quota(
     for i in range(10):
         container.ingestion.ingest(tenant, EventInput(f"warm_{i}", f"user_{i % 3}", "t"))
 
-    def send(i: int) -> str:
-        try:
-            container.ingestion.ingest(tenant, EventInput(f"evt_{i}", f"user_{i % 7}", "t"))
-        except DomainError as refusal:
-            return refusal.code
-        return "accepted"
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        outcomes = list(pool.map(send, range(200)))
+    events = [EventInput(f"evt_{i}", f"user_{i % 7}", "t") for i in range(200)]
+    outcomes = ingest_concurrently(container, tenant, events)
     assert outcomes.count("accepted") == 50
     assert outcomes.count("event_quota_exceeded") == 150
-    month = month_of(datetime.now(UTC))
-    shards = [
-        container.store.find(EventQuotaShard, EventQuotaShard.id_for(tenant.customer_id, month, i))
-        for i in range(SHARDS)
-    ]
+    shards = month_shards(container, tenant)
     assert sum(s.used for s in shards if s is not None) == 60
     accepted = [
         i
@@ -264,22 +277,9 @@ def test_without_group_commit_concurrent_events_spread_over_the_shards(
         account = register_account(client)
         tenant = Tenant(customer_id(account), "live")
 
-        def send(i: int) -> str:
-            try:
-                container.ingestion.ingest(tenant, EventInput(f"solo_{i}", f"user_{i}", "t"))
-            except DomainError as refusal:
-                return refusal.code
-            return "accepted"
-
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            outcomes = list(pool.map(send, range(300)))
-        month = month_of(datetime.now(UTC))
-        shards = [
-            container.store.find(
-                EventQuotaShard, EventQuotaShard.id_for(tenant.customer_id, month, i)
-            )
-            for i in range(SHARDS)
-        ]
+        events = [EventInput(f"solo_{i}", f"user_{i}", "t") for i in range(300)]
+        outcomes = ingest_concurrently(container, tenant, events)
+        shards = month_shards(container, tenant)
     assert outcomes == ["accepted"] * 300
     assert sum(s.used for s in shards if s is not None) == 300
     assert sum(1 for s in shards if s is not None) > 1
