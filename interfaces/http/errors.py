@@ -128,9 +128,9 @@ def on_http_exception(
         )
     if isinstance(exc, NotFoundException):
         return error_response(request, "resource_not_found", "no such route or resource")
-    code = _CODE_BY_STATUS.get(exc.status_code)
     if isinstance(exc, InternalServerException) and exc.detail == CLIENT_GONE:
         return on_client_gone(request)
+    code = _CODE_BY_STATUS.get(exc.status_code)
     if code is None:
         return on_unexpected(request, exc)
     messages = {
