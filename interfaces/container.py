@@ -90,7 +90,7 @@ from infrastructure.integrations.ssrf import WebhookUrlGuard
 from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
 from infrastructure.integrations.webhook_sender import HttpWebhookSender
 from infrastructure.persistence.event_store import event_store_env, schema_setup
-from infrastructure.persistence.followers import Follower, stop_all
+from infrastructure.persistence.followers import Follower, ViewRunner, stop_all
 from infrastructure.persistence.parked_events import ParkedEvents
 from infrastructure.persistence.view_lag_metrics import ViewLag
 from infrastructure.persistence.view_store import ViewStore
@@ -352,7 +352,8 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         heartbeats=heartbeats,
     )
     log = store.recent  # every follower of this process shares the reads of new events
-    followers = [Follower.for_projection(p, log, views) for p in all_projections()]
+    runner = ViewRunner(log, views)
+    followers = [Follower.for_projection(p, log, views, runner) for p in all_projections()]
     followers.append(Follower.for_reactor(OperationDispatcher(tasks), log, views))
     followers.append(Follower.for_reactor(AutoEvolver(store, configs), log, views))
     buddies = Buddies(store, clock, secrets, configs, credits)

@@ -23,7 +23,7 @@ from psycopg.conninfo import make_conninfo
 
 from infrastructure.persistence.failures import caused_by_infrastructure
 from infrastructure.persistence.parked_events import Outcome, ParkedEvents
-from infrastructure.persistence.view_store import ViewStore
+from infrastructure.persistence.view_store import ViewBatch, ViewStore
 from infrastructure.shared.settings import Settings
 from projections.shared.base import Projection, RowChange
 
@@ -93,14 +93,22 @@ class Follower:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._position: int | None = None
+        self._runner: ViewRunner | None = None
 
     @classmethod
     def for_projection(
-        cls, projection: Projection, source: EventSource, views: ViewStore
+        cls,
+        projection: Projection,
+        source: EventSource,
+        views: ViewStore,
+        runner: ViewRunner | None = None,
     ) -> Follower:
+        """A view's follower; with ``runner``, started and stopped as one of the views that
+        runner applies together (it then has no thread of its own)."""
         views.register(projection)
         follower = cls(projection.name, source, views, projection.handle)
         follower.projection = projection
+        follower._runner = runner
         return follower
 
     @classmethod
@@ -131,20 +139,26 @@ class Follower:
         """
         handled = 0
         while not self._stopping.is_set():
-            if self._position is None:
-                self._position = self._views.position(self.name)
-            position = self._position
-            batch = self._source.notifications_after(position, BATCH)
-            if not batch:
+            stepped = self.step()
+            if stepped is None:
                 return handled
-            if self._views.apply_outcomes(
-                self.name, self._outcomes(batch), batch[-1][0], expected=position
-            ):
-                handled += len(batch)
-                self._position = batch[-1][0]
-            else:
-                self._position = None
+            handled += stepped
         return handled
+
+    def step(self) -> int | None:
+        """Read and apply one batch after the position; how many events it held (``None``:
+        nothing follows the position; 0: the batch was refused and the position is re-read)."""
+        position = self.known_position()
+        batch = self._source.notifications_after(position, BATCH)
+        if not batch:
+            return None
+        if self._views.apply_outcomes(
+            self.name, self._outcomes(batch), batch[-1][0], expected=position
+        ):
+            self._position = batch[-1][0]
+            return len(batch)
+        self._position = None
+        return 0
 
     def retry_parked(self) -> int:
         """Hand a reactor the events it parked, oldest first; returns how many it handled.
@@ -205,19 +219,28 @@ class Follower:
             raise error
 
     def wake(self) -> None:
+        if self._runner is not None:
+            self._runner.wake()
         self._wake.set()
 
     def hurry(self) -> None:
         """A reader waits for this follower: end the gathering and read now."""
+        if self._runner is not None:
+            self._runner.hurry()
         self._hurry.set()
         self._wake.set()
 
     def start(self) -> None:
+        if self._runner is not None:
+            self._runner.join(self)
+            return
         self._thread = threading.Thread(target=self._run, name=f"follower-{self.name}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self.ask_to_stop()
+        if self._runner is not None:
+            self._runner.leave(self)
         if self._thread is not None:
             self._thread.join(timeout=10)
 
@@ -226,6 +249,32 @@ class Follower:
         self._stopping.set()
         self._hurry.set()
         self._wake.set()
+        if self._runner is not None:
+            self._runner.wake()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def known_position(self) -> int:
+        """The view's position, read from the tracking table when not known (at first, and
+        after a batch was refused)."""
+        if self._position is None:
+            self._position = self._views.position(self.name)
+        return self._position
+
+    def forget_position(self) -> None:
+        self._position = None
+
+    def share_of(self, batch: list[tuple[int, Any]], position: int) -> ViewBatch:
+        """The view's share of ``batch`` (the events after its position, handled), to take
+        it to ``position``; once applied (or refused), ``landed`` says so."""
+        known = self.known_position()
+        events = batch if batch[0][0] > known else [e for e in batch if e[0] > known]
+        return ViewBatch(self.name, self._outcomes(events), position, known)
+
+    def landed(self, batch: ViewBatch, applied: bool) -> None:
+        self._position = batch.position if applied else None
 
     def _run(self) -> None:
         retried = False
@@ -250,6 +299,112 @@ class Follower:
             return
         self._hurry.wait(VIEW_GATHER_SECONDS)
         self._hurry.clear()
+
+
+class ViewRunner:
+    """Runs a process's view followers in one thread, each batch of new events applied to
+    all of them in one transaction (decision 0059).
+
+    Eighteen views each reading the new events, each writing a transaction of its own and
+    each moving its position with its own statement cost the projector more than the API
+    per event. Here one read serves them all, and one transaction carries every view's
+    changes and one compare-and-set of their positions. The views keep their own positions:
+    a view behind the others by more than a batch (a new view, a rebuilt one) catches up
+    one batch per round on its own, so the others never wait for it; a joint batch that
+    cannot land whole (an event to park, another writer) is applied view by view.
+    """
+
+    def __init__(self, source: EventSource, views: ViewStore) -> None:
+        self._source = source
+        self._views = views
+        self._members: list[Follower] = []
+        self._round = threading.Lock()
+        self._wake = threading.Event()
+        self._hurry = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def join(self, follower: Follower) -> None:
+        """Run ``follower`` from now on (the thread starts with its first follower)."""
+        with self._round:
+            self._members.append(follower)
+            if self._thread is None:
+                self._stopping.clear()
+                self._thread = threading.Thread(target=self._run, name="view-runner", daemon=True)
+                self._thread.start()
+        self.wake()
+
+    def leave(self, follower: Follower) -> None:
+        """Stop running ``follower``, once the round in hand is over (its last batch has
+        landed or was rolled back); the thread ends with its last follower."""
+        with self._round:
+            if follower in self._members:
+                self._members.remove(follower)
+            thread = self._thread if not self._members else None
+            if thread is not None:
+                self._thread = None
+                self._stopping.set()
+        if thread is not None:
+            self.hurry()
+            thread.join(timeout=10)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def hurry(self) -> None:
+        self._hurry.set()
+        self._wake.set()
+
+    def catch_up(self) -> int:
+        """Apply everything recorded so far to every running view; how many events were read."""
+        handled = 0
+        while not self._stopping.is_set():
+            with self._round:
+                members = [m for m in self._members if not m.stopping]
+                stepped = self._step(members) if members else None
+            if stepped is None:
+                return handled
+            handled += stepped
+        return handled
+
+    def _step(self, members: list[Follower]) -> int | None:
+        """One round: a batch for the views together, one for each view far behind them."""
+        lead = max(member.known_position() for member in members)
+        pack = [m for m in members if m.known_position() >= lead - BATCH]
+        behind = [m.step() for m in members if m.known_position() < lead - BATCH]
+        stepped = self._step_together(pack)
+        if stepped is None and all(s is None for s in behind):
+            return None
+        return (stepped or 0) + sum(s or 0 for s in behind)
+
+    def _step_together(self, pack: list[Follower]) -> int | None:
+        low = min(member.known_position() for member in pack)
+        batch = self._source.notifications_after(low, BATCH)
+        if not batch:
+            return None
+        end = batch[-1][0]
+        moving = [m for m in pack if m.known_position() < end]
+        shares = [member.share_of(batch, end) for member in moving]
+        for member, share, applied in zip(
+            moving, shares, self._views.apply_together(shares), strict=True
+        ):
+            member.landed(share, applied)
+        return len(batch)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                if self.catch_up():
+                    self._hurry.wait(VIEW_GATHER_SECONDS)
+                    self._hurry.clear()
+            except Exception:
+                with self._round:
+                    for member in self._members:
+                        member.forget_position()
+                log.exception("the view runner failed; retrying")
+                self._stopping.wait(1.0)
+            self._wake.wait(IDLE_POLL_SECONDS)
 
 
 class PostgresWakeUp:

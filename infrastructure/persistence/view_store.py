@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg.conninfo import make_conninfo
@@ -40,6 +41,21 @@ log = logging.getLogger("hatched.views")
 TRACKING_TABLE = "view_tracking"
 _TYPES = {"text": "TEXT", "int": "BIGINT"}
 _COMPARISONS = frozenset({"=", "<", "<=", ">", ">=", "!="})
+
+
+@dataclass(frozen=True)
+class ViewBatch:
+    """One view's share of a batch: its handled events, the position they take it to, and
+    the position it must still be at (``ViewStore.apply_together``)."""
+
+    view: str
+    outcomes: Sequence[Outcome]
+    position: int
+    expected: int
+
+
+class _NotAllMoved(Exception):
+    """A view of a joint batch was not where expected: the transaction is rolled back."""
 
 
 class ViewStore:
@@ -218,6 +234,37 @@ class ViewStore:
             _park_refused(tx, view, outcomes)
         self.changed()
         return True
+
+    def apply_together(self, batches: Sequence[ViewBatch]) -> list[bool]:
+        """``apply_outcomes`` for several views at once; returns for each whether it was
+        applied.
+
+        The usual case is one transaction for them all: one compare-and-set for the views
+        at the same positions, then every change (each view writes tables of its own, so
+        only the order within a view matters, and it is kept). When that cannot be (an
+        event to park, a change the database refuses, a view moved by another writer or
+        never tracked yet), nothing of it lands and each view is applied on its own, as
+        ``apply_outcomes`` does, so every view ends exactly as it would alone.
+        """
+        clean = all(o.error is None for batch in batches for o in batch.outcomes)
+        if len(batches) > 1 and clean:
+            try:
+                with self._transaction() as tx:
+                    if not _all_moved(tx, batches):
+                        raise _NotAllMoved
+                    _write(tx, (c for b in batches for o in b.outcomes for c in o.changes))
+            except _NotAllMoved:
+                pass
+            except Exception as error:
+                if caused_by_infrastructure(error):
+                    raise
+            else:
+                self.changed()
+                return [True] * len(batches)
+        return [
+            self.apply_outcomes(b.view, b.outcomes, b.position, expected=b.expected)
+            for b in batches
+        ]
 
     def apply_outcomes_in(
         self, tx: _Tx, view: str, outcomes: Sequence[Outcome], position: int
@@ -513,6 +560,24 @@ def _moved(tx: _Tx, view: str, position: int, expected: int | None) -> bool:
         (view, position),
     )
     return bool(created.rowcount == 1)
+
+
+def _all_moved(tx: _Tx, batches: Sequence[ViewBatch]) -> bool:
+    """``_moved`` for every batch's view, one statement for the views that move together
+    (usually all of them); ``False`` as soon as one of them is not where it was expected."""
+    together: dict[tuple[int, int], list[str]] = {}
+    for batch in batches:
+        together.setdefault((batch.expected, batch.position), []).append(batch.view)
+    for (expected, position), views in together.items():
+        marks = ", ".join(tx.p for _ in views)
+        moved = tx.execute(
+            f"UPDATE {TRACKING_TABLE} SET position = {tx.p} "
+            f"WHERE position = {tx.p} AND view IN ({marks})",
+            (position, expected, *views),
+        )
+        if moved.rowcount != len(views):
+            return False
+    return True
 
 
 def _park_refused(tx: _Tx, view: str, outcomes: Sequence[Outcome]) -> list[Outcome]:

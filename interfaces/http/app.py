@@ -64,6 +64,7 @@ from interfaces.http.configs.skill_decay import SkillDecayController, SkillDecay
 from interfaces.http.configs.streak_definitions import StreakDefinitionController
 from interfaces.http.consistency import add_view_lag_header
 from interfaces.http.credits.credits import CreditController, ImageUsageController
+from interfaces.http.dependency_resolution import SequentialSyncDependencies
 from interfaces.http.edge_policy import enforce_edge_policy
 from interfaces.http.errors import EXCEPTION_HANDLERS
 from interfaces.http.health import HealthController
@@ -197,7 +198,7 @@ def create_litestar(container: Container) -> Litestar:
         before_request=enforce_edge_policy,
         before_send=[add_view_lag_header, add_usage_headers],
         request_max_body_size=container.settings.max_body_bytes,
-        plugins=[ShapeSchemaPlugin()],
+        plugins=[ShapeSchemaPlugin(), SequentialSyncDependencies()],
         openapi_config=OpenAPIConfig(
             title="Hatched API",
             version="1.0.0",
