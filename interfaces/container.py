@@ -90,7 +90,7 @@ from infrastructure.integrations.ssrf import WebhookUrlGuard
 from infrastructure.integrations.webhook_secrets import SealedWebhookSecrets
 from infrastructure.integrations.webhook_sender import HttpWebhookSender
 from infrastructure.persistence.event_store import event_store_env, schema_setup
-from infrastructure.persistence.followers import Follower, ViewRunner, stop_all
+from infrastructure.persistence.followers import Follower, JointRunner, stop_all
 from infrastructure.persistence.parked_events import ParkedEvents
 from infrastructure.persistence.view_lag_metrics import ViewLag
 from infrastructure.persistence.view_store import ViewStore
@@ -352,14 +352,18 @@ def _build_container(settings: Settings, adapters: Adapters) -> Container:
         heartbeats=heartbeats,
     )
     log = store.recent  # every follower of this process shares the reads of new events
-    runner = ViewRunner(log, views)
-    followers = [Follower.for_projection(p, log, views, runner) for p in all_projections()]
-    followers.append(Follower.for_reactor(OperationDispatcher(tasks), log, views))
-    followers.append(Follower.for_reactor(AutoEvolver(store, configs), log, views))
+    view_runner = JointRunner.for_views(log, views)
+    followers = [Follower.for_projection(p, log, views, view_runner) for p in all_projections()]
+    reactor_runner = JointRunner.for_reactors(log, views)
     buddies = Buddies(store, clock, secrets, configs, credits)
-    followers.append(Follower.for_reactor(CreditWaiters(store, buddies), log, views))
+    for reactor in (
+        OperationDispatcher(tasks),
+        AutoEvolver(store, configs),
+        CreditWaiters(store, buddies),
+    ):
+        followers.append(Follower.for_reactor(reactor, log, views, reactor_runner))
     dispatcher = WebhookDispatcher(store, clock, tasks, asset_url=webhook_asset_links(settings))
-    followers.append(Follower.for_batch_reactor(dispatcher, log, views))
+    followers.append(Follower.for_batch_reactor(dispatcher, log, views, reactor_runner))
     sweeper = Sweeper(
         store,
         clock,

@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from copy import deepcopy
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -263,9 +263,14 @@ class Configs:
             return None
         return self._load(catalog.published_id)
 
-    def published_rulebook(self, tenant: Tenant) -> Rulebook | None:
-        """The published rulebook, read through the cache: only the catalog is loaded."""
-        catalog = self._catalog(tenant)
+    def published_rulebook(
+        self, tenant: Tenant, *, max_age: timedelta | None = None
+    ) -> Rulebook | None:
+        """The published rulebook, read through the cache: only the catalog is loaded, as
+        stored now or (``max_age``) as this process checked it that recently."""
+        catalog = self._store.find(
+            ConfigCatalog, ConfigCatalog.id_for(tenant), max_age=max_age, read_only=True
+        )
         if catalog is None or catalog.published_id is None:
             return None
         return self.rulebook(catalog.published_id)

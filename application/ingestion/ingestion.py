@@ -132,14 +132,16 @@ class _Loaded:
         aggregate_id: UUID,
         *,
         max_age: timedelta | None = None,
+        checked_since: float | None = None,
         read_only: bool = False,
     ) -> A | None:
-        """The aggregate, as old as the attempt accepts, or as ``max_age`` says for it;
-        ``read_only`` for one the group only reads (the store's kept object, not a copy)."""
+        """The aggregate, as old as the attempt accepts, or as ``max_age`` or
+        ``checked_since`` say for it; ``read_only`` for one the group only reads (the store's
+        kept object, not a copy)."""
         if aggregate_id not in self._found:
             age = max_age if max_age is not None else self._max_age
             self._found[aggregate_id] = self._store.find(
-                cls, aggregate_id, max_age=age, read_only=read_only
+                cls, aggregate_id, max_age=age, checked_since=checked_since, read_only=read_only
             )
         found = self._found[aggregate_id]
         return found if isinstance(found, cls) else None
@@ -387,7 +389,7 @@ class Ingestion:
         return registries[tenant.customer_id]
 
     def _published_types(self, tenant: Tenant) -> frozenset[str]:
-        published = self._configs.published_rulebook(tenant)
+        published = self._configs.published_rulebook(tenant, max_age=FRESH_ENOUGH)
         return frozenset(published.event_types if published else ())
 
     def _misdated(self, item: EventInput, now: datetime) -> DomainError | None:
@@ -412,11 +414,11 @@ class Ingestion:
     ) -> list[Buddy]:
         """The user's active buddies (or the one the event names). The account is taken as
         checked since the user's requests were read ahead (``read_from``), else read now."""
-        age = None if read_from is None else timedelta(seconds=time.monotonic() - read_from)
         account = loaded.find(
             UserAccount,
             UserAccount.id_for(tenant, item.user_id),
-            max_age=age or _NOW,
+            max_age=_NOW,
+            checked_since=read_from,
             read_only=True,
         )
         buddy_ids = list(account.buddy_ids) if account else []

@@ -71,17 +71,19 @@ class KeptAggregates:
         reconstruct: Callable[[], Any],
         *,
         max_age: float = 0.0,
+        checked_since: float | None = None,
         keep_absence: bool = False,
         copy: bool = True,
     ) -> Any:
         """A copy of the aggregate as stored now, or as checked less than ``max_age`` seconds
-        ago; ``None`` if there is none. With ``keep_absence``, an aggregate found not to exist
-        is kept as absent under the same rule. Without ``copy``, the kept object itself, for
-        a caller that promises only to read it."""
+        ago, or as checked at or after the instant ``checked_since`` (of this store's clock:
+        a caller that refreshed it since then); ``None`` if there is none. With
+        ``keep_absence``, an aggregate found not to exist is kept as absent under the same
+        rule. Without ``copy``, the kept object itself, for a caller that promises only to
+        read it."""
         hand_out = deepcopy if copy else _as_kept
-        return self._checked(
-            aggregate_id, events_after, reconstruct, max_age, hand_out, keep_absence
-        )
+        fresh = _Freshness(max_age, checked_since)
+        return self._checked(aggregate_id, events_after, reconstruct, fresh, hand_out, keep_absence)
 
     def refresh(
         self,
@@ -93,7 +95,8 @@ class KeptAggregates:
     ) -> None:
         """Check the kept copy now (unless checked within ``max_age``), so that a later load
         accepting that age costs no query; nothing is copied."""
-        self._checked(aggregate_id, events_after, reconstruct, max_age, lambda _: None, False)
+        fresh = _Freshness(max_age, None)
+        self._checked(aggregate_id, events_after, reconstruct, fresh, lambda _: None, False)
 
     def saved(self, aggregates: Iterable[Any]) -> None:
         """Keep copies of aggregates whose save just succeeded: they are as stored."""
@@ -110,7 +113,7 @@ class KeptAggregates:
         aggregate_id: UUID,
         events_after: EventsAfter,
         reconstruct: Callable[[], Any],
-        max_age: float,
+        fresh: _Freshness,
         hand_out: Callable[[Any], Any],
         keep_absence: bool,
     ) -> Any:
@@ -119,9 +122,9 @@ class KeptAggregates:
         with entry.lock:
             now = self._now()
             kept, entry.aggregate = entry.aggregate, None
-            if kept is None and keep_absence and now - entry.checked_at < max_age:
+            if kept is None and keep_absence and fresh.accepts(entry.checked_at, now):
                 return None  # found absent recently enough for this caller
-            if kept is not None and now - entry.checked_at >= max_age:
+            if kept is not None and not fresh.accepts(entry.checked_at, now):
                 newer = events_after(kept.version, self._catch_up_limit)
                 too_far_behind = len(newer) >= self._catch_up_limit
                 if too_far_behind:
@@ -153,6 +156,21 @@ class KeptAggregates:
     def _forget(self, aggregate_id: UUID) -> None:
         with self._lock:
             self._entries.pop(aggregate_id, None)
+
+
+class _Freshness:
+    """How recently a kept copy must have been checked for a caller to take it as it is."""
+
+    __slots__ = ("checked_since", "max_age")
+
+    def __init__(self, max_age: float, checked_since: float | None) -> None:
+        self.max_age = max_age
+        self.checked_since = checked_since
+
+    def accepts(self, checked_at: float, now: float) -> bool:
+        if self.checked_since is not None and checked_at >= self.checked_since:
+            return True
+        return now - checked_at < self.max_age
 
 
 def _as_kept(aggregate: Any) -> Any:

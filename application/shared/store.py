@@ -31,6 +31,7 @@ from application.shared.recent_log import RecentLog
 from domain.accounts.customer import Customer
 from domain.companions.buddy import Buddy
 from domain.companions.user_account import UserAccount
+from domain.configs.config_version import ConfigCatalog
 from domain.credits.credit_account import CreditAccount
 from domain.economy.ledger import Ledger
 from domain.ingestion.event_quota import EventQuotaShard
@@ -56,10 +57,12 @@ KEPT_TYPES: tuple[type[Aggregate], ...] = (
     Customer,
     EventQuotaShard,
     CreditAccount,
+    ConfigCatalog,
 )
 """What every customer event reads: the user's account and buddies, their wallets,
-the customer (its strict event types, its plan) and its month's quota shards; and the
-credit account every authenticated answer's ``X-Credits-*`` headers read."""
+the customer (its strict event types, its plan), its month's quota shards and its config
+catalog (which version is published: the event types it registers); and the credit account
+every authenticated answer's ``X-Credits-*`` headers read."""
 ABSENCE_KEPT_TYPES: tuple[type[Aggregate], ...] = (EventQuotaShard,)
 """Kept types whose absence is kept as well: every ingestion group reads all of a customer's
 month shards, most of them not written yet (decision 0057). Only a type whose absence leads
@@ -159,10 +162,12 @@ class EventStore(Application[UUID]):
         aggregate_id: UUID,
         *,
         max_age: timedelta | None = None,
+        checked_since: float | None = None,
         read_only: bool = False,
     ) -> A | None:
         """The aggregate as stored now, or ``None``. For the kept types a caller may accept
-        a copy checked against the store at most ``max_age`` ago, at no query's cost
+        a copy checked against the store at most ``max_age`` ago, or at or after the
+        ``time.monotonic()`` instant ``checked_since``, at no query's cost
         (``application/shared/kept_aggregates.py``). ``read_only``: the caller will not change
         it, so a kept one is handed out without a copy (shared: never change it)."""
         if cls not in KEPT_TYPES:
@@ -172,6 +177,7 @@ class EventStore(Application[UUID]):
                 aggregate_id,
                 *self._sources(cls, aggregate_id),
                 max_age=_seconds(max_age),
+                checked_since=checked_since,
                 keep_absence=cls in ABSENCE_KEPT_TYPES,
                 copy=not read_only,
             )

@@ -93,7 +93,7 @@ class Follower:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._position: int | None = None
-        self._runner: ViewRunner | None = None
+        self._runner: JointRunner | None = None
 
     @classmethod
     def for_projection(
@@ -101,10 +101,10 @@ class Follower:
         projection: Projection,
         source: EventSource,
         views: ViewStore,
-        runner: ViewRunner | None = None,
+        runner: JointRunner | None = None,
     ) -> Follower:
-        """A view's follower; with ``runner``, started and stopped as one of the views that
-        runner applies together (it then has no thread of its own)."""
+        """A view's follower; with ``runner``, started and stopped as one of the followers
+        that runner applies together (it then has no thread of its own)."""
         views.register(projection)
         follower = cls(projection.name, source, views, projection.handle)
         follower.projection = projection
@@ -112,19 +112,32 @@ class Follower:
         return follower
 
     @classmethod
-    def for_reactor(cls, reactor: Reactor, source: EventSource, views: ViewStore) -> Follower:
+    def for_reactor(
+        cls,
+        reactor: Reactor,
+        source: EventSource,
+        views: ViewStore,
+        runner: JointRunner | None = None,
+    ) -> Follower:
         def handle(event: Any) -> Iterable[RowChange]:
             reactor.react(event)
             return ()
 
-        return cls(reactor.name, source, views, handle)
+        follower = cls(reactor.name, source, views, handle)
+        follower._runner = runner
+        return follower
 
     @classmethod
     def for_batch_reactor(
-        cls, reactor: BatchReactor, source: EventSource, views: ViewStore
+        cls,
+        reactor: BatchReactor,
+        source: EventSource,
+        views: ViewStore,
+        runner: JointRunner | None = None,
     ) -> Follower:
         follower = cls(reactor.name, source, views, lambda event: ())
         follower._before_apply = reactor.react_batch
+        follower._runner = runner
         return follower
 
     def catch_up(self) -> int:
@@ -301,36 +314,52 @@ class Follower:
         self._hurry.clear()
 
 
-class ViewRunner:
-    """Runs a process's view followers in one thread, each batch of new events applied to
-    all of them in one transaction (decision 0059).
+class JointRunner:
+    """Runs several followers of a process in one thread, each batch of new events applied
+    to all of them in one transaction (decision 0059): one for the views, one for the
+    reactors, each gathering as its kind does (``VIEW_GATHER_SECONDS``, ``GATHER_SECONDS``).
 
     Eighteen views each reading the new events, each writing a transaction of its own and
     each moving its position with its own statement cost the projector more than the API
-    per event. Here one read serves them all, and one transaction carries every view's
-    changes and one compare-and-set of their positions. The views keep their own positions:
-    a view behind the others by more than a batch (a new view, a rebuilt one) catches up
-    one batch per round on its own, so the others never wait for it; a joint batch that
-    cannot land whole (an event to park, another writer) is applied view by view.
+    per event. Here one read serves them all, and one transaction carries every follower's
+    changes and one compare-and-set of their positions. The followers keep their own
+    positions: one behind the others by more than a batch (a new view, a rebuilt one)
+    catches up one batch per round on its own, so the others never wait for it; a joint
+    batch that cannot land whole (an event to park, another writer) is applied follower by
+    follower.
     """
 
-    def __init__(self, source: EventSource, views: ViewStore) -> None:
+    def __init__(self, source: EventSource, views: ViewStore, *, for_views: bool) -> None:
         self._source = source
         self._views = views
+        self._for_views = for_views
         self._members: list[Follower] = []
+        self._unretried: list[Follower] = []
         self._round = threading.Lock()
         self._wake = threading.Event()
         self._hurry = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @classmethod
+    def for_views(cls, source: EventSource, views: ViewStore) -> JointRunner:
+        return cls(source, views, for_views=True)
+
+    @classmethod
+    def for_reactors(cls, source: EventSource, views: ViewStore) -> JointRunner:
+        return cls(source, views, for_views=False)
+
     def join(self, follower: Follower) -> None:
-        """Run ``follower`` from now on (the thread starts with its first follower)."""
+        """Run ``follower`` from now on (the thread starts with its first follower; a
+        reactor first retries the events it parked, as a follower of its own does)."""
         with self._round:
             self._members.append(follower)
+            self._unretried.append(follower)
             if self._thread is None:
-                self._stopping.clear()
-                self._thread = threading.Thread(target=self._run, name="view-runner", daemon=True)
+                self._stopping = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stopping,), name="joint-runner", daemon=True
+                )
                 self._thread.start()
         self.wake()
 
@@ -355,10 +384,12 @@ class ViewRunner:
         self._hurry.set()
         self._wake.set()
 
-    def catch_up(self) -> int:
-        """Apply everything recorded so far to every running view; how many events were read."""
+    def catch_up(self, stopping: threading.Event | None = None) -> int:
+        """Apply everything recorded so far to every running follower; how many events were
+        read."""
+        stopping = stopping or self._stopping
         handled = 0
-        while not self._stopping.is_set():
+        while not stopping.is_set():
             with self._round:
                 members = [m for m in self._members if not m.stopping]
                 stepped = self._step(members) if members else None
@@ -368,7 +399,9 @@ class ViewRunner:
         return handled
 
     def _step(self, members: list[Follower]) -> int | None:
-        """One round: a batch for the views together, one for each view far behind them."""
+        """One round: a batch for the followers together, one for each far behind them."""
+        while self._unretried:
+            self._unretried.pop(0).retry_parked()
         lead = max(member.known_position() for member in members)
         pack = [m for m in members if m.known_position() >= lead - BATCH]
         behind = [m.step() for m in members if m.known_position() < lead - BATCH]
@@ -391,20 +424,27 @@ class ViewRunner:
             member.landed(share, applied)
         return len(batch)
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
+    def _run(self, stopping: threading.Event) -> None:
+        while not stopping.is_set():
             self._wake.clear()
             try:
-                if self.catch_up():
-                    self._hurry.wait(VIEW_GATHER_SECONDS)
-                    self._hurry.clear()
+                if self.catch_up(stopping):
+                    self._gather(stopping)
             except Exception:
                 with self._round:
                     for member in self._members:
                         member.forget_position()
-                log.exception("the view runner failed; retrying")
-                self._stopping.wait(1.0)
+                log.exception("a joint runner failed; retrying")
+                stopping.wait(1.0)
             self._wake.wait(IDLE_POLL_SECONDS)
+
+    def _gather(self, stopping: threading.Event) -> None:
+        """Let new events gather before the next read, as a follower of the kind does."""
+        if self._for_views:
+            self._hurry.wait(VIEW_GATHER_SECONDS)
+            self._hurry.clear()
+        else:
+            stopping.wait(GATHER_SECONDS)
 
 
 class PostgresWakeUp:

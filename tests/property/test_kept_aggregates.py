@@ -311,3 +311,33 @@ def test_a_kept_absence_is_never_older_than_the_caller_accepts(
                     assert created_at is None
             else:
                 assert created_at is not None and loaded.values == [1]
+
+
+@given(checked_at=st.floats(0, 100), since=st.floats(0, 100), later=st.floats(0, 10))
+def test_a_copy_checked_since_the_callers_instant_is_taken_without_a_query(
+    checked_at: float, since: float, later: float
+) -> None:
+    """A caller that refreshed the copy itself (``checked_since``: when it began) takes it
+    as it is however little later it asks; a copy checked before that instant is caught up."""
+    clock = [checked_at]
+    streams = Streams()
+    aggregate_id = uuid4()
+    streams.events[aggregate_id] = [0]
+    kept = KeptAggregates(4, LIMIT, apply, now=lambda: clock[0])
+    assert streams.load(kept, aggregate_id) is not None  # checked at ``checked_at``
+    streams.events[aggregate_id].append(1)  # another process writes meanwhile
+    clock[0] = checked_at + later
+    streams.caught_up.clear()
+
+    loaded = kept.load(
+        aggregate_id,
+        streams.after(aggregate_id),
+        streams.reconstruct(aggregate_id),
+        checked_since=since,
+    )
+
+    assert loaded is not None
+    if checked_at >= since:
+        assert streams.caught_up == [] and loaded.values == [0]
+    else:
+        assert streams.caught_up == [1] and loaded.values == [0, 1]

@@ -1,6 +1,6 @@
 """The views of a process run in one thread, each batch applied to all of them in one
-transaction; a view that cannot share a batch is applied on its own and ends as it would
-alone (decision 0059)."""
+transaction, and so do its reactors; a follower that cannot share a batch is applied on its
+own and ends as it would alone (decision 0059)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,18 @@ from typing import Any
 
 import pytest
 
-from infrastructure.persistence.followers import BATCH, Follower, ViewRunner
+from infrastructure.persistence.followers import BATCH, Follower, JointRunner, stop_all
 from infrastructure.persistence.parked_events import Outcome, ParkedEvents
 from infrastructure.persistence.view_store import ViewStore
 from projections.shared.base import RowChange, Table, Upsert
-from tests.integration.test_parked_events import Happened, Log, Numbers, views  # noqa: F401
+from tests.integration.test_parked_events import (  # noqa: F401  (views: the fixture)
+    Happened,
+    Log,
+    Numbers,
+    Reactor,
+    views,
+)
+from tests.waiting import eventually
 
 
 class Tally:
@@ -43,7 +50,7 @@ def runner_of(views: ViewStore) -> Iterator[Any]:  # noqa: F811  (the fixture)
     started: list[Follower] = []
 
     def run(log: Log, *projections: Any) -> list[Follower]:
-        runner = ViewRunner(log, views)
+        runner = JointRunner.for_views(log, views)
         followers = [Follower.for_projection(p, log, views, runner) for p in projections]
         for follower in followers:
             follower.start()
@@ -53,6 +60,10 @@ def runner_of(views: ViewStore) -> Iterator[Any]:  # noqa: F811  (the fixture)
     yield run
     for follower in started:
         follower.stop()
+
+
+def none_parked(store: ViewStore) -> None:
+    assert ParkedEvents(store).counts() == {}
 
 
 def numbered(log: Log) -> Log:
@@ -171,3 +182,31 @@ def test_a_stopped_view_stays_behind_while_the_others_go_on(
 
     assert views.wait_for(["running"], 3, timeout=30)
     assert views.position("stopped") == 2
+
+
+def test_reactors_share_a_runner_park_alone_and_retry_what_they_parked_when_they_join(
+    views: ViewStore,  # noqa: F811
+) -> None:
+    log = Log("a", "b", "c")
+    broken, healthy = Reactor({"b"}), Reactor(set())
+    healthy.name = "healthy_reactor"
+    runner = JointRunner.for_reactors(log, views)
+    followers = [Follower.for_reactor(r, log, views, runner) for r in (broken, healthy)]
+    for follower in followers:
+        follower.start()
+    try:
+        assert views.wait_for([broken.name, healthy.name], 3, timeout=30)
+    finally:
+        stop_all(followers)
+    assert (broken.seen, healthy.seen) == (["a", "c"], ["a", "b", "c"])
+    (parked,) = ParkedEvents(views).of([broken.name, healthy.name])
+    assert (parked.view, parked.notification_id) == (broken.name, 2)
+
+    broken.broken.clear()
+    again = Follower.for_reactor(broken, log, views, JointRunner.for_reactors(log, views))
+    again.start()
+    try:
+        eventually(lambda: none_parked(views))
+    finally:
+        again.stop()
+    assert broken.seen == ["a", "c", "b"] and views.position(broken.name) == 3
