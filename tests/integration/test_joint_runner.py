@@ -84,9 +84,11 @@ def test_one_transaction_carries_every_views_batch(
     for view in ("one", "two", "three"):  # tracked already: the joint path from the start
         views.apply(view, [], 0)
     handled: list[tuple[str, Any]] = []
-    log = Log(*range(1, 41))
+    log = Log()
     views_ = [Tally(name, handled) for name in ("one", "two", "three")]
-    runner_of(log, *views_)
+    followers = runner_of(log, *views_)  # all three have joined before there is work
+    log.events.extend(Log(*range(1, 41)).events)
+    followers[0].wake()
 
     assert views.wait_for(["one", "two", "three"], 40, timeout=30)
     for view in views_:
