@@ -18,9 +18,11 @@ from interfaces import admin_cli, buddies_cli, customers_cli, projections_cli
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from litestar.concurrency import set_asyncio_executor
 
     from interfaces.container import build_container
     from interfaces.http.app import create_app
+    from interfaces.http.handler_threads import handler_threads
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
@@ -37,6 +39,7 @@ def serve(args: argparse.Namespace) -> int:
         )
         announce(f"Hatched metrics on http://{host}:{settings.metrics_port}/metrics")
     announce(f"Hatched API on http://{host}:{port}/api/v1 (docs: /api/v1/docs)")
+    set_asyncio_executor(handler_threads(settings))
     uvicorn.run(
         app,
         host=host,

@@ -96,6 +96,8 @@ class Settings:
     port: int = 8000
     secret_key: str = field(default="", repr=False)
     max_body_bytes: int = 1_048_576
+    http_threads: int = 40
+    """Threads ``hatched serve`` runs its synchronous request handlers on (decision 0059)."""
     dashboard_token_ttl_seconds: int = 12 * 3600
     admin_token_ttl_seconds: int = 8 * 3600
     ingest_group_commit: bool = True
@@ -148,6 +150,7 @@ class Settings:
             port=int(env.get("HATCHED_PORT", "8000")),
             secret_key=env.get("HATCHED_SECRET_KEY") or _stored_secret_key(data_dir),
             max_body_bytes=int(env.get("HATCHED_MAX_BODY_BYTES", "1048576")),
+            http_threads=_positive(int(env.get("HATCHED_HTTP_THREADS", "40")), "HTTP thread pool"),
             dashboard_token_ttl_seconds=int(
                 env.get("HATCHED_DASHBOARD_TOKEN_TTL_SECONDS", "43200")
             ),

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 from litestar import Request
+from litestar.concurrency import sync_to_thread
 from litestar.utils.scope.state import ScopeState
 
 from domain.shared.errors import DomainError, Unauthorized, WrongCredential
@@ -51,7 +51,7 @@ PRINCIPAL_ACCESS = (Access.SECRET, Access.READABLE, Access.DASHBOARD)
 
 
 async def enforce_edge_policy(request: Request[Any, Any, Any]) -> None:
-    await anyio.to_thread.run_sync(_admit_caller, request)
+    await sync_to_thread(_admit_caller, request)  # the handlers' pool: handler_threads.py
     _check_parameters(request)
     if request.route_handler.opt.get("raw_body"):
         return

@@ -8,6 +8,7 @@ import pytest
 from domain.shared.errors import NotFound
 from domain.shared.ids import natural_id, parse_public_id, public_id
 from infrastructure.shared.settings import Settings
+from interfaces.http.handler_threads import handler_threads
 
 
 def test_public_ids_round_trip_and_reject_other_kinds() -> None:
@@ -96,3 +97,20 @@ def test_rate_limits_and_the_demo_pool_come_from_the_environment(tmp_path: Path)
     ]:
         with pytest.raises(ValueError):
             Settings.from_env({**base, name: bad})
+
+
+def test_the_http_thread_pool_is_sized_for_waiting_requests_not_for_the_cpus(
+    tmp_path: Path,
+) -> None:
+    base = {"HATCHED_DATA_DIR": str(tmp_path), "HATCHED_SECRET_KEY": "s" * 40}
+    defaults = Settings.from_env(base)
+    assert defaults.http_threads == 40
+    pool = handler_threads(defaults)
+    try:
+        assert pool._max_workers == 40  # the loop's own default would be min(32, CPUs + 4)
+    finally:
+        pool.shutdown()
+    assert Settings.from_env({**base, "HATCHED_HTTP_THREADS": "8"}).http_threads == 8
+    for bad in ("0", "-2", "many"):
+        with pytest.raises(ValueError):
+            Settings.from_env({**base, "HATCHED_HTTP_THREADS": bad})
