@@ -268,9 +268,7 @@ class Configs:
     ) -> Rulebook | None:
         """The published rulebook, read through the cache: only the catalog is loaded, as
         stored now or (``max_age``) as this process checked it that recently."""
-        catalog = self._store.find(
-            ConfigCatalog, ConfigCatalog.id_for(tenant), max_age=max_age, read_only=True
-        )
+        catalog = self._catalog(tenant, max_age=max_age, read_only=True)
         if catalog is None or catalog.published_id is None:
             return None
         return self.rulebook(catalog.published_id)
@@ -447,8 +445,12 @@ class Configs:
             Buddy, buddy_id, tenant, "buddy", public_id("buddy", buddy_id)
         )
 
-    def _catalog(self, tenant: Tenant) -> ConfigCatalog | None:
-        return self._store.find(ConfigCatalog, ConfigCatalog.id_for(tenant))
+    def _catalog(
+        self, tenant: Tenant, *, max_age: timedelta | None = None, read_only: bool = False
+    ) -> ConfigCatalog | None:
+        return self._store.find(
+            ConfigCatalog, ConfigCatalog.id_for(tenant), max_age=max_age, read_only=read_only
+        )
 
     def _open_catalog(self, tenant: Tenant) -> ConfigCatalog:
         """The tenant's catalog, or a new one (saved with the first draft)."""
