@@ -24,13 +24,22 @@ API = "/api/v1"
 
 
 class DrivenClock:
-    """The system clock moved by hand: the sweep sees days pass in an instant."""
+    """The system clock moved by hand: the sweep sees days pass in an instant.
+
+    It starts at the last UTC noon gone by, so that "two days and an hour later" falls on
+    the calendar day a test means whatever the hour it runs at (run after 23:00 UTC, an
+    hour past two days would otherwise land a day further and miss one day more)."""
 
     def __init__(self) -> None:
         self.shift = timedelta()
+        real = SystemClock().now()
+        noon = real.replace(hour=12, minute=0, second=0, microsecond=0)
+        if noon > real:
+            noon -= timedelta(days=1)
+        self._to_noon = noon - real
 
     def now(self) -> datetime:
-        return SystemClock().now() + self.shift
+        return SystemClock().now() + self._to_noon + self.shift
 
 
 @pytest.fixture
