@@ -25,7 +25,7 @@ from infrastructure.persistence.failures import caused_by_infrastructure
 from infrastructure.persistence.parked_events import Outcome, ParkedEvents
 from infrastructure.persistence.view_store import ViewBatch, ViewStore
 from infrastructure.shared.settings import Settings
-from projections.shared.base import Projection, RowChange
+from projections.shared.base import Concerns, Projection, RowChange
 
 log = logging.getLogger("hatched.followers")
 
@@ -81,12 +81,14 @@ class Follower:
         source: EventSource,
         views: ViewStore,
         handle: Callable[[Any], Iterable[RowChange]],
+        concerns: Callable[[Any], bool] | None = None,
     ) -> None:
         self.name = name
         self.projection: Projection | None = None
         self._source = source
         self._views = views
         self._handle = handle
+        self._concerns = concerns
         self._before_apply: Callable[[list[Any]], None] | None = None
         self._wake = threading.Event()
         self._hurry = threading.Event()
@@ -106,7 +108,9 @@ class Follower:
         """A view's follower; with ``runner``, started and stopped as one of the followers
         that runner applies together (it then has no thread of its own)."""
         views.register(projection)
-        follower = cls(projection.name, source, views, projection.handle)
+        follower = cls(
+            projection.name, source, views, projection.handle, Concerns(projection.handles)
+        )
         follower.projection = projection
         follower._runner = runner
         return follower
@@ -198,7 +202,12 @@ class Follower:
 
     def _outcomes(self, batch: list[tuple[int, Any]]) -> list[Outcome]:
         """Each event of ``batch`` handled (and a batch reactor's reaction to them all)."""
-        outcomes = [self._outcome(notification_id, event) for notification_id, event in batch]
+        concerns = self._concerns
+        outcomes = [
+            self._outcome(notification_id, event)
+            for notification_id, event in batch
+            if concerns is None or concerns(event)
+        ]
         if self._before_apply is None:
             return outcomes
         try:

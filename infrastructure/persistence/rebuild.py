@@ -59,6 +59,7 @@ from infrastructure.persistence.view_store import (
 )
 from infrastructure.persistence.view_text import decode_value
 from projections.shared.base import (
+    Concerns,
     Delete,
     Lookup,
     Once,
@@ -189,11 +190,14 @@ class _Copy:
         self.tracking = projection.name + suffix
         self.tables = tuple(replace(t, name=t.name + suffix, indexes=()) for t in projection.tables)
         self._names = {t.name: t.name + suffix for t in projection.tables}
+        self._concerns = Concerns(projection.handles)
 
     def outcomes(self, batch: Iterable[tuple[int, Any]]) -> list[Outcome]:
         """Each event's changes to the copy, or the error that parks it (as a follower would)."""
         outcomes = []
         for notification_id, event in batch:
+            if not self._concerns(event):
+                continue
             try:
                 changes = [self._renamed(change) for change in self.projection.handle(event)]
             except Exception as error:

@@ -24,16 +24,13 @@ from psycopg_pool import ConnectionPool
 from infrastructure.persistence.failures import caused_by_infrastructure
 from infrastructure.persistence.parked_events import PARKED, Outcome, park, unpark
 from infrastructure.persistence.view_text import decode_value, encode_param
+from infrastructure.persistence.view_writes import write
 from infrastructure.shared.settings import Settings
 from projections.shared.base import (
     ColumnType,
-    Delete,
-    Lookup,
-    Once,
     Projection,
     RowChange,
     Table,
-    Upsert,
 )
 
 log = logging.getLogger("hatched.views")
@@ -189,13 +186,13 @@ class ViewStore:
         with self._transaction() as tx:
             if not _moved(tx, view, position, expected):
                 return False
-            _write(tx, changes)
+            write(tx, changes)
         self.changed()
         return True
 
     def apply_in(self, tx: _Tx, view: str, changes: Iterable[RowChange], position: int) -> None:
         """``apply`` inside a transaction the caller holds (rebuilds use it)."""
-        _write(tx, changes)
+        write(tx, changes)
         _track(tx, view, position)
 
     def apply_outcomes(
@@ -221,7 +218,7 @@ class ViewStore:
                 with self._transaction() as tx:
                     if not _moved(tx, view, position, expected):
                         return False
-                    _write(tx, (change for outcome in outcomes for change in outcome.changes))
+                    write(tx, (change for outcome in outcomes for change in outcome.changes))
             except Exception as error:
                 if caused_by_infrastructure(error):
                     raise
@@ -252,7 +249,7 @@ class ViewStore:
                 with self._transaction() as tx:
                     if not _all_moved(tx, batches):
                         raise _NotAllMoved
-                    _write(tx, (c for b in batches for o in b.outcomes for c in o.changes))
+                    write(tx, (c for b in batches for o in b.outcomes for c in o.changes))
             except _NotAllMoved:
                 pass
             except Exception as error:
@@ -280,7 +277,7 @@ class ViewStore:
         if all(outcome.error is None for outcome in outcomes):
             try:
                 with tx.savepoint():
-                    _write(tx, (change for outcome in outcomes for change in outcome.changes))
+                    write(tx, (change for outcome in outcomes for change in outcome.changes))
             except Exception as error:
                 if caused_by_infrastructure(error):
                     raise
@@ -297,7 +294,7 @@ class ViewStore:
         with self._transaction() as tx:
             applied = _applied_or_parked(tx, view, outcome)
             if applied:
-                _write(tx, [unpark(view, outcome.notification_id)])
+                write(tx, [unpark(view, outcome.notification_id)])
         self.changed()
         return applied
 
@@ -462,83 +459,6 @@ def lock_position(tx: _Tx, view: str) -> int:
     return int(row[0])
 
 
-def _write(tx: _Tx, changes: Iterable[RowChange]) -> None:
-    """Consecutive changes of the same shape go to the database as one ``executemany``
-    (one round trip on PostgreSQL), still one statement per change, in order. A ``Once``
-    and a change naming a ``Lookup`` depend on what the changes before them wrote, so they
-    are written one by one, after those."""
-    for sql, rows in _batched(tx, changes):
-        if isinstance(sql, Once | Upsert):
-            _write_dependent(tx, sql)
-        elif len(rows) == 1:
-            tx.execute(sql, rows[0])
-        else:
-            tx.executemany(sql, rows)
-
-
-def _write_dependent(tx: _Tx, change: Once | Upsert) -> None:
-    if isinstance(change, Upsert):
-        resolved = _resolved(tx, change)
-        if resolved is not None:
-            tx.execute(*_upsert(tx, resolved))
-        return
-    row = {**change.key, **change.values}
-    columns = list(row)
-    marks = ", ".join(tx.p for _ in columns)
-    inserted = tx.execute(
-        f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({marks}) "
-        f"ON CONFLICT ({', '.join(change.key)}) DO NOTHING",
-        [_encode(row[c]) for c in columns],
-    )
-    if inserted.rowcount == 1:
-        for then in change.then:
-            _write_dependent(tx, then)
-
-
-def _resolved(tx: _Tx, change: Upsert) -> Upsert | None:
-    """``change`` with each ``Lookup`` replaced by the value it names; ``None`` when a looked-up
-    row is missing. Each looked-up row is read once, with every column the change names of it
-    (a tenant is two lookups of one row)."""
-    wanted: dict[tuple[str, tuple[tuple[str, Any], ...]], list[str]] = {}
-    for value in (*change.key.values(), *change.values.values()):
-        if isinstance(value, Lookup):
-            wanted.setdefault(_row_of(value), []).append(value.column)
-    rows = {}
-    for (table, key), columns in wanted.items():
-        clauses = " AND ".join(f"{c} = {tx.p}" for c, _ in key)
-        row = tx.execute(
-            f"SELECT {', '.join(columns)} FROM {table} WHERE {clauses}",
-            [encode_param(v) for _, v in key],
-        ).fetchone()
-        if row is None:
-            return None
-        rows[table, key] = {c: decode_value(v) for c, v in zip(columns, row, strict=True)}
-
-    def found(value: Any) -> Any:
-        if isinstance(value, Lookup):
-            return rows[_row_of(value)][value.column]
-        return value
-
-    return Upsert(
-        change.table,
-        {c: found(v) for c, v in change.key.items()},
-        {c: found(v) for c, v in change.values.items()},
-        change.increments,
-    )
-
-
-def _row_of(lookup: Lookup) -> tuple[str, tuple[tuple[str, Any], ...]]:
-    return lookup.table, tuple(lookup.key.items())
-
-
-def _dependent(change: RowChange) -> bool:
-    if isinstance(change, Once):
-        return True
-    if isinstance(change, Upsert):
-        return any(isinstance(v, Lookup) for v in (*change.key.values(), *change.values.values()))
-    return False
-
-
 def _moved(tx: _Tx, view: str, position: int, expected: int | None) -> bool:
     """Move ``view`` to ``position``: unconditionally, or (with ``expected``) only if it is
     still at ``expected``, as one statement that also holds its tracking row until the
@@ -599,7 +519,7 @@ def _applied_or_parked(tx: _Tx, view: str, outcome: Outcome) -> bool:
     if error is None:
         try:
             with tx.savepoint():
-                _write(tx, outcome.changes)
+                write(tx, outcome.changes)
             return True
         except Exception as refused:
             if caused_by_infrastructure(refused):
@@ -613,7 +533,7 @@ def _applied_or_parked(tx: _Tx, view: str, outcome: Outcome) -> bool:
         error,
         exc_info=error,
     )
-    _write(tx, [park(view, outcome, error)])
+    write(tx, [park(view, outcome, error)])
     return False
 
 
@@ -625,65 +545,7 @@ def _fetch(cursor: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return encode_param(value)
-
-
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     if isinstance(row.get("data"), str):
         row["data"] = json.loads(row["data"])
     return row
-
-
-def _batched(
-    tx: _Tx, changes: Iterable[RowChange]
-) -> Iterator[tuple[str | Once | Upsert, list[list[Any]]]]:
-    """Statements with their parameter rows, consecutive changes of one shape together; a
-    dependent change (``_dependent``) comes alone, as itself."""
-    sql, rows = "", list[list[Any]]()
-    for change in changes:
-        if _dependent(change):
-            if rows:
-                yield sql, rows
-            sql, rows = "", []
-            assert isinstance(change, Once | Upsert)
-            yield change, []
-            continue
-        assert not isinstance(change, Once)
-        statement, params = (
-            _upsert(tx, change) if isinstance(change, Upsert) else _delete(tx, change)
-        )
-        if statement != sql and rows:
-            yield sql, rows
-            rows = []
-        sql = statement
-        rows.append(params)
-    if rows:
-        yield sql, rows
-
-
-def _upsert(tx: _Tx, change: Upsert) -> tuple[str, list[Any]]:
-    values = {
-        **{k: encode_param(v) for k, v in change.key.items()},
-        **{k: _encode(v) for k, v in change.values.items()},
-        **change.increments,
-    }
-    columns = list(values)
-    marks = ", ".join(tx.p for _ in columns)
-    updates = [f"{c} = excluded.{c}" for c in change.values]
-    updates += [f"{c} = COALESCE({change.table}.{c}, 0) + excluded.{c}" for c in change.increments]
-    conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-    sql = (
-        f"INSERT INTO {change.table} ({', '.join(columns)}) VALUES ({marks}) "
-        f"ON CONFLICT ({', '.join(change.key)}) {conflict}"
-    )
-    return sql, [values[c] for c in columns]
-
-
-def _delete(tx: _Tx, change: Delete) -> tuple[str, list[Any]]:
-    clauses = " AND ".join(f"{c} = {tx.p}" for c in change.key)
-    return f"DELETE FROM {change.table} WHERE {clauses}", [
-        encode_param(v) for v in change.key.values()
-    ]

@@ -34,6 +34,7 @@ AUDIT = Table(
 class AdminAuditView:
     name = "admin_audit"
     tables: tuple[Table, ...] = (AUDIT,)
+    handles: tuple[type[DomainEvent], ...] = (AdminAction.Recorded,)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, AdminAction.Recorded):

@@ -32,6 +32,13 @@ CUSTOMERS = Table(
 class AdminCustomersView:
     name = "admin_customers"
     tables: tuple[Table, ...] = (CUSTOMERS,)
+    handles: tuple[type[DomainEvent], ...] = (
+        Customer.Registered,
+        Customer.ProfileChanged,
+        Customer.PlanChanged,
+        Customer.Deleted,
+        Customer.Restored,
+    )
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"customer_id": event.originator_id.hex}

@@ -125,6 +125,19 @@ class AnalyticsBreakdownsView:
         SEGMENT_MEMBERS,
         TYPE_TOTALS,
     )
+    handles: tuple[type[DomainEvent], ...] = (
+        EventIngestion.Recorded,
+        Buddy.Hatched,
+        Buddy.Evolved,
+        Buddy.Archived,
+        Buddy.BadgeAwarded,
+        Buddy.StreakTicked,
+        Buddy.StreakFrozen,
+        Buddy.StreakBurned,
+        Buddy.StreakMilestoneReached,
+        Buddy.ItemsEquipped,
+        ItemPurchase.Recorded,
+    )
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, EventIngestion.Recorded):

@@ -122,6 +122,16 @@ class LeaderboardView:
         LEADERBOARD_EARNINGS,
         LEADERBOARD_STAGES,
     )
+    handles: tuple[type[DomainEvent], ...] = (
+        Ledger.CoinsCredited,
+        Ledger.TokensCredited,
+        Ledger.Opened,
+        Ledger.TokenKeysChanged,
+        Buddy.Hatched,
+        Buddy.Evolved,
+        Buddy.Renamed,
+        Buddy.Archived,
+    )
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, Ledger.CoinsCredited):

@@ -113,6 +113,14 @@ class AnalyticsRollupsView:
         ECONOMY,
         BALANCES,
     )
+    handles: tuple[type[DomainEvent], ...] = (
+        EventIngestion.Recorded,
+        Ledger.Opened,
+        Ledger.CoinsCredited,
+        Ledger.CoinsDebited,
+        Ledger.TokensCredited,
+        Ledger.TokensDebited,
+    )
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, EventIngestion.Recorded):

@@ -24,6 +24,7 @@ BADGES = Table(
 class BuddyBadgesView:
     name = "buddy_badges"
     tables: tuple[Table, ...] = (BADGES,)
+    handles: tuple[type[DomainEvent], ...] = (Buddy.BadgeAwarded,)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, Buddy.BadgeAwarded):

@@ -36,6 +36,13 @@ BUDDIES = Table(
 class BuddiesView:
     name = "buddies"
     tables: tuple[Table, ...] = (BUDDIES,)
+    handles: tuple[type[DomainEvent], ...] = (
+        Buddy.Hatched,
+        Buddy.Evolved,
+        Buddy.Migrated,
+        Buddy.Renamed,
+        Buddy.Archived,
+    )
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"buddy_id": event.originator_id.hex}

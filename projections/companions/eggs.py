@@ -38,6 +38,7 @@ _STATUS_AFTER: dict[type[DomainEvent], str] = {
 class EggsView:
     name = "eggs"
     tables: tuple[Table, ...] = (EGGS,)
+    handles: tuple[type[DomainEvent], ...] = (Egg.Laid, *_STATUS_AFTER)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"egg_id": event.originator_id.hex}

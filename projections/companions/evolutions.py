@@ -20,6 +20,7 @@ EVOLUTIONS = Table(
 class BuddyEvolutionsView:
     name = "buddy_evolutions"
     tables: tuple[Table, ...] = (EVOLUTIONS,)
+    handles: tuple[type[DomainEvent], ...] = (Buddy.Hatched, Buddy.Evolved)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         buddy_id = event.originator_id.hex

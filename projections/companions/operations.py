@@ -37,6 +37,7 @@ _STATUS_AFTER: dict[type[DomainEvent], str] = {
 class OperationsView:
     name = "operations"
     tables: tuple[Table, ...] = (OPERATIONS,)
+    handles: tuple[type[DomainEvent], ...] = (Operation.Requested, *_STATUS_AFTER)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"operation_id": event.originator_id.hex}

@@ -45,6 +45,7 @@ DECAY_OWNERS = Table(
 class SkillDecaysView:
     name = "skill_decays"
     tables: tuple[Table, ...] = (SKILL_DECAYS, DECAY_OWNERS)
+    handles: tuple[type[DomainEvent], ...] = (Buddy.Hatched, Buddy.SkillDecayed)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         buddy_id = event.originator_id.hex

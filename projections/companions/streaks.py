@@ -33,6 +33,7 @@ STREAK_FACTS = (
 class StreakDuesView:
     name = "streak_dues"
     tables: tuple[Table, ...] = (STREAK_DUES,)
+    handles: tuple[type[DomainEvent], ...] = (*STREAK_FACTS, Buddy.Archived)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"buddy_id": event.originator_id.hex}

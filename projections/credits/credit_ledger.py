@@ -58,6 +58,13 @@ USAGE = Table(
 class CreditLedgerView:
     name = "credit_ledger"
     tables: tuple[Table, ...] = (LEDGER, USAGE)
+    handles: tuple[type[DomainEvent], ...] = (
+        CreditAccount.Granted,
+        CreditAccount.Debited,
+        CreditAccount.Authorised,
+        CreditAccount.Committed,
+        CreditAccount.RolledBack,
+    )
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if not isinstance(

@@ -34,6 +34,7 @@ GATE_UNLOCKS = Table(
 class GateUnlocksView:
     name = "gate_unlocks"
     tables: tuple[Table, ...] = (GATE_UNLOCKS,)
+    handles: tuple[type[DomainEvent], ...] = (GateUnlock.Unlocked,)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, GateUnlock.Unlocked):

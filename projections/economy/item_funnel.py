@@ -27,6 +27,7 @@ ITEM_FUNNEL = tenant_table(
 class ItemFunnelView:
     name = "item_funnel"
     tables: tuple[Table, ...] = (ITEM_FUNNEL,)
+    handles: tuple[type[DomainEvent], ...] = (ItemImpression.Viewed, ItemPurchase.Recorded)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, ItemImpression.Viewed):

@@ -38,6 +38,7 @@ PURCHASED_ITEMS = Table(
 class PurchasedItemsView:
     name = "purchased_items"
     tables: tuple[Table, ...] = (PURCHASED_ITEMS,)
+    handles: tuple[type[DomainEvent], ...] = (ItemPurchase.Recorded,)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, ItemPurchase.Recorded):

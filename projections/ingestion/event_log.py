@@ -42,6 +42,7 @@ EVENTS = Table(
 class EventLogView:
     name = "event_log"
     tables: tuple[Table, ...] = (EVENTS,)
+    handles: tuple[type[DomainEvent], ...] = (EventIngestion.Recorded,)
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         if isinstance(event, EventIngestion.Recorded):

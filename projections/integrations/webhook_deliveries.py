@@ -78,6 +78,12 @@ ENDPOINT_HEALTH = Table(
 class WebhookDeliveriesView:
     name = "webhook_deliveries"
     tables: tuple[Table, ...] = (DELIVERIES, HEALTH, ENDPOINT_HEALTH)
+    handles: tuple[type[DomainEvent], ...] = (
+        WebhookDelivery.Scheduled,
+        WebhookDelivery.AttemptRecorded,
+        WebhookDelivery.RedeliveryRequested,
+        WebhookDelivery.Abandoned,
+    )
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]:
         key = {"delivery_id": event.originator_id.hex}

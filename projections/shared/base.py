@@ -106,8 +106,27 @@ RowChange = Upsert | Delete | Once
 class Projection(Protocol):
     name: str
     tables: tuple[Table, ...]
+    handles: tuple[type[DomainEvent], ...]
+    """The event classes ``handle`` turns into row changes: the view is never handed others
+    (most events concern a few views, and a call that yields nothing still costs)."""
 
     def handle(self, event: DomainEvent) -> Iterable[RowChange]: ...
+
+
+class Concerns:
+    """Whether an event is of a class ``handles`` names (or a subclass of one), remembered per
+    class: the question is asked for every event of the log, of a few dozen classes."""
+
+    def __init__(self, handles: tuple[type[DomainEvent], ...]) -> None:
+        self._handles = handles
+        self._known: dict[type, bool] = {}
+
+    def __call__(self, event: object) -> bool:
+        kind = type(event)
+        known = self._known.get(kind)
+        if known is None:
+            known = self._known[kind] = issubclass(kind, self._handles)
+        return known
 
 
 def iso(moment: Any) -> str:

@@ -33,6 +33,7 @@ class Tally:
             name=f"view_test_{name}", key=("value",), columns={"value": "text", "times": "int"}
         )
         self.tables = (self.table,)
+        self.handles = (Happened,)
         self._handled = handled
 
     def handle(self, event: Any) -> Iterable[RowChange]:

@@ -168,6 +168,7 @@ class Numbers:
 
     name = "numbers"
     tables = (NUMBERS,)
+    handles = (Happened,)
 
     def __init__(self, fail_once: BaseException | None = None) -> None:
         self.fail_once = fail_once
