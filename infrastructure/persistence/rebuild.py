@@ -39,6 +39,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+import msgspec
+
 from infrastructure.persistence.failures import caused_by_infrastructure
 from infrastructure.persistence.followers import EventSource
 from infrastructure.persistence.parked_events import (
@@ -211,7 +213,7 @@ class _Copy:
     def _renamed(self, change: RowChange) -> RowChange:
         table = self._names[change.table]
         if isinstance(change, Upsert):
-            return replace(
+            return msgspec.structs.replace(
                 change,
                 table=table,
                 key=self._looked_up(change.key),
@@ -219,13 +221,13 @@ class _Copy:
             )
         if isinstance(change, Once):
             then = tuple(self._renamed(t) for t in change.then)
-            return replace(change, table=table, then=then)  # type: ignore[arg-type]
+            return msgspec.structs.replace(change, table=table, then=then)
         return Delete(table, change.key)
 
     def _looked_up(self, values: dict[str, Any]) -> dict[str, Any]:
         """``values`` with each ``Lookup`` reading the copy's table instead of the live one."""
         return {
-            column: replace(value, table=self._names[value.table])
+            column: msgspec.structs.replace(value, table=self._names[value.table])
             if isinstance(value, Lookup)
             else value
             for column, value in values.items()

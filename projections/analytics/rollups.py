@@ -22,8 +22,10 @@ The markers grow with users times periods, but reads never touch them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Final
 
 from eventsourcing.domain import DomainEvent
@@ -34,7 +36,6 @@ from projections.analytics.leaderboard import month_start, utc, week_start
 from projections.shared.base import Lookup, Once, RowChange, Table, Upsert, tenant_table
 
 EVERY_AUDIENCE: Final = ""
-PERIOD_KINDS: Final = ("day", "week", "month")
 
 ACTIVITY = tenant_table(
     "view_analytics_activity",
@@ -82,16 +83,31 @@ BALANCE_BUCKETS: Final = ("0", "1-9", "10-99", "100-999", "1000-9999", "10000+")
 
 
 def day_of(moment: datetime) -> str:
-    return f"{utc(moment):%Y-%m-%d}"
+    return _calendar(utc(moment).date())[0]
 
 
 def period_key(kind: str, moment: datetime) -> str:
     """The ``kind`` period (``day``, ``week``, ``month``) that contains ``moment``."""
-    if kind == "day":
-        return f"day:{day_of(moment)}"
-    if kind == "week":
-        return f"week:{week_start(moment):%Y-%m-%d}"
-    return f"month:{month_start(moment):%Y-%m}"
+    return periods_of(moment)[kind]
+
+
+def periods_of(moment: datetime) -> Mapping[str, str]:
+    """The key of each period kind that contains ``moment``."""
+    return _calendar(utc(moment).date())[1]
+
+
+@lru_cache(maxsize=512)
+def _calendar(day: date) -> tuple[str, Mapping[str, str]]:
+    """A day's text and its periods' keys, worked out once per day: a view asks for them
+    several times for every event, and the events of a day are many."""
+    moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    text = f"{day:%Y-%m-%d}"
+    periods = {
+        "day": f"day:{text}",
+        "week": f"week:{week_start(moment):%Y-%m-%d}",
+        "month": f"month:{month_start(moment):%Y-%m}",
+    }
+    return text, MappingProxyType(periods)
 
 
 def balance_bucket(balance: int) -> str:
@@ -156,7 +172,7 @@ def _recorded(event: EventIngestion.Recorded, audiences: list[str]) -> Iterable[
         )
     if rejected:
         return  # refused events are counted per type, but make nobody active
-    periods = {kind: period_key(kind, event.timestamp) for kind in PERIOD_KINDS}
+    periods = periods_of(event.timestamp)
     for tenant in tenants:
         for period in periods.values():
             yield Upsert(ACTIVITY.name, {**tenant, "period": period}, increments={"events": 1})
@@ -165,7 +181,7 @@ def _recorded(event: EventIngestion.Recorded, audiences: list[str]) -> Iterable[
 
 
 def _active(
-    event: EventIngestion.Recorded, tenant: dict[str, str], periods: dict[str, str]
+    event: EventIngestion.Recorded, tenant: dict[str, str], periods: Mapping[str, str]
 ) -> Once:
     """The user's marker of the day; only when it is new, their markers of the week and the
     month and their first-event row. A user already counted today was counted in this week
