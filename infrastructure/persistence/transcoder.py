@@ -103,14 +103,34 @@ def _prepared(value: Any) -> Any:
     )
 
 
+UUIDS_KEPT = 16_384
+"""How many decoded ids are kept to be handed out again (a few MiB at most)."""
+_decoded_uuids: dict[bytes, UUID] = {}
+
+
 def _extension(code: int, data: memoryview) -> Any:
     if code == EXT_UUID:
-        return _uuid(data)
+        return _known_uuid(data)
     if code == EXT_DATETIME:
         return datetime.fromisoformat(bytes(data).decode())
     if code == EXT_DECIMAL:
         return Decimal(bytes(data).decode())
     raise ValueError(f"unknown MessagePack extension type {code}")
+
+
+def _known_uuid(data: memoryview) -> UUID:
+    """The id of these sixteen bytes, the same object as the last time they were decoded: a
+    log names the same few buddies and tenants over and over (an ingestion's rule trace names
+    its buddy in every entry), and a dictionary lookup costs a fraction of building the id.
+    A ``UUID`` is immutable, so events may share one."""
+    key = bytes(data)
+    uuid = _decoded_uuids.get(key)
+    if uuid is None:
+        uuid = _uuid(data)
+        if len(_decoded_uuids) >= UUIDS_KEPT:
+            _decoded_uuids.clear()
+        _decoded_uuids[key] = uuid
+    return uuid
 
 
 def _uuid(data: memoryview) -> UUID:

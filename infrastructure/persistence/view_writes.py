@@ -20,7 +20,7 @@ A writer lives for one transaction (or one savepoint): what it knows is only tru
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from infrastructure.persistence.view_text import decode_value, encode_param
@@ -40,9 +40,15 @@ class Statements(Protocol):
     def executemany(self, sql: str, rows: Any) -> None: ...
 
 
+MARKERS_PER_READ = 200
+"""How many markers one statement looks for (``RowWriter.find_markers``)."""
+
+
 def write(tx: Statements, changes: Iterable[RowChange]) -> None:
     """Apply ``changes`` in ``tx``: the rows of applying them one by one, in order."""
+    changes = list(changes)
     writer = RowWriter(tx)
+    writer.find_markers(changes)
     writer.add_all(changes)
     writer.flush()
 
@@ -54,6 +60,33 @@ class RowWriter:
         self._deletes: dict[str, dict[RowKey, Delete]] = {}
         self._markers: set[RowKey] = set()
         self._looked_up: dict[RowKey, dict[str, Any]] = {}
+
+    def find_markers(self, changes: Sequence[RowChange]) -> None:
+        """Read, one statement per table, which of the markers ``changes`` name in a ``Once``
+        are there already: those are skipped without a round trip each (a marker there when
+        the transaction began stays until a delete of it, which the writer sees). Under load
+        most markers are there (a user active again the same day), and a transaction names
+        the same few hundred users' markers many times."""
+        wanted: dict[tuple[str, tuple[str, ...]], dict[RowKey, tuple[Any, ...]]] = {}
+        for change in changes:
+            if isinstance(change, Once):
+                rows = wanted.setdefault((change.table, tuple(change.key)), {})
+                rows[_row(change.table, change.key)] = tuple(change.key.values())
+        for (table, columns), rows in wanted.items():
+            if len(rows) < 2:
+                continue  # one marker: its insert costs the same round trip as a read
+            keys = list(rows.values())
+            one = f"({', '.join(self._tx.p for _ in columns)})"
+            for start in range(0, len(keys), MARKERS_PER_READ):
+                part = keys[start : start + MARKERS_PER_READ]
+                found = self._tx.execute(
+                    f"SELECT {', '.join(columns)} FROM {table} "
+                    f"WHERE ({', '.join(columns)}) IN ({', '.join(one for _ in part)})",
+                    [encode_param(value) for key in part for value in key],
+                ).fetchall()
+                for values in found:
+                    key = dict(zip(columns, map(decode_value, values), strict=True))
+                    self._markers.add(_row(table, key))
 
     def add_all(self, changes: Iterable[RowChange]) -> None:
         for change in changes:
@@ -227,4 +260,4 @@ def _row(table: str, key: dict[str, Any]) -> RowKey:
 
 
 def _has_lookup(change: Upsert) -> bool:
-    return any(isinstance(v, Lookup) for v in (*change.key.values(), *change.values.values()))
+    return Lookup in map(type, change.key.values()) or Lookup in map(type, change.values.values())

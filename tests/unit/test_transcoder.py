@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from application.shared.store import EventStore
 from domain.ingestion.event_ingestion import EventIngestion
 from domain.shared.tenancy import Tenant
+from infrastructure.persistence import transcoder as transcoder_module
 from infrastructure.persistence.event_store import event_store_env, transcoder_topic
 from infrastructure.persistence.transcoder import JsonTranscoder, MsgpackTranscoder
 from infrastructure.shared.settings import Settings
@@ -84,6 +85,22 @@ def test_a_decoded_uuid_is_the_one_the_constructor_makes(uuid: UUID) -> None:
         made.version,
     )
     assert decoded.__getstate__() == made.__getstate__()  # pickles and deep-copies alike
+
+
+def test_an_id_decoded_again_is_the_same_object_and_the_kept_ids_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(transcoder_module, "UUIDS_KEPT", 3)
+    monkeypatch.setattr(transcoder_module, "_decoded_uuids", {})
+    transcoder = MsgpackTranscoder()
+    first, second = uuid4(), uuid4()
+    state = transcoder.encode({"a": first, "trace": [{"b": first}, {"b": second}]})
+    one, other = transcoder.decode(state), transcoder.decode(state)
+    assert one["a"] is one["trace"][0]["b"] is other["a"]
+    assert (one["a"], one["trace"][1]["b"]) == (first, second)
+    for _ in range(5):
+        assert transcoder.decode(transcoder.encode({"id": (fresh := uuid4())})) == {"id": fresh}
+        assert len(transcoder_module._decoded_uuids) <= 3
 
 
 def test_a_uuid_extension_of_the_wrong_length_is_refused() -> None:
