@@ -24,10 +24,13 @@ def copy_json(value: T) -> T:
     """A deep copy of ``value``; anything but dicts, lists and immutable scalars is
     handed to ``copy.deepcopy``."""
     kind = type(value)
-    if kind is dict:
-        return {k: copy_json(v) for k, v in value.items()}  # type: ignore[attr-defined,return-value]
+    if kind is dict:  # a scalar inside is kept without a call: most values are scalars
+        return {  # type: ignore[return-value]
+            k: v if type(v) in _IMMUTABLE else copy_json(v)
+            for k, v in value.items()  # type: ignore[attr-defined]
+        }
     if kind is list:
-        return [copy_json(v) for v in value]  # type: ignore[attr-defined,return-value]
+        return [v if type(v) in _IMMUTABLE else copy_json(v) for v in value]  # type: ignore[attr-defined,return-value]
     if kind in _IMMUTABLE:
         return value
     return deepcopy(value)
