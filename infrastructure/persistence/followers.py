@@ -243,12 +243,14 @@ class Follower:
     def wake(self) -> None:
         if self._runner is not None:
             self._runner.wake()
+            return
         self._wake.set()
 
     def hurry(self) -> None:
         """A reader waits for this follower: end the gathering and read now."""
         if self._runner is not None:
             self._runner.hurry()
+            return
         self._hurry.set()
         self._wake.set()
 
@@ -378,6 +380,8 @@ class JointRunner:
         with self._round:
             if follower in self._members:
                 self._members.remove(follower)
+            if follower in self._unretried:
+                self._unretried.remove(follower)
             thread = self._thread if not self._members else None
             if thread is not None:
                 self._thread = None
@@ -409,8 +413,9 @@ class JointRunner:
 
     def _step(self, members: list[Follower]) -> int | None:
         """One round: a batch for the followers together, one for each far behind them."""
-        while self._unretried:
-            self._unretried.pop(0).retry_parked()
+        while self._unretried:  # left in place if it fails: retried next round
+            self._unretried[0].retry_parked()
+            self._unretried.pop(0)
         lead = max(member.known_position() for member in members)
         pack = [m for m in members if m.known_position() >= lead - BATCH]
         behind = [m.step() for m in members if m.known_position() < lead - BATCH]

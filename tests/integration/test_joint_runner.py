@@ -213,3 +213,28 @@ def test_reactors_share_a_runner_park_alone_and_retry_what_they_parked_when_they
     finally:
         again.stop()
     assert broken.seen == ["a", "c", "b"] and views.position(broken.name) == 3
+
+
+def test_a_reactor_whose_parked_events_cannot_be_retried_yet_retries_them_next_round(
+    views: ViewStore,  # noqa: F811
+) -> None:
+    log = Log("a", "b", "c")
+    reactor = Reactor({"b"})
+    assert Follower.for_reactor(reactor, log, views).catch_up() == 3  # "b" is parked
+    reactor.broken.clear()
+    again = Follower.for_reactor(reactor, log, views, JointRunner.for_reactors(log, views))
+    retry, failures = again.retry_parked, []
+
+    def failing_once() -> int:
+        if not failures:
+            failures.append("the database is restarting")
+            raise ConnectionError(failures[0])
+        return retry()
+
+    again.retry_parked = failing_once  # type: ignore[method-assign]
+    again.start()
+    try:
+        eventually(lambda: none_parked(views))
+    finally:
+        again.stop()
+    assert failures and reactor.seen == ["a", "c", "b"]
