@@ -205,7 +205,10 @@ class RowWriter:
 
 
 class _Folded:
-    """The upserts of one row, folded: its latest value of each column, its increments summed."""
+    """The upserts of one row, folded: its latest value of each column, its increments summed.
+    A column may be set by one upsert and counted by another (a run of failures counted, set
+    back to 0 by a success): a value set replaces the increments before it, and an increment
+    after it adds to that value."""
 
     __slots__ = ("increments", "key", "values")
 
@@ -215,9 +218,14 @@ class _Folded:
         self.increments = dict(change.increments)
 
     def add(self, change: Upsert) -> None:
-        self.values.update(change.values)
+        for column, value in change.values.items():
+            self.values[column] = value
+            self.increments.pop(column, None)  # a value set replaces what was added before
         for column, amount in change.increments.items():
-            self.increments[column] = self.increments.get(column, 0) + amount
+            if column in self.values:  # added to a value set earlier in the fold
+                self.values[column] = (self.values[column] or 0) + amount
+            else:
+                self.increments[column] = self.increments.get(column, 0) + amount
 
     def upsert(self, table: str) -> Upsert:
         return Upsert(table, self.key, self.values, self.increments)

@@ -97,13 +97,16 @@ labels = st.sampled_from(["a", "b", "c"])
 amounts = st.integers(-5, 5)
 
 
-def counts(k: int, label: str | None, n: int | None, m: int | None) -> Upsert:
-    return Upsert(
-        COUNTS.name,
-        {"k": k},
-        {} if label is None else {"label": label},
-        {c: v for c, v in (("n", n), ("m", m)) if v is not None},
-    )
+def counts(
+    k: int, label: str | None, n: int | None, m: int | None, set_m: int | None = None
+) -> Upsert:
+    """Row ``k`` of ``COUNTS``: its label set, ``n`` and ``m`` counted, or ``m`` set (as a run
+    of failures is counted and set back to 0)."""
+    values: dict[str, Any] = {} if label is None else {"label": label}
+    if set_m is not None:
+        values["m"] = set_m
+    counted = {c: v for c, v in (("n", n), ("m", m)) if v is not None and c not in values}
+    return Upsert(COUNTS.name, {"k": k}, values, counted)
 
 
 def total_of(table: str, k: int, n: int) -> Upsert:
@@ -116,7 +119,12 @@ def labelled(k: int, label: str) -> Upsert:
 
 
 upserts = st.builds(
-    counts, keys, st.none() | labels, st.none() | amounts, st.none() | amounts
+    counts,
+    keys,
+    st.none() | labels,
+    st.none() | amounts,
+    st.none() | amounts,
+    st.none() | st.integers(0, 3),
 ).filter(lambda u: bool(u.values or u.increments))
 # A label is never NULL in LABELS (SQLite would keep rows with a NULL key apart, PostgreSQL
 # refuses them): lookups read it there, a table upserts and deletes also write.
