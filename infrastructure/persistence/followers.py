@@ -201,7 +201,8 @@ class Follower:
         return handled
 
     def _outcomes(self, batch: list[tuple[int, Any]]) -> list[Outcome]:
-        """Each event of ``batch`` handled (and a batch reactor's reaction to them all)."""
+        """Each event of ``batch`` the follower's view handles, handled (the others are
+        skipped: ``Projection.handles``), and a batch reactor's reaction to them all."""
         concerns = self._concerns
         outcomes = [
             self._outcome(notification_id, event)
