@@ -18,7 +18,7 @@ being applied, every request is ingested on its own, so no request can fail the 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dataclass_replace
 from datetime import datetime, timedelta
@@ -206,7 +206,7 @@ class Ingestion:
         if existing is not None:
             return existing, True
         read_from = time.monotonic()
-        self._read_ahead(tenant, item.user_id, set())
+        self._read_ahead(tenant, [item.user_id])
         request = _Request(tenant, item, checked=True, read_from=read_from)
         return _raised(self._group.submit([request])[0])
 
@@ -222,10 +222,8 @@ class Ingestion:
             if self._group is None:
                 outcomes = self._ingest_group([_Request(tenant, item) for item in chunk_items])
             else:
-                users: set[str] = set()
                 read_from = time.monotonic()
-                for item in chunk_items:
-                    self._read_ahead(tenant, item.user_id, users)
+                self._read_ahead(tenant, [item.user_id for item in chunk_items])
                 chunk = [_Request(tenant, item, read_from=read_from) for item in chunk_items]
                 outcomes = self._group.submit(chunk)
             for outcome in outcomes:
@@ -238,22 +236,62 @@ class Ingestion:
             )
         return answers
 
-    def _read_ahead(self, tenant: Tenant, user_id: str, done: set[str]) -> None:
-        """Bring the store's kept copies of the user's account, buddies and wallets up to
+    def _read_ahead(self, tenant: Tenant, user_ids: Iterable[str]) -> None:
+        """Bring the store's kept copies of the users' accounts, buddies and wallets up to
         date in the caller's thread, while the current group is being written, so that the
-        next group's leader finds them fresh enough and reads nothing (``done``: the users
-        a batch chunk already read ahead).
+        next group's leader finds them fresh enough and reads nothing. Two reads of the
+        store however many users (``EventStore.refresh_many``): the accounts, then their
+        buddies and wallets.
 
-        The account is always caught up with the store: the group only reads it, so a stale
-        copy would fail no save, and a buddy hatched by a worker process a moment before the
-        event arrived would be missed."""
-        if user_id in done:
-            return
-        done.add(user_id)
-        account = self._store.find(UserAccount, UserAccount.id_for(tenant, user_id), read_only=True)
-        for buddy_id in account.buddy_ids if account else ():
-            self._store.refresh(Buddy, buddy_id, max_age=FRESH_ENOUGH)
-            self._store.refresh(Ledger, ledger_id_for(buddy_id), max_age=FRESH_ENOUGH)
+        The accounts are always caught up with the store: the group only reads them, so a
+        stale copy would fail no save, and a buddy hatched by a worker process a moment
+        before the event arrived would be missed."""
+        checked_from = time.monotonic()
+        account_ids = [UserAccount.id_for(tenant, user_id) for user_id in user_ids]
+        self._store.refresh_many([(UserAccount, a) for a in account_ids], max_age=_NOW)
+        buddy_ids = [
+            buddy_id
+            for account_id in account_ids
+            for buddy_id in self._kept_account_buddies(account_id, checked_from)
+        ]
+        self._refresh_buddies(buddy_ids)
+
+    def _refresh_group_buddies(
+        self, requests: Sequence[_Request], read_from: dict[str, float]
+    ) -> None:
+        """The leader's ``_refresh_buddies`` for its whole group: a group that waited in line
+        longer than ``FRESH_ENOUGH`` finds its buddies stale, and one read then catches them
+        all up instead of one read each as the group decides."""
+        accounts = {
+            UserAccount.id_for(request.tenant, request.item.user_id): request.item.user_id
+            for request in requests
+            if request.item.user_id in read_from
+        }
+        self._refresh_buddies(
+            [
+                buddy_id
+                for account_id, user_id in accounts.items()
+                for buddy_id in self._kept_account_buddies(account_id, read_from[user_id])
+            ]
+        )
+
+    def _kept_account_buddies(self, account_id: UUID, checked_since: float | None) -> list[UUID]:
+        """The buddies of a user account, as kept if checked since ``checked_since``."""
+        account = self._store.find(
+            UserAccount, account_id, max_age=_NOW, checked_since=checked_since, read_only=True
+        )
+        return list(account.buddy_ids) if account else []
+
+    def _refresh_buddies(self, buddy_ids: Sequence[UUID]) -> None:
+        """Check the kept buddies and their wallets unless checked within ``FRESH_ENOUGH``,
+        with one read of the store."""
+        self._store.refresh_many(
+            [
+                *((Buddy, buddy_id) for buddy_id in buddy_ids),
+                *((Ledger, ledger_id_for(buddy_id)) for buddy_id in buddy_ids),
+            ],
+            max_age=FRESH_ENOUGH,
+        )
 
     def find(self, tenant: Tenant, event_id: str) -> EventIngestion:
         ingestion = self._store.find(EventIngestion, EventIngestion.id_for(tenant, event_id))
@@ -320,6 +358,8 @@ class Ingestion:
         """``_attempt``'s work, with the attempt's quota tally (``None``: not counted)."""
         loaded = _Loaded(self._store, FRESH_ENOUGH if optimistic else None)
         read_from = _read_from_by_user(requests) if optimistic else {}
+        if read_from:
+            self._refresh_group_buddies(requests, read_from)
         registries: dict[UUID, _Registry] = {}
         recorded: dict[UUID, EventIngestion] = {}
         outcomes: list[Outcome[Ingested]] = []

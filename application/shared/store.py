@@ -11,10 +11,10 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -23,7 +23,7 @@ from eventsourcing.application import (
     ProcessingEvent,
 )
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from application.shared.kept_aggregates import KeptAggregates
 from application.shared.moved_topics import register_moved_modules
@@ -71,6 +71,16 @@ a stale "absent" then costs a retry, never a wrong decision."""
 SNAPSHOT_INTERVAL = 50
 """Streams that grow with every customer event are snapshotted every this many events, so
 loading one reads a snapshot and fewer than this many events, whatever its history."""
+
+
+@runtime_checkable
+class StreamsReader(Protocol):
+    """A recorder that reads the new events of many streams in one query (the PostgreSQL
+    one: ``infrastructure/persistence/recorders.py``)."""
+
+    def select_events_after(
+        self, versions: Mapping[UUID, int], limit: int
+    ) -> Sequence[StoredEvent]: ...
 
 
 class EventStore(Application[UUID]):
@@ -190,6 +200,31 @@ class EventStore(Application[UUID]):
         self._kept.refresh(
             aggregate_id, *self._sources(cls, aggregate_id), max_age=_seconds(max_age)
         )
+
+    def refresh_many(
+        self, aggregates: Iterable[tuple[type[Aggregate], UUID]], *, max_age: timedelta
+    ) -> None:
+        """``refresh`` for many aggregates of kept types, with one read of the store for all
+        the kept copies to catch up (when the recorder can: ``StreamsReader``)."""
+        classes = {aggregate_id: cls for cls, aggregate_id in aggregates}
+        self._kept.refresh_many(
+            classes,
+            self._streams_after,
+            lambda aggregate_id: self._reconstruct(classes[aggregate_id], aggregate_id),
+            max_age=_seconds(max_age),
+        )
+
+    def _streams_after(self, versions: Mapping[UUID, int], limit: int) -> dict[UUID, list[Any]]:
+        if not isinstance(self.recorder, StreamsReader):
+            return {
+                aggregate_id: list(self.events.get(aggregate_id, gt=version, limit=limit))
+                for aggregate_id, version in versions.items()
+            }
+        newer: dict[UUID, list[Any]] = {}
+        for stored in self.recorder.select_events_after(versions, limit):
+            event = self.mapper.to_domain_event(stored)
+            newer.setdefault(event.originator_id, []).append(event)
+        return newer
 
     def _sources(
         self, cls: type[Aggregate], aggregate_id: UUID

@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from infrastructure.persistence.recorders import POSTGRES_RECORDER_TOPIC
 from infrastructure.persistence.transcoder import TRANSCODER_TOPICS
 from infrastructure.shared.settings import Settings
 
@@ -47,6 +48,7 @@ def _recorder_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_CONN_MAX_AGE": "",
             "POSTGRES_PRE_PING": "n",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
         if settings.database_schema:
             ensure_postgres_schema(settings)

@@ -7,7 +7,9 @@ conflicts or one of its requests breaks.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +18,16 @@ from uuid import UUID
 import pytest
 
 from application.economy.wallets import ledger_id_for
-from application.ingestion.ingestion import SAVE_CHUNK, EventInput, Ingestion, _Request
-from application.shared.store import EventStore
+from application.ingestion.ingestion import (
+    FRESH_ENOUGH,
+    SAVE_CHUNK,
+    EventInput,
+    Ingestion,
+    _Request,
+)
+from application.shared.store import EventStore, StreamsReader
 from domain.companions.buddy import Buddy
+from domain.companions.user_account import UserAccount
 from domain.configs.rulebook import COINS
 from domain.economy.ledger import Credit, Ledger, LedgerEntry
 from domain.ingestion.event_ingestion import EventIngestion
@@ -234,7 +243,7 @@ def test_a_copy_read_ahead_and_then_written_elsewhere_is_caught_by_the_save(
     fresh state, and nothing is lost."""
     buddy_id = adopt(container, tenant, "ahead")
     ingestion = container.ingestion
-    ingestion._read_ahead(tenant, "ahead", set())
+    ingestion._read_ahead(tenant, ["ahead"])
     write_elsewhere(container, buddy_id)
     loads = count_loads(container.store)
     assert ingestion._group is not None
@@ -277,7 +286,8 @@ def adopt_in(store: EventStore, container: Container, tenant: Tenant, user_id: s
 
 
 def count_loads(store: EventStore) -> list[UUID]:
-    """Record the id of every stream the store reads events of from now on."""
+    """Record the id of every stream the store reads events of from now on (alone, or with
+    others in one read: ``EventStore.refresh_many``)."""
     loads: list[UUID] = []
     read = store.events.get
 
@@ -286,6 +296,14 @@ def count_loads(store: EventStore) -> list[UUID]:
         return read(originator_id, *args, **kwargs)
 
     store.events.get = counted  # type: ignore[method-assign]
+    if isinstance(store.recorder, StreamsReader):
+        read_together = store.recorder.select_events_after
+
+        def counted_together(versions: Mapping[UUID, int], limit: int) -> Any:
+            loads.extend(versions)
+            return read_together(versions, limit)
+
+        store.recorder.select_events_after = counted_together  # type: ignore[method-assign]
     return loads
 
 
@@ -381,3 +399,84 @@ def test_the_next_group_reads_nothing_this_process_wrote_or_checked_within_a_sec
     assert buddy_id not in loads and ledger_id_for(buddy_id) not in loads
     assert container.store.find(Buddy, buddy_id) is not None
     assert loads.count(buddy_id) == 1
+
+
+def test_a_chunk_is_read_ahead_in_two_reads_and_its_group_reads_nothing_more(
+    container: Container, tenant: Tenant, backend: str
+) -> None:
+    """Five users whose buddies and wallets another process wrote: reading a batch chunk
+    ahead catches all their accounts up in one read and all their buddies and wallets in a
+    second (on PostgreSQL; the embedded store reads stream by stream); the group then
+    decides from those copies, reads none of their streams again, and sees the writes made elsewhere."""
+    users = [f"many{n}" for n in range(5)]
+    buddy_ids = [adopt(container, tenant, user) for user in users]
+    for buddy_id in buddy_ids:
+        write_elsewhere(container, buddy_id)
+        for kept_id in (buddy_id, ledger_id_for(buddy_id)):  # kept as saved two seconds ago
+            container.store._kept._entry(kept_id).checked_at -= 2 * FRESH_ENOUGH.total_seconds()
+    reads_together = count_reads_together(container.store)
+    loads = count_loads(container.store)
+    read_from = time.monotonic()
+
+    container.ingestion._read_ahead(tenant, [*users, *users])
+
+    if backend == "postgres":
+        assert len(reads_together) == 2
+        assert {*buddy_ids, *map(ledger_id_for, buddy_ids)} <= set(reads_together[1])
+    loads.clear()
+    assert container.ingestion._group is not None
+    requests = [_Request(tenant, event(user), read_from=read_from) for user in users]
+    answers = container.ingestion._group.submit(requests)
+    users_streams = {
+        *buddy_ids,
+        *map(ledger_id_for, buddy_ids),
+        *(UserAccount.id_for(tenant, user) for user in users),
+    }
+    assert not users_streams & set(loads)  # (the month's quota shards are read: new)
+    for answer, buddy_id in zip(answers, buddy_ids, strict=True):
+        assert not isinstance(answer, BaseException) and answer[0].effects["coins"] == 10
+        assert coins(container.store, buddy_id) == 7 + 10
+        found = container.store.find(Buddy, buddy_id)
+        assert found is not None and found.name == "Renamed elsewhere"
+
+
+def test_a_group_that_waited_catches_its_stale_buddies_up_in_one_read(
+    container: Container, tenant: Tenant, backend: str
+) -> None:
+    """A chunk read ahead, then kept waiting in line longer than ``FRESH_ENOUGH`` while
+    another process wrote its buddies: the leader catches all the group's buddies and
+    wallets up with one read before deciding (on PostgreSQL), and nothing is lost."""
+    users = [f"late{n}" for n in range(4)]
+    buddy_ids = [adopt(container, tenant, user) for user in users]
+    read_from = time.monotonic()
+    container.ingestion._read_ahead(tenant, users)
+    for buddy_id in buddy_ids:
+        write_elsewhere(container, buddy_id)
+        for kept_id in (buddy_id, ledger_id_for(buddy_id)):  # as if read ahead 2 s ago
+            container.store._kept._entry(kept_id).checked_at -= 2 * FRESH_ENOUGH.total_seconds()
+    reads_together = count_reads_together(container.store)
+    assert container.ingestion._group is not None
+
+    requests = [_Request(tenant, event(user), read_from=read_from) for user in users]
+    answers = container.ingestion._group.submit(requests)
+
+    if backend == "postgres":
+        assert len(reads_together) == 1
+        assert set(reads_together[0]) == {*buddy_ids, *map(ledger_id_for, buddy_ids)}
+    for answer, buddy_id in zip(answers, buddy_ids, strict=True):
+        assert not isinstance(answer, BaseException) and answer[0].effects["coins"] == 10
+        assert coins(container.store, buddy_id) == 7 + 10
+
+
+def count_reads_together(store: EventStore) -> list[list[UUID]]:
+    """Record the streams of every read of many at once (the PostgreSQL recorder's)."""
+    reads: list[list[UUID]] = []
+    if isinstance(store.recorder, StreamsReader):
+        read = store.recorder.select_events_after
+
+        def counted(versions: Mapping[UUID, int], limit: int) -> Any:
+            reads.append(list(versions))
+            return read(versions, limit)
+
+        store.recorder.select_events_after = counted  # type: ignore[method-assign]
+    return reads

@@ -3,7 +3,8 @@ more than the catch-up limit of events on top of a kept copy."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -341,3 +342,164 @@ def test_a_copy_checked_since_the_callers_instant_is_taken_without_a_query(
         assert streams.caught_up == [] and loaded.values == [0]
     else:
         assert streams.caught_up == [1] and loaded.values == [0, 1]
+
+
+class TogetherStreams(Streams):
+    """``Streams`` read many at a time, as ``EventStore.refresh_many`` reads them; while the
+    read is under way, ``meanwhile`` runs (another thread loading, saving, writing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads_together: list[dict[UUID, int]] = []
+        self.meanwhile: list[Callable[[], None]] = []
+
+    def together(self, versions: Mapping[UUID, int], limit: int) -> dict[UUID, list[int]]:
+        self.reads_together.append(dict(versions))
+        newer = {i: self.events[i][v : v + limit] for i, v in versions.items()}
+        while self.meanwhile:
+            self.meanwhile.pop(0)()
+        return newer
+
+    def refresh_many(self, kept: KeptAggregates, ids: list[UUID], max_age: float) -> None:
+        kept.refresh_many(ids, self.together, lambda i: self.reconstruct(i)(), max_age=max_age)
+
+
+together_steps = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["written elsewhere", "saved here", "load", "tick", "refresh", "refresh in a race"]
+        ),
+        st.integers(0, 2),
+        st.integers(1, 2 * LIMIT),
+        st.sampled_from([0.0, 0.5, 1.0, 5.0]),
+    ),
+    max_size=60,
+)
+
+
+@given(steps=together_steps, capacity=st.integers(1, 4))
+def test_refreshing_many_at_once_keeps_the_freshness_rule(
+    steps: list[tuple[str, int, int, float]], capacity: int
+) -> None:
+    """Copies caught up together by one read answer loads exactly as copies checked one by
+    one would: a load accepting ``max_age`` gets a state stored at most that long ago, with
+    no age the state stored now, including when another thread loads, saves or writes
+    elsewhere while the read is under way. A refresh of copies checked within its age reads
+    nothing."""
+    streams, ticks = TogetherStreams(), Ticks()
+    ids = [uuid4() for _ in range(3)]
+    stored_at: dict[UUID, list[tuple[float, int]]] = {}
+    for aggregate_id in ids:
+        streams.events[aggregate_id] = [0]
+        stored_at[aggregate_id] = [(float("-inf"), 1)]
+    kept = KeptAggregates(capacity, LIMIT, apply, now=ticks)
+
+    def write_elsewhere(aggregate_id: UUID, count: int) -> None:
+        streams.events[aggregate_id] += list(range(count))
+        stored_at[aggregate_id].append((ticks.now, len(streams.events[aggregate_id])))
+
+    def tick(seconds: float) -> None:
+        ticks.now += seconds
+
+    def save_here(aggregate_id: UUID, count: int) -> None:
+        mine = streams.load(kept, aggregate_id)
+        assert mine is not None
+        apply(mine, list(range(count)))
+        streams.events[aggregate_id] += list(range(count))
+        stored_at[aggregate_id].append((ticks.now, len(streams.events[aggregate_id])))
+        kept.saved([mine])
+
+    for action, index, count, age in steps:
+        aggregate_id = ids[index]
+        if action == "tick":
+            ticks.now += age
+        elif action == "written elsewhere":
+            write_elsewhere(aggregate_id, count)
+        elif action == "saved here":
+            save_here(aggregate_id, count)
+        elif action in ("refresh", "refresh in a race"):
+            if action == "refresh in a race":
+                streams.meanwhile += [
+                    partial(tick, 0.5),
+                    partial(save_here, ids[0], 1),
+                    partial(tick, 0.5),
+                    partial(write_elsewhere, ids[1], count),
+                    partial(streams.load, kept, ids[2]),
+                ]
+            reads = len(streams.reads_together)
+            streams.refresh_many(kept, ids, age)
+            assert len(streams.reads_together) - reads <= 1  # one read for them all
+            streams.meanwhile.clear()
+        else:
+            loaded = streams.load(kept, aggregate_id, max_age=age)
+            assert loaded is not None
+            stream = streams.events[aggregate_id]
+            assert loaded.values == stream[: loaded.version]  # a state that was stored
+            history = stored_at[aggregate_id]
+            oldest_acceptable = max(v for since, v in history if since <= ticks.now - age)
+            assert loaded.version >= oldest_acceptable
+            if age == 0.0:
+                assert loaded.version == len(stream)
+
+
+def test_a_refresh_reads_only_the_copies_older_than_its_age_and_then_loads_read_nothing() -> None:
+    streams, ticks = TogetherStreams(), Ticks()
+    ids = [uuid4() for _ in range(4)]
+    for aggregate_id in ids:
+        streams.events[aggregate_id] = [0]
+    kept = KeptAggregates(10, LIMIT, apply, now=ticks)
+    for aggregate_id in ids[:3]:
+        streams.load(kept, aggregate_id)
+    ticks.now += 2.0
+    streams.load(kept, ids[0])  # checked just now
+    streams.events[ids[1]] += [1, 2]
+    streams.caught_up.clear()
+
+    streams.refresh_many(kept, ids, max_age=1.0)
+
+    assert streams.reads_together == [{ids[1]: 1, ids[2]: 1}]  # ids[3] was not kept: built
+    assert streams.reconstructed == 4
+    for aggregate_id in ids:
+        loaded = streams.load(kept, aggregate_id, max_age=1.0)
+        assert loaded is not None and loaded.values == streams.events[aggregate_id]
+    assert streams.caught_up == [] and streams.reconstructed == 4  # nothing read since
+    streams.events[ids[2]] += [9] * LIMIT  # too far behind: dropped, then reconstructed
+    ticks.now += 2.0
+    streams.refresh_many(kept, ids, max_age=1.0)
+    loaded = streams.load(kept, ids[2], max_age=1.0)
+    assert loaded is not None and loaded.values == streams.events[ids[2]]
+    assert streams.reconstructed == 5
+
+
+def test_a_copy_changed_or_written_elsewhere_during_the_read_is_not_spoiled() -> None:
+    """While one read catches copies up, another thread saves one of them here and another
+    process writes a second: the events read are not applied on top of the newer saved copy,
+    and the second is taken as checked when the read began, not when it ended."""
+    streams, ticks = TogetherStreams(), Ticks()
+    saved, written = uuid4(), uuid4()
+    kept = KeptAggregates(10, LIMIT, apply, now=ticks)
+    for aggregate_id in (saved, written):
+        streams.events[aggregate_id] = [0]
+        streams.load(kept, aggregate_id)
+        streams.events[aggregate_id] += [1]  # both are behind the store
+    ticks.now += 2.0
+
+    def save_saved_here() -> None:
+        mine = streams.load(kept, saved)
+        assert mine is not None and mine.values == [0, 1]
+        apply(mine, [2])
+        streams.events[saved].append(2)
+        kept.saved([mine])
+
+    def write_elsewhere_later() -> None:
+        ticks.now += 0.5
+        streams.events[written].append(3)
+        ticks.now += 0.5
+
+    streams.meanwhile += [save_saved_here, write_elsewhere_later]
+    streams.refresh_many(kept, [saved, written], max_age=0.0)
+
+    mine = streams.load(kept, saved, max_age=5.0)
+    assert mine is not None and mine.values == [0, 1, 2]
+    theirs = streams.load(kept, written, max_age=0.5)  # checked 1 s ago: caught up again
+    assert theirs is not None and theirs.values == [0, 1, 3]
