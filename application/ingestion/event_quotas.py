@@ -71,6 +71,10 @@ def exceeded(used: int, limit: int, now: datetime) -> DomainError:
     )
 
 
+def month_shard_ids(customer_id: UUID, month: str) -> list[UUID]:
+    return [EventQuotaShard.id_for(customer_id, month, index) for index in range(SHARDS)]
+
+
 class QuotaTally:
     """One attempt's admissions: which shards it admitted into, and how many."""
 
@@ -165,8 +169,8 @@ class QuotaTally:
     def _shards_of(self, customer_id: UUID) -> list[EventQuotaShard | None]:
         if customer_id not in self._shards:
             self._shards[customer_id] = [
-                self._find(EventQuotaShard, EventQuotaShard.id_for(customer_id, self._month, i))
-                for i in range(SHARDS)
+                self._find(EventQuotaShard, shard_id)
+                for shard_id in month_shard_ids(customer_id, self._month)
             ]
         return self._shards[customer_id]
 
@@ -188,6 +192,10 @@ class EventQuotas:
 
     def tally(self, find: ShardFinder, now: datetime, order: list[int]) -> QuotaTally:
         return QuotaTally(self, find, now, order)
+
+    def shard_ids(self, customer_id: UUID, now: datetime) -> list[UUID]:
+        """The ids of the shards a tally at ``now`` reads for ``customer_id``."""
+        return month_shard_ids(customer_id, month_of(now))
 
     @contextmanager
     def turn(self) -> Iterator[list[int]]:

@@ -42,6 +42,7 @@ from domain.companions.buddy import Buddy
 from domain.companions.user_account import UserAccount
 from domain.economy.ledger import Ledger
 from domain.ingestion.event_ingestion import EventIngestion
+from domain.ingestion.event_quota import EventQuotaShard
 from domain.ingestion.event_window import DEFAULT_BACKFILL, EventWindow
 from domain.ingestion.rules import CustomerEvent, Evaluation, evaluate
 from domain.ingestion.warnings import unregistered_type
@@ -119,11 +120,14 @@ class _Spoiled(Exception):
 class _Loaded:
     """The aggregates one group works on, each loaded once and shared by its requests (a
     buddy touched twice in a group is decided against its evolving state), as fresh as the
-    attempt asks of the store (``max_age``)."""
+    attempt asks of the store (``max_age``, or checked at or after ``checked_since``)."""
 
-    def __init__(self, store: EventStore, max_age: timedelta | None) -> None:
+    def __init__(
+        self, store: EventStore, max_age: timedelta | None, checked_since: float | None = None
+    ) -> None:
         self._store = store
         self._max_age = max_age
+        self._checked_since = checked_since
         self._found: dict[UUID, Any] = {}
 
     def find(
@@ -140,8 +144,9 @@ class _Loaded:
         kept object, not a copy)."""
         if aggregate_id not in self._found:
             age = max_age if max_age is not None else self._max_age
+            since = checked_since if checked_since is not None else self._checked_since
             self._found[aggregate_id] = self._store.find(
-                cls, aggregate_id, max_age=age, checked_since=checked_since, read_only=read_only
+                cls, aggregate_id, max_age=age, checked_since=since, read_only=read_only
             )
         found = self._found[aggregate_id]
         return found if isinstance(found, cls) else None
@@ -282,15 +287,17 @@ class Ingestion:
         )
         return list(account.buddy_ids) if account else []
 
-    def _refresh_buddies(self, buddy_ids: Sequence[UUID]) -> None:
-        """Check the kept buddies and their wallets unless checked within ``FRESH_ENOUGH``,
-        with one read of the store."""
+    def _refresh_buddies(
+        self, buddy_ids: Sequence[UUID], max_age: timedelta = FRESH_ENOUGH
+    ) -> None:
+        """Check the kept buddies and their wallets unless checked within ``max_age``, with
+        one read of the store."""
         self._store.refresh_many(
             [
                 *((Buddy, buddy_id) for buddy_id in buddy_ids),
                 *((Ledger, ledger_id_for(buddy_id)) for buddy_id in buddy_ids),
             ],
-            max_age=FRESH_ENOUGH,
+            max_age=max_age,
         )
 
     def find(self, tenant: Tenant, event_id: str) -> EventIngestion:
@@ -346,17 +353,59 @@ class Ingestion:
         the save, and the next attempt looks each one up).
         """
         if self._quotas is None:
-            return self._decide(requests, optimistic, None)
+            checked_from = None if optimistic else self._read_now(requests)
+            return self._decide(requests, optimistic, None, checked_from)
         with self._quotas.turn() as order:
-            find = partial(self._store.find, max_age=FRESH_ENOUGH if optimistic else None)
+            checked_from = None if optimistic else self._read_now(requests)
+            find = partial(
+                self._store.find,
+                max_age=FRESH_ENOUGH if optimistic else None,
+                checked_since=checked_from,
+            )
             tally = self._quotas.tally(find, self._clock.now(), order)
-            return self._decide(requests, optimistic, tally)
+            return self._decide(requests, optimistic, tally, checked_from)
+
+    def _read_now(self, requests: Sequence[_Request]) -> float:
+        """For an attempt that accepts nothing old: bring what it will read up to date
+        with two reads of the store (the customers, the users' accounts and this month's
+        quota shards, then the accounts' buddies and wallets) instead of one per aggregate
+        as it decides; returns the instant they were checked from, which its loads accept
+        (``checked_since``)."""
+        checked_from = time.monotonic()
+        customers = list(dict.fromkeys(request.tenant.customer_id for request in requests))
+        accounts = list(
+            dict.fromkeys(UserAccount.id_for(r.tenant, r.item.user_id) for r in requests)
+        )
+        now = self._clock.now()
+        shards = [
+            (EventQuotaShard, shard_id)
+            for customer_id in customers
+            for shard_id in (self._quotas.shard_ids(customer_id, now) if self._quotas else ())
+        ]
+        self._store.refresh_many(
+            [
+                *((Customer, customer_id) for customer_id in customers),
+                *((UserAccount, account_id) for account_id in accounts),
+                *shards,
+            ],
+            max_age=_NOW,
+        )
+        self._refresh_buddies(
+            [b for a in accounts for b in self._kept_account_buddies(a, checked_from)],
+            max_age=_NOW,
+        )
+        return checked_from
 
     def _decide(
-        self, requests: Sequence[_Request], optimistic: bool, tally: QuotaTally | None
+        self,
+        requests: Sequence[_Request],
+        optimistic: bool,
+        tally: QuotaTally | None,
+        checked_from: float | None,
     ) -> list[Outcome[Ingested]]:
-        """``_attempt``'s work, with the attempt's quota tally (``None``: not counted)."""
-        loaded = _Loaded(self._store, FRESH_ENOUGH if optimistic else None)
+        """``_attempt``'s work, with the attempt's quota tally (``None``: not counted) and
+        the instant from which an attempt that accepts nothing old read (``_read_now``)."""
+        loaded = _Loaded(self._store, FRESH_ENOUGH if optimistic else None, checked_from)
         read_from = _read_from_by_user(requests) if optimistic else {}
         if read_from:
             self._refresh_group_buddies(requests, read_from)

@@ -15,7 +15,8 @@ The store asks it only for types whose absence decides nothing but a creation th
 would refuse on a race (a month's quota shard: decision 0057).
 
 Many copies can be checked together (``refresh_many``): one read brings the new events of
-all of them, so reading a batch's hundred users ahead costs two queries, not three hundred.
+all of them (and all the events of those not kept yet), so reading a batch's hundred users
+ahead costs two queries, not three hundred.
 
 When more than ``catch_up_limit`` events came since a kept version (a busy buddy written a
 thousand times by another process), the copy is dropped and the aggregate is reconstructed
@@ -108,15 +109,19 @@ class KeptAggregates:
         self,
         aggregate_ids: Iterable[UUID],
         streams_after: StreamsAfter,
-        reconstruct: Callable[[UUID], Any],
         *,
         max_age: float = 0.0,
+        keep_absence: Callable[[UUID], bool] = lambda _: False,
     ) -> None:
-        """``refresh`` for many aggregates, their kept copies caught up by one read.
+        """``refresh`` for many aggregates with one read: the kept copies are caught up
+        from what it returns, and one not kept is built from its events (read from the
+        start); ``keep_absence`` says of which ids a finding of none is kept.
 
-        No entry is held during the read: a copy that another thread caught up, saved or
-        dropped meanwhile (its version is no longer the one read after) is left as that
-        thread left it. A copy is taken as checked at the instant before the read.
+        No entry is held during the read: a copy that another thread caught up, saved,
+        built or dropped meanwhile (its version is no longer the one read after) is left as
+        that thread left it. What the read found is taken as checked at the instant before
+        it. A stream with ``catch_up_limit`` or more new events is left for its next load,
+        which builds it from its snapshot.
         """
         now = self._now()
         fresh = _Freshness(max_age, None)
@@ -125,27 +130,25 @@ class KeptAggregates:
             entry = self._entry(aggregate_id)
             with entry.lock:
                 kept = entry.aggregate
-                if kept is not None:
-                    if not fresh.accepts(entry.checked_at, now):
-                        behind[aggregate_id] = kept.version
-                    continue
-                entry.aggregate = reconstruct(aggregate_id)
-                entry.checked_at = now
-                if entry.aggregate is None:
-                    self._forget(aggregate_id)
+                known = kept is not None or keep_absence(aggregate_id)
+                if not (known and fresh.accepts(entry.checked_at, now)):
+                    behind[aggregate_id] = kept.version if kept is not None else 0
         newer = streams_after(behind, self._catch_up_limit) if behind else {}
         for aggregate_id, version in behind.items():
             entry = self._entry(aggregate_id)
             with entry.lock:
                 kept = entry.aggregate
-                if kept is None or kept.version != version:
+                if (kept.version if kept is not None else 0) != version:
                     continue
                 events = newer.get(aggregate_id, ())
-                if len(events) >= self._catch_up_limit:  # the next load reconstructs it
+                if len(events) >= self._catch_up_limit:
                     entry.aggregate, entry.checked_at = None, float("-inf")
                     continue
                 if events:  # a reader may hold the kept object: it is not changed
-                    entry.aggregate = self._apply(deepcopy(kept), events)
+                    entry.aggregate = self._apply(deepcopy(kept) if kept else None, events)
+                elif kept is None and not keep_absence(aggregate_id):
+                    self._forget(aggregate_id)
+                    continue
                 entry.checked_at = max(entry.checked_at, now)
 
     def saved(self, aggregates: Iterable[Any]) -> None:

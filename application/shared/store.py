@@ -204,14 +204,18 @@ class EventStore(Application[UUID]):
     def refresh_many(
         self, aggregates: Iterable[tuple[type[Aggregate], UUID]], *, max_age: timedelta
     ) -> None:
-        """``refresh`` for many aggregates of kept types, with one read of the store for all
-        the kept copies to catch up (when the recorder can: ``StreamsReader``)."""
-        classes = {aggregate_id: cls for cls, aggregate_id in aggregates}
+        """``refresh`` for many aggregates of kept types with one read of the store (when
+        the recorder can: ``StreamsReader``); an absence of a type whose absence is kept
+        is kept too, as ``find`` keeps it."""
+        aggregates = list(aggregates)
+        absence_kept = {
+            aggregate_id for cls, aggregate_id in aggregates if cls in ABSENCE_KEPT_TYPES
+        }
         self._kept.refresh_many(
-            classes,
+            [aggregate_id for _, aggregate_id in aggregates],
             self._streams_after,
-            lambda aggregate_id: self._reconstruct(classes[aggregate_id], aggregate_id),
             max_age=_seconds(max_age),
+            keep_absence=absence_kept.__contains__,
         )
 
     def _streams_after(self, versions: Mapping[UUID, int], limit: int) -> dict[UUID, list[Any]]:

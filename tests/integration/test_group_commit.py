@@ -285,9 +285,9 @@ def adopt_in(store: EventStore, container: Container, tenant: Tenant, user_id: s
         container.store = saved
 
 
-def count_loads(store: EventStore) -> list[UUID]:
+def count_loads(store: EventStore, *, alone_only: bool = False) -> list[UUID]:
     """Record the id of every stream the store reads events of from now on (alone, or with
-    others in one read: ``EventStore.refresh_many``)."""
+    others in one read: ``EventStore.refresh_many``; ``alone_only``: only those read alone)."""
     loads: list[UUID] = []
     read = store.events.get
 
@@ -296,7 +296,7 @@ def count_loads(store: EventStore) -> list[UUID]:
         return read(originator_id, *args, **kwargs)
 
     store.events.get = counted  # type: ignore[method-assign]
-    if isinstance(store.recorder, StreamsReader):
+    if isinstance(store.recorder, StreamsReader) and not alone_only:
         read_together = store.recorder.select_events_after
 
         def counted_together(versions: Mapping[UUID, int], limit: int) -> Any:
@@ -480,3 +480,38 @@ def count_reads_together(store: EventStore) -> list[list[UUID]]:
 
         store.recorder.select_events_after = counted  # type: ignore[method-assign]
     return reads
+
+
+def test_an_attempt_that_accepts_nothing_old_reads_what_it_needs_in_two_reads(
+    container: Container, tenant: Tenant, backend: str
+) -> None:
+    """With group commit off every event is an attempt that accepts nothing old: its
+    customer, the user's account and the month's quota shards come in one read of the store,
+    the buddy and its wallet in a second (on PostgreSQL), none of them again one by one;
+    and it decides from the store as it is (written elsewhere a moment before)."""
+    buddy_id = adopt(container, tenant, "alone")
+    write_elsewhere(container, buddy_id)
+    alone = Ingestion(
+        container.store,
+        container.clock,
+        container.configs,
+        group_commit=False,
+        quotas=container.event_quotas,
+    )
+    reads_together = count_reads_together(container.store)
+    read_alone = count_loads(container.store, alone_only=True)
+
+    answer, duplicate = alone.ingest(tenant, event("alone"))
+
+    assert not duplicate and answer.effects["coins"] == 10
+    if backend == "postgres":
+        account_id = UserAccount.id_for(tenant, "alone")
+        streams = {tenant.customer_id, account_id, buddy_id, ledger_id_for(buddy_id)}
+        assert not streams & set(read_alone)
+        shards = container.event_quotas.shard_ids(tenant.customer_id, container.clock.now())
+        assert len(reads_together) == 2
+        assert set(reads_together[0]) == {tenant.customer_id, account_id, *shards}
+        assert set(reads_together[1]) == {buddy_id, ledger_id_for(buddy_id)}
+    assert coins(container.store, buddy_id) == 7 + 10
+    found = container.store.find(Buddy, buddy_id)
+    assert found is not None and found.name == "Renamed elsewhere"

@@ -353,15 +353,31 @@ class TogetherStreams(Streams):
         self.reads_together: list[dict[UUID, int]] = []
         self.meanwhile: list[Callable[[], None]] = []
 
-    def together(self, versions: Mapping[UUID, int], limit: int) -> dict[UUID, list[int]]:
+    def together(
+        self, versions: Mapping[UUID, int], limit: int
+    ) -> dict[UUID, list[tuple[UUID, int]]]:
+        """Each stream's events after its version, naming their stream (as stored events
+        do: a copy built from them knows its id)."""
         self.reads_together.append(dict(versions))
-        newer = {i: self.events[i][v : v + limit] for i, v in versions.items()}
+        newer = {
+            i: [(i, value) for value in self.events.get(i, [])[v : v + limit]]
+            for i, v in versions.items()
+        }
         while self.meanwhile:
             self.meanwhile.pop(0)()
         return newer
 
     def refresh_many(self, kept: KeptAggregates, ids: list[UUID], max_age: float) -> None:
-        kept.refresh_many(ids, self.together, lambda i: self.reconstruct(i)(), max_age=max_age)
+        kept.refresh_many(ids, self.together, max_age=max_age)
+
+
+def apply_read(aggregate: Counter | None, events: Sequence[Any]) -> Counter:
+    """``apply`` for events that may name their stream (``TogetherStreams.together``)."""
+    aggregate = apply(aggregate, [e[1] if isinstance(e, tuple) else e for e in events])
+    for event in events:
+        if isinstance(event, tuple):
+            aggregate.id = event[0]
+    return aggregate
 
 
 together_steps = st.lists(
@@ -392,7 +408,7 @@ def test_refreshing_many_at_once_keeps_the_freshness_rule(
     for aggregate_id in ids:
         streams.events[aggregate_id] = [0]
         stored_at[aggregate_id] = [(float("-inf"), 1)]
-    kept = KeptAggregates(capacity, LIMIT, apply, now=ticks)
+    kept = KeptAggregates(capacity, LIMIT, apply_read, now=ticks)
 
     def write_elsewhere(aggregate_id: UUID, count: int) -> None:
         streams.events[aggregate_id] += list(range(count))
@@ -447,7 +463,7 @@ def test_a_refresh_reads_only_the_copies_older_than_its_age_and_then_loads_read_
     ids = [uuid4() for _ in range(4)]
     for aggregate_id in ids:
         streams.events[aggregate_id] = [0]
-    kept = KeptAggregates(10, LIMIT, apply, now=ticks)
+    kept = KeptAggregates(10, LIMIT, apply_read, now=ticks)
     for aggregate_id in ids[:3]:
         streams.load(kept, aggregate_id)
     ticks.now += 2.0
@@ -457,18 +473,43 @@ def test_a_refresh_reads_only_the_copies_older_than_its_age_and_then_loads_read_
 
     streams.refresh_many(kept, ids, max_age=1.0)
 
-    assert streams.reads_together == [{ids[1]: 1, ids[2]: 1}]  # ids[3] was not kept: built
-    assert streams.reconstructed == 4
+    # ids[3] was not kept: read from its start in the same read, and built from that
+    assert streams.reads_together == [{ids[1]: 1, ids[2]: 1, ids[3]: 0}]
+    assert streams.reconstructed == 3
     for aggregate_id in ids:
         loaded = streams.load(kept, aggregate_id, max_age=1.0)
         assert loaded is not None and loaded.values == streams.events[aggregate_id]
-    assert streams.caught_up == [] and streams.reconstructed == 4  # nothing read since
+        assert loaded.id == aggregate_id
+    assert streams.caught_up == [] and streams.reconstructed == 3  # nothing read since
     streams.events[ids[2]] += [9] * LIMIT  # too far behind: dropped, then reconstructed
     ticks.now += 2.0
     streams.refresh_many(kept, ids, max_age=1.0)
     loaded = streams.load(kept, ids[2], max_age=1.0)
     assert loaded is not None and loaded.values == streams.events[ids[2]]
-    assert streams.reconstructed == 5
+    assert streams.reconstructed == 4
+
+
+def test_an_absence_found_by_a_refresh_is_kept_only_where_asked() -> None:
+    streams, ticks = TogetherStreams(), Ticks()
+    kept_absent, forgotten = uuid4(), uuid4()
+    kept = KeptAggregates(10, LIMIT, apply_read, now=ticks)
+
+    kept.refresh_many(
+        [kept_absent, forgotten], streams.together, keep_absence={kept_absent}.__contains__
+    )
+
+    assert streams.load(kept, kept_absent, max_age=1.0, keep_absence=True) is None
+    assert streams.reconstructed == 0  # the absence was kept: nothing read
+    assert streams.load(kept, forgotten, max_age=1.0, keep_absence=True) is None
+    assert streams.reconstructed == 1
+    streams.events[kept_absent] = [5]  # created elsewhere
+    reads = len(streams.reads_together)
+    kept.refresh_many([kept_absent], streams.together, max_age=1.0, keep_absence=lambda _: True)
+    assert len(streams.reads_together) == reads  # the absence is within its age: no read
+    ticks.now += 2.0
+    kept.refresh_many([kept_absent], streams.together, max_age=1.0, keep_absence=lambda _: True)
+    found = streams.load(kept, kept_absent, max_age=1.0, keep_absence=True)
+    assert found is not None and found.values == [5] and streams.reconstructed == 1
 
 
 def test_a_copy_changed_or_written_elsewhere_during_the_read_is_not_spoiled() -> None:
@@ -477,7 +518,7 @@ def test_a_copy_changed_or_written_elsewhere_during_the_read_is_not_spoiled() ->
     and the second is taken as checked when the read began, not when it ended."""
     streams, ticks = TogetherStreams(), Ticks()
     saved, written = uuid4(), uuid4()
-    kept = KeptAggregates(10, LIMIT, apply, now=ticks)
+    kept = KeptAggregates(10, LIMIT, apply_read, now=ticks)
     for aggregate_id in (saved, written):
         streams.events[aggregate_id] = [0]
         streams.load(kept, aggregate_id)
