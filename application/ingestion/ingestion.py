@@ -251,15 +251,27 @@ class Ingestion:
         The accounts are always caught up with the store: the group only reads them, so a
         stale copy would fail no save, and a buddy hatched by a worker process a moment
         before the event arrived would be missed."""
-        checked_from = time.monotonic()
         account_ids = [UserAccount.id_for(tenant, user_id) for user_id in user_ids]
-        self._store.refresh_many([(UserAccount, a) for a in account_ids], max_age=_NOW)
-        buddy_ids = [
-            buddy_id
-            for account_id in account_ids
-            for buddy_id in self._kept_account_buddies(account_id, checked_from)
-        ]
-        self._refresh_buddies(buddy_ids)
+        self._refresh_users(account_ids, buddies_max_age=FRESH_ENOUGH)
+
+    def _refresh_users(
+        self,
+        account_ids: Sequence[UUID],
+        *,
+        buddies_max_age: timedelta,
+        also: Sequence[tuple[type[Aggregate], UUID]] = (),
+    ) -> None:
+        """Check the users' accounts (and ``also``) with one read of the store, then their
+        buddies and wallets with a second (those checked within ``buddies_max_age`` are
+        taken as they are)."""
+        checked_from = time.monotonic()
+        self._store.refresh_many(
+            [*((UserAccount, account_id) for account_id in account_ids), *also], max_age=_NOW
+        )
+        self._refresh_buddies(
+            [b for a in account_ids for b in self._kept_account_buddies(a, checked_from)],
+            max_age=buddies_max_age,
+        )
 
     def _refresh_group_buddies(
         self, requests: Sequence[_Request], read_from: dict[str, float]
@@ -277,7 +289,8 @@ class Ingestion:
                 buddy_id
                 for account_id, user_id in accounts.items()
                 for buddy_id in self._kept_account_buddies(account_id, read_from[user_id])
-            ]
+            ],
+            max_age=FRESH_ENOUGH,
         )
 
     def _kept_account_buddies(self, account_id: UUID, checked_since: float | None) -> list[UUID]:
@@ -287,9 +300,7 @@ class Ingestion:
         )
         return list(account.buddy_ids) if account else []
 
-    def _refresh_buddies(
-        self, buddy_ids: Sequence[UUID], max_age: timedelta = FRESH_ENOUGH
-    ) -> None:
+    def _refresh_buddies(self, buddy_ids: Sequence[UUID], max_age: timedelta) -> None:
         """Check the kept buddies and their wallets unless checked within ``max_age``, with
         one read of the store."""
         self._store.refresh_many(
@@ -382,17 +393,10 @@ class Ingestion:
             for customer_id in customers
             for shard_id in (self._quotas.shard_ids(customer_id, now) if self._quotas else ())
         ]
-        self._store.refresh_many(
-            [
-                *((Customer, customer_id) for customer_id in customers),
-                *((UserAccount, account_id) for account_id in accounts),
-                *shards,
-            ],
-            max_age=_NOW,
-        )
-        self._refresh_buddies(
-            [b for a in accounts for b in self._kept_account_buddies(a, checked_from)],
-            max_age=_NOW,
+        self._refresh_users(
+            accounts,
+            buddies_max_age=_NOW,
+            also=[*((Customer, customer_id) for customer_id in customers), *shards],
         )
         return checked_from
 
