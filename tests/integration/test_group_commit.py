@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -296,14 +296,8 @@ def count_loads(store: EventStore, *, alone_only: bool = False) -> list[UUID]:
         return read(originator_id, *args, **kwargs)
 
     store.events.get = counted  # type: ignore[method-assign]
-    if isinstance(store.recorder, StreamsReader) and not alone_only:
-        read_together = store.recorder.select_events_after
-
-        def counted_together(versions: Mapping[UUID, int], limit: int) -> Any:
-            loads.extend(versions)
-            return read_together(versions, limit)
-
-        store.recorder.select_events_after = counted_together  # type: ignore[method-assign]
+    if not alone_only:
+        on_reads_together(store, loads.extend)
     return loads
 
 
@@ -471,15 +465,20 @@ def test_a_group_that_waited_catches_its_stale_buddies_up_in_one_read(
 def count_reads_together(store: EventStore) -> list[list[UUID]]:
     """Record the streams of every read of many at once (the PostgreSQL recorder's)."""
     reads: list[list[UUID]] = []
+    on_reads_together(store, reads.append)
+    return reads
+
+
+def on_reads_together(store: EventStore, record: Callable[[list[UUID]], object]) -> None:
+    """Call ``record`` with the streams of every read of many at once from now on."""
     if isinstance(store.recorder, StreamsReader):
         read = store.recorder.select_events_after
 
         def counted(versions: Mapping[UUID, int], limit: int) -> Any:
-            reads.append(list(versions))
+            record(list(versions))
             return read(versions, limit)
 
         store.recorder.select_events_after = counted  # type: ignore[method-assign]
-    return reads
 
 
 def test_an_attempt_that_accepts_nothing_old_reads_what_it_needs_in_two_reads(

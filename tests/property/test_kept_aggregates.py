@@ -221,12 +221,24 @@ def test_a_load_is_as_stored_or_as_checked_within_the_age_its_caller_accepts(
             kept.saved([mine])
         else:
             loaded = streams.load(kept, aggregate_id, max_age=age)
-            assert loaded is not None
-            assert loaded.values == stream[: loaded.version]  # a state that was stored
-            oldest_acceptable = max(v for since, v in stored_at if since <= ticks.now - age)
-            assert loaded.version >= oldest_acceptable
-            if age == 0.0:
-                assert loaded.version == len(stream)
+            assert_stored_within(loaded, stream, stored_at, ticks.now, age)
+
+
+def assert_stored_within(
+    loaded: Counter | None,
+    stream: list[int],
+    stored_at: list[tuple[float, int]],
+    now: float,
+    age: float,
+) -> None:
+    """``loaded`` (with ``max_age=age``) is a state the store held at most ``age`` before
+    ``now`` (``stored_at``: since when each version was stored); with no age, the state now."""
+    assert loaded is not None
+    assert loaded.values == stream[: loaded.version]  # a state that was stored
+    oldest_acceptable = max(v for since, v in stored_at if since <= now - age)
+    assert loaded.version >= oldest_acceptable
+    if age == 0.0:
+        assert loaded.version == len(stream)
 
 
 def test_a_fresh_enough_copy_costs_no_read_and_a_save_here_is_never_missed() -> None:
@@ -448,14 +460,8 @@ def test_refreshing_many_at_once_keeps_the_freshness_rule(
             streams.meanwhile.clear()
         else:
             loaded = streams.load(kept, aggregate_id, max_age=age)
-            assert loaded is not None
             stream = streams.events[aggregate_id]
-            assert loaded.values == stream[: loaded.version]  # a state that was stored
-            history = stored_at[aggregate_id]
-            oldest_acceptable = max(v for since, v in history if since <= ticks.now - age)
-            assert loaded.version >= oldest_acceptable
-            if age == 0.0:
-                assert loaded.version == len(stream)
+            assert_stored_within(loaded, stream, stored_at[aggregate_id], ticks.now, age)
 
 
 def test_a_refresh_reads_only_the_copies_older_than_its_age_and_then_loads_read_nothing() -> None:
