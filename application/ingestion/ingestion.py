@@ -260,10 +260,10 @@ class Ingestion:
         *,
         buddies_max_age: timedelta,
         also: Sequence[tuple[type[Aggregate], UUID]] = (),
-    ) -> None:
+    ) -> float:
         """Check the users' accounts (and ``also``) with one read of the store, then their
         buddies and wallets with a second (those checked within ``buddies_max_age`` are
-        taken as they are)."""
+        taken as they are); returns the instant the accounts were checked from."""
         checked_from = time.monotonic()
         self._store.refresh_many(
             [*((UserAccount, account_id) for account_id in account_ids), *also], max_age=_NOW
@@ -272,6 +272,7 @@ class Ingestion:
             [b for a in account_ids for b in self._kept_account_buddies(a, checked_from)],
             max_age=buddies_max_age,
         )
+        return checked_from
 
     def _refresh_group_buddies(
         self, requests: Sequence[_Request], read_from: dict[str, float]
@@ -382,7 +383,6 @@ class Ingestion:
         quota shards, then the accounts' buddies and wallets) instead of one per aggregate
         as it decides; returns the instant they were checked from, which its loads accept
         (``checked_since``)."""
-        checked_from = time.monotonic()
         customers = list(dict.fromkeys(request.tenant.customer_id for request in requests))
         accounts = list(
             dict.fromkeys(UserAccount.id_for(r.tenant, r.item.user_id) for r in requests)
@@ -393,12 +393,11 @@ class Ingestion:
             for customer_id in customers
             for shard_id in (self._quotas.shard_ids(customer_id, now) if self._quotas else ())
         ]
-        self._refresh_users(
+        return self._refresh_users(
             accounts,
             buddies_max_age=_NOW,
             also=[*((Customer, customer_id) for customer_id in customers), *shards],
         )
-        return checked_from
 
     def _decide(
         self,

@@ -92,19 +92,6 @@ class KeptAggregates:
         fresh = _Freshness(max_age, checked_since)
         return self._checked(aggregate_id, events_after, reconstruct, fresh, hand_out, keep_absence)
 
-    def refresh(
-        self,
-        aggregate_id: UUID,
-        events_after: EventsAfter,
-        reconstruct: Callable[[], Any],
-        *,
-        max_age: float = 0.0,
-    ) -> None:
-        """Check the kept copy now (unless checked within ``max_age``), so that a later load
-        accepting that age costs no query; nothing is copied."""
-        fresh = _Freshness(max_age, None)
-        self._checked(aggregate_id, events_after, reconstruct, fresh, lambda _: None, False)
-
     def refresh_many(
         self,
         aggregate_ids: Iterable[UUID],
@@ -113,9 +100,11 @@ class KeptAggregates:
         max_age: float = 0.0,
         keep_absence: Callable[[UUID], bool] = lambda _: False,
     ) -> None:
-        """``refresh`` for many aggregates with one read: the kept copies are caught up
-        from what it returns, and one not kept is built from its events (read from the
-        start); ``keep_absence`` says of which ids a finding of none is kept.
+        """Check the kept copies of many aggregates now (those not checked within
+        ``max_age``), so that a later load accepting that age costs no query, with one read:
+        the kept copies are caught up from what it returns, and one not kept is built from
+        its events (read from the start); ``keep_absence`` says of which ids a finding of
+        none is kept. Nothing is copied but a copy caught up.
 
         No entry is held during the read: a copy that another thread caught up, saved,
         built or dropped meanwhile (its version is no longer the one read after) is left as

@@ -193,20 +193,15 @@ class EventStore(Application[UUID]):
             )
         return aggregate if isinstance(aggregate, cls) else None
 
-    def refresh(self, cls: type[Aggregate], aggregate_id: UUID, *, max_age: timedelta) -> None:
-        """Check the kept copy of a kept type's aggregate against the store now, unless that
-        was done within ``max_age``: a later ``find`` accepting that age then reads nothing.
-        Callers do it in their own thread ahead of a group's leader (see ingestion)."""
-        self._kept.refresh(
-            aggregate_id, *self._sources(cls, aggregate_id), max_age=_seconds(max_age)
-        )
-
     def refresh_many(
         self, aggregates: Iterable[tuple[type[Aggregate], UUID]], *, max_age: timedelta
     ) -> None:
-        """``refresh`` for many aggregates of kept types with one read of the store (when
-        the recorder can: ``StreamsReader``); an absence of a type whose absence is kept
-        is kept too, as ``find`` keeps it."""
+        """Check the kept copies of aggregates of kept types against the store now, unless
+        that was done within ``max_age`` (a later ``find`` accepting that age then reads
+        nothing), with one read of the store for them all when the recorder can
+        (``StreamsReader``); an absence of a type whose absence is kept is kept too, as
+        ``find`` keeps it. Callers do it in their own thread ahead of a group's leader (see
+        ingestion)."""
         aggregates = list(aggregates)
         absence_kept = {
             aggregate_id for cls, aggregate_id in aggregates if cls in ABSENCE_KEPT_TYPES
