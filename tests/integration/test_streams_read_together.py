@@ -9,7 +9,11 @@ from application.economy.wallets import ledger_id_for
 from application.shared.store import StreamsReader
 from interfaces.container import Container
 from tests.integration.ingestion_flow import adopt, make_tenant
-from tests.integration.test_group_commit import write_elsewhere
+from tests.integration.test_group_commit import (
+    count_loads,
+    count_reads_together,
+    write_elsewhere,
+)
 
 
 def test_events_after_many_versions_are_each_streams_own_in_order(container: Container) -> None:
@@ -44,15 +48,11 @@ def test_the_postgresql_store_reads_them_in_one_statement(
     for buddy_id in buddy_ids:
         write_elsewhere(container, buddy_id)
     streams = {b: 0 for b in buddy_ids} | {ledger_id_for(b): 0 for b in buddy_ids}
-    statements: list[str] = []
-    read_one = container.store.events.get
+    read_alone = count_loads(container.store, alone_only=True)
+    reads_together = count_reads_together(container.store)
 
-    def alone(*args: object, **kwargs: object) -> object:
-        statements.append("select_events")
-        return read_one(*args, **kwargs)  # type: ignore[arg-type]
-
-    container.store.events.get = alone  # type: ignore[method-assign]
     newer = container.store._streams_after(streams, 10)
-    assert statements == []
+
+    assert read_alone == [] and reads_together == [list(streams)]
     assert set(newer) == set(streams)
     assert all(len(events) == 2 for events in newer.values())  # the hatch's and elsewhere's
